@@ -1,0 +1,14 @@
+"""Kindly's Chalice app: wiring only. Each blueprint parses its input and calls one use case."""
+
+from chalice import Chalice
+
+from chalicelib.routes.api import api
+from chalicelib.routes.queues import queues
+from chalicelib.routes.schedules import schedules
+from chalicelib.routes.unsubscribe import unsubscribe
+
+app = Chalice(app_name="kindly")
+app.register_blueprint(api)
+app.register_blueprint(unsubscribe)
+app.register_blueprint(schedules)
+app.register_blueprint(queues)

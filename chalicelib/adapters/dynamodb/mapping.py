@@ -1,0 +1,197 @@
+"""Translate between domain objects and table items."""
+
+from __future__ import annotations
+
+import json
+import zlib
+from datetime import UTC, date, datetime
+from typing import Any
+
+from chalicelib.domain.accounts import Account, Flag, Invoice, SentRecord, SmsConsent
+from chalicelib.domain.audit import AuditEvent, ChainHead, iso
+from chalicelib.domain.policies import Caps, Policy, SendWindow, Step
+from chalicelib.domain.tenants import ApiKey, Tenant
+
+
+def parse_instant(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def due_key(instant: datetime) -> str:
+    """Fixed-width UTC text, so the index's string order is time order."""
+    return instant.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def account_to_item(account: Account, model_cls: Any, shards: int) -> Any:
+    item = model_cls(
+        account.tenant_id,
+        account.account_id,
+        profile={
+            "name": account.name,
+            "email": account.email,
+            "phone": account.phone,
+            "locale": account.locale,
+            "timezone": account.timezone,
+            "country": account.country,
+            "region": account.region,
+            "policy": account.policy,
+            "processor_ids": account.processor_ids,
+            "tags": account.tags,
+            "sms_consent": (
+                {"source": account.sms_consent.source, "at": iso(account.sms_consent.at)}
+                if account.sms_consent else None
+            ),
+        },
+        invoices=[inv.to_dict() for inv in account.invoices],
+        flags={
+            name: {
+                "active": f.active, "since": iso(f.since),
+                "until": f.until.isoformat() if f.until else None, "note": f.note,
+            }
+            for name, f in account.flags.items()
+        },
+        contact={"email_suppressed": account.email_suppressed, "sms_opted_out": account.sms_opted_out},
+        recent_sends=[
+            {"at": iso(s.at), "channel": s.channel, "message_id": s.message_id} for s in account.recent_sends
+        ],
+        cycle=account.cycle,
+        last_step=account.last_step,
+        state=account.state,
+        next_action_at=iso(account.next_action_at) if account.next_action_at else None,
+        audit_seq=account.audit_head.seq,
+        audit_hash=account.audit_head.hash,
+        created_at=iso(account.created_at) if account.created_at else "",
+        updated_at=iso(account.updated_at) if account.updated_at else "",
+    )
+    if account.next_action_at is not None:
+        item.due_shard = shard_of(account.tenant_id, account.account_id, shards)
+        item.due_at = due_key(account.next_action_at)
+    if account.version is not None:
+        item.version = account.version
+    return item
+
+
+def shard_of(tenant_id: str, account_id: str, shards: int) -> int:
+    return zlib.crc32(f"{tenant_id}#{account_id}".encode()) % shards
+
+
+def item_to_account(item: Any) -> Account:
+    profile = item.profile
+    consent = profile.get("sms_consent")
+    return Account(
+        tenant_id=item.tenant_id,
+        account_id=item.account_id,
+        name=profile["name"],
+        email=profile.get("email"),
+        phone=profile.get("phone"),
+        locale=profile["locale"],
+        timezone=profile.get("timezone"),
+        country=profile.get("country"),
+        region=profile.get("region"),
+        policy=profile["policy"],
+        processor_ids=profile.get("processor_ids") or {},
+        tags=profile.get("tags") or [],
+        sms_consent=SmsConsent(consent["source"], parse_instant(consent["at"])) if consent else None,
+        invoices=[
+            Invoice(
+                invoice_id=i["id"], amount=int(i["amount"]), currency=i["currency"],
+                issued_on=date.fromisoformat(i["issued_on"]), due_on=date.fromisoformat(i["due_on"]),
+                status=i["status"], processor_invoice_id=i.get("processor_invoice_id"),
+                payment_url=i.get("payment_url"),
+            )
+            for i in item.invoices
+        ],
+        flags={
+            name: Flag(
+                name, bool(f["active"]), parse_instant(f["since"]),
+                date.fromisoformat(f["until"]) if f.get("until") else None, f.get("note"),
+            )
+            for name, f in (item.flags or {}).items()
+        },
+        email_suppressed=(item.contact or {}).get("email_suppressed"),
+        sms_opted_out=bool((item.contact or {}).get("sms_opted_out")),
+        cycle=item.cycle,
+        last_step=int(item.last_step),
+        state=item.state,
+        next_action_at=parse_instant(item.next_action_at) if item.next_action_at else None,
+        recent_sends=[
+            SentRecord(parse_instant(s["at"]), s["channel"], s["message_id"]) for s in item.recent_sends or []
+        ],
+        audit_head=ChainHead(int(item.audit_seq), item.audit_hash),
+        created_at=parse_instant(item.created_at) if item.created_at else None,
+        updated_at=parse_instant(item.updated_at) if item.updated_at else None,
+        version=item.version,
+    )
+
+
+def event_to_item(tenant_id: str, account_id: str, event: AuditEvent, model_cls: Any) -> Any:
+    return model_cls(
+        account_key(tenant_id, account_id),
+        event.seq,
+        at=iso(event.at),
+        type=event.type,
+        actor=event.actor,
+        details=json.dumps(event.details, sort_keys=True, ensure_ascii=False),
+        prev_hash=event.prev_hash,
+        hash=event.hash,
+    )
+
+
+def item_to_event(item: Any) -> AuditEvent:
+    return AuditEvent(
+        seq=int(item.seq), at=parse_instant(item.at), type=item.type, actor=item.actor,
+        details=json.loads(item.details), prev_hash=item.prev_hash, hash=item.hash,
+    )
+
+
+def account_key(tenant_id: str, account_id: str) -> str:
+    return f"{tenant_id}#{account_id}"
+
+
+def policy_to_body(policy: Policy) -> dict[str, Any]:
+    body = policy.to_dict()
+    body.pop("name")
+    body.pop("version")
+    return body
+
+
+def body_to_policy(name: str, version: int, body: dict[str, Any]) -> Policy:
+    window = body["send_window"]
+    return Policy(
+        name=name,
+        version=version,
+        steps=tuple(
+            Step(s["offset_days"], s.get("channel"), s.get("template"), s.get("action")) for s in body["steps"]
+        ),
+        send_window=SendWindow(
+            datetime.strptime(window["start"], "%H:%M").time(),
+            datetime.strptime(window["end"], "%H:%M").time(),
+            frozenset(window["weekdays"]),
+        ),
+        caps=Caps(**body["caps"]),
+        plans=body.get("plans") or {},
+        settlement=body.get("settlement"),
+        hardship_pause_days=int(body.get("hardship_pause_days", 30)),
+        segment=body.get("segment") or {},
+    )
+
+
+def tenant_to_item(tenant: Tenant, model_cls: Any) -> Any:
+    return model_cls(
+        tenant.tenant_id, name=tenant.name, sender_email=tenant.sender_email, country=tenant.country,
+        timezone=tenant.timezone, locale=tenant.locale, role=tenant.role, support_email=tenant.support_email,
+        sms_sender_id=tenant.sms_sender_id, created_at=iso(tenant.created_at) if tenant.created_at else "",
+    )
+
+
+def item_to_tenant(item: Any) -> Tenant:
+    return Tenant(
+        tenant_id=item.tenant_id, name=item.name, sender_email=item.sender_email, country=item.country,
+        timezone=item.timezone, locale=item.locale, role=item.role, support_email=item.support_email,
+        sms_sender_id=item.sms_sender_id,
+        created_at=parse_instant(item.created_at) if item.created_at else None,
+    )
+
+
+def item_to_api_key(item: Any) -> ApiKey:
+    return ApiKey(item.key_id, item.key_hash, item.tenant_id, parse_instant(item.created_at))

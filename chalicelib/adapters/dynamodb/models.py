@@ -1,0 +1,158 @@
+"""pynamodb models: the single source of truth for every table's keys and indexes.
+
+Table names come from settings, so the classes are built per configuration by `build_models`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute, VersionAttribute
+from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
+from pynamodb.models import Model
+
+from chalicelib.config import Settings
+
+DUE_INDEX = "due-index"
+
+
+class DueIndex(GlobalSecondaryIndex["AccountModel"]):
+    """Sparse: only accounts with a pending action carry `due_shard`; the sweep queries, never scans."""
+
+    class Meta:
+        index_name = DUE_INDEX
+        projection = KeysOnlyProjection()
+
+    due_shard = NumberAttribute(hash_key=True)
+    due_at = UnicodeAttribute(range_key=True)
+
+
+class TenantModel(Model):
+    class Meta:
+        table_name = "tenants"
+
+    tenant_id = UnicodeAttribute(hash_key=True)
+    name = UnicodeAttribute()
+    sender_email = UnicodeAttribute()
+    country = UnicodeAttribute()
+    timezone = UnicodeAttribute()
+    locale = UnicodeAttribute()
+    role = UnicodeAttribute()
+    support_email = UnicodeAttribute(null=True)
+    sms_sender_id = UnicodeAttribute(null=True)
+    created_at = UnicodeAttribute()
+
+
+class ApiKeyModel(Model):
+    class Meta:
+        table_name = "api-keys"
+
+    key_hash = UnicodeAttribute(hash_key=True)
+    key_id = UnicodeAttribute()
+    tenant_id = UnicodeAttribute()
+    created_at = UnicodeAttribute()
+
+
+class AccountModel(Model):
+    class Meta:
+        table_name = "accounts"
+
+    tenant_id = UnicodeAttribute(hash_key=True)
+    account_id = UnicodeAttribute(range_key=True)
+    profile = JSONAttribute()
+    invoices = JSONAttribute()
+    flags = JSONAttribute()
+    contact = JSONAttribute()
+    recent_sends = JSONAttribute()
+    cycle = UnicodeAttribute(null=True)
+    last_step = NumberAttribute()
+    state = UnicodeAttribute()
+    next_action_at = UnicodeAttribute(null=True)
+    due_shard = NumberAttribute(null=True)
+    due_at = UnicodeAttribute(null=True)
+    audit_seq = NumberAttribute()
+    audit_hash = UnicodeAttribute()
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+    version = VersionAttribute()
+    due_index = DueIndex()
+
+
+class AuditEventModel(Model):
+    """Append-only; `seq` is written with attribute_not_exists, so the chain can never fork."""
+
+    class Meta:
+        table_name = "audit"
+
+    account_key = UnicodeAttribute(hash_key=True)
+    seq = NumberAttribute(range_key=True)
+    at = UnicodeAttribute()
+    type = UnicodeAttribute()
+    actor = UnicodeAttribute()
+    details = UnicodeAttribute()  # canonical JSON, kept as text so the hashed bytes survive the round trip
+    prev_hash = UnicodeAttribute()
+    hash = UnicodeAttribute()
+
+
+class MessageModel(Model):
+    """The outbox: one item per intended message, keyed by its deterministic id."""
+
+    class Meta:
+        table_name = "messages"
+
+    account_key = UnicodeAttribute(hash_key=True)
+    message_id = UnicodeAttribute(range_key=True)
+    tenant_id = UnicodeAttribute()
+    account_id = UnicodeAttribute()
+    channel = UnicodeAttribute()
+    template = UnicodeAttribute()
+    step_key = UnicodeAttribute()
+    cycle = UnicodeAttribute()
+    status = UnicodeAttribute()
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+    provider_message_id = UnicodeAttribute(null=True)
+    detail = JSONAttribute(null=True)
+
+
+class PolicyModel(Model):
+    class Meta:
+        table_name = "policies"
+
+    tenant_id = UnicodeAttribute(hash_key=True)
+    policy_key = UnicodeAttribute(range_key=True)  # "<name>#<version, zero-padded>"
+    name = UnicodeAttribute()
+    version = NumberAttribute()
+    body = JSONAttribute()
+    created_at = UnicodeAttribute()
+
+
+@dataclass(frozen=True)
+class Models:
+    tenants: type[TenantModel]
+    api_keys: type[ApiKeyModel]
+    accounts: type[AccountModel]
+    audit: type[AuditEventModel]
+    messages: type[MessageModel]
+    policies: type[PolicyModel]
+
+    def all(self) -> list[type[Model]]:
+        return [self.tenants, self.api_keys, self.accounts, self.audit, self.messages, self.policies]
+
+
+def _bind(base: type[Model], table_name: str, region: str) -> Any:
+    meta = type("Meta", (), {"table_name": table_name, "region": region, "billing_mode": "PAY_PER_REQUEST"})
+    return type(base.__name__, (base,), {"Meta": meta, "__module__": base.__module__})
+
+
+def build_models(settings: Settings) -> Models:
+    region = settings.region
+    return Models(
+        tenants=_bind(TenantModel, settings.tenants_table, region),
+        api_keys=_bind(ApiKeyModel, settings.api_keys_table, region),
+        accounts=_bind(AccountModel, settings.accounts_table, region),
+        audit=_bind(AuditEventModel, settings.audit_table, region),
+        messages=_bind(MessageModel, settings.messages_table, region),
+        policies=_bind(PolicyModel, settings.policies_table, region),
+    )

@@ -1,0 +1,168 @@
+"""Repositories over the pynamodb models. Each write that must be atomic is one DynamoDB transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+from pynamodb.connection import Connection
+from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
+from pynamodb.transactions import TransactWrite
+
+from chalicelib.adapters.dynamodb import mapping
+from chalicelib.adapters.dynamodb.models import Models
+from chalicelib.domain.accounts import Account
+from chalicelib.domain.audit import AuditEvent, iso
+from chalicelib.domain.errors import Conflict, Throttled
+from chalicelib.domain.policies import Policy
+from chalicelib.domain.tenants import ApiKey, Tenant
+
+CONDITION_FAILED = "ConditionalCheckFailed"
+THROTTLING = ("ThrottlingError", "ProvisionedThroughputExceeded", "TransactionConflict")
+
+
+def _cancellation_codes(exc: TransactWriteError) -> list[str | None]:
+    reasons = getattr(exc, "cancellation_reasons", None) or []
+    return [reason.code if reason else None for reason in reasons]
+
+
+class DynamoAccounts:
+    def __init__(self, models: Models, shards: int) -> None:
+        self._models = models
+        self._shards = shards
+        self._connection = Connection(region=models.accounts.Meta.region)
+
+    # --- reads -------------------------------------------------------------------------------
+    def get(self, tenant_id: str, account_id: str) -> Account | None:
+        try:
+            item = self._models.accounts.get(tenant_id, account_id, consistent_read=True)
+        except DoesNotExist:
+            return None
+        return mapping.item_to_account(item)
+
+    def due(self, at: datetime, shard: int) -> Iterator[tuple[str, str]]:
+        model = self._models.accounts
+        for item in model.due_index.query(shard, model.due_at <= mapping.due_key(at)):
+            yield item.tenant_id, item.account_id
+
+    def account_ids(self, tenant_id: str) -> Iterator[str]:
+        for item in self._models.accounts.query(tenant_id, attributes_to_get=["account_id"]):
+            yield item.account_id
+
+    def events(self, tenant_id: str, account_id: str) -> list[AuditEvent]:
+        key = mapping.account_key(tenant_id, account_id)
+        return [mapping.item_to_event(item) for item in self._models.audit.query(key, consistent_read=True)]
+
+    def message_status(self, tenant_id: str, account_id: str, message_id: str) -> str | None:
+        try:
+            key = mapping.account_key(tenant_id, account_id)
+            item = self._models.messages.get(key, message_id, consistent_read=True)
+        except DoesNotExist:
+            return None
+        return item.status
+
+    # --- writes ------------------------------------------------------------------------------
+    def save(self, account: Account) -> None:
+        self._transact(account)
+
+    def claim_message(self, account: Account, message: dict[str, Any]) -> bool:
+        model = self._models.messages
+        item = model(mapping.account_key(account.tenant_id, account.account_id), message["message_id"],
+                     **{k: v for k, v in message.items() if k != "message_id"})
+        try:
+            self._transact(account, extra=lambda tx: tx.save(item, condition=model.message_id.does_not_exist()))
+        except Conflict as exc:
+            if exc.field == "message":
+                return False
+            raise
+        return True
+
+    def finish_message(self, account: Account, message_id: str, status: str, details: dict[str, Any]) -> None:
+        model = self._models.messages
+        item = model(mapping.account_key(account.tenant_id, account.account_id), message_id)
+        actions = [model.status.set(status), model.updated_at.set(iso(account.updated_at or datetime.now())),
+                   model.detail.set(details)]
+        if details.get("provider_message_id"):
+            actions.append(model.provider_message_id.set(details["provider_message_id"]))
+        self._transact(account, extra=lambda tx: tx.update(item, actions, condition=model.status == "pending",
+                                                           add_version_condition=False))
+
+    def _transact(self, account: Account, extra: Any = None) -> None:
+        # A whole-item put: an account with no next action drops out of the sparse due index.
+        item = mapping.account_to_item(account, self._models.accounts, self._shards)
+        events = [
+            mapping.event_to_item(account.tenant_id, account.account_id, e, self._models.audit)
+            for e in account.pending_events
+        ]
+        try:
+            with TransactWrite(connection=self._connection) as tx:
+                tx.save(item)
+                if extra is not None:
+                    extra(tx)
+                for event in events:
+                    tx.save(event, condition=self._models.audit.seq.does_not_exist())
+        except TransactWriteError as exc:
+            codes = _cancellation_codes(exc)
+            if codes and codes[0] == CONDITION_FAILED:
+                raise Conflict("the account changed while we were working on it; try again", "account") from exc
+            if extra is not None and len(codes) > 1 and codes[1] == CONDITION_FAILED:
+                raise Conflict("the message was already recorded", "message") from exc
+            if any(code in THROTTLING for code in codes if code):
+                raise Throttled("DynamoDB is busy; try again shortly") from exc
+            raise Conflict("the audit trail moved on meanwhile; try again", "audit") from exc
+        account.version = item.version
+        account.pending_events.clear()
+
+
+class DynamoPolicies:
+    def __init__(self, models: Models) -> None:
+        self._model = models.policies
+
+    def latest(self, tenant_id: str, name: str) -> Policy | None:
+        for item in self._model.query(
+            tenant_id, self._model.policy_key.startswith(f"{name}#"), scan_index_forward=False, limit=1,
+            consistent_read=True,
+        ):
+            return mapping.body_to_policy(item.name, int(item.version), item.body)
+        return None
+
+    def add_version(self, tenant_id: str, policy: Policy, now: datetime) -> Policy:
+        current = self.latest(tenant_id, policy.name)
+        version = (current.version if current else 0) + 1
+        item = self._model(
+            tenant_id, f"{policy.name}#{version:08d}", name=policy.name, version=version,
+            body=mapping.policy_to_body(policy), created_at=iso(now),
+        )
+        try:
+            item.save(condition=self._model.policy_key.does_not_exist())
+        except PutError as exc:
+            raise Conflict("another change to this policy landed first; try again", "name") from exc
+        return mapping.body_to_policy(policy.name, version, mapping.policy_to_body(policy))
+
+
+class DynamoTenants:
+    def __init__(self, models: Models) -> None:
+        self._models = models
+        self._connection = Connection(region=models.tenants.Meta.region)
+
+    def get(self, tenant_id: str) -> Tenant | None:
+        try:
+            return mapping.item_to_tenant(self._models.tenants.get(tenant_id))
+        except DoesNotExist:
+            return None
+
+    def add(self, tenant: Tenant, key: ApiKey) -> None:
+        tenants, keys = self._models.tenants, self._models.api_keys
+        with TransactWrite(connection=self._connection) as tx:
+            tx.save(mapping.tenant_to_item(tenant, tenants), condition=tenants.tenant_id.does_not_exist())
+            tx.save(
+                keys(key.key_hash, key_id=key.key_id, tenant_id=key.tenant_id, created_at=iso(key.created_at)),
+                condition=keys.key_hash.does_not_exist(),
+            )
+
+    def key_by_hash(self, key_hash: str) -> ApiKey | None:
+        try:
+            return mapping.item_to_api_key(self._models.api_keys.get(key_hash))
+        except DoesNotExist:
+            return None

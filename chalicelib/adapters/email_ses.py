@@ -1,0 +1,60 @@
+"""Email through Amazon SES (v2), as a raw MIME message so the unsubscribe headers go out as written."""
+
+from __future__ import annotations
+
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import formataddr, make_msgid
+from typing import Any
+
+from chalicelib.adapters.aws import error_code, is_throttle
+from chalicelib.domain.errors import Throttled
+from chalicelib.domain.messages import RenderedMessage
+
+
+class PermanentSendError(Exception):
+    """The provider refused this message for good (bad address, unverified sender...)."""
+
+
+class SesEmail:
+    def __init__(self, client: Any, configuration_set: str | None) -> None:
+        self._client = client
+        self._configuration_set = configuration_set
+
+    def send(self, *, sender: str, sender_name: str, recipient: str, message: RenderedMessage,
+             tags: dict[str, str]) -> str:
+        mime = EmailMessage()
+        mime["From"] = formataddr((sender_name, sender))
+        mime["To"] = recipient
+        mime["Subject"] = message.subject or ""
+        mime["Message-ID"] = make_msgid(domain=Address(addr_spec=sender).domain)
+        for name, value in message.headers.items():
+            mime[name] = value
+        mime.set_content(message.text)
+        if message.html:
+            mime.add_alternative(message.html, subtype="html")
+        request: dict[str, Any] = {
+            "FromEmailAddress": sender,
+            "Destination": {"ToAddresses": [recipient]},
+            "Content": {"Raw": {"Data": mime.as_bytes()}},
+            "EmailTags": [{"Name": k, "Value": v} for k, v in tags.items()],
+        }
+        if self._configuration_set:
+            request["ConfigurationSetName"] = self._configuration_set
+        try:
+            return str(self._client.send_email(**request)["MessageId"])
+        except Exception as exc:
+            if is_throttle(exc):
+                raise Throttled("SES is throttling; the message will be retried") from exc
+            if error_code(exc) in {"MessageRejected", "MailFromDomainNotVerifiedException", "BadRequestException",
+                                   "AccountSuspendedException", "NotFoundException"}:
+                raise PermanentSendError(error_code(exc)) from exc
+            raise
+
+    def verify_sender(self, address: str) -> None:
+        """Register the sender identity (on AWS this starts verification; moto verifies at once)."""
+        try:
+            self._client.create_email_identity(EmailIdentity=address)
+        except Exception as exc:
+            if error_code(exc) != "AlreadyExistsException":
+                raise

@@ -1,0 +1,75 @@
+"""`kindly init`: create what Kindly needs on the current endpoint, from the same models the app uses.
+
+Idempotent: anything that exists is left as it is. On AWS, infra/template.yaml creates the same things
+(and tests/aws/test_infra.py checks the two agree); this is for local stacks and first runs.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from chalicelib.adapters.aws import error_code
+from chalicelib.bootstrap import Container
+
+DLQ_MAX_RECEIVES = 5
+
+
+def create_tables(app: Container) -> list[str]:
+    created = []
+    for model in app.models.all():
+        if not model.exists():
+            model.create_table(billing_mode="PAY_PER_REQUEST", wait=True)
+            created.append(model.Meta.table_name)
+    return created
+
+
+def create_queues(app: Container) -> str:
+    sqs = app.client("sqs")
+    name = app.settings.reminders_queue
+    dlq_url = sqs.create_queue(QueueName=f"{name}-dlq", Attributes={"MessageRetentionPeriod": "1209600"})["QueueUrl"]
+    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    redrive = json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": str(DLQ_MAX_RECEIVES)})
+    return str(sqs.create_queue(
+        QueueName=name, Attributes={"VisibilityTimeout": "360", "RedrivePolicy": redrive}
+    )["QueueUrl"])
+
+
+def create_topics(app: Container) -> list[str]:
+    sns = app.client("sns")
+    names = [app.settings.finance_topic, f"kindly-{app.settings.stage}-email-events"]
+    return [str(sns.create_topic(Name=name)["TopicArn"]) for name in names]
+
+
+def create_configuration_set(app: Container) -> None:
+    ses = app.client("sesv2")
+    try:
+        ses.create_configuration_set(ConfigurationSetName=app.settings.ses_configuration_set)
+    except Exception as exc:
+        if error_code(exc) != "AlreadyExistsException":
+            raise
+
+
+def verify_senders(app: Container) -> list[str]:
+    senders = sorted({item.sender_email for item in app.models.tenants.scan()})
+    for sender in senders:
+        app.email.verify_sender(sender)
+    return senders
+
+
+def initialise(app: Container) -> dict[str, Any]:
+    tables = create_tables(app)
+    queue_url = create_queues(app)
+    topics = create_topics(app)
+    create_configuration_set(app)
+    secret_created = app.link_secret.ensure()
+    senders = verify_senders(app)
+    return {
+        "tables_created": tables,
+        "tables": [m.Meta.table_name for m in app.models.all()],
+        "queue_url": queue_url,
+        "topics": topics,
+        "configuration_set": app.settings.ses_configuration_set,
+        "link_secret_created": secret_created,
+        "senders_verified": senders,
+    }

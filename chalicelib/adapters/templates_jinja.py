@@ -1,0 +1,158 @@
+"""Render reminders from the Jinja templates in chalicelib/templates, in the debtor's language.
+
+Layout: templates/<channel>/<lang>/<template>.{subject,txt,html}.j2 (SMS: .txt.j2 only). Words
+live in the templates; amounts and dates are formatted here with Babel, always in the account's
+full locale, even when its language falls back to English text.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from decimal import Decimal
+from functools import lru_cache
+from pathlib import Path
+
+from babel.core import Locale, UnknownLocaleError
+from babel.dates import format_date
+from babel.lists import format_list
+from babel.numbers import format_currency, get_currency_precision
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context, select_autoescape
+
+from chalicelib.domain.messages import EMAIL, SMS, MessageContext, RenderedMessage
+from chalicelib.domain.wording import gsm7_fold, sms_segments
+
+TEMPLATE_ROOT = Path(__file__).resolve().parent.parent / "templates"
+FALLBACK_LANGUAGE = "en"
+MAX_SMS_SEGMENTS = 2
+_PARTS = {EMAIL: ("subject", "txt", "html"), SMS: ("txt",)}
+
+
+class UnknownTemplate(KeyError):
+    def __init__(self, template: str, channel: str) -> None:
+        super().__init__(template, channel)
+        self.template = template
+        self.channel = channel
+
+    def __str__(self) -> str:
+        return f"no {self.channel} template named {self.template!r}"
+
+
+def available_templates(channel: str, template_root: Path | None = None) -> set[str]:
+    """Template names a policy step may use on `channel` (those that exist in English)."""
+    return set(_available(channel, template_root or TEMPLATE_ROOT))
+
+
+@lru_cache(maxsize=8)
+def _available(channel: str, root: Path) -> frozenset[str]:
+    folder = root / channel / FALLBACK_LANGUAGE
+    if channel not in _PARTS or not folder.is_dir():
+        return frozenset()
+    return frozenset(p.name.removesuffix(".txt.j2") for p in folder.glob("*.txt.j2") if p.name[0] != "_")
+
+
+@lru_cache(maxsize=256)
+def _babel_locale(tag: str) -> Locale:
+    for candidate in (tag.replace("-", "_"), re.split(r"[-_]", tag)[0]):
+        try:
+            return Locale.parse(candidate)
+        except (ValueError, TypeError, UnknownLocaleError):
+            continue
+    return Locale.parse(FALLBACK_LANGUAGE)
+
+
+def _money(locale: Locale, amount: int, currency: str) -> str:
+    major = Decimal(amount).scaleb(-get_currency_precision(currency))
+    return format_currency(major, currency, locale=locale)
+
+
+@pass_context
+def _money_filter(context, amount: int, currency: str) -> str:
+    return _money(context["babel_locale"], amount, currency)
+
+
+@pass_context
+def _longdate_filter(context, value) -> str:
+    return format_date(value, format="long", locale=context["babel_locale"])
+
+
+@pass_context
+def _mediumdate_filter(context, value) -> str:
+    """"15 Nov 2026", "15.11.2026": as exact as the long form, and short enough for an SMS."""
+    return format_date(value, format="medium", locale=context["babel_locale"])
+
+
+@pass_context
+def _balance_filter(context, balances) -> str:
+    """(amount, currency) pairs as one phrase: "€49.00 and £12.50", "49,00 € y 12,50 GBP".
+
+    The amounts follow the account's locale; the "and" follows the language the text is written in.
+    """
+    locale = context["babel_locale"]
+    amounts = [_money(locale, amount, currency) for amount, currency in balances]
+    return format_list(amounts, locale=locale if locale.language == context["lang"] else context["lang"])
+
+
+def _tidy_text(text: str) -> str:
+    lines = [line.rstrip() for line in text.strip().splitlines()]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)) + "\n"
+
+
+class JinjaRenderer:
+    def __init__(self, template_root: Path | None = None) -> None:
+        self.template_root = Path(template_root or TEMPLATE_ROOT)
+        self.env = Environment(
+            loader=FileSystemLoader(self.template_root),
+            undefined=StrictUndefined,
+            # .html.j2 escapes every value; .txt.j2, .subject.j2 and the _strings.j2 word lists do not.
+            autoescape=select_autoescape(enabled_extensions=("html.j2",), default_for_string=False, default=False),
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        self.env.filters.update(
+            money=_money_filter, longdate=_longdate_filter, mediumdate=_mediumdate_filter, balance=_balance_filter
+        )
+        self._languages = {
+            channel: {p.name for p in (self.template_root / channel).iterdir() if p.is_dir()}
+            if (self.template_root / channel).is_dir()
+            else set()
+            for channel in _PARTS
+        }
+
+    def render(self, ctx: MessageContext) -> RenderedMessage:
+        if ctx.template not in _available(ctx.channel, self.template_root):
+            raise UnknownTemplate(ctx.template, ctx.channel)
+        lang = re.split(r"[-_]", ctx.locale, maxsplit=1)[0].lower()
+        if lang not in self._languages[ctx.channel]:
+            lang = FALLBACK_LANGUAGE
+        variables = {f.name: getattr(ctx, f.name) for f in dataclasses.fields(ctx)}
+        variables.update(
+            lang=lang, third_party=ctx.tenant_role == "third_party", babel_locale=_babel_locale(ctx.locale)
+        )
+        parts = {part: self._render_part(ctx, lang, part, variables) for part in _PARTS[ctx.channel]}
+        if ctx.channel == SMS:
+            return RenderedMessage(text=self._sms_text(ctx.template, parts["txt"]))
+        return RenderedMessage(
+            text=_tidy_text(parts["txt"]),
+            subject=" ".join(parts["subject"].split()),
+            html=parts["html"].strip() + "\n",
+            headers={
+                "List-Unsubscribe": f"<{ctx.unsubscribe_url}>",
+                "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+            },
+        )
+
+    def _render_part(self, ctx: MessageContext, lang: str, part: str, variables: dict) -> str:
+        names = [f"{ctx.channel}/{code}/{ctx.template}.{part}.j2" for code in dict.fromkeys((lang, "en"))]
+        return self.env.select_template(names).render(variables)
+
+    @staticmethod
+    def _sms_text(template: str, rendered: str) -> str:
+        text = gsm7_fold(" ".join(rendered.split()))
+        segments = sms_segments(text)
+        if segments > MAX_SMS_SEGMENTS:
+            raise ValueError(
+                f"SMS template {template!r} renders to {segments} segments ({len(text)} characters); "
+                f"the limit is {MAX_SMS_SEGMENTS}"
+            )
+        return text

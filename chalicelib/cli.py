@@ -1,0 +1,340 @@
+"""`kindly`: what a person does by hand, through the same use cases as the app (see API.md)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import uuid
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+LOCAL_STACK_FILE = ROOT / ".kindly" / "local-stack.json"
+CLI_ACTOR = "cli"
+
+
+class UsageError(Exception):
+    pass
+
+
+# --- configuration: the same stage settings the app sees ---------------------------------------------
+
+def load_stage(stage: str) -> None:
+    """Apply `.chalice/config.json`'s variables for the stage (without overriding the caller's own)."""
+    config = json.loads((ROOT / ".chalice" / "config.json").read_text())
+    if stage not in config["stages"]:
+        raise UsageError(f"unknown stage {stage!r}; .chalice/config.json has {', '.join(config['stages'])}")
+    merged = {**config.get("environment_variables", {}), **config["stages"][stage].get("environment_variables", {})}
+    for name, value in merged.items():
+        os.environ.setdefault(name, value)
+    if stage == "local" and not os.environ.get("AWS_ENDPOINT_URL"):
+        _use_running_local_stack()
+    from chalicelib.bootstrap import reset
+
+    reset()
+
+
+def _use_running_local_stack() -> None:
+    if not LOCAL_STACK_FILE.exists():
+        raise UsageError(
+            "the local stack is not running: start it with `make run` (or `kindly local up`), "
+            "or point AWS_ENDPOINT_URL at your own stand-ins"
+        )
+    for name, value in json.loads(LOCAL_STACK_FILE.read_text())["environment"].items():
+        os.environ.setdefault(name, value)
+
+
+def container(**kwargs: Any) -> Any:
+    from chalicelib.bootstrap import Container
+    from chalicelib.config import settings
+
+    return Container(settings(), **kwargs)
+
+
+def parse_instant(text: str) -> datetime:
+    try:
+        instant = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise UsageError(f"--at {text!r} is not an ISO 8601 instant like 2026-12-01T15:00:00Z") from exc
+    if instant.tzinfo is None:
+        raise UsageError("--at needs an offset (Z or +01:00), so the instant is unambiguous")
+    return instant
+
+
+def emit(data: Any) -> None:
+    print(json.dumps(data, indent=2, ensure_ascii=False, sort_keys=False))
+
+
+# --- commands --------------------------------------------------------------------------------------------
+
+def cmd_init(_args: argparse.Namespace) -> int:
+    from chalicelib.adapters.provision import initialise
+
+    emit(initialise(container()))
+    return 0
+
+
+def cmd_tenant_create(args: argparse.Namespace) -> int:
+    fields = {
+        "name": args.name, "sender_email": args.sender_email, "country": args.country, "timezone": args.timezone,
+        "locale": args.locale, "role": args.role, "support_email": args.support_email,
+        "sms_sender_id": args.sms_sender_id,
+    }
+    tenant, key = container().tenants.create(fields)
+    emit({"tenant_id": tenant.tenant_id, "api_key": key})
+    return 0
+
+
+def _require_tenant(app: Any, tenant_id: str) -> None:
+    from chalicelib.domain.errors import NotFound
+
+    if app.tenants.get(tenant_id) is None:
+        raise NotFound(f"no tenant {tenant_id!r}", "tenant")
+
+
+def cmd_account_put(args: argparse.Namespace) -> int:
+    app = container()
+    _require_tenant(app, args.tenant)
+    account, created = app.accounts.upsert(args.tenant, args.account, _read(args.file), CLI_ACTOR)
+    emit({"created": created, "account": account.to_dict()})
+    return 0
+
+
+def cmd_account_get(args: argparse.Namespace) -> int:
+    emit(container().accounts.get(args.tenant, args.account).to_dict())
+    return 0
+
+
+def cmd_import_accounts(args: argparse.Namespace) -> int:
+    from chalicelib.services.importer import import_csv
+
+    app = container()
+    _require_tenant(app, args.tenant)
+    with open(args.file, newline="", encoding="utf-8-sig") as handle:
+        report = import_csv(handle, lambda account_id, body: app.accounts.upsert(args.tenant, account_id, body,
+                                                                                 CLI_ACTOR))
+    emit(report)
+    return 0 if not report["errors"] else 1
+
+
+def cmd_policy_put(args: argparse.Namespace) -> int:
+    app = container()
+    _require_tenant(app, args.tenant)
+    emit(app.policies.put(args.tenant, args.name, _read(args.file)).to_dict())
+    return 0
+
+
+def cmd_policy_get(args: argparse.Namespace) -> int:
+    emit(container().policies.get(args.tenant, args.name).to_dict())
+    return 0
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    from chalicelib.adapters.clock import FixedClock
+
+    at = parse_instant(args.at)
+    summary = run_sweep(container(clock=FixedClock(at), dry_run=args.dry_run), at, args.tenant)
+    emit(summary)
+    return 0 if not summary["errors"] else 1
+
+
+def run_sweep(app: Any, at: datetime, tenant_id: str | None = None,
+              on_outcome: Any = None) -> dict[str, Any]:
+    """The scheduled sweep and the queue worker, in-process and to completion: the due index is read, each
+    due account becomes an SQS-shaped record, and the worker's own batch function processes them."""
+    from chalicelib.routes.queues import process_reminder_batch
+    from chalicelib.services.sweep import summarise
+
+    items = list(app.sweep.due_items(at, tenant_id))
+    outcomes: list[Any] = []
+    errors = 0
+    for start in range(0, len(items), 10):
+        batch = items[start:start + 10]
+        response, batch_outcomes = process_reminder_batch(sqs_event(batch), app)
+        errors += len(response.get("batchItemFailures", []))
+        outcomes.extend(batch_outcomes)
+        if on_outcome:
+            for item, outcome in zip(batch, batch_outcomes, strict=False):
+                on_outcome(item, outcome)
+    return {**summarise(outcomes), "errors": errors, "at": args_instant(at), "dry_run": app.dry_run}
+
+
+def args_instant(at: datetime) -> str:
+    from chalicelib.domain.audit import iso
+
+    return iso(at)
+
+
+def sqs_event(bodies: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"Records": [
+        {
+            "messageId": str(uuid.uuid4()), "receiptHandle": "in-process", "body": json.dumps(body),
+            "attributes": {"ApproximateReceiveCount": "1"}, "messageAttributes": {}, "md5OfBody": "",
+            "eventSource": "aws:sqs", "eventSourceARN": "arn:aws:sqs:local:000000000000:in-process",
+            "awsRegion": "local",
+        }
+        for body in bodies
+    ]}
+
+
+def cmd_timeline(args: argparse.Namespace) -> int:
+    events = container().audit.timeline(args.tenant, args.account)
+    if args.json:
+        for event in events:
+            print(json.dumps(event.to_dict(), ensure_ascii=False))
+        return 0
+    for event in events:
+        details = ", ".join(f"{k}={v}" for k, v in event.details.items() if v not in (None, [], {}))
+        print(f"#{event.seq:<4} {event.to_dict()['at']}  {event.type:<20} {event.actor:<22} {details}")
+    return 0
+
+
+def cmd_audit_verify(args: argparse.Namespace) -> int:
+    app = container()
+    _require_tenant(app, args.tenant)
+    ids = [args.account] if args.account else list(app.account_repository.account_ids(args.tenant))
+    results = {account_id: app.audit.verify(args.tenant, account_id) for account_id in ids}
+    broken = {k: v for k, v in results.items() if not v.ok}
+    emit({
+        "ok": not broken,
+        "accounts": len(results),
+        "events": sum(r.events for r in results.values()),
+        "broken": {k: {**v.to_dict(), "problem": v.problem} for k, v in broken.items()},
+        **({"first_broken_seq": results[args.account].first_broken_seq} if args.account else {}),
+    })
+    return 0 if not broken else 1
+
+
+def cmd_outbox(args: argparse.Namespace) -> int:
+    from chalicelib.local.servers import fetch_outbox
+
+    endpoint = os.environ.get("AWS_ENDPOINT_URL")
+    if not endpoint:
+        raise UsageError("outbox reads the local stack's SES and SNS; no AWS_ENDPOINT_URL is set")
+    outbox = fetch_outbox(endpoint)
+    if args.tenant:
+        tenant = container().tenants.get(args.tenant)
+        sender = tenant.sender_email if tenant else None
+        outbox["email"] = [m for m in outbox["email"] if sender and sender in (m.get("source") or "")]
+    emit(outbox)
+    return 0
+
+
+def cmd_local_up(args: argparse.Namespace) -> int:
+    from chalicelib.local.stack import run_local_stack
+
+    return run_local_stack(ROOT, LOCAL_STACK_FILE, args)
+
+
+def _read(path: str) -> bytes:
+    try:
+        return Path(path).read_bytes()
+    except OSError as exc:
+        raise UsageError(f"cannot read {path}: {exc.strerror}") from exc
+
+
+# --- argument parsing ------------------------------------------------------------------------------------
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="kindly", description="Kindly: humane reminders for overdue payments.")
+    parser.add_argument("--stage", default=None, help="stage from .chalice/config.json (default: $KINDLY_STAGE or local)")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    local = commands.add_parser("local", help="the local stack").add_subparsers(dest="local_command", required=True)
+    up = local.add_parser("up", help="start moto (or DynamoDB Local), the API and a sweep timer, in the foreground")
+    up.add_argument("--dynamodb-local", action="store_true", help="use Amazon's DynamoDB Local for DynamoDB")
+    up.add_argument("--port", type=int, default=8000, help="port for the API (chalice local)")
+    up.add_argument("--sweep-every", type=int, default=60, help="seconds between sweeps")
+    up.add_argument("--no-demo", action="store_true", help="do not load the demo tenant and accounts")
+    up.add_argument("--once", action="store_true", help="run one sweep and stop (for scripts and tests)")
+    up.set_defaults(func=cmd_local_up, needs_stage=False)
+
+    commands.add_parser("init", help="create tables, queues, topics, SES identities; idempotent").set_defaults(
+        func=cmd_init)
+
+    tenant = commands.add_parser("tenant", help="tenants").add_subparsers(dest="tenant_command", required=True)
+    create = tenant.add_parser("create", help="create a tenant and print its API key (shown once)")
+    create.add_argument("--name", required=True)
+    create.add_argument("--sender-email", required=True)
+    create.add_argument("--country")
+    create.add_argument("--timezone")
+    create.add_argument("--locale")
+    create.add_argument("--role", choices=["first_party", "third_party"])
+    create.add_argument("--support-email")
+    create.add_argument("--sms-sender-id")
+    create.set_defaults(func=cmd_tenant_create)
+
+    account = commands.add_parser("account", help="accounts").add_subparsers(dest="account_command", required=True)
+    put = account.add_parser("put", help="upsert one account from a JSON file (the API's body)")
+    put.add_argument("account")
+    put.add_argument("file")
+    put.add_argument("--tenant", required=True)
+    put.set_defaults(func=cmd_account_put)
+    get = account.add_parser("get", help="show one account")
+    get.add_argument("account")
+    get.add_argument("--tenant", required=True)
+    get.set_defaults(func=cmd_account_get)
+
+    imports = commands.add_parser("import", help="bulk loads").add_subparsers(dest="import_command", required=True)
+    accounts_csv = imports.add_parser("accounts", help="upsert accounts from CSV; bad rows reported by line")
+    accounts_csv.add_argument("file")
+    accounts_csv.add_argument("--tenant", required=True)
+    accounts_csv.set_defaults(func=cmd_import_accounts)
+
+    policy = commands.add_parser("policy", help="policies").add_subparsers(dest="policy_command", required=True)
+    policy_put = policy.add_parser("put", help="store a new version of a policy from a JSON file")
+    policy_put.add_argument("name")
+    policy_put.add_argument("file")
+    policy_put.add_argument("--tenant", required=True)
+    policy_put.set_defaults(func=cmd_policy_put)
+    policy_get = policy.add_parser("get", help="show the policy in force")
+    policy_get.add_argument("name")
+    policy_get.add_argument("--tenant", required=True)
+    policy_get.set_defaults(func=cmd_policy_get)
+
+    sweep = commands.add_parser("sweep", help="run the sweep at an instant, in-process, to completion")
+    sweep.add_argument("--at", required=True, help="ISO 8601 instant with offset, e.g. 2026-12-01T15:00:00Z")
+    sweep.add_argument("--tenant")
+    sweep.add_argument("--dry-run", action="store_true", help="decide everything, send and write nothing")
+    sweep.set_defaults(func=cmd_sweep)
+
+    timeline = commands.add_parser("timeline", help="an account's audit trail")
+    timeline.add_argument("account")
+    timeline.add_argument("--tenant", required=True)
+    timeline.add_argument("--json", action="store_true", help="JSON lines (the export format)")
+    timeline.set_defaults(func=cmd_timeline)
+
+    audit = commands.add_parser("audit", help="the audit trail").add_subparsers(dest="audit_command", required=True)
+    verify = audit.add_parser("verify", help="recompute the hash chain; exit 1 on a broken link")
+    verify.add_argument("account", nargs="?")
+    verify.add_argument("--tenant", required=True)
+    verify.set_defaults(func=cmd_audit_verify)
+
+    outbox = commands.add_parser("outbox", help="what the local stack's SES and SNS received")
+    outbox.add_argument("--tenant")
+    outbox.set_defaults(func=cmd_outbox)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    from chalicelib.domain.errors import KindlyError
+
+    args = build_parser().parse_args(argv)
+    try:
+        if getattr(args, "needs_stage", True):
+            load_stage(args.stage or os.environ.get("KINDLY_STAGE") or "local")
+        return int(args.func(args))
+    except UsageError as exc:
+        print(f"kindly: {exc}", file=sys.stderr)
+        return 2
+    except KindlyError as exc:
+        print(json.dumps({"error": {"code": exc.code, "message": exc.message, "field": exc.field}},
+                         ensure_ascii=False), file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,69 @@
+"""Typed settings, read from the environment once. The only module that reads os.environ."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+
+
+@dataclass(frozen=True)
+class Settings:
+    stage: str
+    region: str
+    tenants_table: str
+    api_keys_table: str
+    accounts_table: str
+    messages_table: str
+    audit_table: str
+    policies_table: str
+    reminders_queue: str
+    finance_topic: str
+    ses_configuration_set: str
+    link_secret_parameter: str
+    public_base_url: str
+    due_index_shards: int
+    link_ttl_days: int
+
+    @property
+    def table_names(self) -> dict[str, str]:
+        return {
+            "tenants": self.tenants_table,
+            "api_keys": self.api_keys_table,
+            "accounts": self.accounts_table,
+            "messages": self.messages_table,
+            "audit": self.audit_table,
+            "policies": self.policies_table,
+        }
+
+
+def read_settings(environ: dict[str, str] | None = None) -> Settings:
+    env = os.environ if environ is None else environ
+
+    def get(name: str, default: str) -> str:
+        return (env.get(name) or "").strip() or default
+
+    stage = get("KINDLY_STAGE", "local")
+    prefix = f"kindly-{stage}"
+    return Settings(
+        stage=stage,
+        region=get("AWS_REGION", get("AWS_DEFAULT_REGION", "us-east-1")),
+        tenants_table=get("KINDLY_TENANTS_TABLE", f"{prefix}-tenants"),
+        api_keys_table=get("KINDLY_API_KEYS_TABLE", f"{prefix}-api-keys"),
+        accounts_table=get("KINDLY_ACCOUNTS_TABLE", f"{prefix}-accounts"),
+        messages_table=get("KINDLY_MESSAGES_TABLE", f"{prefix}-messages"),
+        audit_table=get("KINDLY_AUDIT_TABLE", f"{prefix}-audit"),
+        policies_table=get("KINDLY_POLICIES_TABLE", f"{prefix}-policies"),
+        reminders_queue=get("KINDLY_REMINDERS_QUEUE", f"{prefix}-reminders"),
+        finance_topic=get("KINDLY_FINANCE_TOPIC", f"{prefix}-finance"),
+        ses_configuration_set=get("KINDLY_SES_CONFIGURATION_SET", f"{prefix}-email"),
+        link_secret_parameter=get("KINDLY_LINK_SECRET_PARAMETER", f"/kindly/{stage}/link-secret"),
+        public_base_url=get("KINDLY_PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/"),
+        due_index_shards=int(get("KINDLY_DUE_INDEX_SHARDS", "4")),
+        link_ttl_days=int(get("KINDLY_LINK_TTL_DAYS", "45")),
+    )
+
+
+@lru_cache(maxsize=1)
+def settings() -> Settings:
+    return read_settings()

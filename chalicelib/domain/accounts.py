@@ -1,0 +1,195 @@
+"""An account: one customer of a tenant, its invoices, flags, contact state and reminder progress."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+from typing import Any
+
+from chalicelib.domain.audit import AuditEvent, ChainHead, chain_event, iso
+from chalicelib.domain.money import add_balances
+
+FLAGS = ("dispute", "hardship", "breathing_space", "cease_contact", "bankruptcy", "deceased", "vulnerable")
+
+OPEN = "open"
+INVOICE_STATUSES = (OPEN, "paid", "void")
+
+# Account states.
+ACTIVE = "active"  # reminders scheduled
+PAUSED = "paused"  # a flag holds every message
+SETTLED = "settled"  # nothing owed
+ESCALATED = "escalated"  # handed to a person
+COMPLETED = "completed"  # every step of the policy has run
+
+EMAIL_SUPPRESSIONS = ("bounced", "complained", "unsubscribed")
+
+
+@dataclass(frozen=True)
+class Invoice:
+    invoice_id: str
+    amount: int
+    currency: str
+    issued_on: date
+    due_on: date
+    status: str = OPEN
+    processor_invoice_id: str | None = None
+    payment_url: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.invoice_id,
+            "amount": self.amount,
+            "currency": self.currency,
+            "issued_on": self.issued_on.isoformat(),
+            "due_on": self.due_on.isoformat(),
+            "status": self.status,
+            "processor_invoice_id": self.processor_invoice_id,
+            "payment_url": self.payment_url,
+        }
+
+
+@dataclass(frozen=True)
+class Flag:
+    name: str
+    active: bool
+    since: datetime
+    until: date | None = None
+    note: str | None = None
+
+    def holds_at(self, local_day: date) -> bool:
+        return self.active and (self.until is None or local_day < self.until)
+
+
+@dataclass(frozen=True)
+class SmsConsent:
+    source: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class SentRecord:
+    """A message recently sent, kept on the account so the caps need no extra read."""
+
+    at: datetime
+    channel: str
+    message_id: str
+
+
+@dataclass
+class Account:
+    tenant_id: str
+    account_id: str
+    name: str
+    locale: str
+    policy: str
+    email: str | None = None
+    phone: str | None = None
+    timezone: str | None = None
+    country: str | None = None
+    region: str | None = None
+    sms_consent: SmsConsent | None = None
+    processor_ids: dict[str, str] = field(default_factory=dict)
+    tags: list[str] = field(default_factory=list)
+    invoices: list[Invoice] = field(default_factory=list)
+    flags: dict[str, Flag] = field(default_factory=dict)
+    email_suppressed: str | None = None  # bounced / complained / unsubscribed
+    sms_opted_out: bool = False
+    cycle: str | None = None  # which overdue episode the policy steps count from
+    last_step: int = -1  # index of the last policy step handled in this cycle
+    state: str = ACTIVE
+    next_action_at: datetime | None = None
+    recent_sends: list[SentRecord] = field(default_factory=list)
+    audit_head: ChainHead = field(default_factory=ChainHead)
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    version: int | None = None  # optimistic lock, owned by the repository
+    pending_events: list[AuditEvent] = field(default_factory=list, repr=False)
+
+    # --- what the account owes -------------------------------------------------------------
+    def open_invoices(self) -> list[Invoice]:
+        return [inv for inv in self.invoices if inv.status == OPEN]
+
+    def balance(self) -> dict[str, int]:
+        return add_balances([(inv.amount, inv.currency) for inv in self.open_invoices()])
+
+    def owes_anything(self) -> bool:
+        return any(amount > 0 for amount in self.balance().values())
+
+    def anchor(self) -> tuple[str, date] | None:
+        """The oldest open invoice anchors the cycle: steps are counted from its due date."""
+        open_invoices = self.open_invoices()
+        if not open_invoices:
+            return None
+        oldest = min(open_invoices, key=lambda inv: (inv.due_on, inv.invoice_id))
+        return f"{oldest.invoice_id}@{oldest.due_on.isoformat()}", oldest.due_on
+
+    # --- flags ------------------------------------------------------------------------------
+    def holding_flags(self, local_day: date) -> list[Flag]:
+        return [flag for name in FLAGS if (flag := self.flags.get(name)) and flag.holds_at(local_day)]
+
+    # --- audit ------------------------------------------------------------------------------
+    def record(self, at: datetime, type_: str, actor: str, details: dict[str, Any]) -> AuditEvent:
+        """Append an audit event to the chain; the repository writes it together with the account."""
+        event = chain_event(self.audit_head, self.tenant_id, self.account_id, at, type_, actor, details)
+        self.audit_head = ChainHead(event.seq, event.hash)
+        self.pending_events.append(event)
+        return event
+
+    # --- shape shown to API clients --------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "account_id": self.account_id,
+            "name": self.name,
+            "email": self.email,
+            "phone": self.phone,
+            "locale": self.locale,
+            "timezone": self.timezone,
+            "country": self.country,
+            "region": self.region,
+            "sms_consent": (
+                {"source": self.sms_consent.source, "at": iso(self.sms_consent.at)} if self.sms_consent else None
+            ),
+            "policy": self.policy,
+            "processor_ids": dict(self.processor_ids),
+            "tags": list(self.tags),
+            "invoices": [inv.to_dict() for inv in self.invoices],
+            "balance": self.balance(),
+            "flags": {
+                name: {
+                    "active": flag.active,
+                    "since": iso(flag.since),
+                    "until": flag.until.isoformat() if flag.until else None,
+                    "note": flag.note,
+                }
+                for name, flag in sorted(self.flags.items())
+            },
+            "contact": {"email_suppressed": self.email_suppressed, "sms_opted_out": self.sms_opted_out},
+            "state": self.state,
+            "next_action_at": iso(self.next_action_at) if self.next_action_at else None,
+            "created_at": iso(self.created_at) if self.created_at else None,
+            "updated_at": iso(self.updated_at) if self.updated_at else None,
+        }
+
+
+def with_profile(current: Account, incoming: Account) -> Account:
+    """The incoming upsert replaces what the billing system owns and keeps what Kindly owns."""
+    return replace(
+        incoming,
+        flags=current.flags,
+        # A bounce belongs to an address; an unsubscribe belongs to the person.
+        email_suppressed=(
+            current.email_suppressed
+            if incoming.email == current.email or current.email_suppressed == "unsubscribed"
+            else None
+        ),
+        sms_opted_out=current.sms_opted_out if incoming.phone == current.phone else False,
+        cycle=current.cycle,
+        last_step=current.last_step,
+        state=current.state,
+        next_action_at=current.next_action_at,
+        recent_sends=current.recent_sends,
+        audit_head=current.audit_head,
+        created_at=current.created_at,
+        version=current.version,
+        pending_events=[],
+    )

@@ -1,0 +1,102 @@
+"""The audit trail: append-only, per account, hash-chained (each event carries the previous event's hash)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+GENESIS_HASH = "0" * 64
+
+SYSTEM = "system"
+
+
+@dataclass(frozen=True)
+class AuditEvent:
+    seq: int
+    at: datetime
+    type: str
+    actor: str
+    details: dict[str, Any]
+    prev_hash: str
+    hash: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "seq": self.seq,
+            "at": iso(self.at),
+            "type": self.type,
+            "actor": self.actor,
+            "details": self.details,
+            "hash": self.hash,
+            "prev_hash": self.prev_hash,
+        }
+
+
+@dataclass(frozen=True)
+class ChainHead:
+    seq: int = 0
+    hash: str = GENESIS_HASH
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    ok: bool
+    first_broken_seq: int | None
+    events: int
+    problem: str | None = field(default=None, compare=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"ok": self.ok, "first_broken_seq": self.first_broken_seq, "events": self.events}
+
+
+def iso(instant: datetime) -> str:
+    """An instant as UTC ISO 8601 with a Z, the one form Kindly writes."""
+    return instant.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+
+
+def event_hash(
+    tenant_id: str, account_id: str, seq: int, at: datetime, type_: str, actor: str,
+    details: dict[str, Any], prev_hash: str,
+) -> str:
+    """SHA-256 over a canonical JSON form, so any change to any field (or the order) breaks the chain."""
+    canonical = json.dumps(
+        [tenant_id, account_id, seq, iso(at), type_, actor, details, prev_hash],
+        sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def chain_event(
+    head: ChainHead, tenant_id: str, account_id: str, at: datetime, type_: str, actor: str,
+    details: dict[str, Any],
+) -> AuditEvent:
+    seq = head.seq + 1
+    digest = event_hash(tenant_id, account_id, seq, at, type_, actor, details, head.hash)
+    return AuditEvent(seq, at, type_, actor, details, head.hash, digest)
+
+
+def verify_chain(
+    tenant_id: str, account_id: str, events: list[AuditEvent], head: ChainHead | None = None
+) -> VerifyResult:
+    """Recompute every link. A changed event breaks its own hash; a deleted one leaves a gap in seq or a
+    prev_hash that no longer matches; a deleted tail no longer reaches the head kept on the account."""
+    prev = GENESIS_HASH
+    expected_seq = 1
+    for event in sorted(events, key=lambda e: e.seq):
+        if event.seq != expected_seq:
+            return VerifyResult(False, expected_seq, len(events), "missing event")
+        if event.prev_hash != prev:
+            return VerifyResult(False, event.seq, len(events), "prev_hash does not match")
+        digest = event_hash(
+            tenant_id, account_id, event.seq, event.at, event.type, event.actor, event.details, event.prev_hash
+        )
+        if digest != event.hash:
+            return VerifyResult(False, event.seq, len(events), "hash does not match the content")
+        prev = event.hash
+        expected_seq += 1
+    if head is not None and (head.seq != expected_seq - 1 or head.hash != prev):
+        return VerifyResult(False, expected_seq, len(events), "events missing after the last one read")
+    return VerifyResult(True, None, len(events))

@@ -1,0 +1,210 @@
+"""The courtesy guard: every outbound message passes here first.
+
+Each rule is a small pure function that states its source. A status rule withholds the message;
+a time or volume rule defers it to the next instant it would be allowed (never drops it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from chalicelib.domain.accounts import SentRecord
+from chalicelib.domain.messages import EMAIL, SMS
+from chalicelib.domain.policies import Caps, SendWindow
+from chalicelib.domain.schedule import zone
+
+QUIET_END = time(8, 0)
+EMAIL_QUIET_START = time(21, 0)
+SMS_QUIET_START = time(20, 0)
+MAX_DEFER_STEPS = 400
+
+
+@dataclass(frozen=True)
+class Allow:
+    pass
+
+
+@dataclass(frozen=True)
+class Withhold:
+    rule: str
+    resume_at: datetime | None = None  # when to look again; None: not until something changes
+    holds_step: bool = True  # True: the step waits (e.g. a pause); False: the step is spent (e.g. no consent)
+
+
+@dataclass(frozen=True)
+class Defer:
+    rule: str
+    until: datetime
+
+
+Decision = Allow | Withhold | Defer
+
+
+@dataclass(frozen=True)
+class GuardInput:
+    at: datetime  # aware
+    channel: str
+    zones: tuple[str, ...]  # the recipient's zone, or every zone of their country when unknown
+    balance: dict[str, int]
+    holding_flags: tuple[tuple[str, date | None], ...]  # (flag, until)
+    address: str | None  # email address or phone number for the channel
+    email_suppressed: str | None = None
+    sms_consent: bool = False
+    sms_opted_out: bool = False
+    recent_sends: tuple[SentRecord, ...] = ()
+    window: SendWindow = field(default_factory=SendWindow)
+    caps: Caps = field(default_factory=Caps)
+    is_holiday: Callable[[date], bool] = lambda _day: False
+
+
+# --- status rules: the message is not sent ----------------------------------------------------
+
+def balance_rule(inp: GuardInput) -> Withhold | None:
+    """Nothing is owed, so nothing is asked for (FDCPA 15 U.S.C. 1692e(2)(A): no false amount)."""
+    if not any(amount > 0 for amount in inp.balance.values()):
+        return Withhold("balance_not_positive")
+    return None
+
+
+FLAG_RULES = {
+    # flag: (reason, source)
+    "dispute": ("dispute_open", "FDCPA 1692g(b): collection pauses while a debt is disputed"),
+    "hardship": ("hardship_pause", "FCA CONC 7.3.4: forbearance for customers in financial difficulty"),
+    "breathing_space": ("breathing_space", "Debt Respite Scheme (Breathing Space) Regulations 2020, reg. 7"),
+    "cease_contact": ("cease_contact", "FDCPA 1692c(c): stop when the consumer asks in writing"),
+    "bankruptcy": ("bankruptcy", "11 U.S.C. 362: the automatic stay"),
+    "deceased": ("deceased", "FCA CONC 7.3 / CFPB guidance: no collection messages to an estate"),
+    "vulnerable": ("vulnerable", "FCA FG21/1: vulnerable customers are handled by a person"),
+}
+
+
+def flag_rule(inp: GuardInput) -> Withhold | None:
+    """A dispute, pause, stay or request to stop holds every message until it is lifted."""
+    for flag, until in inp.holding_flags:
+        reason, _source = FLAG_RULES[flag]
+        resume = datetime.combine(until, QUIET_END, zone(inp.zones[0])) if until else None
+        return Withhold(reason, resume_at=resume)
+    return None
+
+
+def channel_rule(inp: GuardInput) -> Withhold | None:
+    """No email to an address that bounced, complained or unsubscribed (CAN-SPAM 15 U.S.C. 7704(a)(4));
+    no SMS without recorded consent or after an opt-out (TCPA 47 U.S.C. 227; 47 CFR 64.1200)."""
+    if not inp.address:
+        return Withhold(f"no_{'email_address' if inp.channel == EMAIL else 'phone'}", holds_step=False)
+    if inp.channel == EMAIL and inp.email_suppressed:
+        return Withhold(f"email_{inp.email_suppressed}", holds_step=False)
+    if inp.channel == SMS and inp.sms_opted_out:
+        return Withhold("sms_opted_out", holds_step=False)
+    if inp.channel == SMS and not inp.sms_consent:
+        return Withhold("no_sms_consent", holds_step=False)
+    if inp.caps.per_7d(inp.channel) == 0:
+        return Withhold(f"{inp.channel}_off_by_policy", holds_step=False)
+    return None
+
+
+STATUS_RULES = (balance_rule, flag_rule, channel_rule)
+
+
+# --- time rules: the message waits for a better moment --------------------------------------------
+
+def quiet_hours_rule(inp: GuardInput, at: datetime) -> str | None:
+    """12 CFR 1006.6(b)(1)(i): no contact before 8am or after 9pm local time; SMS stops at 8pm (stricter
+    house rule, as many carriers and state laws ask). With an unknown zone, every zone of the country."""
+    latest = SMS_QUIET_START if inp.channel == SMS else EMAIL_QUIET_START
+    for name in inp.zones:
+        local = at.astimezone(zone(name)).time()
+        if not QUIET_END <= local < latest:
+            return "quiet_hours"
+    return None
+
+
+def send_window_rule(inp: GuardInput, at: datetime) -> str | None:
+    """The tenant's policy window (hours and weekdays) in the debtor's local time."""
+    for name in inp.zones:
+        local = at.astimezone(zone(name))
+        if local.weekday() not in inp.window.weekdays:
+            return "outside_send_window"
+        if not inp.window.start <= local.time() < inp.window.end:
+            return "outside_send_window"
+    return None
+
+
+def holiday_rule(inp: GuardInput, at: datetime) -> str | None:
+    """No reminders on the debtor's public holidays (country and region)."""
+    for name in inp.zones:
+        if inp.is_holiday(at.astimezone(zone(name)).date()):
+            return "public_holiday"
+    return None
+
+
+def caps_rule(inp: GuardInput, at: datetime) -> str | None:
+    """Per-channel caps over a rolling 7 days and at most one message a day (Reg F 12 CFR 1006.14(b)(2)
+    presumes harassment past 7 calls in 7 days; we are far gentler)."""
+    week = [s for s in inp.recent_sends if at - timedelta(days=7) < s.at <= at]
+    if sum(1 for s in week if s.channel == inp.channel) >= inp.caps.per_7d(inp.channel):
+        return f"weekly_cap_{inp.channel}"
+    today = at.astimezone(zone(inp.zones[0])).date()
+    if sum(1 for s in week if s.at.astimezone(zone(inp.zones[0])).date() == today) >= inp.caps.per_day:
+        return "daily_cap"
+    return None
+
+
+TIME_RULES = (quiet_hours_rule, send_window_rule, holiday_rule, caps_rule)
+
+
+def _blocking_time_rule(inp: GuardInput, at: datetime) -> str | None:
+    for rule in TIME_RULES:
+        if reason := rule(inp, at):
+            return reason
+    return None
+
+
+def next_allowed_instant(inp: GuardInput, after: datetime) -> datetime | None:
+    """The first instant after `after` that every time rule allows; None if none within a long horizon."""
+    candidate = after
+    for _ in range(MAX_DEFER_STEPS):
+        candidate = _skip_ahead(inp, candidate)
+        if _blocking_time_rule(inp, candidate) is None:
+            return candidate
+    return None
+
+
+def _skip_ahead(inp: GuardInput, at: datetime) -> datetime:
+    """Jump straight past whatever blocks `at`: a night, a holiday or weekday off, or a full cap."""
+    local = at.astimezone(zone(inp.zones[0]))
+    opening = max(inp.window.start, QUIET_END)
+    closing = min(inp.window.end, SMS_QUIET_START if inp.channel == SMS else EMAIL_QUIET_START)
+    tomorrow = datetime.combine(local.date() + timedelta(days=1), opening, local.tzinfo)
+    if caps_rule(inp, at):
+        return max(at + timedelta(minutes=15), _cap_frees_at(inp, at))
+    if holiday_rule(inp, at) or local.weekday() not in inp.window.weekdays or local.time() >= closing:
+        return tomorrow
+    if local.time() < opening:
+        return datetime.combine(local.date(), opening, local.tzinfo)
+    return at + timedelta(minutes=15)
+
+
+def _cap_frees_at(inp: GuardInput, at: datetime) -> datetime:
+    week = sorted(s.at for s in inp.recent_sends if at - timedelta(days=7) < s.at <= at and s.channel == inp.channel)
+    cap = inp.caps.per_7d(inp.channel)
+    if len(week) >= cap:
+        # The oldest sends must age out until one fewer than the cap remain.
+        return week[len(week) - cap] + timedelta(days=7)
+    local = at.astimezone(zone(inp.zones[0]))
+    return datetime.combine(local.date() + timedelta(days=1), time(0, 0), local.tzinfo)
+
+
+def evaluate(inp: GuardInput) -> Decision:
+    for status_rule in STATUS_RULES:
+        if withheld := status_rule(inp):
+            return withheld
+    reason = _blocking_time_rule(inp, inp.at)
+    if reason is None:
+        return Allow()
+    until = next_allowed_instant(inp, inp.at)
+    if until is None:
+        return Withhold(reason, resume_at=None)
+    return Defer(reason, until)

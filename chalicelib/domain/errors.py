@@ -1,0 +1,42 @@
+"""Domain errors. One place (routes/errors.py) maps them to HTTP."""
+
+from __future__ import annotations
+
+
+class KindlyError(Exception):
+    code = "error"
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class InvalidInput(KindlyError):
+    code = "invalid"
+
+
+class Unauthenticated(KindlyError):
+    code = "unauthenticated"
+
+
+class NotFound(KindlyError):
+    code = "not_found"
+
+
+class Conflict(KindlyError):
+    code = "conflict"
+
+
+class TooLarge(KindlyError):
+    code = "too_large"
+
+
+class Throttled(KindlyError):
+    """A downstream service asked us to slow down; the caller may retry after `retry_after` seconds."""
+
+    code = "throttled"
+
+    def __init__(self, message: str, retry_after: int = 5) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

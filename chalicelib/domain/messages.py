@@ -1,0 +1,58 @@
+"""What a reminder says and to whom: the input and output of rendering, and message identity."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import date
+
+EMAIL = "email"
+SMS = "sms"
+CHANNELS = (EMAIL, SMS)
+
+# Message statuses (SPEC: pending / sent / withheld(reason) / failed / bounced / complained / ...).
+PENDING = "pending"
+SENT = "sent"
+FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class InvoiceLine:
+    invoice_id: str
+    amount: int  # minor units
+    currency: str  # ISO 4217
+    due_on: date
+    payment_url: str | None = None
+
+
+@dataclass(frozen=True)
+class MessageContext:
+    """Everything a template may use. No template reads anything else."""
+
+    template: str  # e.g. "gentle_reminder"
+    channel: str  # "email" | "sms"
+    locale: str  # BCP 47 as stored on the account, e.g. "es-ES"
+    tenant_name: str
+    tenant_role: str  # "first_party" | "third_party"
+    support_email: str | None
+    debtor_name: str
+    balances: tuple[tuple[int, str], ...]  # (minor units, currency) per currency with a positive balance
+    invoices: tuple[InvoiceLine, ...]
+    due_on: date  # the due date the reminder schedule is anchored on
+    portal_url: str  # signed self-service link
+    unsubscribe_url: str  # signed one-click unsubscribe link
+    timezone: str = "UTC"
+
+
+@dataclass(frozen=True)
+class RenderedMessage:
+    text: str
+    subject: str | None = None  # email only
+    html: str | None = None  # email only
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def message_id(tenant_id: str, account_id: str, cycle: str, step_key: str) -> str:
+    """Deterministic id: the same (account, step, cycle) always names the same message, so it is sent once."""
+    raw = "\x1f".join((tenant_id, account_id, cycle, step_key)).encode()
+    return "msg_" + hashlib.sha256(raw).hexdigest()[:32]

@@ -1,0 +1,76 @@
+"""What the use cases need from the outside world. Adapters implement these."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from datetime import datetime
+from typing import Any, Protocol
+
+from chalicelib.domain.accounts import Account
+from chalicelib.domain.audit import AuditEvent
+from chalicelib.domain.messages import MessageContext, RenderedMessage
+from chalicelib.domain.policies import Policy
+from chalicelib.domain.tenants import ApiKey, Tenant
+
+
+class OutboxEntry(Protocol):
+    message_id: str
+    status: str
+
+
+class AccountRepository(Protocol):
+    def get(self, tenant_id: str, account_id: str) -> Account | None: ...
+
+    def save(self, account: Account) -> None:
+        """Write the account and its pending audit events atomically; Conflict if it changed meanwhile."""
+
+    def due(self, at: datetime, shard: int) -> Iterator[tuple[str, str]]:
+        """(tenant_id, account_id) of accounts whose next action is at or before `at`, from the due index."""
+
+    def events(self, tenant_id: str, account_id: str) -> list[AuditEvent]: ...
+
+    def claim_message(self, account: Account, message: dict[str, Any]) -> bool:
+        """Save the account and create the outbox entry in one transaction; False if it already exists."""
+
+    def message_status(self, tenant_id: str, account_id: str, message_id: str) -> str | None: ...
+
+    def finish_message(self, account: Account, message_id: str, status: str, details: dict[str, Any]) -> None:
+        """Mark the outbox entry and save the account with its audit events, in one transaction."""
+
+
+class PolicyRepository(Protocol):
+    def latest(self, tenant_id: str, name: str) -> Policy | None: ...
+
+    def add_version(self, tenant_id: str, policy: Policy) -> Policy: ...
+
+
+class TenantRepository(Protocol):
+    def get(self, tenant_id: str) -> Tenant | None: ...
+
+    def add(self, tenant: Tenant, key: ApiKey) -> None: ...
+
+    def key_by_hash(self, key_hash: str) -> ApiKey | None: ...
+
+
+class EmailSender(Protocol):
+    def send(
+        self, *, sender: str, recipient: str, message: RenderedMessage, tags: dict[str, str]
+    ) -> str: ...
+
+    def verify_sender(self, address: str) -> None: ...
+
+
+class SmsSender(Protocol):
+    def send(self, *, phone: str, text: str, sender_id: str | None, tags: dict[str, str]) -> str: ...
+
+
+class Renderer(Protocol):
+    def render(self, ctx: MessageContext) -> RenderedMessage: ...
+
+
+class WorkQueue(Protocol):
+    def send_batch(self, bodies: Iterable[dict[str, Any]]) -> int: ...
+
+
+class FinanceNotifier(Protocol):
+    def publish(self, tenant_id: str, event: dict[str, Any]) -> None: ...

@@ -1,0 +1,88 @@
+"""Which policy step is due for an account, and when its next action falls."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+from chalicelib.domain.accounts import Account
+from chalicelib.domain.policies import Policy, Step
+
+EARLIEST_LOCAL = time(8, 0)
+
+
+@dataclass(frozen=True)
+class DueStep:
+    index: int
+    step: Step
+    cycle: str
+    due_on: date
+    superseded: tuple[int, ...]  # earlier steps that came due together; only the latest one is sent
+
+
+@lru_cache(maxsize=256)
+def zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
+
+
+@lru_cache(maxsize=256)
+def _country_zones(country: str) -> tuple[str, ...]:
+    from babel.core import get_global
+
+    return tuple(get_global("territory_zones").get(country, ()))
+
+
+def recipient_zones(account: Account) -> tuple[str, ...]:
+    """The debtor's own zone; when unknown, every zone of their country (the guard must suit all of them)."""
+    if account.timezone:
+        return (account.timezone,)
+    zones = _country_zones(account.country or "")
+    return zones or ("UTC",)
+
+
+def local_day(instant: datetime, zones: tuple[str, ...]) -> date:
+    """The earliest local calendar day among the zones: a step never comes due early anywhere."""
+    return min(instant.astimezone(zone(name)).date() for name in zones)
+
+
+def opening_instant(day: date, zones: tuple[str, ...], policy: Policy) -> datetime:
+    """The first moment on `day` when a message may go out in every zone, in UTC."""
+    start = max(policy.send_window.start, EARLIEST_LOCAL)
+    return max(datetime.combine(day, start, zone(name)) for name in zones).astimezone(UTC)
+
+
+def _progress(account: Account, cycle: str) -> int:
+    return account.last_step if account.cycle == cycle else -1
+
+
+def next_action_at(account: Account, policy: Policy) -> datetime | None:
+    """When the next unhandled step of the current cycle comes due; None when nothing is left to do."""
+    anchor = account.anchor()
+    if anchor is None or not account.owes_anything():
+        return None
+    cycle, due_on = anchor
+    following = _progress(account, cycle) + 1
+    if following >= len(policy.steps):
+        return None
+    day = due_on + timedelta(days=policy.steps[following].offset_days)
+    return opening_instant(day, recipient_zones(account), policy)
+
+
+def due_step(account: Account, policy: Policy, at: datetime) -> DueStep | None:
+    """The latest unhandled step whose day has come, in the debtor's calendar."""
+    anchor = account.anchor()
+    if anchor is None:
+        return None
+    cycle, due_on = anchor
+    today = local_day(at, recipient_zones(account))
+    come_due = [
+        i
+        for i in range(_progress(account, cycle) + 1, len(policy.steps))
+        if due_on + timedelta(days=policy.steps[i].offset_days) <= today
+    ]
+    if not come_due:
+        return None
+    latest = come_due[-1]
+    return DueStep(latest, policy.steps[latest], cycle, due_on, tuple(come_due[:-1]))

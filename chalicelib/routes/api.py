@@ -1,0 +1,70 @@
+"""The tenant-facing JSON API under /v1. The API key decides the tenant; nothing else does."""
+
+from __future__ import annotations
+
+from chalice import Blueprint, Response
+
+from chalicelib.bootstrap import container
+from chalicelib.routes.http import body_of, guarded, json_response
+
+api = Blueprint(__name__)
+JSON_ONLY = ["application/json"]
+
+
+def _caller() -> tuple[str, str]:
+    """(tenant_id, actor) for the key on this request."""
+    key = container().tenants.authenticate(api.current_request.headers.get("authorization"))
+    return key.tenant_id, f"api_key:{key.key_id}"
+
+
+@api.route("/v1/accounts/{account_id}", methods=["PUT"], content_types=JSON_ONLY)
+@guarded
+def put_account(account_id: str) -> Response:
+    tenant_id, actor = _caller()
+    account, created = container().accounts.upsert(tenant_id, account_id, body_of(api.current_request), actor)
+    return json_response(account.to_dict(), 201 if created else 200)
+
+
+@api.route("/v1/accounts/{account_id}", methods=["GET"])
+@guarded
+def get_account(account_id: str) -> Response:
+    tenant_id, _actor = _caller()
+    return json_response(container().accounts.get(tenant_id, account_id).to_dict())
+
+
+@api.route("/v1/accounts/{account_id}/flags", methods=["POST"], content_types=JSON_ONLY)
+@guarded
+def set_flag(account_id: str) -> Response:
+    tenant_id, actor = _caller()
+    account = container().accounts.set_flag(tenant_id, account_id, body_of(api.current_request), actor)
+    return json_response(account.to_dict())
+
+
+@api.route("/v1/accounts/{account_id}/timeline", methods=["GET"])
+@guarded
+def timeline(account_id: str) -> Response:
+    tenant_id, _actor = _caller()
+    events = container().audit.timeline(tenant_id, account_id)
+    return json_response({"events": [event.to_dict() for event in events]})
+
+
+@api.route("/v1/accounts/{account_id}/audit/verify", methods=["GET"])
+@guarded
+def verify(account_id: str) -> Response:
+    tenant_id, _actor = _caller()
+    return json_response(container().audit.verify(tenant_id, account_id).to_dict())
+
+
+@api.route("/v1/policies/{name}", methods=["PUT"], content_types=JSON_ONLY)
+@guarded
+def put_policy(name: str) -> Response:
+    tenant_id, _actor = _caller()
+    policy = container().policies.put(tenant_id, name, body_of(api.current_request))
+    return json_response(policy.to_dict())
+
+
+@api.route("/v1/policies/{name}", methods=["GET"])
+@guarded
+def get_policy(name: str) -> Response:
+    tenant_id, _actor = _caller()
+    return json_response(container().policies.get(tenant_id, name).to_dict())

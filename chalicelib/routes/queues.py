@@ -1,0 +1,42 @@
+"""The reminders queue worker: one record, one account, one use case; partial batch failures reported."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from chalice import Blueprint
+
+from chalicelib.bootstrap import Container, container
+from chalicelib.config import settings
+
+queues = Blueprint(__name__)
+
+
+def process_reminder_batch(event: dict[str, Any], app: Container) -> tuple[dict[str, Any], list[Any]]:
+    """Run every record through the remind use case; failed records go back to SQS, the rest are done."""
+    from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType
+
+    from chalicelib.observability import logger
+
+    outcomes: list[Any] = []
+
+    def handle(record: Any) -> None:
+        item = json.loads(record.body)
+        outcome = app.remind.process(item["tenant_id"], item["account_id"])
+        outcomes.append(outcome)
+        logger().info("reminder evaluated", extra={
+            "tenant_id": item["tenant_id"], "account_id": item["account_id"], "outcome": outcome.kind,
+            "reason": outcome.reason, "channel": outcome.channel, "template": outcome.template,
+        })
+
+    processor = BatchProcessor(event_type=EventType.SQS)
+    with processor(records=event["Records"], handler=handle):
+        processor.process()
+    return processor.response(), outcomes
+
+
+@queues.on_sqs_message(queue=settings().reminders_queue, batch_size=10)
+def remind_worker(event: Any) -> dict[str, Any]:
+    response, _outcomes = process_reminder_batch(event.to_dict(), container())
+    return response

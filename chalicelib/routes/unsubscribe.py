@@ -1,0 +1,39 @@
+"""One-click unsubscribe (RFC 8058): POST from the mail client, or a confirm page for a person's click."""
+
+from __future__ import annotations
+
+from html import escape
+
+from chalice import Blueprint, Response
+
+from chalicelib.bootstrap import container
+from chalicelib.routes.http import guarded
+
+unsubscribe = Blueprint(__name__)
+FORM = ["application/x-www-form-urlencoded", "multipart/form-data", "text/plain", "application/json"]
+
+PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width,initial-scale=1"><title>{title}</title></head>
+<body style="font-family:system-ui,sans-serif;max-width:32rem;margin:2rem auto;padding:0 1rem;line-height:1.5">
+<h1 style="font-size:1.4rem">{title}</h1><p>{text}</p>{form}</body></html>"""
+
+
+def _page(title: str, text: str, form: str = "", status: int = 200) -> Response:
+    body = PAGE.format(title=escape(title), text=escape(text), form=form)
+    return Response(body=body, status_code=status, headers={"Content-Type": "text/html; charset=utf-8",
+                                                             "Cache-Control": "no-store"})
+
+
+@unsubscribe.route("/u/{token}", methods=["GET"])
+def confirm(token: str) -> Response:
+    # A GET never unsubscribes: mail scanners follow links. A person confirms with one button.
+    form = (f'<form method="post" action="{escape(token)}"><button type="submit" '
+            'style="font-size:1.1rem;padding:.8rem 1.4rem">Stop reminder emails</button></form>')
+    return _page("Stop reminder emails?", "You can still see and settle your balance from any reminder link.", form)
+
+
+@unsubscribe.route("/u/{token}", methods=["POST"], content_types=FORM)
+@guarded
+def one_click(token: str) -> Response:
+    container().contact.unsubscribe(token)
+    return _page("You will get no more reminder emails", "Thank you for letting us know.")

@@ -1,0 +1,120 @@
+"""Intake: upserting accounts with their invoices, reading them, and setting flags."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from chalicelib.domain import accounts as acc
+from chalicelib.domain.accounts import Account, Flag, Invoice, SmsConsent
+from chalicelib.domain.errors import InvalidInput, NotFound
+from chalicelib.domain.ports import AccountRepository
+from chalicelib.domain.schedule import next_action_at
+from chalicelib.services.policies import PolicyService
+from chalicelib.services.schemas import ID_PATTERN, AccountIn, FlagIn, parse
+
+
+def check_account_id(account_id: str) -> None:
+    import re
+
+    if not re.match(ID_PATTERN, account_id or ""):
+        raise InvalidInput(
+            "an account id is 1-128 letters, digits and . _ : @ - (starting with a letter or digit)", "account_id"
+        )
+
+
+def refresh_schedule(account: Account, policy: Any) -> None:
+    """Recompute state and next action after anything changes what is owed or what holds messages."""
+    anchor = account.anchor()
+    if anchor is not None and account.cycle != anchor[0]:
+        account.cycle, account.last_step = anchor[0], -1
+    if not account.owes_anything():
+        account.state, account.next_action_at = acc.SETTLED, None
+        return
+    if account.state in (acc.ESCALATED,):
+        account.next_action_at = None
+        return
+    account.next_action_at = next_action_at(account, policy)
+    account.state = acc.ACTIVE if account.next_action_at else acc.COMPLETED
+
+
+class AccountService:
+    def __init__(self, accounts: AccountRepository, policies: PolicyService, tenants: Any, clock: Any) -> None:
+        self._accounts = accounts
+        self._policies = policies
+        self._tenants = tenants
+        self._clock = clock
+
+    def upsert(self, tenant_id: str, account_id: str, body: str | bytes | dict[str, Any], actor: str
+               ) -> tuple[Account, bool]:
+        check_account_id(account_id)
+        data = parse(AccountIn, body)
+        if not self._policies.exists(tenant_id, data.policy):
+            raise InvalidInput(f"no policy named {data.policy!r}", "policy")
+        tenant = self._tenants.get(tenant_id)
+        now = self._clock.now()
+        incoming = Account(
+            tenant_id=tenant_id,
+            account_id=account_id,
+            name=data.name,
+            email=data.email,
+            phone=data.phone,
+            locale=data.locale or (tenant.locale if tenant else "en-US"),
+            timezone=data.timezone,
+            country=data.country,
+            region=data.region,
+            sms_consent=SmsConsent(data.sms_consent.source, data.sms_consent.at) if data.sms_consent else None,
+            policy=data.policy,
+            processor_ids=dict(data.processor_ids),
+            tags=list(data.tags),
+            invoices=[
+                Invoice(i.id, i.amount, i.currency, i.issued_on, i.due_on, i.status, i.processor_invoice_id,
+                        i.payment_url)
+                for i in data.invoices
+            ],
+        )
+        current = self._accounts.get(tenant_id, account_id)
+        created = current is None
+        account = incoming if created else acc.with_profile(current, incoming)
+        refresh_schedule(account, self._policies.resolve(tenant_id, account.policy))
+        if not created and _same(current, account):
+            return current, False
+        account.created_at = current.created_at if current else now
+        account.updated_at = now
+        account.record(now, "account_created" if created else "account_updated", actor, {
+            "balance": account.balance(),
+            "invoices": [i.invoice_id for i in account.invoices],
+            "state": account.state,
+            "next_action_at": account.to_dict()["next_action_at"],
+        })
+        self._accounts.save(account)
+        return account, created
+
+    def get(self, tenant_id: str, account_id: str) -> Account:
+        check_account_id(account_id)
+        account = self._accounts.get(tenant_id, account_id)
+        if account is None:
+            raise NotFound(f"no account {account_id!r}", "account_id")
+        return account
+
+    def set_flag(self, tenant_id: str, account_id: str, body: str | bytes | dict[str, Any], actor: str) -> Account:
+        data = parse(FlagIn, body)
+        account = self.get(tenant_id, account_id)
+        now = self._clock.now()
+        if data.until is not None and data.until <= now.date():
+            raise InvalidInput("until must be a future date", "until")
+        account.flags = {**account.flags, data.flag: Flag(data.flag, data.active, now, data.until, data.note)}
+        refresh_schedule(account, self._policies.resolve(tenant_id, account.policy))
+        account.updated_at = now
+        account.record(now, "flag_set" if data.active else "flag_cleared", actor, {
+            "flag": data.flag, "until": data.until.isoformat() if data.until else None,
+            "next_action_at": account.to_dict()["next_action_at"],
+        })
+        self._accounts.save(account)
+        return account
+
+
+def _same(before: Account, after: Account) -> bool:
+    """An upsert that changes nothing writes nothing (so retries are free and the audit stays quiet)."""
+    ignore = {"updated_at": None, "pending_events": []}
+    return replace(before, **ignore) == replace(after, **ignore)

@@ -1,0 +1,27 @@
+"""Reading and checking an account's audit trail."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalicelib.domain.audit import AuditEvent, VerifyResult, verify_chain
+from chalicelib.domain.errors import NotFound
+
+
+class AuditService:
+    def __init__(self, accounts: Any) -> None:
+        self._accounts = accounts
+
+    def timeline(self, tenant_id: str, account_id: str) -> list[AuditEvent]:
+        self._require(tenant_id, account_id)
+        return self._accounts.events(tenant_id, account_id)
+
+    def verify(self, tenant_id: str, account_id: str) -> VerifyResult:
+        account = self._require(tenant_id, account_id)
+        return verify_chain(tenant_id, account_id, self._accounts.events(tenant_id, account_id), account.audit_head)
+
+    def _require(self, tenant_id: str, account_id: str) -> Any:
+        account = self._accounts.get(tenant_id, account_id)
+        if account is None:
+            raise NotFound(f"no account {account_id!r}", "account_id")
+        return account

@@ -1,0 +1,66 @@
+"""Putting, reading and resolving reminder policies."""
+
+from __future__ import annotations
+
+import time as monotonic_time
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from chalicelib.domain.errors import InvalidInput, NotFound
+from chalicelib.domain.policies import BUILT_IN, Caps, Policy, SendWindow, Step, validate_policy
+from chalicelib.services.schemas import NAME_PATTERN, PolicyIn, parse
+
+POLICY_CACHE_SECONDS = 30
+
+
+class PolicyService:
+    def __init__(self, policies: Any, clock: Any, templates: Callable[[], dict[str, set[str]]]) -> None:
+        self._policies = policies
+        self._clock = clock
+        self._templates = templates
+        self._cache: dict[tuple[str, str], tuple[float, Policy]] = {}
+
+    def put(self, tenant_id: str, name: str, body: str | bytes | dict[str, Any]) -> Policy:
+        import re
+
+        if not re.match(NAME_PATTERN, name):
+            raise InvalidInput("a policy name is lowercase letters, digits, '-' and '_'", "name")
+        data = parse(PolicyIn, body)
+        policy = Policy(
+            name=name,
+            steps=tuple(Step(s.offset_days, s.channel, s.template, s.action) for s in data.steps),
+            send_window=SendWindow(
+                datetime.strptime(data.send_window.start, "%H:%M").time(),
+                datetime.strptime(data.send_window.end, "%H:%M").time(),
+                frozenset(data.send_window.weekdays),
+            ),
+            caps=Caps(data.caps.email_per_7d, data.caps.sms_per_7d, data.caps.per_day),
+            plans=data.plans.model_dump(),
+            settlement=data.settlement.model_dump() if data.settlement else None,
+            hardship_pause_days=data.hardship_pause_days,
+            segment=data.segment.model_dump(),
+        )
+        validate_policy(policy, self._templates())
+        stored = self._policies.add_version(tenant_id, policy, self._clock.now())
+        self._cache.pop((tenant_id, name), None)
+        return stored
+
+    def get(self, tenant_id: str, name: str) -> Policy:
+        policy = self._policies.latest(tenant_id, name) or BUILT_IN.get(name)
+        if policy is None:
+            raise NotFound(f"no policy named {name!r}", "name")
+        return policy
+
+    def exists(self, tenant_id: str, name: str) -> bool:
+        return name in BUILT_IN or self._policies.latest(tenant_id, name) is not None
+
+    def resolve(self, tenant_id: str, name: str) -> Policy:
+        """The policy in force, cached briefly: a batch of reminders reads it once."""
+        key = (tenant_id, name)
+        cached = self._cache.get(key)
+        if cached and cached[0] > monotonic_time.monotonic():
+            return cached[1]
+        policy = self.get(tenant_id, name)
+        self._cache[key] = (monotonic_time.monotonic() + POLICY_CACHE_SECONDS, policy)
+        return policy

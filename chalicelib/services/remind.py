@@ -1,0 +1,280 @@
+"""Evaluate one due account: pick the step, pass the courtesy guard, send at most once, record why."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from chalicelib.domain import accounts as acc
+from chalicelib.domain.accounts import Account, SentRecord
+from chalicelib.domain.audit import SYSTEM, iso
+from chalicelib.domain.courtesy import Allow, Defer, GuardInput, Withhold, balance_rule, evaluate, flag_rule
+from chalicelib.domain.errors import Conflict, Throttled
+from chalicelib.domain.messages import EMAIL, PENDING, SENT, InvoiceLine, MessageContext, message_id
+from chalicelib.domain.policies import ESCALATE, Policy
+from chalicelib.domain.schedule import DueStep, due_step, local_day, next_action_at, recipient_zones, zone
+from chalicelib.domain.tenants import Tenant
+from chalicelib.services.accounts import refresh_schedule
+from chalicelib.services.links import LinkService
+
+# While a send is in flight the account is parked this long, so no other worker picks it up.
+SEND_LEASE = timedelta(minutes=10)
+# A provider hiccup (throttling, network) puts the step back on the due index after this pause.
+RETRY_AFTER = timedelta(minutes=5)
+CONFLICT_RETRIES = 3
+
+
+@dataclass(frozen=True)
+class Outcome:
+    kind: str  # sent | withheld | deferred | escalated | failed | skipped
+    reason: str | None = None
+    channel: str | None = None
+    template: str | None = None
+    until: datetime | None = None
+    message_id: str | None = None
+
+
+class RemindService:
+    def __init__(
+        self, *, accounts: Any, policies: Any, tenants: Any, renderer: Any, email: Any, sms: Any,
+        notifier: Any, links: LinkService, holidays: Callable[[str | None, str | None], Callable[[date], bool]],
+        clock: Any,
+    ) -> None:
+        self._accounts = accounts
+        self._policies = policies
+        self._tenants = tenants
+        self._renderer = renderer
+        self._email = email
+        self._sms = sms
+        self._notifier = notifier
+        self._links = links
+        self._holidays = holidays
+        self._clock = clock
+
+    def process(self, tenant_id: str, account_id: str) -> Outcome:
+        for attempt in range(CONFLICT_RETRIES):
+            try:
+                return self._process_once(tenant_id, account_id)
+            except Conflict:
+                if attempt == CONFLICT_RETRIES - 1:
+                    raise
+        raise AssertionError("unreachable")
+
+    # --- one pass over one account ----------------------------------------------------------------
+    def _process_once(self, tenant_id: str, account_id: str) -> Outcome:
+        now = self._clock.now()
+        account = self._accounts.get(tenant_id, account_id)
+        if account is None:
+            return Outcome("skipped", "not_found")
+        if account.next_action_at is None or account.next_action_at > now:
+            return Outcome("skipped", "not_due")
+        tenant = self._tenants.get(tenant_id)
+        if tenant is None:
+            return Outcome("skipped", "tenant_not_found")
+        policy = self._policies.resolve(tenant_id, account.policy)
+        refresh_schedule(account, policy)
+        if not account.owes_anything():
+            return self._settled(account, now)
+        due = due_step(account, policy, now)
+        if due is None:
+            account.next_action_at = next_action_at(account, policy)
+            self._accounts.save(account)
+            return Outcome("skipped", "not_yet")
+        if due.superseded:
+            account.record(now, "steps_skipped", SYSTEM, {
+                "steps": [policy.steps[i].key for i in due.superseded],
+                "reason": "a later step came due first; only the latest is sent",
+            })
+        if due.step.action == ESCALATE:
+            return self._escalate(account, tenant, policy, due, now)
+        decision = evaluate(self._guard_input(account, policy, due, now))
+        if isinstance(decision, Withhold):
+            return self._withhold(account, policy, due, decision, now)
+        if isinstance(decision, Defer):
+            return self._defer(account, due, decision, now)
+        assert isinstance(decision, Allow)
+        return self._send(account, tenant, policy, due, now)
+
+    def _guard_input(self, account: Account, policy: Policy, due: DueStep, now: datetime) -> GuardInput:
+        zones = recipient_zones(account)
+        channel = due.step.channel or EMAIL
+        return GuardInput(
+            at=now,
+            channel=channel,
+            zones=zones,
+            balance=account.balance(),
+            holding_flags=tuple((f.name, f.until) for f in account.holding_flags(local_day(now, zones))),
+            address=account.email if channel == EMAIL else account.phone,
+            email_suppressed=account.email_suppressed,
+            sms_consent=account.sms_consent is not None,
+            sms_opted_out=account.sms_opted_out,
+            recent_sends=tuple(account.recent_sends),
+            window=policy.send_window,
+            caps=policy.caps,
+            is_holiday=self._holidays(account.country, account.region),
+        )
+
+    # --- outcomes that send nothing -----------------------------------------------------------------
+    def _settled(self, account: Account, now: datetime) -> Outcome:
+        rule = balance_rule(GuardInput(now, EMAIL, ("UTC",), account.balance(), (), None))
+        assert rule is not None
+        account.record(now, "message_withheld", SYSTEM, {"rule": rule.rule, "next_action_at": None})
+        account.updated_at = now
+        self._accounts.save(account)
+        return Outcome("withheld", rule.rule)
+
+    def _withhold(self, account: Account, policy: Policy, due: DueStep, decision: Withhold, now: datetime) -> Outcome:
+        if decision.holds_step:
+            account.next_action_at = decision.resume_at
+            account.state = acc.PAUSED
+        else:
+            account.last_step = due.index
+            refresh_schedule(account, policy)
+        account.updated_at = now
+        account.record(now, "message_withheld", SYSTEM, {
+            **_step_details(due), "rule": decision.rule,
+            "step_spent": not decision.holds_step,
+            "next_action_at": iso(account.next_action_at) if account.next_action_at else None,
+        })
+        self._accounts.save(account)
+        return Outcome("withheld", decision.rule, due.step.channel, due.step.template)
+
+    def _defer(self, account: Account, due: DueStep, decision: Defer, now: datetime) -> Outcome:
+        account.next_action_at = decision.until
+        account.updated_at = now
+        local = decision.until.astimezone(zone(recipient_zones(account)[0]))
+        account.record(now, "message_deferred", SYSTEM, {
+            **_step_details(due), "rule": decision.rule, "until": iso(decision.until),
+            "local_until": local.isoformat(),
+        })
+        self._accounts.save(account)
+        return Outcome("deferred", decision.rule, due.step.channel, due.step.template, until=decision.until)
+
+    def _escalate(self, account: Account, tenant: Tenant, policy: Policy, due: DueStep, now: datetime) -> Outcome:
+        held = flag_rule(self._guard_input(account, policy, due, now))
+        if held is not None:
+            return self._withhold(account, policy, due, held, now)
+        self._notifier.publish(tenant.tenant_id, {
+            "type": "escalation", "tenant_id": tenant.tenant_id, "account_id": account.account_id,
+            "at": iso(now), "balance": account.balance(), "step": due.step.key,
+        })
+        account.last_step, account.state, account.next_action_at = due.index, acc.ESCALATED, None
+        account.updated_at = now
+        account.record(now, "escalated", SYSTEM, {**_step_details(due), "to": "finance topic"})
+        self._accounts.save(account)
+        return Outcome("escalated", None)
+
+    # --- sending, at most once ----------------------------------------------------------------------
+    def _send(self, account: Account, tenant: Tenant, policy: Policy, due: DueStep, now: datetime) -> Outcome:
+        step = due.step
+        msg_id = message_id(account.tenant_id, account.account_id, due.cycle, step.key)
+        context = self._context(account, tenant, due, now)
+        rendered = self._renderer.render(context)
+        if step.channel == EMAIL:
+            rendered = replace(rendered, headers={
+                **rendered.headers,
+                "List-Unsubscribe": f"<{context.unsubscribe_url}>",
+                "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",  # RFC 8058 one-click
+            })
+        account.next_action_at = now + SEND_LEASE
+        account.updated_at = now
+        claimed = self._accounts.claim_message(account, {
+            "message_id": msg_id, "tenant_id": account.tenant_id, "account_id": account.account_id,
+            "channel": step.channel, "template": step.template, "step_key": step.key, "cycle": due.cycle,
+            "status": PENDING, "created_at": iso(now), "updated_at": iso(now),
+        })
+        if not claimed:
+            return self._already_claimed(account, policy, due, msg_id, now)
+        try:
+            provider_id = self._deliver(account, tenant, step.channel or EMAIL, rendered, msg_id)
+        except Throttled as exc:
+            return self._finish(account, policy, due, msg_id, "retry", now, reason="provider_throttled", error=exc)
+        except Exception as exc:  # noqa: BLE001 - any provider refusal is recorded, never silently lost
+            from chalicelib.adapters.email_ses import PermanentSendError
+
+            if isinstance(exc, PermanentSendError):
+                return self._finish(account, policy, due, msg_id, "failed", now, reason=str(exc))
+            return self._finish(account, policy, due, msg_id, "retry", now, reason="provider_error", error=exc)
+        return self._finish(account, policy, due, msg_id, SENT, now, provider_id=provider_id)
+
+    def _deliver(self, account: Account, tenant: Tenant, channel: str, rendered: Any, msg_id: str) -> str:
+        tags = {"tenant_id": account.tenant_id, "message_id": msg_id}
+        if channel == EMAIL:
+            return self._email.send(sender=tenant.sender_email, sender_name=tenant.name,
+                                    recipient=account.email, message=rendered, tags=tags)
+        return self._sms.send(phone=account.phone, text=rendered.text, sender_id=tenant.sms_sender_id, tags=tags)
+
+    def _finish(self, account: Account, policy: Policy, due: DueStep, msg_id: str, status: str, now: datetime, *,
+                provider_id: str | None = None, reason: str | None = None, error: Exception | None = None) -> Outcome:
+        """Record the outcome with the account in one transaction; re-read and re-apply if it moved meanwhile."""
+        for attempt in range(CONFLICT_RETRIES):
+            if status == "retry":
+                account.next_action_at = now + RETRY_AFTER
+                event_type = "message_delayed"
+            else:
+                account.last_step = due.index
+                if status == SENT:
+                    week_ago = now - timedelta(days=7)
+                    account.recent_sends = [s for s in account.recent_sends if s.at > week_ago] + [
+                        SentRecord(now, due.step.channel or EMAIL, msg_id)]
+                refresh_schedule(account, policy)
+                event_type = "message_sent" if status == SENT else "message_failed"
+            account.updated_at = now
+            account.record(now, event_type, SYSTEM, {
+                **_step_details(due), "message_id": msg_id, "provider_message_id": provider_id,
+                "reason": reason, "error": type(error).__name__ if error else None,
+                "next_action_at": iso(account.next_action_at) if account.next_action_at else None,
+            })
+            try:
+                self._accounts.finish_message(account, msg_id, status, {"provider_message_id": provider_id,
+                                                                         "reason": reason})
+                break
+            except Conflict:
+                if attempt == CONFLICT_RETRIES - 1:
+                    raise
+                account = self._accounts.get(account.tenant_id, account.account_id)
+        if status == SENT:
+            return Outcome("sent", None, due.step.channel, due.step.template, message_id=msg_id)
+        if status == "retry":
+            return Outcome("deferred", reason, due.step.channel, due.step.template, until=account.next_action_at)
+        return Outcome("failed", reason, due.step.channel, due.step.template, message_id=msg_id)
+
+    def _already_claimed(self, account: Account, policy: Policy, due: DueStep, msg_id: str, now: datetime
+                         ) -> Outcome:
+        """The outbox already holds this message: never send it again, only bring the account up to date."""
+        reloaded = self._accounts.get(account.tenant_id, account.account_id)
+        status = self._accounts.message_status(account.tenant_id, account.account_id, msg_id)
+        reloaded.last_step = max(reloaded.last_step, due.index)
+        refresh_schedule(reloaded, policy)
+        reloaded.updated_at = now
+        reloaded.record(now, "message_not_resent", SYSTEM, {
+            **_step_details(due), "message_id": msg_id, "outbox_status": status,
+            "reason": "the outbox already holds this message; a message is sent at most once",
+        })
+        self._accounts.save(reloaded)
+        return Outcome("skipped", "already_sent", due.step.channel, due.step.template, message_id=msg_id)
+
+    def _context(self, account: Account, tenant: Tenant, due: DueStep, now: datetime) -> MessageContext:
+        open_invoices = account.open_invoices()
+        return MessageContext(
+            template=due.step.template or "",
+            channel=due.step.channel or EMAIL,
+            locale=account.locale,
+            tenant_name=tenant.name,
+            tenant_role=tenant.role,
+            support_email=tenant.support_email,
+            debtor_name=account.name,
+            balances=tuple((amount, currency) for currency, amount in account.balance().items() if amount > 0),
+            invoices=tuple(InvoiceLine(i.invoice_id, i.amount, i.currency, i.due_on, i.payment_url)
+                           for i in open_invoices),
+            due_on=due.due_on,
+            portal_url=self._links.portal_url(account.tenant_id, account.account_id, now),
+            unsubscribe_url=self._links.unsubscribe_url(account.tenant_id, account.account_id, now),
+            timezone=recipient_zones(account)[0],
+        )
+
+
+def _step_details(due: DueStep) -> dict[str, Any]:
+    return {"step": due.step.key, "channel": due.step.channel, "template": due.step.template, "cycle": due.cycle}

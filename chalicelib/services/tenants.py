@@ -1,0 +1,58 @@
+"""Creating tenants and recognising their API keys."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from chalicelib.domain.errors import Unauthenticated
+from chalicelib.domain.ports import TenantRepository
+from chalicelib.domain.tenants import API_KEY_PREFIX, ApiKey, Tenant, hash_api_key, new_api_key, new_tenant_id
+from chalicelib.services.schemas import TenantIn, parse
+
+KEY_CACHE_SECONDS = 60
+
+
+class TenantService:
+    def __init__(self, tenants: TenantRepository, email: Any, clock: Any) -> None:
+        self._tenants = tenants
+        self._email = email
+        self._clock = clock
+        self._key_cache: dict[str, tuple[float, ApiKey]] = {}
+        self._tenant_cache: dict[str, tuple[float, Tenant]] = {}
+
+    def create(self, fields: dict[str, Any]) -> tuple[Tenant, str]:
+        data = parse(TenantIn, {k: v for k, v in fields.items() if v is not None})
+        now = self._clock.now()
+        tenant = Tenant(new_tenant_id(), data.name, data.sender_email, data.country, data.timezone, data.locale,
+                        data.role, data.support_email, data.sms_sender_id, now)
+        key, key_id = new_api_key()
+        self._tenants.add(tenant, ApiKey(key_id, hash_api_key(key), tenant.tenant_id, now))
+        self._email.verify_sender(tenant.sender_email)
+        return tenant, key
+
+    def authenticate(self, authorization: str | None) -> ApiKey:
+        """Resolve `Authorization: Bearer <key>` to the key's record; Unauthenticated otherwise."""
+        if not authorization or not authorization.startswith("Bearer "):
+            raise Unauthenticated("send your API key as 'Authorization: Bearer <key>'")
+        key = authorization.removeprefix("Bearer ").strip()
+        if not key.startswith(API_KEY_PREFIX) or len(key) > 200:
+            raise Unauthenticated("this API key is not valid")
+        digest = hash_api_key(key)
+        cached = self._key_cache.get(digest)
+        if cached and cached[0] > time.monotonic():
+            return cached[1]
+        record = self._tenants.key_by_hash(digest)
+        if record is None:
+            raise Unauthenticated("this API key is not valid")
+        self._key_cache[digest] = (time.monotonic() + KEY_CACHE_SECONDS, record)
+        return record
+
+    def get(self, tenant_id: str) -> Tenant | None:
+        cached = self._tenant_cache.get(tenant_id)
+        if cached and cached[0] > time.monotonic():
+            return cached[1]
+        tenant = self._tenants.get(tenant_id)
+        if tenant is not None:
+            self._tenant_cache[tenant_id] = (time.monotonic() + KEY_CACHE_SECONDS, tenant)
+        return tenant

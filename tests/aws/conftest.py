@@ -1,0 +1,69 @@
+"""AWS tests: moto in-process (mock_aws) behind the real adapters, and chalice.test.Client for the app."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from moto import mock_aws
+
+from tests.support.samples import stage_environment
+
+MOTO_ACCOUNT = "123456789012"
+REGION = "us-east-1"
+
+
+@pytest.fixture
+def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """A fresh moto world with Kindly initialised in it; yields the app's container."""
+    for name in list(os.environ):
+        if name.startswith("AWS_ENDPOINT_URL") or name.startswith("KINDLY_"):
+            monkeypatch.delenv(name)
+    for name, value in {**stage_environment("local"), "AWS_DEFAULT_REGION": REGION, "AWS_REGION": REGION,
+                        "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}.items():
+        monkeypatch.setenv(name, value)
+    from chalicelib.adapters.provision import initialise
+    from chalicelib.bootstrap import container, reset
+
+    with mock_aws():
+        reset()
+        initialise(container())
+        yield container()
+        reset()
+
+
+@pytest.fixture
+def client(aws: Any) -> Iterator[Any]:
+    from chalice.test import Client
+
+    from app import app
+
+    with Client(app, stage_name="local") as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def tenant(aws: Any) -> dict[str, str]:
+    created, key = aws.tenants.create({"name": "Acme Ltd", "sender_email": "billing@acme.example.com", "country": "ES",
+                                       "timezone": "Europe/Madrid", "locale": "es-ES"})
+    return {"tenant_id": created.tenant_id, "api_key": key}
+
+
+@pytest.fixture
+def other_tenant(aws: Any) -> dict[str, str]:
+    created, key = aws.tenants.create({"name": "Globex", "sender_email": "ar@globex.example.com"})
+    return {"tenant_id": created.tenant_id, "api_key": key}
+
+
+def sent_emails() -> list[Any]:
+    from moto.ses.models import ses_backends
+
+    return list(ses_backends[MOTO_ACCOUNT][REGION].sent_messages)
+
+
+def sent_sms() -> list[Any]:
+    from moto.sns.models import sns_backends
+
+    return list(sns_backends[MOTO_ACCOUNT][REGION].sms_messages.values())

@@ -1,0 +1,39 @@
+"""Sample bodies shared by tests, shaped exactly as API.md shows them."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+
+ACCOUNT = {
+    "name": "Ana García",
+    "email": "ana@example.com",
+    "phone": "+34600123456",
+    "locale": "es-ES",
+    "timezone": "Europe/Madrid",
+    "country": "ES",
+    "region": None,
+    "sms_consent": {"source": "signup-form", "at": "2026-01-05T10:00:00Z"},
+    "policy": "standard",
+    "processor_ids": {"stripe": "cus_Q1w2e3"},
+    "tags": ["smb"],
+    "invoices": [
+        {"id": "INV-1001", "amount": 4900, "currency": "EUR", "issued_on": "2026-11-01",
+         "due_on": "2026-11-15", "processor_invoice_id": "in_1Abc", "payment_url": "https://pay.example/1001"}
+    ],
+}
+
+
+def account(**changes: Any) -> dict[str, Any]:
+    body = copy.deepcopy(ACCOUNT)
+    body.update(changes)
+    return body
+
+
+def stage_environment(stage: str = "local") -> dict[str, str]:
+    config = json.loads((ROOT / ".chalice" / "config.json").read_text())
+    return {**config.get("environment_variables", {}), **config["stages"][stage]["environment_variables"]}
