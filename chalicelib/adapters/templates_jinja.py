@@ -26,6 +26,8 @@ TEMPLATE_ROOT = Path(__file__).resolve().parent.parent / "templates"
 FALLBACK_LANGUAGE = "en"
 MAX_SMS_SEGMENTS = 2
 _PARTS = {EMAIL: ("subject", "txt", "html"), SMS: ("txt",)}
+# Any run of whitespace except the no-break spaces Babel puts inside amounts and dates ("49,00\u00a0€").
+_BREAKING_SPACE = re.compile(r"[^\S\u00a0\u2007\u202f]+")
 
 
 class UnknownTemplate(KeyError):
@@ -78,7 +80,7 @@ def _longdate_filter(context, value) -> str:
 
 @pass_context
 def _mediumdate_filter(context, value) -> str:
-    """"15 Nov 2026", "15.11.2026": as exact as the long form, and short enough for an SMS."""
+    """Like 15 Nov 2026 or 15.11.2026: as exact as the long form, and short enough for an SMS."""
     return format_date(value, format="medium", locale=context["babel_locale"])
 
 
@@ -134,7 +136,7 @@ class JinjaRenderer:
             return RenderedMessage(text=self._sms_text(ctx.template, parts["txt"]))
         return RenderedMessage(
             text=_tidy_text(parts["txt"]),
-            subject=" ".join(parts["subject"].split()),
+            subject=_BREAKING_SPACE.sub(" ", parts["subject"]).strip(),
             html=parts["html"].strip() + "\n",
             headers={
                 "List-Unsubscribe": f"<{ctx.unsubscribe_url}>",

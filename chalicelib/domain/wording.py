@@ -21,9 +21,10 @@ class _Rule:
     patterns: dict[str, tuple[str, ...]]  # language -> regular expressions, matched as whole words
 
 
+# fmt: off
 # Threats of harm, arrest, seizure, lawsuits or "blacklisting". FDCPA 15 U.S.C. 1692d (harassment or
 # abuse), 1692e(4) (non-payment will result in arrest, imprisonment, seizure or garnishment), 1692e(5)
-# (threatening action not intended or not lawful), 1692e(7) (implying a crime); UK FCA CONC 7.9 and 7.10.
+# (threatening action not intended or not lawful), 1692e(7) (implying a crime); UK FCA CONC 7.9.
 THREATS = _Rule(
     problem="threatening language",
     why="FDCPA 15 U.S.C. 1692d, 1692e(4), (5), (7); FCA CONC 7.9",
@@ -95,6 +96,7 @@ UNSUBSCRIBE_WORDS: dict[str, tuple[str, ...]] = {
     "fr": (r"d[eé]sabonn\w*", r"d[eé]sinscri\w*"),
     "de": (r"abmelde\w*", r"abmeldung", r"abbestell\w*"),
 }
+# fmt: on
 OPT_OUT_WHY = "Reg F 12 CFR 1006.6(e); CAN-SPAM 15 U.S.C. 7704(a)(3)"
 
 # English words that are innocent in another language ("court" is "short" in French, "seize" is 16).
@@ -175,10 +177,12 @@ def sms_segments(text: str) -> int:
     return _pack([2 if ord(ch) > 0xFFFF else 1 for ch in text], _UCS2_SINGLE, _UCS2_MULTI)
 
 
+# fmt: off
 _PUNCTUATION = str.maketrans(
     {"‘": "'", "’": "'", "‚": "'", "′": "'", "“": '"', "”": '"', "„": '"', "″": '"',
      "–": "-", "—": "-", "−": "-", "…": "...", "«": '"', "»": '"'}
 )
+# fmt: on
 
 
 def gsm7_fold(text: str) -> str:
