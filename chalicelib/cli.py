@@ -240,7 +240,7 @@ def _read(path: str) -> bytes:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kindly", description="Kindly: humane reminders for overdue payments.")
-    parser.add_argument("--stage", default=None, help="stage from .chalice/config.json (default: $KINDLY_STAGE or local)")
+    parser.add_argument("--stage", default=None, help="stage in .chalice/config.json (default: $KINDLY_STAGE or local)")
     commands = parser.add_subparsers(dest="command", required=True)
 
     local = commands.add_parser("local", help="the local stack").add_subparsers(dest="local_command", required=True)

@@ -19,7 +19,7 @@ from babel.lists import format_list
 from babel.numbers import format_currency, get_currency_precision
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context, select_autoescape
 
-from chalicelib.domain.messages import EMAIL, SMS, MessageContext, RenderedMessage
+from chalicelib.domain.messages import EMAIL, SMS, MessageContext, MessageTooLong, RenderedMessage
 from chalicelib.domain.wording import gsm7_fold, sms_segments
 
 TEMPLATE_ROOT = Path(__file__).resolve().parent.parent / "templates"
@@ -153,7 +153,7 @@ class JinjaRenderer:
         text = gsm7_fold(" ".join(rendered.split()))
         segments = sms_segments(text)
         if segments > MAX_SMS_SEGMENTS:
-            raise ValueError(
+            raise MessageTooLong(
                 f"SMS template {template!r} renders to {segments} segments ({len(text)} characters); "
                 f"the limit is {MAX_SMS_SEGMENTS}"
             )

@@ -1,11 +1,16 @@
-"""Signed, expiring, single-account links for the self-service page and one-click unsubscribe."""
+"""Signed, expiring, single-account links for the self-service page and one-click unsubscribe.
+
+Tokens are compact (they ride in SMS): version, purpose, expiry, the two ids, and a 128-bit HMAC-SHA256
+tag, base64url-encoded without padding.
+"""
 
 from __future__ import annotations
 
 import base64
+import binascii
 import hashlib
 import hmac
-import json
+import struct
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -13,6 +18,9 @@ from chalicelib.domain.errors import Unauthenticated
 
 PORTAL = "p"
 UNSUBSCRIBE = "u"
+VERSION = 1
+TAG_BYTES = 16
+_HEADER = struct.Struct(">BcI")  # version, purpose, expiry (unix seconds)
 
 
 @dataclass(frozen=True)
@@ -23,37 +31,46 @@ class LinkClaims:
     expires: int  # unix seconds
 
 
-def _b64(raw: bytes) -> str:
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+def _tag(secret: bytes, payload: bytes) -> bytes:
+    return hmac.new(secret, payload, hashlib.sha256).digest()[:TAG_BYTES]
 
 
-def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+def _field(text: str) -> bytes:
+    raw = text.encode()
+    if len(raw) > 255:
+        raise ValueError("id too long for a link")
+    return bytes([len(raw)]) + raw
 
 
 def sign_link(secret: bytes, tenant_id: str, account_id: str, purpose: str, now: datetime, ttl: timedelta) -> str:
-    payload = json.dumps(
-        {"t": tenant_id, "a": account_id, "p": purpose, "e": int((now + ttl).timestamp())},
-        separators=(",", ":"),
-    ).encode()
-    signature = hmac.new(secret, payload, hashlib.sha256).digest()
-    return f"{_b64(payload)}.{_b64(signature)}"
+    expires = int((now + ttl).timestamp())
+    payload = _HEADER.pack(VERSION, purpose.encode(), expires) + _field(tenant_id) + _field(account_id)
+    return base64.urlsafe_b64encode(payload + _tag(secret, payload)).rstrip(b"=").decode()
 
 
 def read_link(secret: bytes, token: str, purpose: str, now: datetime) -> LinkClaims:
     """Check signature, purpose and expiry; raise Unauthenticated on any doubt, saying only what is safe."""
+    invalid = Unauthenticated("this link is not valid")
     try:
-        payload_part, signature_part = token.split(".", 1)
-        payload = _unb64(payload_part)
-        signature = _unb64(signature_part)
-    except (ValueError, TypeError) as exc:
-        raise Unauthenticated("this link is not valid") from exc
-    expected = hmac.new(secret, payload, hashlib.sha256).digest()
-    if not hmac.compare_digest(signature, expected):
-        raise Unauthenticated("this link is not valid")
-    data = json.loads(payload)
-    if data.get("p") != purpose:
+        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+    except (binascii.Error, ValueError) as exc:
+        raise invalid from exc
+    payload, tag = raw[:-TAG_BYTES], raw[-TAG_BYTES:]
+    if len(raw) <= _HEADER.size + TAG_BYTES or not hmac.compare_digest(tag, _tag(secret, payload)):
+        raise invalid
+    version, found_purpose, expires = _HEADER.unpack_from(payload)
+    rest = payload[_HEADER.size:]
+    try:
+        tenant_len = rest[0]
+        tenant_id = rest[1:1 + tenant_len].decode()
+        account_len = rest[1 + tenant_len]
+        account_id = rest[2 + tenant_len:2 + tenant_len + account_len].decode()
+    except (IndexError, UnicodeDecodeError) as exc:
+        raise invalid from exc
+    if version != VERSION:
+        raise invalid
+    if found_purpose.decode() != purpose:
         raise Unauthenticated("this link is not valid here")
-    if int(data["e"]) < now.timestamp():
+    if expires < now.timestamp():
         raise Unauthenticated("this link has expired")
-    return LinkClaims(data["t"], data["a"], data["p"], int(data["e"]))
+    return LinkClaims(tenant_id, account_id, purpose, expires)

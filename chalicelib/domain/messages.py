@@ -16,6 +16,10 @@ SENT = "sent"
 FAILED = "failed"
 
 
+class MessageTooLong(ValueError):
+    """The rendered SMS would take more than two segments (split, costly and often garbled on phones)."""
+
+
 @dataclass(frozen=True)
 class InvoiceLine:
     invoice_id: str

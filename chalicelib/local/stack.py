@@ -7,7 +7,7 @@ import os
 import subprocess
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +23,7 @@ def _describe(app: Any, item: dict[str, str], outcome: Any) -> str:
 
     account = app.account_repository.get(item["tenant_id"], item["account_id"])
     where = recipient_zones(account)[0] if account else "?"
-    local = datetime.now(timezone.utc).astimezone(zone(where)).strftime("%a %H:%M") if account else "?"
+    local = datetime.now(UTC).astimezone(zone(where)).strftime("%a %H:%M") if account else "?"
     what = f"{outcome.channel or '':<5} {outcome.template or '':<18}"
     line = f"{outcome.kind:<9} {what} {item['account_id']:<17} local {local} {where}"
     if outcome.kind == "deferred" and outcome.until:

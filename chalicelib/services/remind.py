@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -12,7 +12,7 @@ from chalicelib.domain.accounts import Account, SentRecord
 from chalicelib.domain.audit import SYSTEM, iso
 from chalicelib.domain.courtesy import Allow, Defer, GuardInput, Withhold, balance_rule, evaluate, flag_rule
 from chalicelib.domain.errors import Conflict, Throttled
-from chalicelib.domain.messages import EMAIL, PENDING, SENT, InvoiceLine, MessageContext, message_id
+from chalicelib.domain.messages import EMAIL, PENDING, SENT, InvoiceLine, MessageContext, MessageTooLong, message_id
 from chalicelib.domain.policies import ESCALATE, Policy
 from chalicelib.domain.schedule import DueStep, due_step, local_day, next_action_at, recipient_zones, zone
 from chalicelib.domain.tenants import Tenant
@@ -171,13 +171,10 @@ class RemindService:
         step = due.step
         msg_id = message_id(account.tenant_id, account.account_id, due.cycle, step.key)
         context = self._context(account, tenant, due, now)
-        rendered = self._renderer.render(context)
-        if step.channel == EMAIL:
-            rendered = replace(rendered, headers={
-                **rendered.headers,
-                "List-Unsubscribe": f"<{context.unsubscribe_url}>",
-                "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",  # RFC 8058 one-click
-            })
+        try:
+            rendered = self._renderer.render(context)  # also sets the List-Unsubscribe headers for email
+        except MessageTooLong:  # never send a split, garbled SMS; the step is recorded as withheld
+            return self._withhold(account, policy, due, Withhold("message_too_long", holds_step=False), now)
         account.next_action_at = now + SEND_LEASE
         account.updated_at = now
         claimed = self._accounts.claim_message(account, {

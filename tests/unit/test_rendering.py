@@ -114,7 +114,7 @@ def test_every_language_has_every_template(lang):
         assert (TEMPLATE_ROOT / "sms" / lang / f"{template}.txt.j2").is_file()
 
 
-@pytest.mark.parametrize(("template", "lang", "role"), itertools.product(EMAIL_TEMPLATES, LOCALES, ROLES))
+@pytest.mark.parametrize(("template", "lang", "role"), list(itertools.product(EMAIL_TEMPLATES, LOCALES, ROLES)))
 def test_email_is_complete_courteous_and_in_the_readers_language(renderer, template, lang, role):
     locale = LOCALES[lang]
     msg = renderer.render(make_ctx(template, "email", locale, tenant_role=role))
@@ -140,7 +140,7 @@ def test_email_is_complete_courteous_and_in_the_readers_language(renderer, templ
     assert lint_message(msg.subject + "\n" + EMAIL_OPT_OUT[lang], "email", locale) == []
 
 
-@pytest.mark.parametrize(("template", "lang", "role"), itertools.product(SMS_TEMPLATES, LOCALES, ROLES))
+@pytest.mark.parametrize(("template", "lang", "role"), list(itertools.product(SMS_TEMPLATES, LOCALES, ROLES)))
 def test_sms_is_complete_courteous_and_ends_with_stop(renderer, template, lang, role):
     locale = LOCALES[lang]
     msg = renderer.render(make_ctx(template, "sms", locale, tenant_role=role))
@@ -155,7 +155,7 @@ def test_sms_is_complete_courteous_and_ends_with_stop(renderer, template, lang, 
     assert is_gsm7(msg.text) and sms_segments(msg.text) <= 2
 
 
-@pytest.mark.parametrize(("template", "lang", "role"), itertools.product(SMS_TEMPLATES, LOCALES, ROLES))
+@pytest.mark.parametrize(("template", "lang", "role"), list(itertools.product(SMS_TEMPLATES, LOCALES, ROLES)))
 def test_sms_fits_two_segments_with_a_long_tenant_name_and_several_currencies(renderer, template, lang, role):
     ctx = make_ctx(
         template,
@@ -235,9 +235,10 @@ def test_dates_are_long_and_in_the_locale(renderer, locale, expected):
 def test_several_currencies_are_listed_in_the_texts_language(renderer):
     balances = ((4900, "EUR"), (1250, "GBP"))
     assert "€49.00 and £12.50" in renderer.render(make_ctx("heads_up", "email", "en-GB", balances=balances)).text
-    assert "49,00\u00a0€ y 12,50\u00a0GBP" in renderer.render(
-        make_ctx("heads_up", "email", "es-ES", balances=balances)
-    ).text
+    assert (
+        "49,00\u00a0€ y 12,50\u00a0GBP"
+        in renderer.render(make_ctx("heads_up", "email", "es-ES", balances=balances)).text
+    )
 
 
 def test_unsupported_language_falls_back_to_english_words_but_keeps_its_money_and_dates(renderer):
@@ -302,8 +303,14 @@ def test_thank_you_after_full_payment_has_no_amount_to_pay(renderer, lang):
 
 
 @pytest.mark.parametrize(
-    ("template", "channel"), [("shout_at_them", "email"), ("heads_up", "sms"), ("sms_nudge", "email"),
-                              ("../email/en/heads_up", "email"), ("heads_up", "fax")]
+    ("template", "channel"),
+    [
+        ("shout_at_them", "email"),
+        ("heads_up", "sms"),
+        ("sms_nudge", "email"),
+        ("../email/en/heads_up", "email"),
+        ("heads_up", "fax"),
+    ],
 )
 def test_unknown_template_is_refused(renderer, template, channel):
     with pytest.raises(UnknownTemplate) as caught:
