@@ -321,8 +321,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     from chalicelib.domain.errors import KindlyError
+    from chalicelib.observability import log_to_stderr
 
     args = build_parser().parse_args(argv)
+    log_to_stderr(os.environ.get("KINDLY_CLI_LOG_LEVEL", "WARNING"))
     try:
         if getattr(args, "needs_stage", True):
             load_stage(args.stage or os.environ.get("KINDLY_STAGE") or "local")
@@ -333,6 +335,13 @@ def main(argv: list[str] | None = None) -> int:
     except KindlyError as exc:
         print(json.dumps({"error": {"code": exc.code, "message": exc.message, "field": exc.field}},
                          ensure_ascii=False), file=sys.stderr)
+        return 1
+    except Exception as exc:  # noqa: BLE001 - AWS can't be reached, or credentials are missing: say so plainly
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        if not isinstance(exc, (BotoCoreError, ClientError)):
+            raise
+        print(f"kindly: AWS call failed: {exc}", file=sys.stderr)
         return 1
 
 

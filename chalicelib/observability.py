@@ -3,14 +3,26 @@ environment during a call, and powertools reads its settings when constructed.""
 
 from __future__ import annotations
 
+import logging
+import sys
 from functools import lru_cache
 from typing import Any
+
+_cli_level: str | None = None  # set by the command line: logs go to stderr, stdout stays for results
+
+
+def log_to_stderr(level: str = "WARNING") -> None:
+    global _cli_level
+    _cli_level = level
+    logger.cache_clear()
 
 
 @lru_cache(maxsize=1)
 def logger() -> Any:
     from aws_lambda_powertools import Logger
 
+    if _cli_level is not None:
+        return Logger(service="kindly", level=_cli_level, logger_handler=logging.StreamHandler(sys.stderr))
     return Logger(service="kindly")
 
 

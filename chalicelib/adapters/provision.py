@@ -46,7 +46,8 @@ def create_configuration_set(app: Container) -> None:
     try:
         ses.create_configuration_set(ConfigurationSetName=app.settings.ses_configuration_set)
     except Exception as exc:
-        if error_code(exc) != "AlreadyExistsException":
+        # AWS says AlreadyExistsException; moto says ConfigurationSetAlreadyExistsException.
+        if "AlreadyExists" not in error_code(exc):
             raise
 
 

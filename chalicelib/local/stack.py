@@ -87,7 +87,7 @@ def run_local_stack(root: Path, stack_file: Path, args: Any) -> int:
         if not args.once:
             api = subprocess.Popen(  # noqa: S603 - our own venv's chalice, fixed arguments
                 [str(Path(sys.executable).with_name("chalice")), "local", "--stage", "local",
-                 "--host", "127.0.0.1", "--port", str(args.port)],
+                 "--host", "127.0.0.1", "--port", str(args.port), "--no-autoreload"],
                 cwd=root, env=os.environ.copy(),
             )
             _say(f"API              http://127.0.0.1:{args.port} (chalice local)")
