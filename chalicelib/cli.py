@@ -238,12 +238,30 @@ def _read(path: str) -> bytes:
 
 # --- argument parsing ------------------------------------------------------------------------------------
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="kindly", description="Kindly: humane reminders for overdue payments.")
-    parser.add_argument("--stage", default=None, help="stage in .chalice/config.json (default: $KINDLY_STAGE or local)")
-    commands = parser.add_subparsers(dest="command", required=True)
+class _Commands:
+    """Sub-command groups whose every command also accepts --stage (kindly init --stage dev)."""
 
-    local = commands.add_parser("local", help="the local stack").add_subparsers(dest="local_command", required=True)
+    def __init__(self, group: Any, stage: argparse.ArgumentParser) -> None:
+        self._group = group
+        self._stage = stage
+
+    def add_parser(self, name: str, **kwargs: Any) -> argparse.ArgumentParser:
+        return self._group.add_parser(name, parents=[self._stage], **kwargs)
+
+    def add_group(self, name: str, help: str) -> _Commands:  # noqa: A002 - argparse's own word
+        parser = self._group.add_parser(name, help=help)
+        return _Commands(parser.add_subparsers(dest=f"{name}_command", required=True), self._stage)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    stage = argparse.ArgumentParser(add_help=False)
+    stage.add_argument("--stage", default=argparse.SUPPRESS,
+                       help="stage in .chalice/config.json (default: $KINDLY_STAGE or local)")
+    parser = argparse.ArgumentParser(prog="kindly", description="Kindly: humane reminders for overdue payments.",
+                                     parents=[stage])
+    commands = _Commands(parser.add_subparsers(dest="command", required=True), stage)
+
+    local = commands.add_group("local", help="the local stack")
     up = local.add_parser("up", help="start moto (or DynamoDB Local), the API and a sweep timer, in the foreground")
     up.add_argument("--dynamodb-local", action="store_true", help="use Amazon's DynamoDB Local for DynamoDB")
     up.add_argument("--port", type=int, default=8000, help="port for the API (chalice local)")
@@ -255,7 +273,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("init", help="create tables, queues, topics, SES identities; idempotent").set_defaults(
         func=cmd_init)
 
-    tenant = commands.add_parser("tenant", help="tenants").add_subparsers(dest="tenant_command", required=True)
+    tenant = commands.add_group("tenant", help="tenants")
     create = tenant.add_parser("create", help="create a tenant and print its API key (shown once)")
     create.add_argument("--name", required=True)
     create.add_argument("--sender-email", required=True)
@@ -267,7 +285,7 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--sms-sender-id")
     create.set_defaults(func=cmd_tenant_create)
 
-    account = commands.add_parser("account", help="accounts").add_subparsers(dest="account_command", required=True)
+    account = commands.add_group("account", help="accounts")
     put = account.add_parser("put", help="upsert one account from a JSON file (the API's body)")
     put.add_argument("account")
     put.add_argument("file")
@@ -278,13 +296,13 @@ def build_parser() -> argparse.ArgumentParser:
     get.add_argument("--tenant", required=True)
     get.set_defaults(func=cmd_account_get)
 
-    imports = commands.add_parser("import", help="bulk loads").add_subparsers(dest="import_command", required=True)
+    imports = commands.add_group("import", help="bulk loads")
     accounts_csv = imports.add_parser("accounts", help="upsert accounts from CSV; bad rows reported by line")
     accounts_csv.add_argument("file")
     accounts_csv.add_argument("--tenant", required=True)
     accounts_csv.set_defaults(func=cmd_import_accounts)
 
-    policy = commands.add_parser("policy", help="policies").add_subparsers(dest="policy_command", required=True)
+    policy = commands.add_group("policy", help="policies")
     policy_put = policy.add_parser("put", help="store a new version of a policy from a JSON file")
     policy_put.add_argument("name")
     policy_put.add_argument("file")
@@ -307,7 +325,7 @@ def build_parser() -> argparse.ArgumentParser:
     timeline.add_argument("--json", action="store_true", help="JSON lines (the export format)")
     timeline.set_defaults(func=cmd_timeline)
 
-    audit = commands.add_parser("audit", help="the audit trail").add_subparsers(dest="audit_command", required=True)
+    audit = commands.add_group("audit", help="the audit trail")
     verify = audit.add_parser("verify", help="recompute the hash chain; exit 1 on a broken link")
     verify.add_argument("account", nargs="?")
     verify.add_argument("--tenant", required=True)
@@ -327,7 +345,7 @@ def main(argv: list[str] | None = None) -> int:
     log_to_stderr(os.environ.get("KINDLY_CLI_LOG_LEVEL", "WARNING"))
     try:
         if getattr(args, "needs_stage", True):
-            load_stage(args.stage or os.environ.get("KINDLY_STAGE") or "local")
+            load_stage(getattr(args, "stage", None) or os.environ.get("KINDLY_STAGE") or "local")
         return int(args.func(args))
     except UsageError as exc:
         print(f"kindly: {exc}", file=sys.stderr)

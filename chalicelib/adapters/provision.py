@@ -24,9 +24,21 @@ def create_tables(app: Container) -> list[str]:
     return created
 
 
+def _existing_queue(sqs: Any, name: str) -> str | None:
+    try:
+        return str(sqs.get_queue_url(QueueName=name)["QueueUrl"])
+    except Exception as exc:
+        if "NonExistentQueue" in error_code(exc):
+            return None
+        raise
+
+
 def create_queues(app: Container) -> str:
+    """The reminders queue with its dead-letter queue; an existing queue (e.g. from infra/) is left alone."""
     sqs = app.client("sqs")
     name = app.settings.reminders_queue
+    if existing := _existing_queue(sqs, name):
+        return existing
     dlq_url = sqs.create_queue(QueueName=f"{name}-dlq", Attributes={"MessageRetentionPeriod": "1209600"})["QueueUrl"]
     dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     redrive = json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": str(DLQ_MAX_RECEIVES)})

@@ -83,6 +83,7 @@ class RemindService:
             self._accounts.save(account)
             return Outcome("skipped", "not_yet")
         if due.superseded:
+            account.last_step = max(due.superseded)  # spent: they are never sent, even if this one waits
             account.record(now, "steps_skipped", SYSTEM, {
                 "steps": [policy.steps[i].key for i in due.superseded],
                 "reason": "a later step came due first; only the latest is sent",

@@ -19,6 +19,7 @@ from chalicelib.domain.policies import Policy
 from chalicelib.domain.tenants import ApiKey, Tenant
 
 CONDITION_FAILED = "ConditionalCheckFailed"
+RETRY = "retry"
 THROTTLING = ("ThrottlingError", "ProvisionedThroughputExceeded", "TransactionConflict")
 
 
@@ -71,7 +72,9 @@ class DynamoAccounts:
         item = model(mapping.account_key(account.tenant_id, account.account_id), message["message_id"],
                      **{k: v for k, v in message.items() if k != "message_id"})
         try:
-            self._transact(account, extra=lambda tx: tx.save(item, condition=model.message_id.does_not_exist()))
+            # A message is claimed once, unless the last attempt was handed back for retry.
+            claimable = model.message_id.does_not_exist() | (model.status == RETRY)
+            self._transact(account, extra=lambda tx: tx.save(item, condition=claimable))
         except Conflict as exc:
             if exc.field == "message":
                 return False

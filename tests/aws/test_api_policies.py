@@ -1,0 +1,103 @@
+"""PUT/GET /v1/policies: validation with reasons, a new version per PUT, the built-in `standard`."""
+
+from __future__ import annotations
+
+import copy
+import json
+
+import pytest
+
+API_POLICY = {
+    "steps": [
+        {"offset_days": -3, "channel": "email", "template": "heads_up"},
+        {"offset_days": 1, "channel": "email", "template": "gentle_reminder"},
+        {"offset_days": 4, "channel": "sms", "template": "sms_nudge"},
+        {"offset_days": 10, "channel": "email", "template": "plan_offer"},
+        {"offset_days": 21, "channel": "email", "template": "can_we_help"},
+        {"offset_days": 35, "action": "escalate"},
+    ],
+    "send_window": {"start": "09:00", "end": "19:00", "weekdays": [0, 1, 2, 3, 4, 5]},
+    "caps": {"email_per_7d": 3, "sms_per_7d": 2, "per_day": 1},
+    "plans": {"max_instalments": 6, "min_instalment": 1000, "frequencies": ["weekly", "fortnightly", "monthly"]},
+    "settlement": {"discount_percent": 10, "valid_days": 7},
+    "hardship_pause_days": 30,
+    "segment": {"min_balance": 0, "tags": [], "countries": []},
+}
+
+
+def auth(tenant):
+    return {"Authorization": f"Bearer {tenant['api_key']}", "Content-Type": "application/json"}
+
+
+def put_policy(client, tenant, name, body):
+    return client.http.put(f"/v1/policies/{name}", headers=auth(tenant), body=json.dumps(body))
+
+
+def test_a_new_tenant_has_the_built_in_standard_policy(client, tenant):
+    response = client.http.get("/v1/policies/standard", headers=auth(tenant))
+    assert response.status_code == 200
+    policy = json.loads(response.body)
+    assert policy["version"] == 0 and policy["steps"][0] == {"offset_days": -3, "channel": "email",
+                                                             "template": "heads_up"}
+    assert policy["steps"][-1] == {"offset_days": 35, "action": "escalate"}
+
+
+def test_each_put_makes_a_new_version_and_get_returns_the_latest(client, tenant):
+    first = put_policy(client, tenant, "gentle", API_POLICY)
+    assert first.status_code == 200, first.body
+    assert json.loads(first.body)["version"] == 1
+    changed = copy.deepcopy(API_POLICY)
+    changed["caps"]["per_day"] = 1
+    changed["send_window"]["start"] = "10:00"
+    second = json.loads(put_policy(client, tenant, "gentle", changed).body)
+    assert second["version"] == 2
+    latest = json.loads(client.http.get("/v1/policies/gentle", headers=auth(tenant)).body)
+    assert latest["version"] == 2 and latest["send_window"]["start"] == "10:00"
+
+
+def _with(path, value):
+    body = copy.deepcopy(API_POLICY)
+    target = body
+    for key in path[:-1]:
+        target = target[key]
+    target[path[-1]] = value
+    return body
+
+
+BAD_POLICIES = [
+    ("unknown template", _with(["steps", 1, "template"], "pay_or_else"), "steps[1].template"),
+    ("unknown field", _with(["tone"], "stern"), "tone"),
+    ("raised cap", _with(["caps", "email_per_7d"], 10), "caps.email_per_7d"),
+    ("window backwards", _with(["send_window", "start"], "20:00"), "send_window"),
+    ("window at night", _with(["send_window"], {"start": "22:00", "end": "23:30", "weekdays": [0]}), "send_window"),
+    ("bad time", _with(["send_window", "end"], "7pm"), "send_window.end"),
+    ("steps out of order", _with(["steps"], list(reversed(API_POLICY["steps"]))), "steps"),
+    ("no steps", _with(["steps"], []), "steps"),
+    ("step both kinds", _with(["steps", 0, "action"], "escalate"), "steps[0]"),
+    ("offset as text", _with(["steps", 0, "offset_days"], "-3"), "steps[0].offset_days"),
+    ("hardship too long", _with(["hardship_pause_days"], 400), "hardship_pause_days"),
+]
+
+
+@pytest.mark.parametrize(("case", "body", "field"), BAD_POLICIES, ids=[c for c, _, _ in BAD_POLICIES])
+def test_an_invalid_policy_is_refused_with_the_reason_and_nothing_stored(client, tenant, case, body, field):
+    response = put_policy(client, tenant, "mine", body)
+    assert response.status_code == 400, response.body
+    error = json.loads(response.body)["error"]
+    assert error["field"] == field and error["message"]
+    assert client.http.get("/v1/policies/mine", headers=auth(tenant)).status_code == 404
+
+
+def test_policies_are_private_to_their_tenant(client, tenant, other_tenant):
+    put_policy(client, tenant, "secret-sauce", API_POLICY)
+    assert client.http.get("/v1/policies/secret-sauce", headers=auth(other_tenant)).status_code == 404
+
+
+def test_an_account_can_use_a_stored_policy_and_its_schedule_follows_it(client, tenant):
+    late_start = _with(["steps"], [{"offset_days": 2, "channel": "email", "template": "gentle_reminder"}])
+    put_policy(client, tenant, "late-start", late_start)
+    from tests.support.samples import account
+
+    response = client.http.put("/v1/accounts/a1", headers=auth(tenant),
+                               body=json.dumps(account(policy="late-start")))
+    assert json.loads(response.body)["next_action_at"] == "2026-11-17T08:00:00Z"  # due 15th + 2 days, 09:00 Madrid

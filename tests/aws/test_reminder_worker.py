@@ -1,0 +1,215 @@
+"""The scheduled sweep and the SQS worker, as Lambda runs them, and the promises they keep: nothing sent
+twice, nothing lost, every decision recorded."""
+
+from __future__ import annotations
+
+import json
+import threading
+from datetime import datetime
+from pathlib import Path
+from unittest import mock
+
+import pytest
+
+from chalicelib.adapters.clock import FixedClock
+from chalicelib.bootstrap import Container
+from chalicelib.cli import run_sweep
+from chalicelib.domain.errors import Throttled
+from tests.aws.conftest import sent_emails, sent_sms
+from tests.support.samples import account
+
+EVENTS = Path(__file__).resolve().parents[2] / "events"
+
+
+def instant(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def at(aws, text: str) -> Container:
+    return Container(aws.settings, clock=FixedClock(instant(text)))
+
+
+def upsert(aws, tenant, account_id="acct-1", **changes):
+    return aws.accounts.upsert(tenant["tenant_id"], account_id, account(**changes), "test")[0]
+
+
+def timeline(aws, tenant, account_id="acct-1"):
+    return aws.audit.timeline(tenant["tenant_id"], account_id)
+
+
+def sqs_records(*bodies):
+    return {"Records": [
+        {"messageId": f"m-{i}", "receiptHandle": f"r-{i}", "body": json.dumps(body), "attributes": {},
+         "messageAttributes": {}, "md5OfBody": "", "eventSource": "aws:sqs",
+         "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:kindly-local-reminders", "awsRegion": "us-east-1"}
+        for i, body in enumerate(bodies)
+    ]}
+
+
+def test_the_scheduled_sweep_queues_only_due_accounts(client, aws, tenant):
+    # Given one overdue account and one whose first step is weeks away
+    upsert(aws, tenant, "due-now")
+    upsert(aws, tenant, "later", invoices=[{**account()["invoices"][0], "due_on": "2027-03-01",
+                                             "issued_on": "2027-02-01"}])
+    # When the scheduled function runs (real clock: 2026-11-23 or later, so "due-now" is due)
+    event = json.loads((EVENTS / "sweep_scheduled.json").read_text())
+    result = client.lambda_.invoke("sweep", event)
+    # Then exactly the due account is on the queue
+    assert result.payload == {"queued": 1}
+    sqs = aws.client("sqs")
+    url = sqs.get_queue_url(QueueName=aws.settings.reminders_queue)["QueueUrl"]
+    messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]
+    assert [json.loads(m["Body"])["account_id"] for m in messages] == ["due-now"]
+
+
+def test_the_sweep_reads_the_due_index_and_never_scans(aws, tenant):
+    for i in range(30):
+        upsert(aws, tenant, f"later-{i}", invoices=[{**account()["invoices"][0], "due_on": "2027-03-01",
+                                                      "issued_on": "2027-02-01"}])
+    upsert(aws, tenant, "due-now")
+    from pynamodb.connection.base import Connection
+
+    # Every pynamodb scan, of any table, goes through Connection.scan.
+    with mock.patch.object(Connection, "scan", side_effect=AssertionError("the sweep must not scan")):
+        items = list(aws.sweep.due_items(instant("2026-12-01T09:00:00Z")))
+    assert [item["account_id"] for item in items] == ["due-now"]
+
+
+def test_the_queue_worker_reports_only_failed_records_for_retry(client, aws, tenant):
+    upsert(aws, tenant)
+    event = sqs_records({"tenant_id": tenant["tenant_id"], "account_id": "acct-1"}, {"no": "ids"})
+    response = client.lambda_.invoke("remind_worker", event)
+    payload = response.payload
+    assert payload == {"batchItemFailures": [{"itemIdentifier": "m-1"}]}
+
+
+def test_a_duplicate_queue_message_sends_once(aws, tenant):
+    upsert(aws, tenant)
+    from chalicelib.routes.queues import process_reminder_batch
+
+    app = at(aws, "2026-12-01T09:00:00Z")
+    body = {"tenant_id": tenant["tenant_id"], "account_id": "acct-1"}
+    _response, outcomes = process_reminder_batch(sqs_records(body, body), app)
+    assert [o.kind for o in outcomes] == ["sent", "skipped"]
+    assert len(sent_emails()) == 1
+
+
+def test_overlapping_workers_on_the_same_account_send_once(aws, tenant):
+    upsert(aws, tenant)
+    results = []
+
+    def work():
+        results.append(at(aws, "2026-12-01T09:00:00Z").remind.process(tenant["tenant_id"], "acct-1"))
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(o.kind for o in results).count("sent") == 1
+    assert len(sent_emails()) == 1
+
+
+def test_ses_throttling_defers_and_the_next_sweep_sends_exactly_once(aws, tenant):
+    upsert(aws, tenant)
+    busy = at(aws, "2026-12-01T09:00:00Z")
+    with mock.patch.object(type(busy.email), "send", side_effect=Throttled("slow down")):
+        first = run_sweep(busy, instant("2026-12-01T09:00:00Z"))
+    assert first["sent"] == 0 and first["deferred_by"] == {"provider_throttled": 1}
+    assert sent_emails() == []
+    later = run_sweep(at(aws, "2026-12-01T09:15:00Z"), instant("2026-12-01T09:15:00Z"))
+    assert later["sent"] == 1
+    assert len(sent_emails()) == 1
+    types = [e.type for e in timeline(aws, tenant)]
+    assert types[-2:] == ["message_delayed", "message_sent"]
+
+
+def test_a_permanent_refusal_is_recorded_and_not_retried(aws, tenant):
+    upsert(aws, tenant)
+    from chalicelib.adapters.email_ses import PermanentSendError
+
+    app = at(aws, "2026-12-01T09:00:00Z")
+    with mock.patch.object(type(app.email), "send", side_effect=PermanentSendError("MessageRejected")):
+        summary = run_sweep(app, instant("2026-12-01T09:00:00Z"))
+    assert summary["failed"] == 1
+    failed = timeline(aws, tenant)[-1]
+    assert failed.type == "message_failed" and failed.details["reason"] == "MessageRejected"
+    assert run_sweep(at(aws, "2026-12-01T09:15:00Z"), instant("2026-12-01T09:15:00Z"))["sent"] == 0
+
+
+def test_a_dispute_withholds_with_the_reason_and_lifting_it_resumes(aws, tenant):
+    upsert(aws, tenant)
+    aws.accounts.set_flag(tenant["tenant_id"], "acct-1", {"flag": "dispute", "active": True}, "test")
+    summary = run_sweep(at(aws, "2026-12-01T09:00:00Z"), instant("2026-12-01T09:00:00Z"))
+    assert summary["withheld"] == {"dispute_open": 1} and sent_emails() == []
+    stored = aws.accounts.get(tenant["tenant_id"], "acct-1")
+    assert stored.state == "paused" and stored.next_action_at is None
+
+    aws.accounts.set_flag(tenant["tenant_id"], "acct-1", {"flag": "dispute", "active": False}, "test")
+    assert run_sweep(at(aws, "2026-12-01T10:00:00Z"), instant("2026-12-01T10:00:00Z"))["sent"] == 1
+
+
+def test_nothing_is_asked_for_when_nothing_is_owed(aws, tenant):
+    upsert(aws, tenant, invoices=[{**account()["invoices"][0], "status": "paid"}])
+    assert run_sweep(at(aws, "2026-12-01T09:00:00Z"), instant("2026-12-01T09:00:00Z"))["evaluated"] == 0
+
+
+def test_an_unsubscribed_debtor_gets_no_more_email(client, aws, tenant):
+    upsert(aws, tenant)
+    run_sweep(at(aws, "2026-12-01T09:00:00Z"), instant("2026-12-01T09:00:00Z"))
+    url = aws.links.unsubscribe_url(tenant["tenant_id"], "acct-1", instant("2026-12-01T09:00:00Z"))
+    path = url.removeprefix(aws.settings.public_base_url)
+    page = client.http.get(path)
+    assert page.status_code == 200 and "<form" in page.body.decode()
+    response = client.http.post(path, headers={"Content-Type": "application/x-www-form-urlencoded"},
+                                body="List-Unsubscribe=One-Click")
+    assert response.status_code == 200
+    # The next email step comes due on 6 December and is withheld for the unsubscribe
+    summary = run_sweep(at(aws, "2026-12-07T09:00:00Z"), instant("2026-12-07T09:00:00Z"))
+    assert summary["withheld"] == {"email_unsubscribed": 1}
+    assert len(sent_emails()) == 1
+
+
+def test_a_forged_unsubscribe_link_changes_nothing(client, aws, tenant):
+    upsert(aws, tenant)
+    response = client.http.post("/u/AAAAforged", headers={"Content-Type": "application/x-www-form-urlencoded"},
+                                body="List-Unsubscribe=One-Click")
+    assert response.status_code == 401
+    assert aws.accounts.get(tenant["tenant_id"], "acct-1").email_suppressed is None
+
+
+def test_sms_goes_out_with_consent_and_is_withheld_without(aws, tenant):
+    # Due 15 Nov; on 20 Nov the +4 SMS step is the latest due
+    upsert(aws, tenant, "with-consent")
+    upsert(aws, tenant, "no-consent", sms_consent=None)
+    summary = run_sweep(at(aws, "2026-11-20T10:00:00Z"), instant("2026-11-20T10:00:00Z"))
+    assert summary["sent"] == 1 and summary["withheld"] == {"no_sms_consent": 1}
+    [sms] = sent_sms()
+    assert sms[0] == "+34600123456" and "STOP" in sms[1]
+
+
+def test_the_last_step_escalates_to_a_person_not_a_threat(aws, tenant):
+    upsert(aws, tenant)
+    sns = aws.client("sns")
+    sqs = aws.client("sqs")
+    inbox = sqs.create_queue(QueueName="finance-inbox")["QueueUrl"]
+    inbox_arn = sqs.get_queue_attributes(QueueUrl=inbox, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    sns.subscribe(TopicArn=aws.topic_arn(aws.settings.finance_topic), Protocol="sqs", Endpoint=inbox_arn,
+                  Attributes={"RawMessageDelivery": "true"})
+    summary = run_sweep(at(aws, "2026-12-21T10:00:00Z"), instant("2026-12-21T10:00:00Z"))  # +36 days
+    assert summary["escalated"] == 1
+    [message] = sqs.receive_message(QueueUrl=inbox)["Messages"]
+    event = json.loads(message["Body"])
+    assert event["type"] == "escalation" and event["account_id"] == "acct-1"
+    assert "ana@example.com" not in message["Body"] and "Ana" not in message["Body"]
+    assert aws.accounts.get(tenant["tenant_id"], "acct-1").state == "escalated"
+
+
+@pytest.mark.parametrize("dry_run", [True])
+def test_a_dry_run_decides_but_sends_and_writes_nothing(aws, tenant, dry_run):
+    upsert(aws, tenant)
+    before = [e.seq for e in timeline(aws, tenant)]
+    app = Container(aws.settings, clock=FixedClock(instant("2026-12-01T09:00:00Z")), dry_run=dry_run)
+    summary = run_sweep(app, instant("2026-12-01T09:00:00Z"))
+    assert summary["sent"] == 1 and summary["dry_run"] is True
+    assert sent_emails() == [] and [e.seq for e in timeline(aws, tenant)] == before
