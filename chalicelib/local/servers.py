@@ -120,6 +120,39 @@ def start_moto(port: int | None = None, *, quiet: bool = True) -> LocalServer:
     return LocalServer(name="moto", url=url, stop=stop)
 
 
+def start_moto_process(port: int | None = None) -> LocalServer:
+    """moto in server mode as a child process: its state is its own, untouched by any ``mock_aws`` here."""
+    import sys
+
+    port = port or free_port()
+    url = f"http://127.0.0.1:{port}"
+    process = subprocess.Popen(  # noqa: S603 - our own interpreter, fixed arguments
+        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+    )
+
+    def stop() -> None:
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=STOP_GRACE_SECONDS)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        atexit.unregister(stop)
+
+    atexit.register(stop)
+    deadline = time.monotonic() + MOTO_READY_TIMEOUT * 3
+    while True:
+        try:
+            _http(f"{url}/moto-api/", timeout=2.0)
+            return LocalServer(name="moto", url=url, stop=stop)
+        except OSError as exc:
+            if process.poll() is not None or time.monotonic() > deadline:
+                stop()
+                raise RuntimeError(f"moto server at {url} did not start: {exc}") from exc
+            time.sleep(0.1)
+
+
 def reset_moto(moto_url: str) -> None:
     """Forget everything the moto server holds (tables, queues, identities, sent messages...)."""
     _http(f"{moto_url.rstrip('/')}/moto-api/reset", method="POST")

@@ -67,7 +67,7 @@ def stack(moto_server, dynamodb_local) -> Iterator[dict[str, Any]]:
             break
         except OSError:
             if api.poll() is not None:
-                raise RuntimeError(api.stderr.read().decode() if api.stderr else "chalice local died")
+                raise RuntimeError(api.stderr.read().decode() if api.stderr else "chalice local died") from None
             time.sleep(0.3)
     try:
         yield {"env": env, "api": f"http://127.0.0.1:{port}", "moto": moto_server.url}

