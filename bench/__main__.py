@@ -167,8 +167,10 @@ def monthly_cost(calls_per_reminder: dict[str, int], reminders: int) -> dict[str
     sms_share = 0.1  # of reminders
     sent = accounts * overdue_share * reminders_per_overdue
     per = {k: v / max(reminders, 1) for k, v in calls_per_reminder.items()}
-    dynamodb_reads = sum(v for k, v in per.items() if k.startswith("dynamodb:") and
-                         k.split(":")[1] in ("GetItem", "Query")) * sent
+    # The sweep reads each due account once (BatchGetItem, in its snapshot); the worker's own reads are
+    # counted in case a snapshot was stale or too big.
+    dynamodb_reads = (1 + sum(v for k, v in per.items() if k.startswith("dynamodb:") and
+                              k.split(":")[1] in ("GetItem", "Query"))) * sent
     # A transaction of n items costs 2 WRU per item; the reminder path writes account + message + event(s).
     dynamodb_writes = sum(v for k, v in per.items() if k == "dynamodb:TransactWriteItems") * sent * 3 * 2
     sweeps = 30 * 24 * 4
@@ -198,6 +200,9 @@ def main() -> int:
     args = parser.parse_args()
 
     from chalicelib.local.servers import local_environment, start_dynamodb_local, start_moto
+    from chalicelib.observability import log_to_stderr
+
+    log_to_stderr("WARNING")
 
     moto = start_moto()
     dynamodb = None if args.moto_dynamodb else start_dynamodb_local(ROOT)

@@ -24,8 +24,11 @@ class AccountRepository(Protocol):
     def save(self, account: Account) -> None:
         """Write the account and its pending audit events atomically; Conflict if it changed meanwhile."""
 
-    def due(self, at: datetime, shard: int) -> Iterator[tuple[str, str]]:
-        """(tenant_id, account_id) of accounts whose next action is at or before `at`, from the due index."""
+    def due(self, at: datetime, shard: int) -> Iterator[tuple[str, str, dict[str, Any] | None]]:
+        """(tenant_id, account_id, snapshot) of accounts whose next action is at or before `at`, from the
+        due index; the snapshot (or None) lets the worker skip its own read."""
+
+    def from_snapshot(self, snapshot: dict[str, Any]) -> Account: ...
 
     def events(self, tenant_id: str, account_id: str) -> list[AuditEvent]: ...
 
@@ -41,7 +44,7 @@ class AccountRepository(Protocol):
 class PolicyRepository(Protocol):
     def latest(self, tenant_id: str, name: str) -> Policy | None: ...
 
-    def add_version(self, tenant_id: str, policy: Policy) -> Policy: ...
+    def add_version(self, tenant_id: str, policy: Policy, now: datetime) -> Policy: ...
 
 
 class TenantRepository(Protocol):

@@ -23,7 +23,7 @@ def process_reminder_batch(event: dict[str, Any], app: Container) -> tuple[dict[
 
     def handle(record: Any) -> None:
         item = json.loads(record.body)
-        outcome = app.remind.process(item["tenant_id"], item["account_id"])
+        outcome = app.remind.process(item["tenant_id"], item["account_id"], item.get("snapshot"))
         outcomes.append(outcome)
         logger().info("reminder evaluated", extra={
             "tenant_id": item["tenant_id"], "account_id": item["account_id"], "outcome": outcome.kind,

@@ -53,27 +53,32 @@ class RemindService:
         self._holidays = holidays
         self._clock = clock
 
-    def process(self, tenant_id: str, account_id: str) -> Outcome:
+    def process(self, tenant_id: str, account_id: str, snapshot: dict[str, Any] | None = None) -> Outcome:
+        """Evaluate one account. A snapshot from the sweep saves a read; every write is conditional on its
+        version, so a stale one only costs a retry from a fresh read."""
         for attempt in range(CONFLICT_RETRIES):
             try:
-                return self._process_once(tenant_id, account_id)
+                if snapshot is not None and attempt == 0:
+                    account = self._accounts.from_snapshot(snapshot)
+                else:
+                    account = self._accounts.get(tenant_id, account_id)
+                return self._process_once(account)
             except Conflict:
                 if attempt == CONFLICT_RETRIES - 1:
                     raise
         raise AssertionError("unreachable")
 
     # --- one pass over one account ----------------------------------------------------------------
-    def _process_once(self, tenant_id: str, account_id: str) -> Outcome:
+    def _process_once(self, account: Account | None) -> Outcome:
         now = self._clock.now()
-        account = self._accounts.get(tenant_id, account_id)
         if account is None:
             return Outcome("skipped", "not_found")
         if account.next_action_at is None or account.next_action_at > now:
             return Outcome("skipped", "not_due")
-        tenant = self._tenants.get(tenant_id)
+        tenant = self._tenants.get(account.tenant_id)
         if tenant is None:
             return Outcome("skipped", "tenant_not_found")
-        policy = self._policies.resolve(tenant_id, account.policy)
+        policy = self._policies.resolve(account.tenant_id, account.policy)
         refresh_schedule(account, policy)
         if not account.owes_anything():
             return self._settled(account, now)

@@ -18,9 +18,10 @@ class SweepService:
 
     def due_items(self, at: datetime, tenant_id: str | None = None) -> Iterator[dict[str, Any]]:
         for shard in range(self._shards):
-            for found_tenant, account_id in self._accounts.due(at, shard):
+            for found_tenant, account_id, snapshot in self._accounts.due(at, shard):
                 if tenant_id is None or found_tenant == tenant_id:
-                    yield {"tenant_id": found_tenant, "account_id": account_id, "due_by": iso(at)}
+                    item = {"tenant_id": found_tenant, "account_id": account_id, "due_by": iso(at)}
+                    yield {**item, "snapshot": snapshot} if snapshot else item
 
     def enqueue_due(self, queue: Any, tenant_id: str | None = None) -> int:
         """What the scheduled function does: every due account becomes one queue message."""

@@ -213,3 +213,14 @@ def test_a_dry_run_decides_but_sends_and_writes_nothing(aws, tenant, dry_run):
     summary = run_sweep(app, instant("2026-12-01T09:00:00Z"))
     assert summary["sent"] == 1 and summary["dry_run"] is True
     assert sent_emails() == [] and [e.seq for e in timeline(aws, tenant)] == before
+
+
+def test_the_sweep_hands_the_worker_a_snapshot_and_a_stale_one_never_sends(aws, tenant):
+    upsert(aws, tenant)
+    app = at(aws, "2026-12-01T09:00:00Z")
+    [item] = list(app.sweep.due_items(instant("2026-12-01T09:00:00Z")))
+    assert item["snapshot"]["account_id"] == {"S": "acct-1"}
+    # The customer pays between the sweep and the worker: the snapshot still shows a balance.
+    upsert(aws, tenant, invoices=[{**account()["invoices"][0], "status": "paid"}])
+    outcome = app.remind.process(item["tenant_id"], item["account_id"], item["snapshot"])
+    assert outcome.kind == "skipped" and sent_emails() == []

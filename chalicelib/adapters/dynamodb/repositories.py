@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
@@ -18,6 +19,8 @@ from chalicelib.domain.errors import Conflict, Throttled
 from chalicelib.domain.policies import Policy
 from chalicelib.domain.tenants import ApiKey, Tenant
 
+BATCH_GET_LIMIT = 100
+MAX_SNAPSHOT_CHARS = 200_000  # SQS allows 256 KB a message
 CONDITION_FAILED = "ConditionalCheckFailed"
 RETRY = "retry"
 THROTTLING = ("ThrottlingError", "ProvisionedThroughputExceeded", "TransactionConflict")
@@ -42,10 +45,23 @@ class DynamoAccounts:
             return None
         return mapping.item_to_account(item)
 
-    def due(self, at: datetime, shard: int) -> Iterator[tuple[str, str]]:
+    def due(self, at: datetime, shard: int) -> Iterator[tuple[str, str, dict[str, Any] | None]]:
+        """Due accounts of one index shard, each with a snapshot of its item read in batches of 100, so
+        the worker needs no read of its own (its writes are conditional on the snapshot's version)."""
         model = self._models.accounts
-        for item in model.due_index.query(shard, model.due_at <= mapping.due_key(at)):
-            yield item.tenant_id, item.account_id
+        keys = [(item.tenant_id, item.account_id)
+                for item in model.due_index.query(shard, model.due_at <= mapping.due_key(at))]
+        for start in range(0, len(keys), BATCH_GET_LIMIT):
+            chunk = keys[start:start + BATCH_GET_LIMIT]
+            found = {(item.tenant_id, item.account_id): item.serialize() for item in model.batch_get(chunk)}
+            for key in chunk:
+                snapshot = found.get(key)
+                if snapshot is not None and len(json.dumps(snapshot)) > MAX_SNAPSHOT_CHARS:
+                    snapshot = None  # too big to ride in a queue message: the worker reads it instead
+                yield key[0], key[1], snapshot
+
+    def from_snapshot(self, snapshot: dict[str, Any]) -> Account:
+        return mapping.item_to_account(self._models.accounts.from_raw_data(snapshot))
 
     def account_ids(self, tenant_id: str) -> Iterator[str]:
         for item in self._models.accounts.query(tenant_id, attributes_to_get=["account_id"]):
