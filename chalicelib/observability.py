@@ -40,9 +40,13 @@ def tracer() -> Any:
     return Tracer(service="kindly")
 
 
-def count(name: str, value: int = 1, **dimensions: str) -> None:
-    """Emit a metric without personal data: names and reason codes only."""
+def record_outcomes(outcomes: list[Any]) -> None:
+    """One metric per outcome kind and per withholding reason; names and reason codes only, no personal data.
+    Flushed by the Lambda handler (EMF lines on stdout become CloudWatch metrics)."""
     from aws_lambda_powertools.metrics import MetricUnit
 
     m = metrics()
-    m.add_metric(name=name, unit=MetricUnit.Count, value=value)
+    for outcome in outcomes:
+        m.add_metric(name=f"Reminders{outcome.kind.title()}", unit=MetricUnit.Count, value=1)
+        if outcome.kind in ("withheld", "deferred") and outcome.reason:
+            m.add_metric(name=f"{outcome.kind.title()}_{outcome.reason}", unit=MetricUnit.Count, value=1)

@@ -8,12 +8,8 @@ from email.utils import formataddr, make_msgid
 from typing import Any
 
 from chalicelib.adapters.aws import error_code, is_throttle
-from chalicelib.domain.errors import Throttled
+from chalicelib.domain.errors import PermanentSendError, Throttled
 from chalicelib.domain.messages import RenderedMessage
-
-
-class PermanentSendError(Exception):
-    """The provider refused this message for good (bad address, unverified sender...)."""
 
 
 class SesEmail:

@@ -7,8 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from chalicelib.adapters.aws import error_code, is_throttle
-from chalicelib.adapters.email_ses import PermanentSendError
-from chalicelib.domain.errors import Throttled
+from chalicelib.domain.errors import PermanentSendError, Throttled
 
 
 class SnsSms:

@@ -40,3 +40,7 @@ class Throttled(KindlyError):
     def __init__(self, message: str, retry_after: int = 5) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class PermanentSendError(Exception):
+    """The provider refused this message for good (bad address, unverified sender...): do not retry."""

@@ -14,6 +14,7 @@ CHANNELS = (EMAIL, SMS)
 PENDING = "pending"
 SENT = "sent"
 FAILED = "failed"
+RETRY = "retry"  # handed back after a provider hiccup; may be claimed again
 
 
 class MessageTooLong(ValueError):

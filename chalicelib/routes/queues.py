@@ -38,5 +38,10 @@ def process_reminder_batch(event: dict[str, Any], app: Container) -> tuple[dict[
 
 @queues.on_sqs_message(queue=settings().reminders_queue, batch_size=10)
 def remind_worker(event: Any) -> dict[str, Any]:
-    response, _outcomes = process_reminder_batch(event.to_dict(), container())
+    from chalicelib.observability import metrics, record_outcomes, tracer
+
+    with tracer().provider.in_subsegment("## remind_batch"):
+        response, outcomes = process_reminder_batch(event.to_dict(), container())
+    record_outcomes(outcomes)
+    metrics().flush_metrics()
     return response

@@ -11,8 +11,18 @@ from chalicelib.domain import accounts as acc
 from chalicelib.domain.accounts import Account, SentRecord
 from chalicelib.domain.audit import SYSTEM, iso
 from chalicelib.domain.courtesy import Allow, Defer, GuardInput, Withhold, balance_rule, evaluate, flag_rule
-from chalicelib.domain.errors import Conflict, Throttled
-from chalicelib.domain.messages import EMAIL, PENDING, SENT, InvoiceLine, MessageContext, MessageTooLong, message_id
+from chalicelib.domain.errors import Conflict, PermanentSendError, Throttled
+from chalicelib.domain.messages import (
+    EMAIL,
+    FAILED,
+    PENDING,
+    RETRY,
+    SENT,
+    InvoiceLine,
+    MessageContext,
+    MessageTooLong,
+    message_id,
+)
 from chalicelib.domain.policies import ESCALATE, Policy
 from chalicelib.domain.schedule import DueStep, due_step, local_day, next_action_at, recipient_zones, zone
 from chalicelib.domain.tenants import Tenant
@@ -159,47 +169,52 @@ class RemindService:
         return Outcome("deferred", decision.rule, due.step.channel, due.step.template, until=decision.until)
 
     def _escalate(self, account: Account, tenant: Tenant, policy: Policy, due: DueStep, now: datetime) -> Outcome:
+        """Hand the account to a person through the finance topic: never an automated threat."""
         held = flag_rule(self._guard_input(account, policy, due, now))
         if held is not None:
             return self._withhold(account, policy, due, held, now)
-        self._notifier.publish(tenant.tenant_id, {
-            "type": "escalation", "tenant_id": tenant.tenant_id, "account_id": account.account_id,
-            "at": iso(now), "balance": account.balance(), "step": due.step.key,
-        })
-        account.last_step, account.state, account.next_action_at = due.index, acc.ESCALATED, None
-        account.updated_at = now
-        account.record(now, "escalated", SYSTEM, {**_step_details(due), "to": "finance topic"})
-        self._accounts.save(account)
-        return Outcome("escalated", None)
+        event = {"type": "escalation", "tenant_id": tenant.tenant_id, "account_id": account.account_id,
+                 "at": iso(now), "balance": account.balance(), "step": due.step.key}
+
+        def publish(_msg_id: str) -> str:
+            self._notifier.publish(tenant.tenant_id, event)
+            return "finance-topic"
+
+        return self._dispatch(account, policy, due, now, publish)
 
     # --- sending, at most once ----------------------------------------------------------------------
     def _send(self, account: Account, tenant: Tenant, policy: Policy, due: DueStep, now: datetime) -> Outcome:
-        step = due.step
-        msg_id = message_id(account.tenant_id, account.account_id, due.cycle, step.key)
         context = self._context(account, tenant, due, now)
         try:
             rendered = self._renderer.render(context)  # also sets the List-Unsubscribe headers for email
         except MessageTooLong:  # never send a split, garbled SMS; the step is recorded as withheld
             return self._withhold(account, policy, due, Withhold("message_too_long", holds_step=False), now)
+        channel = due.step.channel or EMAIL
+        return self._dispatch(account, policy, due, now,
+                              lambda msg_id: self._deliver(account, tenant, channel, rendered, msg_id))
+
+    def _dispatch(self, account: Account, policy: Policy, due: DueStep, now: datetime,
+                  deliver: Callable[[str], str]) -> Outcome:
+        """Claim the outbox entry (with the account, in one transaction), deliver, record the outcome."""
+        step = due.step
+        msg_id = message_id(account.tenant_id, account.account_id, due.cycle, step.key)
         account.next_action_at = now + SEND_LEASE
         account.updated_at = now
         claimed = self._accounts.claim_message(account, {
             "message_id": msg_id, "tenant_id": account.tenant_id, "account_id": account.account_id,
-            "channel": step.channel, "template": step.template, "step_key": step.key, "cycle": due.cycle,
-            "status": PENDING, "created_at": iso(now), "updated_at": iso(now),
+            "channel": step.channel or step.action, "template": step.template or step.action, "step_key": step.key,
+            "cycle": due.cycle, "status": PENDING, "created_at": iso(now), "updated_at": iso(now),
         })
         if not claimed:
             return self._already_claimed(account, policy, due, msg_id, now)
         try:
-            provider_id = self._deliver(account, tenant, step.channel or EMAIL, rendered, msg_id)
+            provider_id = deliver(msg_id)
         except Throttled as exc:
-            return self._finish(account, policy, due, msg_id, "retry", now, reason="provider_throttled", error=exc)
-        except Exception as exc:  # noqa: BLE001 - any provider refusal is recorded, never silently lost
-            from chalicelib.adapters.email_ses import PermanentSendError
-
-            if isinstance(exc, PermanentSendError):
-                return self._finish(account, policy, due, msg_id, "failed", now, reason=str(exc))
-            return self._finish(account, policy, due, msg_id, "retry", now, reason="provider_error", error=exc)
+            return self._finish(account, policy, due, msg_id, RETRY, now, reason="provider_throttled", error=exc)
+        except PermanentSendError as exc:
+            return self._finish(account, policy, due, msg_id, FAILED, now, reason=str(exc))
+        except Exception as exc:  # noqa: BLE001 - any other provider trouble is retried, never silently lost
+            return self._finish(account, policy, due, msg_id, RETRY, now, reason="provider_error", error=exc)
         return self._finish(account, policy, due, msg_id, SENT, now, provider_id=provider_id)
 
     def _deliver(self, account: Account, tenant: Tenant, channel: str, rendered: Any, msg_id: str) -> str:
@@ -212,18 +227,9 @@ class RemindService:
     def _finish(self, account: Account, policy: Policy, due: DueStep, msg_id: str, status: str, now: datetime, *,
                 provider_id: str | None = None, reason: str | None = None, error: Exception | None = None) -> Outcome:
         """Record the outcome with the account in one transaction; re-read and re-apply if it moved meanwhile."""
+        escalation = due.step.action == ESCALATE
         for attempt in range(CONFLICT_RETRIES):
-            if status == "retry":
-                account.next_action_at = now + RETRY_AFTER
-                event_type = "message_delayed"
-            else:
-                account.last_step = due.index
-                if status == SENT:
-                    week_ago = now - timedelta(days=7)
-                    account.recent_sends = [s for s in account.recent_sends if s.at > week_ago] + [
-                        SentRecord(now, due.step.channel or EMAIL, msg_id)]
-                refresh_schedule(account, policy)
-                event_type = "message_sent" if status == SENT else "message_failed"
+            event_type = _apply_outcome(account, policy, due, msg_id, status, now)
             account.updated_at = now
             account.record(now, event_type, SYSTEM, {
                 **_step_details(due), "message_id": msg_id, "provider_message_id": provider_id,
@@ -238,11 +244,13 @@ class RemindService:
                 if attempt == CONFLICT_RETRIES - 1:
                     raise
                 account = self._accounts.get(account.tenant_id, account.account_id)
+        step = due.step
         if status == SENT:
-            return Outcome("sent", None, due.step.channel, due.step.template, message_id=msg_id)
-        if status == "retry":
-            return Outcome("deferred", reason, due.step.channel, due.step.template, until=account.next_action_at)
-        return Outcome("failed", reason, due.step.channel, due.step.template, message_id=msg_id)
+            kind = "escalated" if escalation else "sent"
+            return Outcome(kind, None, step.channel, step.template, message_id=msg_id)
+        if status == RETRY:
+            return Outcome("deferred", reason, step.channel, step.template, until=account.next_action_at)
+        return Outcome("failed", reason, step.channel, step.template, message_id=msg_id)
 
     def _already_claimed(self, account: Account, policy: Policy, due: DueStep, msg_id: str, now: datetime
                          ) -> Outcome:
@@ -277,6 +285,25 @@ class RemindService:
             unsubscribe_url=self._links.unsubscribe_url(account.tenant_id, account.account_id, now),
             timezone=recipient_zones(account)[0],
         )
+
+
+def _apply_outcome(account: Account, policy: Policy, due: DueStep, msg_id: str, status: str, now: datetime) -> str:
+    """Move the account on after a delivery attempt; return the audit event type that says what happened."""
+    if status == RETRY:
+        account.next_action_at = now + RETRY_AFTER
+        return "message_delayed"
+    account.last_step = due.index
+    escalation = due.step.action == ESCALATE
+    if status == SENT and escalation:
+        account.state = acc.ESCALATED
+    elif status == SENT:
+        week_ago = now - timedelta(days=7)
+        account.recent_sends = [s for s in account.recent_sends if s.at > week_ago] + [
+            SentRecord(now, due.step.channel or EMAIL, msg_id)]
+    refresh_schedule(account, policy)
+    if status != SENT:
+        return "message_failed"
+    return "escalated" if escalation else "message_sent"
 
 
 def _step_details(due: DueStep) -> dict[str, Any]:

@@ -126,7 +126,7 @@ def test_ses_throttling_defers_and_the_next_sweep_sends_exactly_once(aws, tenant
 
 def test_a_permanent_refusal_is_recorded_and_not_retried(aws, tenant):
     upsert(aws, tenant)
-    from chalicelib.adapters.email_ses import PermanentSendError
+    from chalicelib.domain.errors import PermanentSendError
 
     app = at(aws, "2026-12-01T09:00:00Z")
     with mock.patch.object(type(app.email), "send", side_effect=PermanentSendError("MessageRejected")):
@@ -224,3 +224,18 @@ def test_the_sweep_hands_the_worker_a_snapshot_and_a_stale_one_never_sends(aws, 
     upsert(aws, tenant, invoices=[{**account()["invoices"][0], "status": "paid"}])
     outcome = app.remind.process(item["tenant_id"], item["account_id"], item["snapshot"])
     assert outcome.kind == "skipped" and sent_emails() == []
+
+
+def test_a_failed_escalation_is_retried_and_published_once(aws, tenant):
+    upsert(aws, tenant)
+    app = at(aws, "2026-12-21T10:00:00Z")
+    with mock.patch.object(type(app.notifier), "publish", side_effect=RuntimeError("SNS unreachable")):
+        first = run_sweep(app, instant("2026-12-21T10:00:00Z"))
+    assert first["escalated"] == 0 and first["deferred_by"] == {"provider_error": 1}
+    published = []
+    later = at(aws, "2026-12-21T10:15:00Z")
+    with mock.patch.object(type(later.notifier), "publish", side_effect=lambda *a: published.append(a)):
+        assert run_sweep(later, instant("2026-12-21T10:15:00Z"))["escalated"] == 1
+        assert run_sweep(later, instant("2026-12-21T10:15:00Z"))["escalated"] == 0
+    assert len(published) == 1
+    assert [e.type for e in timeline(aws, tenant)][-2:] == ["message_delayed", "escalated"]

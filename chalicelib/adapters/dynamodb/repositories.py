@@ -16,13 +16,13 @@ from chalicelib.adapters.dynamodb.models import Models
 from chalicelib.domain.accounts import Account
 from chalicelib.domain.audit import AuditEvent, iso
 from chalicelib.domain.errors import Conflict, Throttled
+from chalicelib.domain.messages import PENDING, RETRY
 from chalicelib.domain.policies import Policy
 from chalicelib.domain.tenants import ApiKey, Tenant
 
 BATCH_GET_LIMIT = 100
 MAX_SNAPSHOT_CHARS = 200_000  # SQS allows 256 KB a message
 CONDITION_FAILED = "ConditionalCheckFailed"
-RETRY = "retry"
 THROTTLING = ("ThrottlingError", "ProvisionedThroughputExceeded", "TransactionConflict")
 
 
@@ -104,7 +104,7 @@ class DynamoAccounts:
                    model.detail.set(details)]
         if details.get("provider_message_id"):
             actions.append(model.provider_message_id.set(details["provider_message_id"]))
-        self._transact(account, extra=lambda tx: tx.update(item, actions, condition=model.status == "pending",
+        self._transact(account, extra=lambda tx: tx.update(item, actions, condition=model.status == PENDING,
                                                            add_version_condition=False))
 
     def _transact(self, account: Account, extra: Any = None) -> None:
