@@ -8,8 +8,12 @@ from typing import Any
 
 @lru_cache(maxsize=16)
 def client(service: str, region: str) -> Any:
+    import logging
+
     import boto3
     from botocore.config import Config
+
+    logging.getLogger("botocore.credentials").setLevel(logging.WARNING)  # "Found credentials in ..." per client
 
     # Standard retry mode backs off on throttling (SES/SNS/SQS/SSM) before we ever see an error.
     config = Config(retries={"mode": "standard", "max_attempts": 5}, connect_timeout=5, read_timeout=10)

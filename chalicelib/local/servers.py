@@ -120,6 +120,28 @@ def start_moto(port: int | None = None, *, quiet: bool = True) -> LocalServer:
     return LocalServer(name="moto", url=url, stop=stop)
 
 
+def _stopper(process: subprocess.Popen[Any], workdir: Path | None = None) -> Callable[[], None]:
+    """A stop() for a child server: terminate, kill after a grace period, tidy up; safe to call twice, and
+    registered at exit so no child (a JVM, say) is ever left behind."""
+    lock = threading.Lock()
+
+    def stop() -> None:
+        with lock:
+            if process.poll() is None:
+                process.terminate()
+                try:
+                    process.wait(timeout=STOP_GRACE_SECONDS)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait(timeout=STOP_GRACE_SECONDS)
+            if workdir is not None:
+                shutil.rmtree(workdir, ignore_errors=True)
+        atexit.unregister(stop)
+
+    atexit.register(stop)
+    return stop
+
+
 def start_moto_process(port: int | None = None) -> LocalServer:
     """moto in server mode as a child process: its state is its own, untouched by any ``mock_aws`` here."""
     import sys
@@ -131,16 +153,7 @@ def start_moto_process(port: int | None = None) -> LocalServer:
         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
     )
 
-    def stop() -> None:
-        if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=STOP_GRACE_SECONDS)
-            except subprocess.TimeoutExpired:
-                process.kill()
-        atexit.unregister(stop)
-
-    atexit.register(stop)
+    stop = _stopper(process)
     deadline = time.monotonic() + MOTO_READY_TIMEOUT * 3
     while True:
         try:
@@ -317,21 +330,7 @@ def start_dynamodb_local(root: Path, port: int | None = None) -> LocalServer:
             start_new_session=True,
         )
     url = f"http://127.0.0.1:{port}"
-    lock = threading.Lock()
-
-    def stop() -> None:
-        with lock:
-            if process.poll() is None:
-                process.terminate()
-                try:
-                    process.wait(timeout=STOP_GRACE_SECONDS)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait(timeout=STOP_GRACE_SECONDS)
-            shutil.rmtree(workdir, ignore_errors=True)
-        atexit.unregister(stop)
-
-    atexit.register(stop)  # never leave a JVM behind, even if the caller forgets
+    stop = _stopper(process, workdir)
 
     deadline = time.monotonic() + DYNAMODB_LOCAL_READY_TIMEOUT
     while True:
