@@ -140,6 +140,13 @@ class Container:
         )
 
     @cached_property
+    def preview(self) -> Any:
+        from chalicelib.adapters.holiday_calendar import holiday_checker
+        from chalicelib.services.preview import PreviewService
+
+        return PreviewService(self.accounts, self.policies, self.tenants, holiday_checker, self.clock)
+
+    @cached_property
     def sweep(self) -> Any:
         from chalicelib.services.sweep import SweepService
 

@@ -132,6 +132,12 @@ def cmd_policy_get(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_policy_preview(args: argparse.Namespace) -> int:
+    body = {"account_id": args.account, "days": args.days, **({"start": args.start} if args.start else {})}
+    emit(container().preview.preview(args.tenant, args.name, body))
+    return 0
+
+
 def cmd_sweep(args: argparse.Namespace) -> int:
     from chalicelib.adapters.clock import FixedClock
 
@@ -312,6 +318,14 @@ def build_parser() -> argparse.ArgumentParser:
     policy_get.add_argument("name")
     policy_get.add_argument("--tenant", required=True)
     policy_get.set_defaults(func=cmd_policy_get)
+
+    policy_preview = policy.add_parser("preview", help="what the policy would send an account over N days")
+    policy_preview.add_argument("name")
+    policy_preview.add_argument("--tenant", required=True)
+    policy_preview.add_argument("--account", required=True)
+    policy_preview.add_argument("--days", type=int, default=60)
+    policy_preview.add_argument("--start", help="ISO 8601 instant to start from (default: now)")
+    policy_preview.set_defaults(func=cmd_policy_preview)
 
     sweep = commands.add_parser("sweep", help="run the sweep at an instant, in-process, to completion")
     sweep.add_argument("--at", required=True, help="ISO 8601 instant with offset, e.g. 2026-12-01T15:00:00Z")

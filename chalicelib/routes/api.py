@@ -68,3 +68,10 @@ def put_policy(name: str) -> Response:
 def get_policy(name: str) -> Response:
     tenant_id, _actor = _caller()
     return json_response(container().policies.get(tenant_id, name).to_dict())
+
+
+@api.route("/v1/policies/{name}/preview", methods=["POST"], content_types=JSON_ONLY)
+@guarded
+def preview_policy(name: str) -> Response:
+    tenant_id, _actor = _caller()
+    return json_response(container().preview.preview(tenant_id, name, body_of(api.current_request)))

@@ -38,6 +38,30 @@ def refresh_schedule(account: Account, policy: Any) -> None:
     account.state = acc.ACTIVE if account.next_action_at else acc.COMPLETED
 
 
+def account_from_input(tenant_id: str, account_id: str, data: AccountIn, default_locale: str) -> Account:
+    """The domain account an API body describes (what the billing system owns; Kindly's own state empty)."""
+    return Account(
+        tenant_id=tenant_id,
+        account_id=account_id,
+        name=data.name,
+        email=data.email,
+        phone=data.phone,
+        locale=data.locale or default_locale,
+        timezone=data.timezone,
+        country=data.country,
+        region=data.region,
+        sms_consent=SmsConsent(data.sms_consent.source, data.sms_consent.at) if data.sms_consent else None,
+        policy=data.policy,
+        processor_ids=dict(data.processor_ids),
+        tags=list(data.tags),
+        invoices=[
+            Invoice(i.id, i.amount, i.currency, i.issued_on, i.due_on, i.status, i.processor_invoice_id,
+                    i.payment_url)
+            for i in data.invoices
+        ],
+    )
+
+
 class AccountService:
     def __init__(self, accounts: AccountRepository, policies: PolicyService, tenants: Any, clock: Any) -> None:
         self._accounts = accounts
@@ -53,26 +77,7 @@ class AccountService:
             raise InvalidInput(f"no policy named {data.policy!r}", "policy")
         tenant = self._tenants.get(tenant_id)
         now = self._clock.now()
-        incoming = Account(
-            tenant_id=tenant_id,
-            account_id=account_id,
-            name=data.name,
-            email=data.email,
-            phone=data.phone,
-            locale=data.locale or (tenant.locale if tenant else "en-US"),
-            timezone=data.timezone,
-            country=data.country,
-            region=data.region,
-            sms_consent=SmsConsent(data.sms_consent.source, data.sms_consent.at) if data.sms_consent else None,
-            policy=data.policy,
-            processor_ids=dict(data.processor_ids),
-            tags=list(data.tags),
-            invoices=[
-                Invoice(i.id, i.amount, i.currency, i.issued_on, i.due_on, i.status, i.processor_invoice_id,
-                        i.payment_url)
-                for i in data.invoices
-            ],
-        )
+        incoming = account_from_input(tenant_id, account_id, data, tenant.locale if tenant else "en-US")
         current = self._accounts.get(tenant_id, account_id)
         created = current is None
         account = incoming if created else acc.with_profile(current, incoming)

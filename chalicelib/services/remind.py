@@ -114,23 +114,7 @@ class RemindService:
         return self._send(account, tenant, policy, due, now)
 
     def _guard_input(self, account: Account, policy: Policy, due: DueStep, now: datetime) -> GuardInput:
-        zones = recipient_zones(account)
-        channel = due.step.channel or EMAIL
-        return GuardInput(
-            at=now,
-            channel=channel,
-            zones=zones,
-            balance=account.balance(),
-            holding_flags=tuple((f.name, f.until) for f in account.holding_flags(local_day(now, zones))),
-            address=account.email if channel == EMAIL else account.phone,
-            email_suppressed=account.email_suppressed,
-            sms_consent=account.sms_consent is not None,
-            sms_opted_out=account.sms_opted_out,
-            recent_sends=tuple(account.recent_sends),
-            window=policy.send_window,
-            caps=policy.caps,
-            is_holiday=self._holidays(account.country, account.region),
-        )
+        return guard_input(account, policy, due.step.channel or EMAIL, now, self._holidays)
 
     # --- outcomes that send nothing -----------------------------------------------------------------
     def _settled(self, account: Account, now: datetime) -> Outcome:
@@ -285,6 +269,27 @@ class RemindService:
             unsubscribe_url=self._links.unsubscribe_url(account.tenant_id, account.account_id, now),
             timezone=recipient_zones(account)[0],
         )
+
+
+def guard_input(account: Account, policy: Policy, channel: str, now: datetime,
+                holidays: Callable[[str | None, str | None], Callable[[date], bool]]) -> GuardInput:
+    """What the courtesy guard needs to know about this account, for a message on `channel` at `now`."""
+    zones = recipient_zones(account)
+    return GuardInput(
+        at=now,
+        channel=channel,
+        zones=zones,
+        balance=account.balance(),
+        holding_flags=tuple((f.name, f.until) for f in account.holding_flags(local_day(now, zones))),
+        address=account.email if channel == EMAIL else account.phone,
+        email_suppressed=account.email_suppressed,
+        sms_consent=account.sms_consent is not None,
+        sms_opted_out=account.sms_opted_out,
+        recent_sends=tuple(account.recent_sends),
+        window=policy.send_window,
+        caps=policy.caps,
+        is_holiday=holidays(account.country, account.region),
+    )
 
 
 def _apply_outcome(account: Account, policy: Policy, due: DueStep, msg_id: str, status: str, now: datetime) -> str:

@@ -255,6 +255,19 @@ class PolicyIn(Strict):
     segment: SegmentIn = SegmentIn()
 
 
+class PreviewIn(Strict):
+    account_id: Identifier | None = None
+    account: AccountIn | None = None
+    days: Annotated[int, Field(ge=1, le=366)] = 60
+    start: AwareDatetime | None = None  # default: now
+
+    @model_validator(mode="after")
+    def _one_account(self) -> PreviewIn:
+        if (self.account_id is None) == (self.account is None):
+            raise ValueError("give either account_id (a stored account) or account (a hypothetical one)")
+        return self
+
+
 # --- tenants -------------------------------------------------------------------------------------
 
 class TenantIn(Strict):
