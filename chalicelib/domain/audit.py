@@ -97,6 +97,12 @@ def verify_chain(
             return VerifyResult(False, event.seq, len(events), "hash does not match the content")
         prev = event.hash
         expected_seq += 1
-    if head is not None and (head.seq != expected_seq - 1 or head.hash != prev):
-        return VerifyResult(False, expected_seq, len(events), "events missing after the last one read")
+    last = expected_seq - 1
+    if head is not None:
+        if head.seq > last:
+            return VerifyResult(False, last + 1, len(events), "events missing after the last one read")
+        if head.seq < last:
+            return VerifyResult(False, head.seq + 1, len(events), "events beyond the recorded head")
+        if head.hash != prev:
+            return VerifyResult(False, last, len(events), "the newest event does not match the recorded head")
     return VerifyResult(True, None, len(events))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from chalicelib.domain.accounts import SentRecord
 from chalicelib.domain.messages import EMAIL, SMS
@@ -143,7 +143,8 @@ def holiday_rule(inp: GuardInput, at: datetime) -> str | None:
 def caps_rule(inp: GuardInput, at: datetime) -> str | None:
     """Per-channel caps over a rolling 7 days and at most one message a day (Reg F 12 CFR 1006.14(b)(2)
     presumes harassment past 7 calls in 7 days; we are far gentler)."""
-    week = [s for s in inp.recent_sends if at - timedelta(days=7) < s.at <= at]
+    now = at.astimezone(UTC)  # a rolling week is 168 real hours, across clock changes too
+    week = [s for s in inp.recent_sends if now - timedelta(days=7) < s.at <= now]
     if sum(1 for s in week if s.channel == inp.channel) >= inp.caps.per_7d(inp.channel):
         return f"weekly_cap_{inp.channel}"
     today = at.astimezone(zone(inp.zones[0])).date()
@@ -173,22 +174,25 @@ def next_allowed_instant(inp: GuardInput, after: datetime) -> datetime | None:
 
 
 def _skip_ahead(inp: GuardInput, at: datetime) -> datetime:
-    """Jump straight past whatever blocks `at`: a night, a holiday or weekday off, or a full cap."""
-    local = at.astimezone(zone(inp.zones[0]))
+    """Jump straight past whatever blocks `at`: a full cap, or a night, holiday or day off in some zone.
+    Every instant jumped over is blocked by the same rule, so no allowed instant is ever skipped."""
+    if caps_rule(inp, at):
+        return _cap_frees_at(inp, at)
     opening = max(inp.window.start, QUIET_END)
     closing = min(inp.window.end, SMS_QUIET_START if inp.channel == SMS else EMAIL_QUIET_START)
-    tomorrow = datetime.combine(local.date() + timedelta(days=1), opening, local.tzinfo)
-    if caps_rule(inp, at):
-        return max(at + timedelta(minutes=15), _cap_frees_at(inp, at))
-    if holiday_rule(inp, at) or local.weekday() not in inp.window.weekdays or local.time() >= closing:
-        return tomorrow
-    if local.time() < opening:
-        return datetime.combine(local.date(), opening, local.tzinfo)
-    return at + timedelta(minutes=15)
+    for name in inp.zones:
+        local = at.astimezone(zone(name))
+        day_off = inp.is_holiday(local.date()) or local.weekday() not in inp.window.weekdays
+        if day_off or local.time() >= closing:
+            return datetime.combine(local.date() + timedelta(days=1), opening, local.tzinfo)
+        if local.time() < opening:
+            return datetime.combine(local.date(), opening, local.tzinfo)
+    return at + timedelta(minutes=15)  # not reached while the rules above mirror the time rules
 
 
 def _cap_frees_at(inp: GuardInput, at: datetime) -> datetime:
-    week = sorted(s.at for s in inp.recent_sends if at - timedelta(days=7) < s.at <= at and s.channel == inp.channel)
+    now = at.astimezone(UTC)
+    week = sorted(s.at for s in inp.recent_sends if now - timedelta(days=7) < s.at <= now and s.channel == inp.channel)
     cap = inp.caps.per_7d(inp.channel)
     if len(week) >= cap:
         # The oldest sends must age out until one fewer than the cap remain.

@@ -32,8 +32,9 @@ def _account_body(row: dict[str, str]) -> dict[str, Any]:
 
 def _invoice(row: dict[str, str], line: int) -> dict[str, Any]:
     amount_text = (row.get("amount") or "").strip()
-    if not amount_text.lstrip("-").isdigit():
-        raise ValueError(f"line {line}: amount must be a whole number of minor units (cents), got {amount_text!r}")
+    if not amount_text.isdigit() or int(amount_text) == 0:
+        raise ValueError(f"line {line}: amount must be a positive whole number of minor units (cents), "
+                         f"got {amount_text!r}")
     invoice: dict[str, Any] = {"id": row.get("invoice_id", ""), "amount": int(amount_text)}
     for key in ("currency", "issued_on", "due_on", "status", "payment_url", "processor_invoice_id"):
         if row.get(key):
@@ -52,6 +53,10 @@ def import_csv(lines: Iterable[str], upsert: Callable[[str, dict[str, Any]], tup
     for row in reader:
         line = reader.line_num
         account_id = (row.get("account_id") or "").strip()
+        if None in row:  # DictReader keeps cells beyond the header under None
+            errors.append({"line": line, "account_id": account_id, "message": "more cells than the header has"})
+            groups.setdefault(account_id, {"first_line": line, "lines": [], "body": {}, "bad": True})["bad"] = True
+            continue
         if not account_id:
             errors.append({"line": line, "message": "account_id is empty"})
             continue

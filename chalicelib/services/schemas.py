@@ -29,9 +29,18 @@ from chalicelib.domain.tenants import ROLES
 
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$"
 NAME_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,63}$"
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# C0 and C1 control characters, and the bidirectional overrides used to disguise text.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 Model = TypeVar("Model", bound=BaseModel)
+
+
+class FieldError(ValueError):
+    """A check across fields that still names the one to fix."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 class Strict(BaseModel):
@@ -163,7 +172,7 @@ class InvoiceIn(Strict):
     @model_validator(mode="after")
     def _due_after_issue(self) -> InvoiceIn:
         if self.due_on < self.issued_on:
-            raise ValueError("due_on is before issued_on")
+            raise FieldError("due_on", "due_on is before issued_on")
         return self
 
 
@@ -184,10 +193,12 @@ class AccountIn(Strict):
     @model_validator(mode="after")
     def _consistent(self) -> AccountIn:
         if not self.timezone and not self.country:
-            raise ValueError("give a timezone or a country, so reminders arrive at a decent local hour")
-        ids = [inv.id for inv in self.invoices]
-        if len(ids) != len(set(ids)):
-            raise ValueError("two invoices share the same id")
+            raise FieldError("timezone", "give a timezone or a country, so reminders arrive at a decent local hour")
+        seen: set[str] = set()
+        for i, invoice in enumerate(self.invoices):
+            if invoice.id in seen:
+                raise FieldError(f"invoices[{i}].id", f"invoice id {invoice.id!r} appears twice")
+            seen.add(invoice.id)
         return self
 
 
@@ -314,4 +325,8 @@ def parse(model: type[Model], data: str | bytes | dict[str, Any]) -> Model:
     except ValidationError as exc:
         error = exc.errors()[0]
         field = _field_path(tuple(error["loc"]))
+        cause = (error.get("ctx") or {}).get("error")
+        if isinstance(cause, FieldError):
+            field = f"{field}.{cause.field}" if field else cause.field
+            raise InvalidInput(f"{field}: {cause}", field) from exc
         raise InvalidInput(_message(error, field), field) from exc
