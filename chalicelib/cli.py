@@ -274,6 +274,8 @@ def build_parser() -> argparse.ArgumentParser:
     up.add_argument("--sweep-every", type=int, default=60, help="seconds between sweeps")
     up.add_argument("--no-demo", action="store_true", help="do not load the demo tenant and accounts")
     up.add_argument("--once", action="store_true", help="run one sweep and stop (for scripts and tests)")
+    up.add_argument("--sweep-all-tenants", action="store_true",
+                    help="let the timer sweep every tenant, not only the demo one")
     up.set_defaults(func=cmd_local_up, needs_stage=False)
 
     commands.add_parser("init", help="create tables, queues, topics, SES identities; idempotent").set_defaults(

@@ -34,13 +34,14 @@ def _describe(app: Any, item: dict[str, str], outcome: Any) -> str:
     return line
 
 
-def _sweep_once(app_factory: Any) -> None:
+def _sweep_once(app_factory: Any, tenant_id: str | None) -> None:
     from chalicelib.cli import run_sweep
 
     app = app_factory()
     now = app.clock.now()
     stamp = now.strftime("%H:%M:%S")
-    summary = run_sweep(app, now, on_outcome=lambda item, outcome: _say(f"{stamp} {_describe(app, item, outcome)}"))
+    summary = run_sweep(app, now, tenant_id,
+                        on_outcome=lambda item, outcome: _say(f"{stamp} {_describe(app, item, outcome)}"))
     counts = {k: summary[k] for k in ("evaluated", "sent", "deferred", "withheld", "errors")}
     _say(f"{stamp} sweep done: {json.dumps(counts)}")
 
@@ -76,14 +77,17 @@ def run_local_stack(root: Path, stack_file: Path, args: Any) -> int:
         app = app_factory()
         init = initialise(app)
         _say(f"initialised      {len(init['tables'])} tables, queue, topics, SES configuration set, link secret")
+        swept: str | None = None  # which tenant the timer sweeps; None with --sweep-all-tenants
         if not args.no_demo:
             from chalicelib.local.demo import load_demo
 
             demo = load_demo(app, app.clock.now().date())
+            swept = demo["tenant_id"]
             _say(f"demo tenant      {demo['tenant_id']} with {demo['accounts']} accounts")
             _say(f"demo API key     {demo['api_key']}")
             _say(f"try              curl -H 'Authorization: Bearer {demo['api_key']}' "
                  f"http://127.0.0.1:{args.port}/v1/accounts/demo-madrid")
+        timer = args.sweep_all_tenants or not args.no_demo
         if not args.once:
             api = subprocess.Popen(  # noqa: S603 - our own venv's chalice, fixed arguments
                 [str(Path(sys.executable).with_name("chalice")), "local", "--stage", "local",
@@ -91,9 +95,14 @@ def run_local_stack(root: Path, stack_file: Path, args: Any) -> int:
                 cwd=root, env=os.environ.copy(),
             )
             _say(f"API              http://127.0.0.1:{args.port} (chalice local)")
-            _say(f"sweeping every {args.sweep_every}s; `kindly outbox` shows what was sent; Ctrl-C stops everything")
+            # Your own tenants are left to `kindly sweep --at`, so a script's results never race the timer.
+            scope = "every tenant" if args.sweep_all_tenants else "the demo tenant (--sweep-all-tenants for all)"
+            _say(f"sweeping {scope} every {args.sweep_every}s" if timer else
+                 "no timer sweep without the demo (add --sweep-all-tenants); use `kindly sweep --at`")
+            _say("`kindly outbox` shows what SES and SNS received; Ctrl-C stops everything")
         while True:
-            _sweep_once(app_factory)
+            if timer:
+                _sweep_once(app_factory, None if args.sweep_all_tenants else swept)
             if args.once:
                 return 0
             time.sleep(args.sweep_every)
