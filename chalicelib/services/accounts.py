@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from chalicelib.domain import accounts as acc
 from chalicelib.domain.accounts import Account, Flag, Invoice, SmsConsent
-from chalicelib.domain.errors import InvalidInput, NotFound
+from chalicelib.domain.errors import Conflict, InvalidInput, NotFound
 from chalicelib.domain.ports import AccountRepository
 from chalicelib.domain.schedule import next_action_at
 from chalicelib.services.policies import PolicyService
@@ -76,24 +76,28 @@ class AccountService:
         if not self._policies.exists(tenant_id, data.policy):
             raise InvalidInput(f"no policy named {data.policy!r}", "policy")
         tenant = self._tenants.get(tenant_id)
-        now = self._clock.now()
         incoming = account_from_input(tenant_id, account_id, data, tenant.locale if tenant else "en-US")
-        current = self._accounts.get(tenant_id, account_id)
-        created = current is None
-        account = incoming if created else acc.with_profile(current, incoming)
-        refresh_schedule(account, self._policies.resolve(tenant_id, account.policy))
-        if not created and _same(current, account):
-            return current, False
+        return _retrying(lambda: self._upsert_once(incoming, actor))
+
+    def _upsert_once(self, incoming: Account, actor: str) -> tuple[Account, bool]:
+        now = self._clock.now()
+        current = self._accounts.get(incoming.tenant_id, incoming.account_id)
+        if current is not None and _billing_data(current) == _billing_data(incoming):
+            return current, False  # a repeat writes nothing: retries are free and the audit stays quiet
+        account = incoming if current is None else acc.with_profile(current, incoming)
+        if current is None or _schedule_inputs(current) != _schedule_inputs(incoming):
+            # Only what moves the schedule resets it; a new phone number keeps a pending deferral.
+            refresh_schedule(account, self._policies.resolve(account.tenant_id, account.policy))
         account.created_at = current.created_at if current else now
         account.updated_at = now
-        account.record(now, "account_created" if created else "account_updated", actor, {
+        account.record(now, "account_created" if current is None else "account_updated", actor, {
             "balance": account.balance(),
             "invoices": [i.invoice_id for i in account.invoices],
             "state": account.state,
             "next_action_at": account.to_dict()["next_action_at"],
         })
         self._accounts.save(account)
-        return account, created
+        return account, current is None
 
     def get(self, tenant_id: str, account_id: str) -> Account:
         check_account_id(account_id)
@@ -104,10 +108,14 @@ class AccountService:
 
     def set_flag(self, tenant_id: str, account_id: str, body: str | bytes | dict[str, Any], actor: str) -> Account:
         data = parse(FlagIn, body)
+        check_account_id(account_id)
+        if data.until is not None and data.until <= self._clock.now().date():
+            raise InvalidInput("until must be a future date", "until")
+        return _retrying(lambda: self._set_flag_once(tenant_id, account_id, data, actor))
+
+    def _set_flag_once(self, tenant_id: str, account_id: str, data: FlagIn, actor: str) -> Account:
         account = self.get(tenant_id, account_id)
         now = self._clock.now()
-        if data.until is not None and data.until <= now.date():
-            raise InvalidInput("until must be a future date", "until")
         account.flags = {**account.flags, data.flag: Flag(data.flag, data.active, now, data.until, data.note)}
         refresh_schedule(account, self._policies.resolve(tenant_id, account.policy))
         account.updated_at = now
@@ -119,7 +127,28 @@ class AccountService:
         return account
 
 
-def _same(before: Account, after: Account) -> bool:
-    """An upsert that changes nothing writes nothing (so retries are free and the audit stays quiet)."""
-    ignore = {"updated_at": None, "pending_events": []}
-    return replace(before, **ignore) == replace(after, **ignore)
+T = TypeVar("T")
+CONFLICT_RETRIES = 3
+
+
+def _retrying(operation: Callable[[], T]) -> T:
+    """Re-read and re-apply when a reminder (or another request) changed the account meanwhile, so a
+    billing system's PUT is not refused just because a message was going out at that moment."""
+    for attempt in range(CONFLICT_RETRIES):
+        try:
+            return operation()
+        except Conflict:
+            if attempt == CONFLICT_RETRIES - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _billing_data(account: Account) -> tuple[Any, ...]:
+    """What the billing system owns on an account (the rest is Kindly's own state)."""
+    return (account.name, account.email, account.phone, account.locale, account.timezone, account.country,
+            account.region, account.sms_consent, account.policy, account.processor_ids, account.tags,
+            account.invoices)
+
+
+def _schedule_inputs(account: Account) -> tuple[Any, ...]:
+    return (account.invoices, account.timezone, account.country, account.region, account.policy)

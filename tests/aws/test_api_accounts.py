@@ -148,3 +148,44 @@ def test_flags_hold_reminders_and_are_audited(client, tenant):
     assert bad.status_code == 400 and error_of(bad)["field"] == "flag"
     events = json.loads(client.http.get("/v1/accounts/acct-1/timeline", headers=auth(tenant)).body)["events"]
     assert events[-1]["type"] == "flag_set" and events[-1]["actor"].startswith("api_key:")
+
+
+def test_a_put_that_meets_a_concurrent_change_is_reapplied_not_refused(client, aws, tenant):
+    from unittest import mock
+
+    from chalicelib.domain.errors import Conflict
+
+    repository = aws.account_repository
+    real_save = type(repository).save
+    calls = []
+
+    def save_once_conflicting(self, account):
+        calls.append(account.account_id)
+        if len(calls) == 1:
+            raise Conflict("changed meanwhile", "account")
+        return real_save(self, account)
+
+    with mock.patch.object(type(repository), "save", save_once_conflicting):
+        response = put(client, tenant, "acct-1", account())
+    assert response.status_code == 201 and len(calls) == 2
+
+
+def test_a_deferral_survives_a_repeat_put_and_a_contact_change(client, aws, tenant):
+    from datetime import datetime
+
+    from chalicelib.adapters.clock import FixedClock
+    from chalicelib.bootstrap import Container
+    from chalicelib.cli import run_sweep
+
+    put(client, tenant, "acct-1", account())
+    night = datetime.fromisoformat("2026-12-01T22:00:00+00:00")
+    run_sweep(Container(aws.settings, clock=FixedClock(night)), night)  # 23:00 in Madrid: deferred
+    deferred_to = json.loads(client.http.get("/v1/accounts/acct-1", headers=auth(tenant)).body)["next_action_at"]
+    assert deferred_to == "2026-12-02T08:00:00Z"
+
+    assert put(client, tenant, "acct-1", account()).status_code == 200
+    assert put(client, tenant, "acct-1", account(phone="+34600999888")).status_code == 200
+    stored = json.loads(client.http.get("/v1/accounts/acct-1", headers=auth(tenant)).body)
+    assert stored["next_action_at"] == deferred_to and stored["phone"] == "+34600999888"
+    events = json.loads(client.http.get("/v1/accounts/acct-1/timeline", headers=auth(tenant)).body)["events"]
+    assert [e["type"] for e in events].count("account_updated") == 1  # the repeat wrote nothing
