@@ -38,13 +38,25 @@ def load_stage(stage: str) -> None:
 
 
 def _use_running_local_stack() -> None:
-    if not LOCAL_STACK_FILE.exists():
+    stack = json.loads(LOCAL_STACK_FILE.read_text()) if LOCAL_STACK_FILE.exists() else None
+    if stack is None or not _alive(int(stack.get("pid", 0))):
+        LOCAL_STACK_FILE.unlink(missing_ok=True)  # left by a stack that was killed outright
         raise UsageError(
             "the local stack is not running: start it with `make run` (or `kindly local up`), "
             "or point AWS_ENDPOINT_URL at your own stand-ins"
         )
-    for name, value in json.loads(LOCAL_STACK_FILE.read_text())["environment"].items():
+    for name, value in stack["environment"].items():
         os.environ.setdefault(name, value)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except (ProcessLookupError, ValueError):
+        return False
+    except PermissionError:
+        return True
+    return pid > 0
 
 
 def container(**kwargs: Any) -> Any:
