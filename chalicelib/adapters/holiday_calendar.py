@@ -7,16 +7,18 @@ from datetime import date
 from functools import lru_cache
 
 
+def _never(_day: date) -> bool:
+    return False
+
+
 @lru_cache(maxsize=512)
 def holiday_checker(country: str | None, region: str | None) -> Callable[[date], bool]:
-    if not country:
-        return lambda _day: False
+    """A country the package does not know has no holiday rule; an unknown region falls back to the
+    national calendar."""
     import holidays
 
-    try:
-        calendar = holidays.country_holidays(country, subdiv=region)
-    except NotImplementedError:
-        return lambda _day: False  # a country the package does not know: no holiday rule
-    except Exception:  # noqa: BLE001 - an unknown region falls back to the national calendar
-        calendar = holidays.country_holidays(country)
+    supported = holidays.list_supported_countries()
+    if not country or country not in supported:
+        return _never
+    calendar = holidays.country_holidays(country, subdiv=region if region in supported[country] else None)
     return lambda day: day in calendar

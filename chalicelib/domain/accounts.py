@@ -6,8 +6,8 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
-from chalicelib.domain.audit import AuditEvent, ChainHead, chain_event, iso
-from chalicelib.domain.money import add_balances
+from .audit import AuditEvent, ChainHead, chain_event, iso
+from .money import add_balances
 
 FLAGS = ("dispute", "hardship", "breathing_space", "cease_contact", "bankruptcy", "deceased", "vulnerable")
 

@@ -10,10 +10,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
-from chalicelib.domain.accounts import SentRecord
-from chalicelib.domain.messages import EMAIL, SMS
-from chalicelib.domain.policies import Caps, SendWindow
-from chalicelib.domain.schedule import zone
+from .accounts import SentRecord
+from .messages import EMAIL, SMS
+from .policies import Caps, SendWindow
+from .schedule import zone
 
 QUIET_END = time(8, 0)
 EMAIL_QUIET_START = time(21, 0)

@@ -14,7 +14,7 @@ import struct
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from chalicelib.domain.errors import Unauthenticated
+from .errors import Unauthenticated
 
 PORTAL = "p"
 UNSUBSCRIBE = "u"

@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 from datetime import time
 from typing import Any
 
-from chalicelib.domain.errors import InvalidInput
-from chalicelib.domain.messages import CHANNELS
+from .errors import InvalidInput
+from .messages import CHANNELS
 
 ESCALATE = "escalate"
 ACTIONS = (ESCALATE,)

@@ -6,11 +6,11 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Any, Protocol
 
-from chalicelib.domain.accounts import Account
-from chalicelib.domain.audit import AuditEvent
-from chalicelib.domain.messages import MessageContext, RenderedMessage
-from chalicelib.domain.policies import Policy
-from chalicelib.domain.tenants import ApiKey, Tenant
+from .accounts import Account
+from .audit import AuditEvent
+from .messages import MessageContext, RenderedMessage
+from .policies import Policy
+from .tenants import ApiKey, Tenant
 
 
 class OutboxEntry(Protocol):

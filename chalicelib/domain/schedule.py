@@ -7,8 +7,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from chalicelib.domain.accounts import Account
-from chalicelib.domain.policies import Policy, Step
+from .accounts import Account
+from .policies import Policy, Step
 
 EARLIEST_LOCAL = time(8, 0)
 

@@ -28,6 +28,24 @@ ACCOUNT = {
 }
 
 
+POLICY = {  # the policy body shown in API.md
+    "steps": [
+        {"offset_days": -3, "channel": "email", "template": "heads_up"},
+        {"offset_days": 1, "channel": "email", "template": "gentle_reminder"},
+        {"offset_days": 4, "channel": "sms", "template": "sms_nudge"},
+        {"offset_days": 10, "channel": "email", "template": "plan_offer"},
+        {"offset_days": 21, "channel": "email", "template": "can_we_help"},
+        {"offset_days": 35, "action": "escalate"},
+    ],
+    "send_window": {"start": "09:00", "end": "19:00", "weekdays": [0, 1, 2, 3, 4, 5]},
+    "caps": {"email_per_7d": 3, "sms_per_7d": 2, "per_day": 1},
+    "plans": {"max_instalments": 6, "min_instalment": 1000, "frequencies": ["weekly", "fortnightly", "monthly"]},
+    "settlement": {"discount_percent": 10, "valid_days": 7},
+    "hardship_pause_days": 30,
+    "segment": {"min_balance": 0, "tags": [], "countries": []},
+}
+
+
 def account(**changes: Any) -> dict[str, Any]:
     body = copy.deepcopy(ACCOUNT)
     body.update(changes)
