@@ -93,14 +93,26 @@ def _timezone(value: str) -> str:
     return value
 
 
+_BCP47 = re.compile(r"^(?P<lang>[A-Za-z]{2,3})(?:-(?P<script>[A-Za-z]{4}))?(?:-(?P<region>[A-Za-z]{2}|\d{3}))?$")
+
+
 def _locale(value: str) -> str:
+    """A BCP 47 language tag whose language CLDR knows. A region CLDR has no data for (en-JP) is kept:
+    texts and formats then follow the language."""
     from babel import Locale, UnknownLocaleError
 
+    match = _BCP47.match(value)
+    if match is None:
+        raise ValueError("is not a BCP 47 locale (like es-ES)")
+    lang, script, region = match["lang"].lower(), match["script"], match["region"]
     try:
-        parsed = Locale.parse(value, sep="-")
-    except (ValueError, TypeError, UnknownLocaleError) as exc:
+        Locale.parse(lang)
+    except (ValueError, UnknownLocaleError) as exc:
         raise ValueError("is not a known BCP 47 locale (like es-ES)") from exc
-    return "-".join(part for part in (parsed.language, parsed.script, parsed.territory) if part)
+    if region and region.upper() not in Locale("en").territories:
+        raise ValueError(f"has an unknown region {region!r} (like es-ES or es-419)")
+    return "-".join(part for part in (lang, script.title() if script else None, region.upper() if region else None)
+                    if part)
 
 
 @lru_cache(maxsize=1)

@@ -323,3 +323,9 @@ def test_the_built_in_standard_policy_passes_with_its_own_templates():
     templates = {"email": {s.template for s in STANDARD.steps if s.channel == "email"},
                  "sms": {s.template for s in STANDARD.steps if s.channel == "sms"}}
     validate_policy(STANDARD, templates)
+
+
+@pytest.mark.parametrize(("tag", "stored"), [("en-JP", "en-JP"), ("es-419", "es-419"), ("zh-hant-tw", "zh-Hant-TW")])
+def test_a_real_tag_without_cldr_data_for_its_region_is_kept(tag, stored):
+    # Given a tag whose language CLDR knows, When it is parsed, Then it is kept (normalised), not refused.
+    assert parse(AccountIn, json.dumps(account(locale=tag))).locale == stored
