@@ -124,9 +124,11 @@ class Container:
 
     @cached_property
     def links(self) -> Any:
+        from chalicelib.adapters.dynamodb.repositories import DynamoLinks
         from chalicelib.services.links import LinkService
 
-        return LinkService(self.link_secret.value, self.settings.public_base_url, self.settings.link_ttl_days)
+        return LinkService(self.link_secret.value, self.settings.public_base_url, self.settings.link_ttl_days,
+                           DynamoLinks(self.models).get)
 
     @cached_property
     def remind(self) -> Any:

@@ -17,6 +17,7 @@ class Settings:
     messages_table: str
     audit_table: str
     policies_table: str
+    links_table: str
     reminders_queue: str
     finance_topic: str
     ses_configuration_set: str
@@ -34,6 +35,7 @@ class Settings:
             "messages": self.messages_table,
             "audit": self.audit_table,
             "policies": self.policies_table,
+            "links": self.links_table,
         }
 
 
@@ -54,6 +56,7 @@ def read_settings(environ: dict[str, str] | None = None) -> Settings:
         messages_table=get("KINDLY_MESSAGES_TABLE", f"{prefix}-messages"),
         audit_table=get("KINDLY_AUDIT_TABLE", f"{prefix}-audit"),
         policies_table=get("KINDLY_POLICIES_TABLE", f"{prefix}-policies"),
+        links_table=get("KINDLY_LINKS_TABLE", f"{prefix}-links"),
         reminders_queue=get("KINDLY_REMINDERS_QUEUE", f"{prefix}-reminders"),
         finance_topic=get("KINDLY_FINANCE_TOPIC", f"{prefix}-finance"),
         ses_configuration_set=get("KINDLY_SES_CONFIGURATION_SET", f"{prefix}-email"),

@@ -15,7 +15,7 @@ class ReadOnlyAccounts:
     def save(self, account: Any) -> None:
         account.pending_events.clear()
 
-    def claim_message(self, account: Any, message: dict[str, Any]) -> bool:
+    def claim_message(self, account: Any, message: dict[str, Any], short_link: Any = None) -> bool:
         return self._inner.message_status(account.tenant_id, account.account_id, message["message_id"]) is None
 
     def finish_message(self, account: Any, message_id: str, status: str, details: dict[str, Any]) -> None:

@@ -23,6 +23,31 @@ TAG_BYTES = 16
 _HEADER = struct.Struct(">BcI")  # version, purpose, expiry (unix seconds)
 
 
+SHORT_CODE_LENGTH = 10  # 62**10 is about 2**59: not guessable, and short enough for an SMS
+_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+
+@dataclass(frozen=True)
+class ShortLink:
+    """A short code standing for a signed link until it expires; stored, since a code cannot be verified."""
+
+    code: str
+    tenant_id: str
+    account_id: str
+    purpose: str
+    expires: datetime
+
+
+def new_short_code() -> str:
+    import secrets
+
+    return "".join(secrets.choice(_ALPHABET) for _ in range(SHORT_CODE_LENGTH))
+
+
+def is_short_code(text: str) -> bool:
+    return len(text) == SHORT_CODE_LENGTH and all(ch in _ALPHABET for ch in text)
+
+
 @dataclass(frozen=True)
 class LinkClaims:
     tenant_id: str

@@ -8,6 +8,7 @@ from typing import Any, Protocol
 
 from .accounts import Account
 from .audit import AuditEvent
+from .links import ShortLink
 from .messages import MessageContext, RenderedMessage
 from .policies import Policy
 from .tenants import ApiKey, Tenant
@@ -32,8 +33,9 @@ class AccountRepository(Protocol):
 
     def events(self, tenant_id: str, account_id: str) -> list[AuditEvent]: ...
 
-    def claim_message(self, account: Account, message: dict[str, Any]) -> bool:
-        """Save the account and create the outbox entry in one transaction; False if it already exists."""
+    def claim_message(self, account: Account, message: dict[str, Any], short_link: ShortLink | None = None) -> bool:
+        """Save the account and create the outbox entry (and the short link it carries) in one transaction;
+        False if the entry already exists."""
 
     def message_status(self, tenant_id: str, account_id: str, message_id: str) -> str | None: ...
 

@@ -1,4 +1,4 @@
-"""One-click unsubscribe (RFC 8058): POST from the mail client, or a confirm page for a person's click."""
+"""Links in messages: one-click unsubscribe (RFC 8058) and the short links SMS carry."""
 
 from __future__ import annotations
 
@@ -37,3 +37,16 @@ def confirm(token: str) -> Response:
 def one_click(token: str) -> Response:
     container().contact.unsubscribe(token)
     return _page("You will get no more reminder emails", "Thank you for letting us know.")
+
+
+@unsubscribe.route("/s/{code}", methods=["GET"])
+def short_link(code: str) -> Response:
+    """An SMS's short link: on to the signed self-service link it stands for."""
+    from chalicelib.domain.errors import NotFound
+
+    app = container()
+    try:
+        target = app.links.expand(code, app.clock.now())
+    except NotFound:
+        return _page("This link has expired", "Please use the link in your most recent message.", status=410)
+    return Response(body="", status_code=302, headers={"Location": target, "Cache-Control": "no-store"})

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -12,12 +12,14 @@ from chalicelib.domain.accounts import Account, SentRecord
 from chalicelib.domain.audit import SYSTEM, iso
 from chalicelib.domain.courtesy import Allow, Defer, GuardInput, Withhold, balance_rule, evaluate, flag_rule
 from chalicelib.domain.errors import Conflict, PermanentSendError, Throttled
+from chalicelib.domain.links import ShortLink
 from chalicelib.domain.messages import (
     EMAIL,
     FAILED,
     PENDING,
     RETRY,
     SENT,
+    SMS,
     InvoiceLine,
     MessageContext,
     MessageTooLong,
@@ -168,17 +170,21 @@ class RemindService:
 
     # --- sending, at most once ----------------------------------------------------------------------
     def _send(self, account: Account, tenant: Tenant, policy: Policy, due: DueStep, now: datetime) -> Outcome:
+        channel = due.step.channel or EMAIL
+        short_link = None
         context = self._context(account, tenant, due, now)
+        if channel == SMS:  # a signed link is too long for two SMS segments: a stored short code stands in
+            portal_url, short_link = self._links.short_portal_link(account.tenant_id, account.account_id, now)
+            context = replace(context, portal_url=portal_url)
         try:
             rendered = self._renderer.render(context)  # also sets the List-Unsubscribe headers for email
         except MessageTooLong:  # never send a split, garbled SMS; the step is recorded as withheld
             return self._withhold(account, policy, due, Withhold("message_too_long", holds_step=False), now)
-        channel = due.step.channel or EMAIL
         return self._dispatch(account, policy, due, now,
-                              lambda msg_id: self._deliver(account, tenant, channel, rendered, msg_id))
+                              lambda msg_id: self._deliver(account, tenant, channel, rendered, msg_id), short_link)
 
     def _dispatch(self, account: Account, policy: Policy, due: DueStep, now: datetime,
-                  deliver: Callable[[str], str]) -> Outcome:
+                  deliver: Callable[[str], str], short_link: ShortLink | None = None) -> Outcome:
         """Claim the outbox entry (with the account, in one transaction), deliver, record the outcome."""
         step = due.step
         msg_id = message_id(account.tenant_id, account.account_id, due.cycle, step.key)
@@ -188,7 +194,7 @@ class RemindService:
             "message_id": msg_id, "tenant_id": account.tenant_id, "account_id": account.account_id,
             "channel": step.channel or step.action, "template": step.template or step.action, "step_key": step.key,
             "cycle": due.cycle, "status": PENDING, "created_at": iso(now), "updated_at": iso(now),
-        })
+        }, short_link)
         if not claimed:
             return self._already_claimed(account, policy, due, msg_id, now)
         try:

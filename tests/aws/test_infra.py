@@ -29,7 +29,7 @@ SAM_MERGE = ROOT / "infra" / "sam-merge.json"
 DEPLOY = ROOT / "infra" / "deploy.sh"
 EVENTS = ROOT / "events"
 STAGES = ("local", "dev", "prod")
-MODEL_FIELDS = ("tenants", "api_keys", "accounts", "audit", "messages", "policies")
+MODEL_FIELDS = ("tenants", "api_keys", "accounts", "audit", "messages", "policies", "links")
 REGION = "us-east-1"
 ACCOUNT = "123456789012"  # moto's default account
 
@@ -312,7 +312,8 @@ def required_grants(stage: str) -> list[tuple[str, str]]:
     tables = [f"arn:aws:dynamodb:{arn}:table/{name}" for name in settings.table_names.values()]
     # TransactWriteItems is not an IAM action: each item in a transaction is authorised as its own
     # PutItem / UpdateItem / DeleteItem / ConditionCheckItem, which are required below.
-    item_actions = ["GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query", "ConditionCheckItem", "BatchWriteItem"]
+    item_actions = ["GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query", "ConditionCheckItem", "BatchWriteItem",
+                    "BatchGetItem"]
     grants = [(f"dynamodb:{a}", table) for a in item_actions for table in tables]
     grants.append(("dynamodb:Query", f"arn:aws:dynamodb:{arn}:table/{settings.accounts_table}/index/due-index"))
     queue = f"arn:aws:sqs:{arn}:{settings.reminders_queue}"

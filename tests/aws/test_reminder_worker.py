@@ -239,3 +239,33 @@ def test_a_failed_escalation_is_retried_and_published_once(aws, tenant):
         assert run_sweep(later, instant("2026-12-21T10:15:00Z"))["escalated"] == 0
     assert len(published) == 1
     assert [e.type for e in timeline(aws, tenant)][-2:] == ["message_delayed", "escalated"]
+
+
+def test_an_sms_carries_a_short_link_that_leads_to_the_signed_self_service_link(client, aws, tenant):
+    import re
+
+    upsert(aws, tenant)
+    run_sweep(at(aws, "2026-11-20T10:00:00Z"), instant("2026-11-20T10:00:00Z"))  # the +4 SMS step
+    [(_phone, text)] = sent_sms()
+    [link] = re.findall(r"https?://\S+/s/[0-9A-Za-z]{10}", text)
+    code = link.rsplit("/", 1)[1]
+    response = client.http.get(f"/s/{code}")
+    assert response.status_code == 302
+    target = response.headers["Location"]
+    assert target.startswith(f"{aws.settings.public_base_url}/p/")
+    from chalicelib.domain.links import PORTAL
+
+    claims = aws.links.read(target.rsplit("/", 1)[1], PORTAL, instant("2026-11-20T10:00:00Z"))
+    assert (claims.tenant_id, claims.account_id) == (tenant["tenant_id"], "acct-1")
+    assert client.http.get("/s/AAAAAAAAAA").status_code == 410
+    assert client.http.get("/s/not-a-code").status_code == 410
+
+
+def test_a_third_party_sms_with_a_long_tenant_name_still_fits_two_segments(aws):
+    long_name, key = aws.tenants.create({"name": "Northwind Collections & Recovery Services",
+                                         "sender_email": "ar@northwind.example.com", "role": "third_party"})
+    upsert(aws, {"tenant_id": long_name.tenant_id}, "acct-long")
+    summary = run_sweep(at(aws, "2026-11-20T10:00:00Z"), instant("2026-11-20T10:00:00Z"))
+    assert summary["sent"] == 1, summary
+    [(_phone, text)] = sent_sms()
+    assert "debt collector" in text.lower() or "cobrador" in text.lower() or "deudas" in text.lower()

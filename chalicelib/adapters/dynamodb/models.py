@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute, VersionAttribute
+from pynamodb.attributes import JSONAttribute, NumberAttribute, TTLAttribute, UnicodeAttribute, VersionAttribute
 from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 
@@ -128,6 +128,19 @@ class PolicyModel(Model):
     created_at = UnicodeAttribute()
 
 
+class LinkModel(Model):
+    """Short codes for links in SMS (a signed link is too long for two segments); they expire by TTL."""
+
+    class Meta:
+        table_name = "links"
+
+    code = UnicodeAttribute(hash_key=True)
+    tenant_id = UnicodeAttribute()
+    account_id = UnicodeAttribute()
+    purpose = UnicodeAttribute()
+    expires_at = TTLAttribute()
+
+
 @dataclass(frozen=True)
 class Models:
     tenants: type[TenantModel]
@@ -136,9 +149,10 @@ class Models:
     audit: type[AuditEventModel]
     messages: type[MessageModel]
     policies: type[PolicyModel]
+    links: type[LinkModel]
 
     def all(self) -> list[type[Model]]:
-        return [self.tenants, self.api_keys, self.accounts, self.audit, self.messages, self.policies]
+        return [self.tenants, self.api_keys, self.accounts, self.audit, self.messages, self.policies, self.links]
 
 
 def _bind(base: type[Model], table_name: str, region: str) -> Any:
@@ -155,4 +169,5 @@ def build_models(settings: Settings) -> Models:
         audit=_bind(AuditEventModel, settings.audit_table, region),
         messages=_bind(MessageModel, settings.messages_table, region),
         policies=_bind(PolicyModel, settings.policies_table, region),
+        links=_bind(LinkModel, settings.links_table, region),
     )

@@ -16,6 +16,7 @@ from chalicelib.adapters.dynamodb.models import Models
 from chalicelib.domain.accounts import Account
 from chalicelib.domain.audit import AuditEvent, iso
 from chalicelib.domain.errors import Conflict, Throttled
+from chalicelib.domain.links import ShortLink
 from chalicelib.domain.messages import PENDING, RETRY
 from chalicelib.domain.policies import Policy
 from chalicelib.domain.tenants import ApiKey, Tenant
@@ -83,14 +84,22 @@ class DynamoAccounts:
     def save(self, account: Account) -> None:
         self._transact(account)
 
-    def claim_message(self, account: Account, message: dict[str, Any]) -> bool:
+    def claim_message(self, account: Account, message: dict[str, Any], short_link: ShortLink | None = None) -> bool:
         model = self._models.messages
         item = model(mapping.account_key(account.tenant_id, account.account_id), message["message_id"],
                      **{k: v for k, v in message.items() if k != "message_id"})
-        try:
+        links = self._models.links
+
+        def claim(tx: TransactWrite) -> None:
             # A message is claimed once, unless the last attempt was handed back for retry.
-            claimable = model.message_id.does_not_exist() | (model.status == RETRY)
-            self._transact(account, extra=lambda tx: tx.save(item, condition=claimable))
+            tx.save(item, condition=model.message_id.does_not_exist() | (model.status == RETRY))
+            if short_link is not None:  # the short link the message carries, written with it
+                tx.save(links(short_link.code, tenant_id=short_link.tenant_id, account_id=short_link.account_id,
+                              purpose=short_link.purpose, expires_at=short_link.expires),
+                        condition=links.code.does_not_exist())
+
+        try:
+            self._transact(account, extra=claim)
         except Conflict as exc:
             if exc.field == "message":
                 return False
@@ -132,6 +141,18 @@ class DynamoAccounts:
             raise Conflict("the audit trail moved on meanwhile; try again", "audit") from exc
         account.version = item.version
         account.pending_events.clear()
+
+
+class DynamoLinks:
+    def __init__(self, models: Models) -> None:
+        self._model = models.links
+
+    def get(self, code: str) -> ShortLink | None:
+        try:
+            item = self._model.get(code)
+        except DoesNotExist:
+            return None
+        return ShortLink(item.code, item.tenant_id, item.account_id, item.purpose, item.expires_at)
 
 
 class DynamoPolicies:
