@@ -7,7 +7,8 @@ from html import escape
 from chalice import Blueprint, Response
 
 from chalicelib.bootstrap import container
-from chalicelib.routes.http import guarded
+from chalicelib.domain.errors import KindlyError
+from chalicelib.domain.links import UNSUBSCRIBE
 
 unsubscribe = Blueprint(__name__)
 FORM = ["application/x-www-form-urlencoded", "multipart/form-data", "text/plain", "application/json"]
@@ -27,16 +28,28 @@ def _page(title: str, text: str, form: str = "", status: int = 200) -> Response:
 @unsubscribe.route("/u/{token}", methods=["GET"])
 def confirm(token: str) -> Response:
     # A GET never unsubscribes: mail scanners follow links. A person confirms with one button.
+    app = container()
+    try:
+        app.links.read(token, UNSUBSCRIBE, app.clock.now())
+    except KindlyError:
+        return _invalid_link()
     form = (f'<form method="post" action="{escape(token)}"><button type="submit" '
             'style="font-size:1.1rem;padding:.8rem 1.4rem">Stop reminder emails</button></form>')
     return _page("Stop reminder emails?", "You can still see and settle your balance from any reminder link.", form)
 
 
 @unsubscribe.route("/u/{token}", methods=["POST"], content_types=FORM)
-@guarded
 def one_click(token: str) -> Response:
-    container().contact.unsubscribe(token)
+    try:
+        container().contact.unsubscribe(token)
+    except KindlyError:
+        return _invalid_link()
     return _page("You will get no more reminder emails", "Thank you for letting us know.")
+
+
+def _invalid_link() -> Response:
+    return _page("This link is not valid", "It may be incomplete or too old. Please use the link in your most "
+                 "recent message, or reply to it and we will help.", status=401)
 
 
 @unsubscribe.route("/s/{code}", methods=["GET"])
