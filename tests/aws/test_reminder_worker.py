@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import threading
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from unittest import mock
 
@@ -49,9 +49,10 @@ def sqs_records(*bodies):
 def test_the_scheduled_sweep_queues_only_due_accounts(client, aws, tenant):
     # Given one overdue account and one whose first step is weeks away
     upsert(aws, tenant, "due-now")
-    upsert(aws, tenant, "later", invoices=[{**account()["invoices"][0], "due_on": "2027-03-01",
-                                             "issued_on": "2027-02-01"}])
-    # When the scheduled function runs (real clock: 2026-11-23 or later, so "due-now" is due)
+    in_two_months = date.today() + timedelta(days=60)
+    upsert(aws, tenant, "later", invoices=[{**account()["invoices"][0], "due_on": in_two_months.isoformat(),
+                                             "issued_on": date.today().isoformat()}])
+    # When the scheduled function runs on the real clock (after 15 Nov 2026, so "due-now" is due)
     event = json.loads((EVENTS / "sweep_scheduled.json").read_text())
     result = client.lambda_.invoke("sweep", event)
     # Then exactly the due account is on the queue
@@ -158,6 +159,7 @@ def test_an_unsubscribed_debtor_gets_no_more_email(client, aws, tenant):
     upsert(aws, tenant)
     run_sweep(at(aws, "2026-12-01T09:00:00Z"), instant("2026-12-01T09:00:00Z"))
     url = aws.links.unsubscribe_url(tenant["tenant_id"], "acct-1", instant("2026-12-01T09:00:00Z"))
+    aws.clock = FixedClock(instant("2026-12-02T09:00:00Z"))  # the app's clock when the debtor clicks
     path = url.removeprefix(aws.settings.public_base_url)
     page = client.http.get(path)
     assert page.status_code == 200 and "<form" in page.body.decode()
@@ -250,6 +252,7 @@ def test_an_sms_carries_a_short_link_that_leads_to_the_signed_self_service_link(
     [(_phone, text)] = sent_sms()
     [link] = re.findall(r"https?://\S+/s/[0-9A-Za-z]{10}", text)
     code = link.rsplit("/", 1)[1]
+    aws.clock = FixedClock(instant("2026-11-21T10:00:00Z"))  # the app's clock, a day after the SMS
     response = client.http.get(f"/s/{code}")
     assert response.status_code == 302
     target = response.headers["Location"]

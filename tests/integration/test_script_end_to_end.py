@@ -14,8 +14,11 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as wall_time
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -76,6 +79,22 @@ def stack(moto_server, dynamodb_local) -> Iterator[dict[str, Any]]:
         api.wait(timeout=10)
 
 
+def madrid_night_and_next_morning() -> tuple[str, str]:
+    """23:00 and the next day's 10:00 in Madrid, on a coming working day (the links signed at those instants
+    must still be valid when the test clicks them on the real clock)."""
+    import holidays
+
+    spain = holidays.country_holidays("ES")
+    day = date.today() + timedelta(days=2)
+    while day.weekday() > 4 or day in spain:
+        day += timedelta(days=1)
+    madrid = ZoneInfo("Europe/Madrid")
+    night = datetime.combine(day - timedelta(days=1), wall_time(23, 0), madrid)
+    morning = datetime.combine(day, wall_time(10, 0), madrid)
+    return (night.astimezone(UTC).isoformat().replace("+00:00", "Z"),
+            morning.astimezone(UTC).isoformat().replace("+00:00", "Z"))
+
+
 def emails_to(moto_url: str, address: str) -> list[dict[str, Any]]:
     return [m for m in fetch_outbox(moto_url)["email"] if address in m["destinations"]]
 
@@ -97,7 +116,8 @@ def test_a_script_drives_kindly_from_the_outside(stack):
     assert stored["balance"] == {"EUR": 4900}
 
     # At 23:00 in Madrid: nothing is sent, and the timeline says why and until when
-    night = json.loads(kindly(env, "sweep", "--at", "2026-12-01T22:00:00Z", "--tenant", tenant["tenant_id"]).stdout)
+    night_at, morning_at = madrid_night_and_next_morning()
+    night = json.loads(kindly(env, "sweep", "--at", night_at, "--tenant", tenant["tenant_id"]).stdout)
     assert night["sent"] == 0 and night["deferred"] == 1
     assert emails_to(moto, recipient) == []
     status, timeline = http("GET", f"{api}/v1/accounts/acct-42/timeline", headers=headers)
@@ -105,7 +125,7 @@ def test_a_script_drives_kindly_from_the_outside(stack):
     assert deferral["type"] == "message_deferred" and deferral["details"]["rule"] == "quiet_hours"
 
     # At 10:00 in Madrid the next morning: exactly one email, with one-click unsubscribe and "49,00 €"
-    morning = json.loads(kindly(env, "sweep", "--at", "2026-12-02T09:00:00Z").stdout)
+    morning = json.loads(kindly(env, "sweep", "--at", morning_at).stdout)
     assert morning["sent"] == 1 and morning["evaluated"] == 1
     [message] = emails_to(moto, recipient)
     assert message["headers"]["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
@@ -114,7 +134,7 @@ def test_a_script_drives_kindly_from_the_outside(stack):
     assert "49,00\u00a0€" in message["text"] and "49,00\u00a0€" in message["html"]
 
     # Re-running at the same instant sends nothing twice
-    again = json.loads(kindly(env, "sweep", "--at", "2026-12-02T09:00:00Z").stdout)
+    again = json.loads(kindly(env, "sweep", "--at", morning_at).stdout)
     assert again["sent"] == 0
     assert len(emails_to(moto, recipient)) == 1
     outbox = json.loads(kindly(env, "outbox", "--tenant", tenant["tenant_id"]).stdout)
