@@ -111,12 +111,17 @@ def test_a_script_drives_kindly_from_the_outside(stack):
     assert tenant["tenant_id"].startswith("ten_") and tenant["api_key"].startswith("kindly_")
     headers = {"Authorization": f"Bearer {tenant['api_key']}", "Content-Type": "application/json"}
     recipient = "ana.e2e@example.com"
-    status, stored = http("PUT", f"{api}/v1/accounts/acct-42", {**ACCOUNT, "email": recipient}, headers)
+    night_at, morning_at = madrid_night_and_next_morning()
+    # Due two days before that morning, so the +1 day gentle reminder is the step that comes due.
+    due = datetime.fromisoformat(morning_at.replace("Z", "+00:00")).date() - timedelta(days=2)
+    invoice = {**ACCOUNT["invoices"][0], "issued_on": (due - timedelta(days=14)).isoformat(),
+               "due_on": due.isoformat()}
+    status, stored = http("PUT", f"{api}/v1/accounts/acct-42",
+                          {**ACCOUNT, "email": recipient, "invoices": [invoice]}, headers)
     assert status == 201, stored
     assert stored["balance"] == {"EUR": 4900}
 
     # At 23:00 in Madrid: nothing is sent, and the timeline says why and until when
-    night_at, morning_at = madrid_night_and_next_morning()
     night = json.loads(kindly(env, "sweep", "--at", night_at, "--tenant", tenant["tenant_id"]).stdout)
     assert night["sent"] == 0 and night["deferred"] == 1
     assert emails_to(moto, recipient) == []
