@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -15,8 +16,6 @@ from chalicelib.services.schemas import ID_PATTERN, AccountIn, FlagIn, parse
 
 
 def check_account_id(account_id: str) -> None:
-    import re
-
     if not re.match(ID_PATTERN, account_id or ""):
         raise InvalidInput(
             "an account id is 1-128 letters, digits and . _ : @ - (starting with a letter or digit)", "account_id"

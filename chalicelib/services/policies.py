@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time as monotonic_time
 from collections.abc import Callable
 from datetime import datetime
@@ -22,8 +23,6 @@ class PolicyService:
         self._cache: dict[tuple[str, str], tuple[float, Policy]] = {}
 
     def put(self, tenant_id: str, name: str, body: str | bytes | dict[str, Any]) -> Policy:
-        import re
-
         if not re.match(NAME_PATTERN, name):
             raise InvalidInput("a policy name is lowercase letters, digits, '-' and '_'", "name")
         data = parse(PolicyIn, body)
