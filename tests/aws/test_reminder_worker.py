@@ -77,11 +77,16 @@ def test_the_sweep_reads_the_due_index_and_never_scans(aws, tenant):
 
 
 def test_the_queue_worker_reports_only_failed_records_for_retry(client, aws, tenant):
+    # Given the sample SQS batch from events/, its first record naming a real account, its second broken
     upsert(aws, tenant)
-    event = sqs_records({"tenant_id": tenant["tenant_id"], "account_id": "acct-1"}, {"no": "ids"})
+    event = json.loads((EVENTS / "remind_sqs_batch.json").read_text())
+    good, broken = event["Records"]
+    good["body"] = json.dumps({"tenant_id": tenant["tenant_id"], "account_id": "acct-1"})
+    broken["body"] = "{not json"
+    # When Lambda hands it to the worker
     response = client.lambda_.invoke("remind_worker", event)
-    payload = response.payload
-    assert payload == {"batchItemFailures": [{"itemIdentifier": "m-1"}]}
+    # Then only the broken record goes back to SQS for a retry
+    assert response.payload == {"batchItemFailures": [{"itemIdentifier": broken["messageId"]}]}
 
 
 def test_a_duplicate_queue_message_sends_once(aws, tenant):
