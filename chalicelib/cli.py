@@ -234,9 +234,12 @@ def cmd_outbox(args: argparse.Namespace) -> int:
         raise UsageError("outbox reads the local stack's SES and SNS; no AWS_ENDPOINT_URL is set")
     outbox = fetch_outbox(endpoint)
     if args.tenant:
-        tenant = container().tenants.get(args.tenant)
-        sender = tenant.sender_email if tenant else None
-        outbox["email"] = [m for m in outbox["email"] if sender and sender in (m.get("source") or "")]
+        # By the ids SES and SNS gave the tenant's own messages: tenants may share a sender address, and
+        # an SMS carries nothing that names its tenant.
+        app = container()
+        _require_tenant(app, args.tenant)
+        ours = app.account_repository.provider_message_ids(args.tenant)
+        outbox = {channel: [m for m in sent if m.get("id") in ours] for channel, sent in outbox.items()}
     emit(outbox)
     return 0
 

@@ -59,7 +59,7 @@ class TenantRepository(Protocol):
 
 class EmailSender(Protocol):
     def send(
-        self, *, sender: str, recipient: str, message: RenderedMessage, tags: dict[str, str]
+        self, *, sender: str, sender_name: str, recipient: str, message: RenderedMessage, tags: dict[str, str]
     ) -> str: ...
 
     def verify_sender(self, address: str) -> None: ...

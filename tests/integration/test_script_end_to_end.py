@@ -145,6 +145,19 @@ def test_a_script_drives_kindly_from_the_outside(stack):
     outbox = json.loads(kindly(env, "outbox", "--tenant", tenant["tenant_id"]).stdout)
     assert [m["destinations"] for m in outbox["email"]] == [[recipient]]
 
+    # Another tenant sending from the same address: each tenant's outbox shows only its own messages
+    other = json.loads(kindly(env, "tenant", "create", "--name", "Acme Hogar", "--sender-email",
+                              "cobros@acme.example.com", "--timezone", "Europe/Madrid").stdout)
+    other_headers = {**headers, "Authorization": f"Bearer {other['api_key']}"}
+    status, _ = http("PUT", f"{api}/v1/accounts/acct-42", {**ACCOUNT, "email": "luis.e2e@example.com",
+                                                           "invoices": [invoice]}, other_headers)
+    assert status == 201
+    assert json.loads(kindly(env, "sweep", "--at", morning_at, "--tenant", other["tenant_id"]).stdout)["sent"] == 1
+    mine = json.loads(kindly(env, "outbox", "--tenant", tenant["tenant_id"]).stdout)
+    theirs = json.loads(kindly(env, "outbox", "--tenant", other["tenant_id"]).stdout)
+    assert [m["destinations"] for m in mine["email"]] == [[recipient]]
+    assert [m["destinations"] for m in theirs["email"]] == [["luis.e2e@example.com"]]
+
     # One-click unsubscribe, as a mail client does it (RFC 8058)
     status, _page = http("POST", unsubscribe_url, b"List-Unsubscribe=One-Click",
                          {"Content-Type": "application/x-www-form-urlencoded"})

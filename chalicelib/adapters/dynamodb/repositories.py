@@ -72,6 +72,18 @@ class DynamoAccounts:
         key = mapping.account_key(tenant_id, account_id)
         return [mapping.item_to_event(item) for item in self._models.audit.query(key, consistent_read=True)]
 
+    def provider_message_ids(self, tenant_id: str) -> set[str]:
+        """What SES and SNS said they accepted for this tenant's messages (one query per account: for
+        `kindly outbox` on a local stack, not for a hot path)."""
+        model = self._models.messages
+        found: set[str] = set()
+        for account_id in self.account_ids(tenant_id):
+            for item in model.query(mapping.account_key(tenant_id, account_id),
+                                    attributes_to_get=["provider_message_id"]):
+                if item.provider_message_id:
+                    found.add(item.provider_message_id)
+        return found
+
     def message_status(self, tenant_id: str, account_id: str, message_id: str) -> str | None:
         try:
             key = mapping.account_key(tenant_id, account_id)
