@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
@@ -70,8 +71,14 @@ def next_action_at(account: Account, policy: Policy) -> datetime | None:
     return opening_instant(day, recipient_zones(account), policy)
 
 
-def due_step(account: Account, policy: Policy, at: datetime) -> DueStep | None:
-    """The latest unhandled step whose day has come, in the debtor's calendar."""
+def due_step(account: Account, policy: Policy, at: datetime,
+             reachable: Callable[[Step], bool] = lambda _step: True) -> DueStep | None:
+    """The latest unhandled step whose day has come, in the debtor's calendar.
+
+    When several came due together (an account loaded late, say), the latest one the debtor can actually
+    receive is chosen: a newest step on a channel we may not use (no SMS consent) must not swallow an
+    earlier email. Steps after the chosen one stay unhandled; the next pass withholds them with their reason.
+    """
     anchor = account.anchor()
     if anchor is None:
         return None
@@ -84,5 +91,6 @@ def due_step(account: Account, policy: Policy, at: datetime) -> DueStep | None:
     ]
     if not come_due:
         return None
-    latest = come_due[-1]
-    return DueStep(latest, policy.steps[latest], cycle, due_on, tuple(come_due[:-1]))
+    usable = [i for i in come_due if reachable(policy.steps[i])]
+    chosen = usable[-1] if usable else come_due[-1]
+    return DueStep(chosen, policy.steps[chosen], cycle, due_on, tuple(i for i in come_due if i < chosen))

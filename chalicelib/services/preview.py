@@ -16,7 +16,7 @@ from chalicelib.domain.messages import EMAIL
 from chalicelib.domain.policies import ESCALATE, Policy
 from chalicelib.domain.schedule import due_step, recipient_zones, zone
 from chalicelib.services.accounts import account_from_input, refresh_schedule
-from chalicelib.services.remind import guard_input
+from chalicelib.services.remind import guard_input, reachable_by
 from chalicelib.services.schemas import PreviewIn, parse
 
 MAX_EVENTS = 200
@@ -35,7 +35,7 @@ def simulate(account: Account, policy: Policy, start: datetime, days: int,
         if at is None or at > end or not account.owes_anything():
             break
         at = max(at, start)
-        due = due_step(account, policy, at)
+        due = due_step(account, policy, at, reachable_by(account, policy, at, holidays))
         if due is None:
             break
         if due.superseded:

@@ -10,7 +10,16 @@ from typing import Any
 from chalicelib.domain import accounts as acc
 from chalicelib.domain.accounts import Account, SentRecord
 from chalicelib.domain.audit import SYSTEM, iso
-from chalicelib.domain.courtesy import Allow, Defer, GuardInput, Withhold, balance_rule, evaluate, flag_rule
+from chalicelib.domain.courtesy import (
+    Allow,
+    Defer,
+    GuardInput,
+    Withhold,
+    balance_rule,
+    channel_rule,
+    evaluate,
+    flag_rule,
+)
 from chalicelib.domain.errors import Conflict, PermanentSendError, Throttled
 from chalicelib.domain.links import ShortLink
 from chalicelib.domain.messages import (
@@ -25,7 +34,7 @@ from chalicelib.domain.messages import (
     MessageTooLong,
     message_id,
 )
-from chalicelib.domain.policies import ESCALATE, Policy
+from chalicelib.domain.policies import ESCALATE, Policy, Step
 from chalicelib.domain.schedule import DueStep, due_step, local_day, next_action_at, recipient_zones, zone
 from chalicelib.domain.tenants import Tenant
 from chalicelib.services.accounts import refresh_schedule
@@ -94,7 +103,7 @@ class RemindService:
         refresh_schedule(account, policy)
         if not account.owes_anything():
             return self._settled(account, now)
-        due = due_step(account, policy, now)
+        due = due_step(account, policy, now, reachable_by(account, policy, now, self._holidays))
         if due is None:
             account.next_action_at = next_action_at(account, policy)
             self._accounts.save(account)
@@ -296,6 +305,15 @@ def guard_input(account: Account, policy: Policy, channel: str, now: datetime,
         caps=policy.caps,
         is_holiday=holidays(account.country, account.region),
     )
+
+
+def reachable_by(account: Account, policy: Policy, now: datetime,
+                 holidays: Callable[[str | None, str | None], Callable[[date], bool]]) -> Callable[[Step], bool]:
+    """Whether a step's channel can reach this debtor at all (address, consent, no opt-out); actions always can."""
+    def reachable(step: Step) -> bool:
+        return step.action is not None or channel_rule(guard_input(account, policy, step.channel or EMAIL, now,
+                                                                   holidays)) is None
+    return reachable
 
 
 def _apply_outcome(account: Account, policy: Policy, due: DueStep, msg_id: str, status: str, now: datetime) -> str:

@@ -187,13 +187,25 @@ def test_a_forged_unsubscribe_link_changes_nothing(client, aws, tenant):
 
 
 def test_sms_goes_out_with_consent_and_is_withheld_without(aws, tenant):
-    # Due 15 Nov; on 20 Nov the +4 SMS step is the latest due
+    # Given two accounts due 15 Nov, one without SMS consent
     upsert(aws, tenant, "with-consent")
     upsert(aws, tenant, "no-consent", sms_consent=None)
+    # When the sweep runs on 20 Nov, where the +4 SMS step is the latest due
     summary = run_sweep(at(aws, "2026-11-20T10:00:00Z"), instant("2026-11-20T10:00:00Z"))
-    assert summary["sent"] == 1 and summary["withheld"] == {"no_sms_consent": 1}
+    # Then one SMS goes to the consenting debtor; the other gets the latest step email can carry instead
+    assert summary["sent"] == 2 and summary["withheld"] == {}
     [sms] = sent_sms()
     assert sms[0] == "+34600123456" and "STOP" in sms[1]
+    [email] = sent_emails()
+    assert set(email.destinations) == {"ana@example.com"}  # moto repeats the To: header
+    assert [e.details.get("template") for e in timeline(aws, tenant, "no-consent")
+            if e.type == "message_sent"] == ["gentle_reminder"]
+    # And the next pass withholds the SMS step with its reason: it is spent, never sent without consent
+    again = run_sweep(at(aws, "2026-11-20T10:15:00Z"), instant("2026-11-20T10:15:00Z"))
+    assert again["sent"] == 0 and again["withheld"] == {"no_sms_consent": 1}
+    assert len(sent_sms()) == 1
+    withheld = timeline(aws, tenant, "no-consent")[-1]
+    assert withheld.type == "message_withheld" and withheld.details["step_spent"] is True
 
 
 def test_the_last_step_escalates_to_a_person_not_a_threat(aws, tenant):

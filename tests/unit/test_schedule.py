@@ -104,6 +104,20 @@ def test_the_latest_step_that_has_come_due_is_chosen_and_earlier_ones_are_supers
     assert due.due_on == date(2026, 11, 15)
 
 
+def test_a_step_the_debtor_cannot_receive_does_not_swallow_an_earlier_one():
+    # Given -3, +1 and +4 came due together, When SMS cannot reach the debtor (no consent)
+    email_only = lambda step: step.channel != "sms"  # noqa: E731
+    due = due_step(account(), STANDARD, madrid(2026, 11, 20, 11, 0), email_only)
+    # Then the +1 email is chosen, the heads-up superseded and the SMS left for the next pass
+    assert (due.index, due.superseded) == (1, (0,))
+    assert due_step(account(cycle=CYCLE, last_step=1), STANDARD, madrid(2026, 11, 20, 11, 0), email_only).index == 2
+
+
+def test_when_no_step_can_reach_the_debtor_the_latest_is_chosen_to_be_withheld():
+    due = due_step(account(), STANDARD, madrid(2026, 11, 20, 11, 0), lambda _step: False)
+    assert (due.index, due.superseded) == (2, (0, 1))
+
+
 def test_handled_steps_are_not_superseded_again():
     due = due_step(account(cycle=CYCLE, last_step=0), STANDARD, madrid(2026, 11, 20, 11, 0))
     assert (due.index, due.superseded) == (2, (1,))
