@@ -12,8 +12,13 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-LOCAL_STACK_FILE = ROOT / ".kindly" / "local-stack.json"
 CLI_ACTOR = "cli"
+
+
+def local_stack_file() -> Path:
+    """Where a running `kindly local up` says how to reach it (tests point it elsewhere, so a suite run never
+    meets the stack a developer has up in another terminal)."""
+    return Path(os.environ.get("KINDLY_LOCAL_STACK_FILE") or ROOT / ".kindly" / "local-stack.json")
 
 
 class UsageError(Exception):
@@ -38,9 +43,10 @@ def load_stage(stage: str) -> None:
 
 
 def _use_running_local_stack() -> None:
-    stack = json.loads(LOCAL_STACK_FILE.read_text()) if LOCAL_STACK_FILE.exists() else None
-    if stack is None or not _alive(int(stack.get("pid", 0))):
-        LOCAL_STACK_FILE.unlink(missing_ok=True)  # left by a stack that was killed outright
+    marker = local_stack_file()
+    stack = json.loads(marker.read_text()) if marker.exists() else None
+    if stack is None or not process_alive(int(stack.get("pid", 0))):
+        marker.unlink(missing_ok=True)  # left by a stack that was killed outright
         raise UsageError(
             "the local stack is not running: start it with `make run` (or `kindly local up`), "
             "or point AWS_ENDPOINT_URL at your own stand-ins"
@@ -49,7 +55,7 @@ def _use_running_local_stack() -> None:
         os.environ.setdefault(name, value)
 
 
-def _alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
     except (ProcessLookupError, ValueError):
@@ -247,7 +253,7 @@ def cmd_outbox(args: argparse.Namespace) -> int:
 def cmd_local_up(args: argparse.Namespace) -> int:
     from chalicelib.local.stack import run_local_stack
 
-    return run_local_stack(ROOT, LOCAL_STACK_FILE, args)
+    return run_local_stack(ROOT, local_stack_file(), args)
 
 
 def _read(path: str) -> bytes:

@@ -64,7 +64,7 @@ def _http(url: str, *, method: str = "GET", timeout: float = 5.0) -> bytes:
         return bytes(response.read())
 
 
-def _port_is_bindable(host: str, port: int) -> bool:
+def port_is_bindable(host: str, port: int) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as werkzeug's server does
         try:
@@ -86,7 +86,7 @@ def start_moto(port: int | None = None, *, quiet: bool = True) -> LocalServer:
     from moto.server import ThreadedMotoServer
 
     host = "127.0.0.1"
-    if port is not None and not _port_is_bindable(host, port):
+    if port is not None and not port_is_bindable(host, port):
         raise RuntimeError(f"cannot start moto: port {port} on {host} is already in use")
     if quiet:
         logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request otherwise
@@ -339,7 +339,7 @@ def start_dynamodb_local(root: Path, port: int | None = None) -> LocalServer:
             stop()
             raise RuntimeError(f"DynamoDB Local exited with code {process.returncode} before answering on port "
                                f"{port}. Command: {' '.join(command)}\nLog tail:\n{tail}")
-        if _tcp_open("127.0.0.1", port) and _dynamodb_answers(url):
+        if tcp_open("127.0.0.1", port) and _dynamodb_answers(url):
             break
         if time.monotonic() > deadline:
             tail = _log_tail(log_path)
@@ -350,7 +350,7 @@ def start_dynamodb_local(root: Path, port: int | None = None) -> LocalServer:
     return LocalServer(name="dynamodb-local", url=url, stop=stop)
 
 
-def _tcp_open(host: str, port: int) -> bool:
+def tcp_open(host: str, port: int) -> bool:
     try:
         with socket.create_connection((host, port), timeout=0.5):
             return True

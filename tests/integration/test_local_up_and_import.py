@@ -22,8 +22,10 @@ def clean_env() -> dict[str, str]:
 
 
 @pytest.mark.parametrize("flags", [[], ["--dynamodb-local"]], ids=["moto", "dynamodb-local"])
-def test_local_up_loads_the_demo_and_explains_each_decision(flags, dynamodb_local):
-    result = subprocess.run([str(BIN / "kindly"), "local", "up", "--once", *flags], cwd=ROOT, env=clean_env(),
+def test_local_up_loads_the_demo_and_explains_each_decision(flags, dynamodb_local, tmp_path):
+    marker = tmp_path / "local-stack.json"
+    result = subprocess.run([str(BIN / "kindly"), "local", "up", "--once", *flags], cwd=ROOT,
+                            env={**clean_env(), "KINDLY_LOCAL_STACK_FILE": str(marker)},
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
     out = result.stdout
@@ -35,7 +37,7 @@ def test_local_up_loads_the_demo_and_explains_each_decision(flags, dynamodb_loca
     assert summary["evaluated"] >= 10 and summary["errors"] == 0
     assert summary["sent"] + summary["deferred"] + sum(summary["withheld"].values()) == summary["evaluated"]
     # Everything it started is stopped and the marker file is gone.
-    assert not (ROOT / ".kindly" / "local-stack.json").exists()
+    assert not marker.exists()
 
 
 def test_csv_import_keeps_good_rows_and_names_bad_lines(tmp_path, moto_server, dynamodb_local):
