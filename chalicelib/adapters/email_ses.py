@@ -32,7 +32,10 @@ class SesEmail:
         request: dict[str, Any] = {
             "FromEmailAddress": sender,
             "Destination": {"ToAddresses": [recipient]},
-            "Content": {"Raw": {"Data": mime.as_bytes()}},
+            # Bodies are already encoded in 76-column lines; headers are written unfolded (up to RFC 5322's
+            # 998), so List-Unsubscribe stays a plain <URL> instead of RFC 2047 encoded words mail providers
+            # do not recognise, and a long ASCII subject does not fold before its first word.
+            "Content": {"Raw": {"Data": mime.as_bytes(policy=mime.policy.clone(max_line_length=998))}},
             "EmailTags": [{"Name": k, "Value": v} for k, v in tags.items()],
         }
         if self._configuration_set:

@@ -37,9 +37,13 @@ def test_email_sent_at_local_ten_with_unsubscribe_headers_and_local_amount(clien
     assert summary["sent"] == 1 and summary["evaluated"] == 1
     messages = sent_emails()
     assert len(messages) == 1
-    mime = email.message_from_bytes(messages[0].raw_data.encode() if isinstance(messages[0].raw_data, str)
-                                    else messages[0].raw_data, policy=email_policy.default)
+    raw = messages[0].raw_data.encode() if isinstance(messages[0].raw_data, str) else messages[0].raw_data
+    mime = email.message_from_bytes(raw, policy=email_policy.default)
     assert mime["List-Unsubscribe"].startswith("<http://127.0.0.1:8000/u/")
+    # As mailbox providers read it: a plain <URL> on one line, never folded into RFC 2047 encoded words
+    header_lines = raw.split(b"\r\n\r\n" if b"\r\n\r\n" in raw else b"\n\n", 1)[0].splitlines()
+    assert any(line.startswith(b"List-Unsubscribe: <http://127.0.0.1:8000/u/") and line.endswith(b">")
+               for line in header_lines)
     assert mime["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     text = mime.get_body(preferencelist=("plain",)).get_content()
     assert "49,00\xa0€" in text
