@@ -114,9 +114,7 @@ def _require_tenant(app: Any, tenant_id: str) -> None:
 
 
 def cmd_account_put(args: argparse.Namespace) -> int:
-    app = container()
-    _require_tenant(app, args.tenant)
-    account, created = app.accounts.upsert(args.tenant, args.account, _read(args.file), CLI_ACTOR)
+    account, created = container().accounts.upsert(args.tenant, args.account, _read(args.file), CLI_ACTOR)
     emit({"created": created, "account": account.to_dict()})
     return 0
 
@@ -130,18 +128,20 @@ def cmd_import_accounts(args: argparse.Namespace) -> int:
     from chalicelib.services.importer import import_csv
 
     app = container()
-    _require_tenant(app, args.tenant)
-    with open(args.file, newline="", encoding="utf-8-sig") as handle:
-        report = import_csv(handle, lambda account_id, body: app.accounts.upsert(args.tenant, account_id, body,
-                                                                                 CLI_ACTOR))
+    try:
+        with open(args.file, newline="", encoding="utf-8-sig") as handle:
+            report = import_csv(handle, lambda account_id, body: app.accounts.upsert(args.tenant, account_id,
+                                                                                     body, CLI_ACTOR))
+    except OSError as exc:
+        raise UsageError(f"cannot read {args.file}: {exc.strerror}") from exc
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"{args.file} is not UTF-8 text (byte {exc.start}); save the CSV as UTF-8") from exc
     emit(report)
     return 0 if not report["errors"] else 1
 
 
 def cmd_policy_put(args: argparse.Namespace) -> int:
-    app = container()
-    _require_tenant(app, args.tenant)
-    emit(app.policies.put(args.tenant, args.name, _read(args.file)).to_dict())
+    emit(container().policies.put(args.tenant, args.name, _read(args.file)).to_dict())
     return 0
 
 
@@ -218,7 +218,6 @@ def cmd_timeline(args: argparse.Namespace) -> int:
 
 def cmd_audit_verify(args: argparse.Namespace) -> int:
     app = container()
-    _require_tenant(app, args.tenant)
     ids = [args.account] if args.account else list(app.account_repository.account_ids(args.tenant))
     results = {account_id: app.audit.verify(args.tenant, account_id) for account_id in ids}
     broken = {k: v for k, v in results.items() if not v.ok}
@@ -242,9 +241,7 @@ def cmd_outbox(args: argparse.Namespace) -> int:
     if args.tenant:
         # By the ids SES and SNS gave the tenant's own messages: tenants may share a sender address, and
         # an SMS carries nothing that names its tenant.
-        app = container()
-        _require_tenant(app, args.tenant)
-        ours = app.account_repository.provider_message_ids(args.tenant)
+        ours = container().account_repository.provider_message_ids(args.tenant)
         outbox = {channel: [m for m in sent if m.get("id") in ours] for channel, sent in outbox.items()}
     emit(outbox)
     return 0
@@ -383,6 +380,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if getattr(args, "needs_stage", True):
             load_stage(getattr(args, "stage", None) or os.environ.get("KINDLY_STAGE") or "local")
+        if getattr(args, "tenant", None):
+            _require_tenant(container(), args.tenant)  # a typo must say so, not look like "nothing there"
         return int(args.func(args))
     except UsageError as exc:
         print(f"kindly: {exc}", file=sys.stderr)

@@ -8,11 +8,16 @@ from functools import lru_cache
 MAX_AMOUNT = 100_000_000_000
 
 
+# ISO 4217 codes that are not money a debtor owes: precious metals, IMF and bond-market units, the test
+# code and "no currency". CLDR lists them, and a reminder would read "your payment of ¤1.00".
+NOT_MONEY = frozenset({"XAG", "XAU", "XPD", "XPT", "XDR", "XBA", "XBB", "XBC", "XBD", "XSU", "XUA", "XTS", "XXX"})
+
+
 @lru_cache(maxsize=1)
 def _known_currencies() -> frozenset[str]:
     from babel.numbers import list_currencies
 
-    return frozenset(list_currencies())
+    return frozenset(list_currencies()) - NOT_MONEY
 
 
 def is_currency(code: object) -> bool:

@@ -67,7 +67,7 @@ def import_csv(lines: Iterable[str], upsert: Callable[[str, dict[str, Any]], tup
             try:
                 group["body"]["invoices"].append(_invoice(row, line))
             except ValueError as exc:
-                errors.append({"line": line, "account_id": account_id, "message": str(exc)})
+                errors.append({"line": line, "account_id": account_id, "field": "amount", "message": str(exc)})
                 group["bad"] = True
     counts = {"created": 0, "updated": 0}
     for account_id, group in groups.items():
@@ -80,4 +80,4 @@ def import_csv(lines: Iterable[str], upsert: Callable[[str, dict[str, Any]], tup
                            "message": exc.message})
             continue
         counts["created" if created else "updated"] += 1
-    return {**counts, "errors": errors}
+    return {**counts, "errors": sorted(errors, key=lambda error: error["line"])}

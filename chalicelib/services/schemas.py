@@ -57,6 +57,13 @@ def _printable(value: str) -> str:
     return value
 
 
+def _printable_note(value: str) -> str:
+    """Free text may run over lines; nothing else invisible."""
+    if _CONTROL.search(value.replace("\n", "").replace("\t", "")):
+        raise ValueError("must not contain control characters")
+    return value
+
+
 def _email(value: str) -> str:
     from email_validator import EmailNotValidError, validate_email
 
@@ -218,7 +225,7 @@ class FlagIn(Strict):
     flag: Literal[FLAGS]  # type: ignore[valid-type]
     active: bool
     until: date | None = None
-    note: Annotated[str, Field(max_length=500)] | None = None
+    note: Annotated[str, Field(max_length=500), AfterValidator(_printable_note)] | None = None
 
 
 # --- policies ------------------------------------------------------------------------------------
@@ -328,8 +335,34 @@ def _message(error: dict[str, Any], field: str | None) -> str:
     return f"{field}: {text}" if field else text
 
 
+class _DuplicateKey(ValueError):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    keys = [key for key, _value in pairs]
+    for key in keys:
+        if keys.count(key) > 1:
+            raise _DuplicateKey(key)
+    return dict(pairs)
+
+
+def _refuse_duplicate_keys(text: str | bytes) -> None:
+    """JSON parsers keep the last of two equal keys; an integration that sends both has a bug we must show."""
+    try:
+        json.loads(text, object_pairs_hook=_unique_keys)
+    except _DuplicateKey as exc:
+        raise InvalidInput(f"the field {exc.key!r} appears more than once in the body", exc.key) from exc
+    except ValueError:
+        pass  # not JSON at all: pydantic says so below, in the usual words
+
+
 def parse(model: type[Model], data: str | bytes | dict[str, Any]) -> Model:
     """Validate JSON text or an already-decoded object; raise InvalidInput naming the first bad field."""
+    if not isinstance(data, dict):
+        _refuse_duplicate_keys(data)
     try:
         # Always through JSON mode, so a dict from a CSV row or a file obeys exactly the API's rules.
         text = json.dumps(data) if isinstance(data, dict) else data

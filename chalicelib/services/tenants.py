@@ -33,9 +33,10 @@ class TenantService:
 
     def authenticate(self, authorization: str | None) -> ApiKey:
         """Resolve `Authorization: Bearer <key>` to the key's record; Unauthenticated otherwise."""
-        if not authorization or not authorization.startswith("Bearer "):
+        scheme, _, key = (authorization or "").strip().partition(" ")
+        if scheme.lower() != "bearer":  # auth schemes are case-insensitive (RFC 9110 11.1)
             raise Unauthenticated("send your API key as 'Authorization: Bearer <key>'")
-        key = authorization.removeprefix("Bearer ").strip()
+        key = key.strip()
         if not key.startswith(API_KEY_PREFIX) or len(key) > 200:
             raise Unauthenticated("this API key is not valid")
         digest = hash_api_key(key)

@@ -121,6 +121,14 @@ def test_missing_or_wrong_api_key_is_401(client, tenant):
     assert wrong.status_code == 401
     basic = client.http.get("/v1/accounts/acct-1", headers={"Authorization": "Basic dXNlcjpwYXNz"})
     assert basic.status_code == 401
+    bare = client.http.get("/v1/accounts/acct-1", headers={"Authorization": tenant["api_key"]})
+    assert bare.status_code == 401
+
+
+def test_the_auth_scheme_is_case_insensitive(client, tenant):
+    put(client, tenant, "acct-1", account())
+    lower = client.http.get("/v1/accounts/acct-1", headers={"Authorization": f"bearer {tenant['api_key']}"})
+    assert lower.status_code == 200
 
 
 def test_one_tenant_can_never_read_or_change_another_tenants_account(client, tenant, other_tenant):

@@ -67,10 +67,39 @@ def test_csv_import_keeps_good_rows_and_names_bad_lines(tmp_path, moto_server, d
     report = json.loads(result.stdout)
     assert report["created"] == 2
     assert {(e["line"], e.get("account_id")) for e in report["errors"]} == {(4, "c-2"), (5, "c-3")}
-    bad_email = next(e for e in report["errors"] if e["line"] == 5)
-    assert bad_email["field"] == "email"
+    assert [e["line"] for e in report["errors"]] == [4, 5]  # in file order
+    assert [e["field"] for e in report["errors"]] == ["amount", "email"]
 
     stored = json.loads(kindly("account", "get", "c-1", "--tenant", tenant).stdout)
     assert stored["name"] == "Zoë Ñúñez" and stored["balance"] == {"EUR": 6400}
     missing = kindly("account", "get", "c-2", "--tenant", tenant)
     assert missing.returncode == 1 and json.loads(missing.stderr)["error"]["code"] == "not_found"
+
+
+def test_cli_mistakes_get_a_plain_message_and_a_non_zero_exit(tmp_path, moto_server, dynamodb_local):
+    env = {**clean_env(), **local_environment(moto_server.url, dynamodb_local.url), "KINDLY_STAGE": "local",
+           **{f"KINDLY_{n}_TABLE": f"cli-{n.lower()}" for n in
+              ("TENANTS", "API_KEYS", "ACCOUNTS", "MESSAGES", "AUDIT", "POLICIES")}}
+
+    def kindly(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([str(BIN / "kindly"), *args], cwd=ROOT, env=env, capture_output=True, text=True,
+                              timeout=120)
+
+    assert kindly("init").returncode == 0
+    tenant = json.loads(kindly("tenant", "create", "--name", "CLI Co", "--sender-email",
+                               "ar@cli.example.com").stdout)["tenant_id"]
+    latin1 = tmp_path / "latin1.csv"
+    latin1.write_bytes("account_id,name\nc-1,Zo\xeb\n".encode("latin-1"))
+    cases = {
+        ("import", "accounts", str(tmp_path / "missing.csv"), "--tenant", tenant): "cannot read",
+        ("import", "accounts", str(tmp_path), "--tenant", tenant): "cannot read",
+        ("import", "accounts", str(latin1), "--tenant", tenant): "not UTF-8",
+        ("sweep", "--at", "2026-12-01T09:00:00Z", "--tenant", "ten_nope"): "no tenant",
+        ("timeline", "acct-1", "--tenant", "ten_nope"): "no tenant",
+        ("account", "get", "acct-1", "--tenant", "ten_nope"): "no tenant",
+    }
+    for args, message in cases.items():
+        result = kindly(*args)
+        assert result.returncode != 0, args
+        assert message in result.stderr and "Traceback" not in result.stderr, (args, result.stderr)
+        assert result.stdout == "", args

@@ -116,6 +116,17 @@ def test_an_unknown_top_level_field_is_named():
     assert "nickname" in error.message
 
 
+def test_a_field_sent_twice_is_refused_not_silently_overwritten():
+    text = as_json(account()).replace('"name": ', '"name": "First", "name": ', 1)
+    error = rejected(AccountIn, text)
+    assert error.field == "name" and "more than once" in error.message
+
+
+def test_a_field_sent_twice_inside_an_invoice_is_refused():
+    text = as_json(account()).replace('"amount": ', '"amount": 1, "amount": ', 1)
+    assert rejected(AccountIn, text).field == "amount"
+
+
 def test_an_unknown_invoice_field_is_named():
     error = rejected(AccountIn, as_json(account(invoices=[invoice(discount=10)])))
     assert error.field == "invoices[0].discount"
@@ -151,7 +162,7 @@ def test_a_missing_name_is_refused():
     assert error.field == "name"
 
 
-@pytest.mark.parametrize("currency", ["EUR1", "XXX?", "eur", "EU", "ZZZ", ""])
+@pytest.mark.parametrize("currency", ["EUR1", "XXX?", "eur", "EU", "ZZZ", "", "XXX", "XTS", "XAU", "XDR"])
 def test_a_bad_currency_is_refused(currency):
     assert rejected(AccountIn, as_json(account(invoices=[invoice(currency=currency)]))).field == \
         "invoices[0].currency"
@@ -221,6 +232,11 @@ def test_neither_timezone_nor_country_is_refused_naming_them():
 
 
 # --- FlagIn ----------------------------------------------------------------------------------------
+
+def test_a_flag_note_may_run_over_lines_but_hides_no_control_characters():
+    assert parse(FlagIn, {"flag": "dispute", "active": True, "note": "Called us.\nSays it was paid."}).note
+    assert rejected(FlagIn, as_json({"flag": "dispute", "active": True, "note": "a\u0000b"})).field == "note"
+
 
 def test_a_flag_body_from_api_md_parses():
     parsed = parse(FlagIn, '{"flag": "hardship", "active": true, "until": "2026-12-12", "note": "lost job"}')
