@@ -9,7 +9,8 @@ from typing import Any
 from .audit import AuditEvent, ChainHead, chain_event, iso
 from .money import add_balances
 
-FLAGS = ("dispute", "hardship", "breathing_space", "cease_contact", "bankruptcy", "deceased", "vulnerable")
+VULNERABLE = "vulnerable"  # not a pause: the account is handed to a person
+FLAGS = ("dispute", "hardship", "breathing_space", "cease_contact", "bankruptcy", "deceased", VULNERABLE)
 
 OPEN = "open"
 INVOICE_STATUSES = (OPEN, "paid", "void")

@@ -19,6 +19,7 @@ QUIET_END = time(8, 0)
 EMAIL_QUIET_START = time(21, 0)
 SMS_QUIET_START = time(20, 0)
 MAX_DEFER_STEPS = 400
+NO_ALLOWED_TIME = "no_allowed_time"
 
 
 @dataclass(frozen=True)
@@ -84,7 +85,8 @@ def flag_rule(inp: GuardInput) -> Withhold | None:
     """A dispute, pause, stay or request to stop holds every message until it is lifted."""
     for flag, until in inp.holding_flags:
         reason, _source = FLAG_RULES[flag]
-        resume = datetime.combine(until, QUIET_END, zone(inp.zones[0])) if until else None
+        # The flag holds until `until` has begun in every zone (see schedule.local_day), so look again then.
+        resume = max(datetime.combine(until, QUIET_END, zone(name)) for name in inp.zones) if until else None
         return Withhold(reason, resume_at=resume)
     return None
 
@@ -192,7 +194,8 @@ def _skip_ahead(inp: GuardInput, at: datetime) -> datetime:
 
 def _cap_frees_at(inp: GuardInput, at: datetime) -> datetime:
     now = at.astimezone(UTC)
-    week = sorted(s.at for s in inp.recent_sends if now - timedelta(days=7) < s.at <= now and s.channel == inp.channel)
+    week = sorted(s.at.astimezone(UTC) for s in inp.recent_sends
+                  if now - timedelta(days=7) < s.at <= now and s.channel == inp.channel)
     cap = inp.caps.per_7d(inp.channel)
     if len(week) >= cap:
         # The oldest sends must age out until one fewer than the cap remain.
@@ -210,5 +213,7 @@ def evaluate(inp: GuardInput) -> Decision:
         return Allow()
     until = next_allowed_instant(inp, inp.at)
     if until is None:
-        return Withhold(reason, resume_at=None)
+        # No moment suits every rule (a country whose zones share no decent hour, say): the step is spent
+        # with this reason, so the schedule moves on (and reaches a person) instead of waiting forever.
+        return Withhold(NO_ALLOWED_TIME, holds_step=False)
     return Defer(reason, until)

@@ -144,6 +144,9 @@ def validate_policy(policy: Policy, templates: dict[str, set[str]]) -> None:
         raise InvalidInput("send_window.start must be before send_window.end", "send_window")
     if window.end <= time(8, 0) or window.start >= time(21, 0):
         raise InvalidInput("send_window must overlap 08:00–21:00, the hours anyone may be contacted", "send_window")
+    if any(step.channel == "sms" for step in policy.steps) and window.start >= time(20, 0):
+        raise InvalidInput("this policy sends SMS, and send_window opens after 20:00, when no SMS may go out",
+                           "send_window")
     if not window.weekdays:
         raise InvalidInput("send_window.weekdays needs at least one day", "send_window.weekdays")
     for name, default in (

@@ -10,7 +10,7 @@ from chalicelib.domain import accounts as acc
 from chalicelib.domain.accounts import Account, Flag, Invoice, SmsConsent
 from chalicelib.domain.errors import Conflict, InvalidInput, NotFound
 from chalicelib.domain.ports import AccountRepository
-from chalicelib.domain.schedule import next_action_at
+from chalicelib.domain.schedule import local_day, next_action_at, recipient_zones
 from chalicelib.services.policies import PolicyService
 from chalicelib.services.schemas import ID_PATTERN, AccountIn, FlagIn, parse
 
@@ -26,7 +26,10 @@ def refresh_schedule(account: Account, policy: Any) -> None:
     """Recompute state and next action after anything changes what is owed or what holds messages."""
     anchor = account.anchor()
     if anchor is not None and account.cycle != anchor[0]:
+        # A new overdue episode: its own schedule from the first step. An escalation belonged to the last one.
         account.cycle, account.last_step = anchor[0], -1
+        if account.state == acc.ESCALATED:
+            account.state = acc.ACTIVE
     if not account.owes_anything():
         account.state, account.next_action_at = acc.SETTLED, None
         return
@@ -117,6 +120,8 @@ class AccountService:
         now = self._clock.now()
         account.flags = {**account.flags, data.flag: Flag(data.flag, data.active, now, data.until, data.note)}
         refresh_schedule(account, self._policies.resolve(tenant_id, account.policy))
+        if account.state == acc.ACTIVE and account.holding_flags(local_day(now, recipient_zones(account))):
+            account.state = acc.PAUSED  # the next sweep records each withheld step against this flag
         account.updated_at = now
         account.record(now, "flag_set" if data.active else "flag_cleared", actor, {
             "flag": data.flag, "until": data.until.isoformat() if data.until else None,

@@ -9,14 +9,14 @@ from dataclasses import replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from chalicelib.domain.accounts import Account, SentRecord
+from chalicelib.domain.accounts import VULNERABLE, Account, SentRecord
 from chalicelib.domain.audit import iso
-from chalicelib.domain.courtesy import Defer, Withhold, evaluate
+from chalicelib.domain.courtesy import Defer, Withhold, evaluate, flag_rule
 from chalicelib.domain.messages import EMAIL
 from chalicelib.domain.policies import ESCALATE, Policy
 from chalicelib.domain.schedule import due_step, recipient_zones, zone
 from chalicelib.services.accounts import account_from_input, refresh_schedule
-from chalicelib.services.remind import guard_input, reachable_by
+from chalicelib.services.remind import guard_input, is_vulnerable, reachable_by
 from chalicelib.services.schemas import PreviewIn, parse
 
 MAX_EVENTS = 200
@@ -42,9 +42,17 @@ def simulate(account: Account, policy: Policy, start: datetime, days: int,
             account.last_step = max(due.superseded)
         entry = {"at": iso(at), "local_time": at.astimezone(where).isoformat(), "channel": due.step.channel,
                  "template": due.step.template, "withheld": None, "deferred_by": deferred_by}
-        if due.step.action == ESCALATE:
-            messages.append({**entry, "action": ESCALATE})
+        if is_vulnerable(account, at):
+            messages.append({**entry, "channel": None, "template": None, "action": ESCALATE, "reason": VULNERABLE})
             break
+        if due.step.action == ESCALATE:
+            held = flag_rule(guard_input(account, policy, EMAIL, at, holidays))
+            if held is None:
+                messages.append({**entry, "action": ESCALATE})
+                break
+            messages.append({**entry, "action": ESCALATE, "withheld": held.rule})
+            account.next_action_at = held.resume_at
+            continue
         decision = evaluate(guard_input(account, policy, due.step.channel or EMAIL, at, holidays))
         if isinstance(decision, Defer):
             account.next_action_at, deferred_by = decision.until, decision.rule

@@ -114,6 +114,8 @@ class RemindService:
                 "steps": [policy.steps[i].key for i in due.superseded],
                 "reason": "a later step came due first; only the latest is sent",
             })
+        if is_vulnerable(account, now):
+            return self._hand_to_person(account, tenant, policy, due, now)
         if due.step.action == ESCALATE:
             return self._escalate(account, tenant, policy, due, now)
         decision = evaluate(self._guard_input(account, policy, due, now))
@@ -164,12 +166,24 @@ class RemindService:
         return Outcome("deferred", decision.rule, due.step.channel, due.step.template, until=decision.until)
 
     def _escalate(self, account: Account, tenant: Tenant, policy: Policy, due: DueStep, now: datetime) -> Outcome:
-        """Hand the account to a person through the finance topic: never an automated threat."""
+        """The policy's last word: hand the account to a person, never an automated threat."""
         held = flag_rule(self._guard_input(account, policy, due, now))
         if held is not None:
             return self._withhold(account, policy, due, held, now)
+        return self._hand_over(account, tenant, policy, due, now, "policy_escalation")
+
+    def _hand_to_person(self, account: Account, tenant: Tenant, policy: Policy, due: DueStep, now: datetime
+                        ) -> Outcome:
+        """FCA FG21/1: a vulnerable customer is handled by a person. The message that came due is not sent;
+        the account goes to the finance team once per cycle instead, and automated reminders stop."""
+        handoff = replace(due, step=Step(due.step.offset_days, action=ESCALATE, template=acc.VULNERABLE))
+        return self._hand_over(account, tenant, policy, handoff, now, acc.VULNERABLE)
+
+    def _hand_over(self, account: Account, tenant: Tenant, policy: Policy, due: DueStep, now: datetime,
+                   reason: str) -> Outcome:
+        """Publish a personal-data-free escalation to the finance topic, at most once (through the outbox)."""
         event = {"type": "escalation", "tenant_id": tenant.tenant_id, "account_id": account.account_id,
-                 "at": iso(now), "balance": account.balance(), "step": due.step.key}
+                 "at": iso(now), "balance": account.balance(), "step": due.step.key, "reason": reason}
 
         def publish(_msg_id: str) -> str:
             self._notifier.publish(tenant.tenant_id, event)
@@ -305,6 +319,10 @@ def guard_input(account: Account, policy: Policy, channel: str, now: datetime,
         caps=policy.caps,
         is_holiday=holidays(account.country, account.region),
     )
+
+
+def is_vulnerable(account: Account, now: datetime) -> bool:
+    return any(flag.name == acc.VULNERABLE for flag in account.holding_flags(local_day(now, recipient_zones(account))))
 
 
 def reachable_by(account: Account, policy: Policy, now: datetime,

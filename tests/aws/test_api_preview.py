@@ -49,3 +49,22 @@ def test_preview_errors_name_the_problem(client, tenant):
     assert unknown_account.status_code == 404
     too_long = preview(client, tenant, {"account": account(), "days": 5000})
     assert too_long.status_code == 400 and json.loads(too_long.body)["error"]["field"] == "days"
+
+
+def test_preview_withholds_the_escalation_while_a_dispute_is_open(client, tenant):
+    client.http.put("/v1/accounts/acct-1", headers=auth(tenant), body=json.dumps(account()))
+    client.http.post("/v1/accounts/acct-1/flags", headers=auth(tenant),
+                     body=json.dumps({"flag": "dispute", "active": True}))
+    # From 21 Dec, when the +35 escalation is the step that has come due
+    response = preview(client, tenant, {"account_id": "acct-1", "days": 30, "start": "2026-12-21T10:00:00Z"})
+    [escalation] = json.loads(response.body)["messages"]
+    assert escalation["action"] == "escalate" and escalation["withheld"] == "dispute_open"
+
+
+def test_preview_shows_a_vulnerable_debtor_going_to_a_person(client, tenant):
+    client.http.put("/v1/accounts/acct-1", headers=auth(tenant), body=json.dumps(account()))
+    client.http.post("/v1/accounts/acct-1/flags", headers=auth(tenant),
+                     body=json.dumps({"flag": "vulnerable", "active": True}))
+    response = preview(client, tenant, {"account_id": "acct-1", "days": 60, "start": "2026-11-10T00:00:00Z"})
+    [handoff] = json.loads(response.body)["messages"]
+    assert handoff["action"] == "escalate" and handoff["reason"] == "vulnerable" and handoff["channel"] is None

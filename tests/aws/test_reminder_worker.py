@@ -155,6 +155,43 @@ def test_a_dispute_withholds_with_the_reason_and_lifting_it_resumes(aws, tenant)
     assert run_sweep(at(aws, "2026-12-01T10:00:00Z"), instant("2026-12-01T10:00:00Z"))["sent"] == 1
 
 
+def test_a_flag_shows_as_paused_at_once(aws, tenant):
+    upsert(aws, tenant)
+    flagged = aws.accounts.set_flag(tenant["tenant_id"], "acct-1", {"flag": "hardship", "active": True}, "test")
+    assert flagged.state == "paused"
+    lifted = aws.accounts.set_flag(tenant["tenant_id"], "acct-1", {"flag": "hardship", "active": False}, "test")
+    assert lifted.state == "active" and lifted.next_action_at is not None
+
+
+def finance_inbox(aws):
+    """An SQS queue subscribed to the finance topic: what the finance team would receive."""
+    sqs = aws.client("sqs")
+    inbox = sqs.create_queue(QueueName="finance-inbox")["QueueUrl"]
+    inbox_arn = sqs.get_queue_attributes(QueueUrl=inbox, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    aws.client("sns").subscribe(TopicArn=aws.topic_arn(aws.settings.finance_topic), Protocol="sqs",
+                                Endpoint=inbox_arn, Attributes={"RawMessageDelivery": "true"})
+    return lambda: [json.loads(m["Body"]) for m in sqs.receive_message(QueueUrl=inbox, MaxNumberOfMessages=10)
+                    .get("Messages", [])]
+
+
+def test_a_vulnerable_debtor_is_handed_to_a_person_instead_of_reminded(aws, tenant):
+    # Given an overdue account flagged vulnerable
+    upsert(aws, tenant)
+    received = finance_inbox(aws)
+    aws.accounts.set_flag(tenant["tenant_id"], "acct-1", {"flag": "vulnerable", "active": True}, "test")
+    # When a reminder comes due at a decent hour
+    summary = run_sweep(at(aws, "2026-12-01T09:00:00Z"), instant("2026-12-01T09:00:00Z"))
+    # Then nothing goes to the debtor, and the finance team gets one hand-off that names no one
+    assert summary["escalated"] == 1 and summary["sent"] == 0 and sent_emails() == []
+    [event] = received()
+    assert event["type"] == "escalation" and event["reason"] == "vulnerable" and event["account_id"] == "acct-1"
+    assert "Ana" not in json.dumps(event) and "@" not in json.dumps(event)
+    assert aws.accounts.get(tenant["tenant_id"], "acct-1").state == "escalated"
+    # And no later sweep sends or hands it over again
+    later = run_sweep(at(aws, "2026-12-10T09:00:00Z"), instant("2026-12-10T09:00:00Z"))
+    assert later["evaluated"] == 0 and received() == [] and sent_emails() == []
+
+
 def test_nothing_is_asked_for_when_nothing_is_owed(aws, tenant):
     upsert(aws, tenant, invoices=[{**account()["invoices"][0], "status": "paid"}])
     assert run_sweep(at(aws, "2026-12-01T09:00:00Z"), instant("2026-12-01T09:00:00Z"))["evaluated"] == 0
@@ -223,6 +260,13 @@ def test_the_last_step_escalates_to_a_person_not_a_threat(aws, tenant):
     assert event["type"] == "escalation" and event["account_id"] == "acct-1"
     assert "ana@example.com" not in message["Body"] and "Ana" not in message["Body"]
     assert aws.accounts.get(tenant["tenant_id"], "acct-1").state == "escalated"
+
+    # When that invoice is paid and a new one falls overdue, the new episode gets its own reminders
+    new_invoice = {**account()["invoices"][0], "id": "INV-2001", "issued_on": "2026-12-20",
+                   "due_on": "2027-01-15"}
+    paid = {**account()["invoices"][0], "status": "paid"}
+    renewed = upsert(aws, tenant, invoices=[paid, new_invoice])
+    assert renewed.state == "active" and renewed.next_action_at is not None
 
 
 @pytest.mark.parametrize("dry_run", [True])

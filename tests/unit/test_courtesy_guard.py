@@ -461,3 +461,33 @@ def test_a_cap_of_zero_turns_the_channel_off_by_policy(channel, caps):
 def test_a_zero_cap_on_one_channel_leaves_the_other_alone():
     decision = evaluate(guard_input(at(2026, 11, 10, 12, 0), channel="sms", caps=Caps(email_per_7d=0)))
     assert decision == Allow()
+
+
+# --- edges found in review: clock changes, countries without a common hour, timed flags ----------
+
+def test_a_full_weekly_cap_frees_after_168_real_hours_across_a_clock_change():
+    # Given three emails Mon-Wed before the 29 March 2026 change, recorded in Madrid time (as a preview does)
+    sends = tuple(SentRecord(at(2026, 3, d, 10), "email", f"m{d}") for d in (23, 24, 25))
+    # When a fourth is due on Friday
+    decision = evaluate(guard_input(at(2026, 3, 27, 12), recent_sends=sends))
+    # Then it waits until the oldest has aged out: 09:00 UTC on 30 March, not never
+    assert decision == Defer("weekly_cap_email", datetime(2026, 3, 30, 9, 0, tzinfo=UTC))
+
+
+def test_a_country_whose_zones_share_no_decent_hour_spends_the_step_instead_of_waiting_forever():
+    # Given a Russian debtor with no time zone: Kaliningrad to Kamchatka share no hour inside 09:00-19:00
+    zones = recipient_zones(Account("t", "a", "Ivan", "ru-RU", "standard", country="RU"))
+    decision = evaluate(guard_input(at(2026, 11, 10, 12), zones=zones))
+    # Then the step is withheld with its own reason and the schedule moves on (to a person, in the end)
+    assert decision == Withhold("no_allowed_time", holds_step=False)
+
+
+def test_a_timed_flag_resumes_once_its_end_has_come_in_every_zone():
+    # Given a hardship pause until 1 Dec for a debtor placed only by country, across the date line
+    zones = recipient_zones(Account("t", "a", "Sam", "en-US", "standard", country="UM"))
+    assert len(zones) > 1
+    first = evaluate(guard_input(at(2026, 11, 10, 12), zones=zones,
+                                 holding_flags=(("hardship", date(2026, 12, 1)),)))
+    # Then the look-again instant is when 1 Dec has begun in the last of those zones
+    latest = max(datetime(2026, 12, 1, 8, 0, tzinfo=ZoneInfo(name)) for name in zones)
+    assert first == Withhold("hardship_pause", resume_at=latest)

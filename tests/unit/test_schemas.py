@@ -345,3 +345,11 @@ def test_the_built_in_standard_policy_passes_with_its_own_templates():
 def test_a_real_tag_without_cldr_data_for_its_region_is_kept(tag, stored):
     # Given a tag whose language CLDR knows, When it is parsed, Then it is kept (normalised), not refused.
     assert parse(AccountIn, json.dumps(account(locale=tag))).locale == stored
+
+
+def test_a_window_that_opens_after_the_last_sms_hour_is_refused_for_a_policy_with_sms():
+    late = SendWindow(time(20, 0), time(21, 0))
+    sms_policy = policy(Step(1, "sms", "sms_nudge"), send_window=late)
+    with pytest.raises(InvalidInput) as caught:
+        validate_policy(sms_policy, {**TEMPLATES, "sms": {"sms_nudge"}})
+    assert caught.value.field == "send_window" and "SMS" in caught.value.message
