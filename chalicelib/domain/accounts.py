@@ -97,6 +97,7 @@ class Account:
     sms_opted_out: bool = False
     cycle: str | None = None  # which overdue episode the policy steps count from
     last_step: int = -1  # index of the last policy step handled in this cycle
+    last_step_key: str | None = None  # that step's key, so editing the policy cannot shift the progress
     state: str = ACTIVE
     next_action_at: datetime | None = None
     recent_sends: list[SentRecord] = field(default_factory=list)
@@ -186,6 +187,7 @@ def with_profile(current: Account, incoming: Account) -> Account:
         sms_opted_out=current.sms_opted_out if incoming.phone == current.phone else False,
         cycle=current.cycle,
         last_step=current.last_step,
+        last_step_key=current.last_step_key,
         state=current.state,
         next_action_at=current.next_action_at,
         recent_sends=current.recent_sends,

@@ -54,6 +54,28 @@ def opening_instant(day: date, zones: tuple[str, ...], policy: Policy) -> dateti
     return max(datetime.combine(day, start, zone(name)) for name in zones).astimezone(UTC)
 
 
+def mark_handled(account: Account, policy: Policy, index: int) -> None:
+    """Record how far the cycle has gone: by position, and by the step's own key for a later policy edit."""
+    account.last_step = index
+    account.last_step_key = policy.steps[index].key if index >= 0 else None
+
+
+def align_progress(account: Account, policy: Policy) -> None:
+    """Find the progress again after the policy changed under the account (a step added or removed): by
+    the key of the last step handled, or else every step up to its offset counts as handled. Without this a
+    removed step would silently skip the next one and an added one would resend an old one."""
+    key = account.last_step_key
+    steps = policy.steps
+    if key is None or (0 <= account.last_step < len(steps) and steps[account.last_step].key == key):
+        return
+    keys = [step.key for step in steps]
+    if key in keys:
+        account.last_step = keys.index(key)
+        return
+    handled_offset = int(key.split(":", 1)[0])
+    account.last_step = sum(1 for step in steps if step.offset_days <= handled_offset) - 1
+
+
 def _progress(account: Account, cycle: str) -> int:
     return account.last_step if account.cycle == cycle else -1
 

@@ -10,7 +10,7 @@ from chalicelib.domain import accounts as acc
 from chalicelib.domain.accounts import Account, Flag, Invoice, SmsConsent
 from chalicelib.domain.errors import Conflict, InvalidInput, NotFound
 from chalicelib.domain.ports import AccountRepository
-from chalicelib.domain.schedule import local_day, next_action_at, recipient_zones
+from chalicelib.domain.schedule import align_progress, local_day, mark_handled, next_action_at, recipient_zones
 from chalicelib.services.policies import PolicyService
 from chalicelib.services.schemas import ID_PATTERN, AccountIn, FlagIn, parse
 
@@ -27,9 +27,12 @@ def refresh_schedule(account: Account, policy: Any) -> None:
     anchor = account.anchor()
     if anchor is not None and account.cycle != anchor[0]:
         # A new overdue episode: its own schedule from the first step. An escalation belonged to the last one.
-        account.cycle, account.last_step = anchor[0], -1
+        account.cycle = anchor[0]
+        mark_handled(account, policy, -1)
         if account.state == acc.ESCALATED:
             account.state = acc.ACTIVE
+    else:
+        align_progress(account, policy)
     if not account.owes_anything():
         account.state, account.next_action_at = acc.SETTLED, None
         return

@@ -14,7 +14,7 @@ from chalicelib.domain.audit import iso
 from chalicelib.domain.courtesy import Defer, Withhold, evaluate, flag_rule
 from chalicelib.domain.messages import EMAIL
 from chalicelib.domain.policies import ESCALATE, Policy
-from chalicelib.domain.schedule import due_step, recipient_zones, zone
+from chalicelib.domain.schedule import due_step, mark_handled, recipient_zones, zone
 from chalicelib.services.accounts import account_from_input, refresh_schedule
 from chalicelib.services.remind import guard_input, is_vulnerable, reachable_by
 from chalicelib.services.schemas import PreviewIn, parse
@@ -39,7 +39,7 @@ def simulate(account: Account, policy: Policy, start: datetime, days: int,
         if due is None:
             break
         if due.superseded:
-            account.last_step = max(due.superseded)
+            mark_handled(account, policy, max(due.superseded))
         entry = {"at": iso(at), "local_time": at.astimezone(where).isoformat(), "channel": due.step.channel,
                  "template": due.step.template, "withheld": None, "deferred_by": deferred_by}
         if is_vulnerable(account, at):
@@ -66,7 +66,7 @@ def simulate(account: Account, policy: Policy, start: datetime, days: int,
         else:
             messages.append(entry)
             account.recent_sends.append(SentRecord(at, due.step.channel or EMAIL, "preview"))
-        account.last_step = due.index
+        mark_handled(account, policy, due.index)
         refresh_schedule(account, policy)
     return messages
 

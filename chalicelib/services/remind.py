@@ -35,7 +35,15 @@ from chalicelib.domain.messages import (
     message_id,
 )
 from chalicelib.domain.policies import ESCALATE, Policy, Step
-from chalicelib.domain.schedule import DueStep, due_step, local_day, next_action_at, recipient_zones, zone
+from chalicelib.domain.schedule import (
+    DueStep,
+    due_step,
+    local_day,
+    mark_handled,
+    next_action_at,
+    recipient_zones,
+    zone,
+)
 from chalicelib.domain.tenants import Tenant
 from chalicelib.services.accounts import refresh_schedule
 from chalicelib.services.links import LinkService
@@ -109,7 +117,7 @@ class RemindService:
             self._accounts.save(account)
             return Outcome("skipped", "not_yet")
         if due.superseded:
-            account.last_step = max(due.superseded)  # spent: they are never sent, even if this one waits
+            mark_handled(account, policy, max(due.superseded))  # spent: never sent, even if this one waits
             account.record(now, "steps_skipped", SYSTEM, {
                 "steps": [policy.steps[i].key for i in due.superseded],
                 "reason": "a later step came due first; only the latest is sent",
@@ -143,7 +151,7 @@ class RemindService:
             account.next_action_at = decision.resume_at
             account.state = acc.PAUSED
         else:
-            account.last_step = due.index
+            mark_handled(account, policy, due.index)
             refresh_schedule(account, policy)
         account.updated_at = now
         account.record(now, "message_withheld", SYSTEM, {
@@ -270,7 +278,7 @@ class RemindService:
         """The outbox already holds this message: never send it again, only bring the account up to date."""
         reloaded = self._accounts.get(account.tenant_id, account.account_id)
         status = self._accounts.message_status(account.tenant_id, account.account_id, msg_id)
-        reloaded.last_step = max(reloaded.last_step, due.index)
+        mark_handled(reloaded, policy, max(reloaded.last_step, due.index))
         refresh_schedule(reloaded, policy)
         reloaded.updated_at = now
         reloaded.record(now, "message_not_resent", SYSTEM, {
@@ -339,7 +347,7 @@ def _apply_outcome(account: Account, policy: Policy, due: DueStep, msg_id: str, 
     if status == RETRY:
         account.next_action_at = now + RETRY_AFTER
         return "message_delayed"
-    account.last_step = due.index
+    mark_handled(account, policy, due.index)
     escalation = due.step.action == ESCALATE
     if status == SENT and escalation:
         account.state = acc.ESCALATED

@@ -86,3 +86,34 @@ def test_an_account_can_use_a_stored_policy_and_its_schedule_follows_it(client, 
     response = client.http.put("/v1/accounts/a1", headers=auth(tenant),
                                body=json.dumps(account(policy="late-start")))
     assert json.loads(response.body)["next_action_at"] == "2026-11-17T08:00:00Z"  # due 15th + 2 days, 09:00 Madrid
+
+
+def test_editing_a_policy_mid_cycle_neither_skips_nor_repeats_a_step(client, aws, tenant):
+    from chalicelib.adapters.clock import FixedClock
+    from chalicelib.bootstrap import Container
+    from chalicelib.cli import run_sweep
+    from tests.aws.conftest import sent_emails
+    from tests.support.samples import account
+
+    def sweep(text):
+        from datetime import datetime
+
+        instant = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        return run_sweep(Container(aws.settings, clock=FixedClock(instant)), instant)
+
+    steps = [{"offset_days": -3, "channel": "email", "template": "heads_up"},
+             {"offset_days": 1, "channel": "email", "template": "gentle_reminder"},
+             {"offset_days": 10, "channel": "email", "template": "plan_offer"}]
+    put_policy(client, tenant, "house", _with(["steps"], steps))
+    client.http.put("/v1/accounts/a1", headers=auth(tenant), body=json.dumps(account(policy="house")))
+    # Given the heads-up went out on 12 Nov (invoice due 15 Nov)
+    assert sweep("2026-11-12T09:00:00Z")["sent"] == 1
+    # When finance drops the heads-up from the policy
+    assert put_policy(client, tenant, "house", _with(["steps"], steps[1:])).status_code == 200
+    # Then the +1 gentle reminder still goes out on 16 Nov, and nothing is sent twice
+    assert sweep("2026-11-16T09:00:00Z")["sent"] == 1
+    raw = [m.raw_data for m in sent_emails()]
+    assert len(raw) == 2
+    timeline = json.loads(client.http.get("/v1/accounts/a1/timeline", headers=auth(tenant)).body)["events"]
+    assert [e["details"]["template"] for e in timeline if e["type"] == "message_sent"] == [
+        "heads_up", "gentle_reminder"]

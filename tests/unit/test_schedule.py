@@ -9,8 +9,16 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from chalicelib.domain.accounts import Account, Invoice
-from chalicelib.domain.policies import STANDARD, SendWindow
-from chalicelib.domain.schedule import due_step, local_day, next_action_at, opening_instant, recipient_zones
+from chalicelib.domain.policies import STANDARD, SendWindow, Step
+from chalicelib.domain.schedule import (
+    align_progress,
+    due_step,
+    local_day,
+    mark_handled,
+    next_action_at,
+    opening_instant,
+    recipient_zones,
+)
 
 pytestmark = pytest.mark.unit
 
@@ -209,3 +217,39 @@ def test_country_only_account_next_action_is_the_opening_in_every_zone():
 def test_opening_instant_is_the_latest_of_the_zone_openings():
     zones = ("Europe/Madrid", "Atlantic/Canary")
     assert opening_instant(date(2026, 11, 12), zones, STANDARD) == datetime(2026, 11, 12, 9, 0, tzinfo=UTC)
+
+
+# --- progress survives a policy edit ------------------------------------------------------------
+
+def handled_through(index: int) -> Account:
+    acct = account(cycle=CYCLE)
+    mark_handled(acct, STANDARD, index)
+    return acct
+
+
+def test_removing_a_handled_step_does_not_skip_the_next_one():
+    # Given the heads-up was sent, When finance removes the heads-up from the policy
+    acct = handled_through(0)
+    edited = replace(STANDARD, steps=STANDARD.steps[1:], version=2)
+    align_progress(acct, edited)
+    # Then the +1 gentle reminder is still the one due on 16 Nov
+    due = due_step(acct, edited, madrid(2026, 11, 16, 10, 0))
+    assert due is not None and due.step.template == "gentle_reminder"
+
+
+def test_adding_a_step_before_the_progress_does_not_resend_anything():
+    # Given the +1 reminder was handled, When a -7 step is added in front
+    acct = handled_through(1)
+    edited = replace(STANDARD, steps=(Step(-7, "email", "heads_up_early"), *STANDARD.steps), version=2)
+    align_progress(acct, edited)
+    # Then progress still points at the +1 reminder, and the next step due is the +4 SMS
+    assert edited.steps[acct.last_step].template == "gentle_reminder"
+    assert due_step(acct, edited, madrid(2026, 11, 19, 10, 0)).step.template == "sms_nudge"
+
+
+def test_a_removed_handled_step_counts_everything_up_to_its_day_as_handled():
+    acct = handled_through(1)  # +1 gentle reminder
+    edited = replace(STANDARD, steps=tuple(s for s in STANDARD.steps if s.offset_days != 1), version=2)
+    align_progress(acct, edited)
+    assert [s.offset_days for s in edited.steps[:acct.last_step + 1]] == [-3]
+    assert due_step(acct, edited, madrid(2026, 11, 19, 10, 0)).step.template == "sms_nudge"

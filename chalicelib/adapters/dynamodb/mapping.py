@@ -56,6 +56,7 @@ def account_to_item(account: Account, model_cls: Any, shards: int) -> Any:
         ],
         cycle=account.cycle,
         last_step=account.last_step,
+        last_step_key=account.last_step_key,
         state=account.state,
         next_action_at=iso(account.next_action_at) if account.next_action_at else None,
         audit_seq=account.audit_head.seq,
@@ -112,6 +113,7 @@ def item_to_account(item: Any) -> Account:
         sms_opted_out=bool((item.contact or {}).get("sms_opted_out")),
         cycle=item.cycle,
         last_step=int(item.last_step),
+        last_step_key=item.last_step_key,
         state=item.state,
         next_action_at=parse_instant(item.next_action_at) if item.next_action_at else None,
         recent_sends=[

@@ -67,6 +67,7 @@ class AccountModel(Model):
     recent_sends = JSONAttribute()
     cycle = UnicodeAttribute(null=True)
     last_step = NumberAttribute()
+    last_step_key = UnicodeAttribute(null=True)
     state = UnicodeAttribute()
     next_action_at = UnicodeAttribute(null=True)
     due_shard = NumberAttribute(null=True)
