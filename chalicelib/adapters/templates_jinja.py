@@ -24,6 +24,7 @@ from chalicelib.domain.wording import gsm7_fold, sms_segments
 
 TEMPLATE_ROOT = Path(__file__).resolve().parent.parent / "templates"
 FALLBACK_LANGUAGE = "en"
+PAGES = "pages"
 MAX_SMS_SEGMENTS = 2
 _PARTS = {EMAIL: ("subject", "txt", "html"), SMS: ("txt",)}
 # Any run of whitespace except the no-break spaces Babel puts inside amounts and dates ("49,00\u00a0€").
@@ -95,6 +96,22 @@ def _balance_filter(context, balances) -> str:
     return format_list(amounts, locale=locale if locale.language == context["lang"] else context["lang"])
 
 
+def accepted_languages(header: str | None) -> list[str]:
+    """The tags of an Accept-Language header, most wanted first (RFC 9110 12.5.4)."""
+    ranked = []
+    for position, item in enumerate((header or "").split(",")):
+        tag, _, params = item.strip().partition(";")
+        weight = 1.0
+        if params.strip().startswith("q="):
+            try:
+                weight = float(params.strip()[2:])
+            except ValueError:
+                weight = 0.0
+        if tag and tag != "*" and weight > 0:
+            ranked.append((-weight, position, tag))
+    return [tag for _weight, _position, tag in sorted(ranked)]
+
+
 def _tidy_text(text: str) -> str:
     lines = [line.rstrip() for line in text.strip().splitlines()]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)) + "\n"
@@ -115,11 +132,19 @@ class JinjaRenderer:
             money=_money_filter, longdate=_longdate_filter, mediumdate=_mediumdate_filter, balance=_balance_filter
         )
         self._languages = {
-            channel: {p.name for p in (self.template_root / channel).iterdir() if p.is_dir()}
-            if (self.template_root / channel).is_dir()
+            folder: {p.name for p in (self.template_root / folder).iterdir() if p.is_dir()}
+            if (self.template_root / folder).is_dir()
             else set()
-            for channel in _PARTS
+            for folder in (*_PARTS, PAGES)
         }
+
+    def render_page(self, kind: str, locales: list[str], form_action: str | None = None) -> tuple[str, str]:
+        """A link page (unsubscribe, broken or expired link) in the first of `locales` we have words for;
+        returns (html, language)."""
+        languages = [re.split(r"[-_]", tag, maxsplit=1)[0].lower() for tag in locales]
+        lang = next((code for code in languages if code in self._languages[PAGES]), FALLBACK_LANGUAGE)
+        html = self.env.get_template(f"{PAGES}/page.html.j2").render(kind=kind, lang=lang, form_action=form_action)
+        return html, lang
 
     def render(self, ctx: MessageContext) -> RenderedMessage:
         if ctx.template not in _available(ctx.channel, self.template_root):

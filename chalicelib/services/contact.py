@@ -14,16 +14,25 @@ class ContactService:
         self._links = links
         self._clock = clock
 
-    def unsubscribe(self, token: str) -> None:
-        """Stop reminder emails for the account the signed link names. Idempotent."""
+    def unsubscribe_locale(self, token: str) -> str:
+        """Check an unsubscribe link without acting on it; the locale its page is shown in."""
+        return self._account(token, self._clock.now()).locale
+
+    def unsubscribe(self, token: str) -> str:
+        """Stop reminder emails for the account the signed link names. Idempotent. Returns its locale."""
         now = self._clock.now()
-        claims = self._links.read(token, UNSUBSCRIBE, now)
-        account = self._accounts.get(claims.tenant_id, claims.account_id)
-        if account is None:
-            raise NotFound("this link no longer points to an account")
+        account = self._account(token, now)
         if account.email_suppressed == "unsubscribed":
-            return
+            return account.locale
         account.email_suppressed = "unsubscribed"
         account.updated_at = now
         account.record(now, "email_unsubscribed", "debtor:one-click", {"channel": "email"})
         self._accounts.save(account)
+        return account.locale
+
+    def _account(self, token: str, now: Any) -> Any:
+        claims = self._links.read(token, UNSUBSCRIBE, now)
+        account = self._accounts.get(claims.tenant_id, claims.account_id)
+        if account is None:
+            raise NotFound("this link no longer points to an account")
+        return account

@@ -203,11 +203,14 @@ def test_an_unsubscribed_debtor_gets_no_more_email(client, aws, tenant):
     url = aws.links.unsubscribe_url(tenant["tenant_id"], "acct-1", instant("2026-12-01T09:00:00Z"))
     aws.clock = FixedClock(instant("2026-12-02T09:00:00Z"))  # the app's clock when the debtor clicks
     path = url.removeprefix(aws.settings.public_base_url)
-    page = client.http.get(path)
-    assert page.status_code == 200 and "<form" in page.body.decode()
+    page = client.http.get(path, headers={"Accept-Language": "en-GB,en;q=0.9"})
+    # The page speaks the debtor's language (es-ES), whatever the browser says, and one button confirms
+    html = page.body.decode()
+    assert page.status_code == 200 and "<form" in html and '<html lang="es">' in html
+    assert "Dejar de recibir estos correos" in html and page.headers["Content-Language"] == "es"
     response = client.http.post(path, headers={"Content-Type": "application/x-www-form-urlencoded"},
                                 body="List-Unsubscribe=One-Click")
-    assert response.status_code == 200
+    assert response.status_code == 200 and "No recibirá más recordatorios" in response.body.decode()
     # The next email step comes due on 6 December and is withheld for the unsubscribe
     summary = run_sweep(at(aws, "2026-12-07T09:00:00Z"), instant("2026-12-07T09:00:00Z"))
     assert summary["withheld"] == {"email_unsubscribed": 1}
@@ -219,7 +222,9 @@ def test_a_forged_unsubscribe_link_changes_nothing(client, aws, tenant):
     response = client.http.post("/u/AAAAforged", headers={"Content-Type": "application/x-www-form-urlencoded"},
                                 body="List-Unsubscribe=One-Click")
     assert response.status_code == 401 and "not valid" in response.body.decode()
-    assert client.http.get("/u/AAAAforged").status_code == 401  # no form for a link that cannot work
+    forged = client.http.get("/u/AAAAforged", headers={"Accept-Language": "de-CH, fr;q=0.8, *;q=0.1"})
+    assert forged.status_code == 401 and "<form" not in forged.body.decode()  # no form for a link that cannot work
+    assert "Dieser Link ist ungültig" in forged.body.decode()  # in the browser's language, as nothing else is known
     assert aws.accounts.get(tenant["tenant_id"], "acct-1").email_suppressed is None
 
 

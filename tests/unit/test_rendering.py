@@ -318,3 +318,34 @@ def test_unknown_template_is_refused(renderer, template, channel):
     assert isinstance(caught.value, KeyError)
     assert (caught.value.template, caught.value.channel) == (template, channel)
     assert template in str(caught.value)
+
+
+# --- link pages -----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("header", "expected"), [
+    ("fr-CH, fr;q=0.9, en;q=0.8, de;q=0.7, *;q=0.5", ["fr-CH", "fr", "en", "de"]),
+    ("de;q=0.5, es", ["es", "de"]),
+    ("en;q=0, es;q=bad", []),
+    (None, []),
+])
+def test_accept_language_is_read_most_wanted_first(header, expected):
+    from chalicelib.adapters.templates_jinja import accepted_languages
+
+    assert accepted_languages(header) == expected
+
+
+@pytest.mark.parametrize("lang", ["en", "es", "fr", "de"])
+def test_every_link_page_has_its_words_in_every_language(lang):
+    from chalicelib.adapters.templates_jinja import JinjaRenderer
+
+    renderer = JinjaRenderer()
+    for kind in ("unsubscribe", "unsubscribed", "invalid", "expired"):
+        html, used = renderer.render_page(kind, [f"{lang}-XX"], form_action="tok" if kind == "unsubscribe" else None)
+        assert used == lang and f'<html lang="{lang}">' in html and "<h1" in html
+
+
+def test_a_link_page_falls_back_to_english_and_escapes_the_form_action():
+    from chalicelib.adapters.templates_jinja import JinjaRenderer
+
+    html, used = JinjaRenderer().render_page("unsubscribe", ["ja-JP"], form_action='x"><script>')
+    assert used == "en" and "<script>" not in html and "Stop reminder emails" in html
