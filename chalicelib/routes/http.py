@@ -51,6 +51,24 @@ def guarded(view: Callable[..., Response]) -> Callable[..., Response]:
     return wrapper
 
 
+# Errors Chalice answers itself, before any view runs, renamed into the shape of every other error.
+CHALICE_ERRORS = {
+    "UnsupportedMediaType": ("unsupported_media_type", "send the body as JSON (Content-Type: application/json)"),
+    "MethodNotAllowedError": ("method_not_allowed", "this path does not take that method; see API.md"),
+}
+
+
+def error_shape_middleware(event: Any, get_response: Callable[[Any], Response]) -> Response:
+    """Registered in app.py for every HTTP call: keeps SPEC's {"error": {...}} shape for Chalice's own 405/415."""
+    response = get_response(event)
+    body = response.body
+    if isinstance(body, dict) and body.get("Code") in CHALICE_ERRORS:
+        code, message = CHALICE_ERRORS[body["Code"]]
+        response.body = json.dumps({"error": {"code": code, "message": message, "field": None}})
+        response.headers = {**(response.headers or {}), **JSON}
+    return response
+
+
 def body_of(request: Any) -> bytes:
     raw = request.raw_body or b""
     if len(raw) > MAX_BODY_BYTES:

@@ -197,3 +197,14 @@ def test_a_deferral_survives_a_repeat_put_and_a_contact_change(client, aws, tena
     assert stored["next_action_at"] == deferred_to and stored["phone"] == "+34600999888"
     events = json.loads(client.http.get("/v1/accounts/acct-1/timeline", headers=auth(tenant)).body)["events"]
     assert [e["type"] for e in events].count("account_updated") == 1  # the repeat wrote nothing
+
+
+def test_chalices_own_refusals_keep_the_error_shape(client, tenant):
+    wrong_type = client.http.put("/v1/accounts/acct-1", body="name=Ana",
+                                 headers={**auth(tenant), "Content-Type": "text/plain"})
+    assert wrong_type.status_code == 415
+    assert error_of(wrong_type) == {"code": "unsupported_media_type", "field": None,
+                                    "message": "send the body as JSON (Content-Type: application/json)"}
+    wrong_method = client.http.delete("/v1/accounts/acct-1", headers=auth(tenant))
+    assert wrong_method.status_code == 405 and error_of(wrong_method)["code"] == "method_not_allowed"
+    assert client.http.get("/v1/accounts/acct-1", headers=auth(tenant)).status_code == 404  # nothing written

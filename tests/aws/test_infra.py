@@ -459,3 +459,16 @@ def test_deploy_script_explains_its_usage(args: list[str]) -> None:
         [str(DEPLOY), *args], capture_output=True, text=True, timeout=30, check=False)
     assert result.returncode == 2
     assert "usage: infra/deploy.sh <stage>" in result.stderr
+
+
+def test_sam_merge_answers_unknown_paths_with_a_404_in_our_error_shape() -> None:
+    # API Gateway itself answers a path or method no route has: 403 "Missing Authentication Token", with the
+    # caller's Authorization header (the API key) echoed in the body. The merge turns that into a plain 404.
+    merge = json.loads(SAM_MERGE.read_text())
+    api = merge["Resources"]["RestAPI"]  # the logical id chalice package gives the REST API
+    assert set(api) == {"Properties"} and set(api["Properties"]) == {"GatewayResponses"}
+    response = api["Properties"]["GatewayResponses"]["MISSING_AUTHENTICATION_TOKEN"]
+    assert response["StatusCode"] == 404
+    body = json.loads(response["ResponseTemplates"]["application/json"])
+    assert body["error"]["code"] == "not_found" and set(body["error"]) == {"code", "message", "field"}
+    assert "$" not in response["ResponseTemplates"]["application/json"]  # echoes nothing from the request
