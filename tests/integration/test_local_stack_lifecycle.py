@@ -63,9 +63,13 @@ def running_stack(tmp_path: Path) -> Iterator[dict[str, Any]]:
         key = next(line.split()[-1] for line in lines if line.startswith("demo API key"))
         yield {"process": process, "port": port, "key": key, "env": env, "marker": marker}
     finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait(timeout=10)
+        if process.poll() is None:  # stopped as a person would, so it stops what it started (chalice local)
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=10)
 
 
 def test_the_stack_serves_the_api_and_stops_cleanly_on_sigterm(running_stack):
