@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
+from chalicelib.domain.accounts import Account
 from chalicelib.domain.errors import NotFound
 from chalicelib.domain.links import UNSUBSCRIBE
 
@@ -30,7 +32,7 @@ class ContactService:
         self._accounts.save(account)
         return account.locale
 
-    def _account(self, token: str, now: Any) -> Any:
+    def _account(self, token: str, now: datetime) -> Account:
         claims = self._links.read(token, UNSUBSCRIBE, now)
         account = self._accounts.get(claims.tenant_id, claims.account_id)
         if account is None:
