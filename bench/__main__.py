@@ -2,6 +2,7 @@
 
 - sweep read cost against table size (it must follow the number due, not the table),
 - AWS calls per reminder (target <= 3 including the send),
+- DynamoDB calls per payment webhook (target <= 3),
 - cold import of app.py against boto3 alone, and peak memory,
 - cost per 100k accounts a month from AWS's published prices.
 
@@ -81,8 +82,10 @@ def _load(app: Any, tenant_id: str, total: int, due_count: int, start: int) -> N
             account = Account(tenant_id, f"acct-{i}", f"Bench Customer {i}", "en-GB", "standard",
                               email=f"customer{i}@bench.example.com", timezone="Europe/London", country="GB",
                               invoices=[Invoice(f"INV-{i}", 1000 + i, "GBP", due - timedelta(days=14), due)],
-                              created_at=now, updated_at=now)
+                              processor_ids={"stripe": f"cus_{i}"}, created_at=now, updated_at=now)
             refresh_schedule(account, STANDARD)
+            if overdue:  # the webhook bench finds these by their Stripe customer id
+                app.account_repository.add_refs(account, account.processor_ref_keys())
             batch.save(account_to_item(account, app.models.accounts, app.settings.due_index_shards))
 
 
@@ -125,6 +128,41 @@ def bench_reminders(app_factory: Any, tenant_id: str, count: int) -> dict[str, A
     total = sum(calls.values())
     return {"reminders_sent": sent, "aws_calls": dict(calls), "aws_calls_per_reminder": round(total / max(sent, 1), 2),
             "seconds": round(elapsed, 2), "reminders_per_second": round(sent / elapsed, 1) if elapsed else None}
+
+
+def bench_webhooks(app: Any, tenant_id: str, count: int) -> dict[str, Any]:
+    """Pay `count` of the due accounts through signed Stripe webhooks and count AWS calls per webhook."""
+    import hmac
+    import secrets
+    from hashlib import sha256
+
+    secret = "whsec_" + secrets.token_urlsafe(24)
+    app.payments.put_secret(tenant_id, "stripe", {"secret": secret})
+    app.webhook_secrets.get(tenant_id, "stripe")  # a warm Lambda holds the secret in memory
+    _ = app.policies.resolve(tenant_id, "standard")
+
+    def signed(i: int) -> tuple[bytes, dict[str, str]]:
+        invoice = {"id": f"in_{i}", "customer": f"cus_{i}", "currency": "gbp", "amount_paid": 1000 + i,
+                   # half name the Kindly account in their metadata; half are found by customer id (one more read)
+                   "metadata": {"kindly_account_id": f"acct-{i}"} if i % 2 else {}}
+        body = json.dumps({"id": f"evt_{i}", "type": "invoice.paid", "created": int(time.time()),
+                           "data": {"object": invoice}}).encode()
+        ts = int(time.time())
+        digest = hmac.new(secret.encode(), f"{ts}.".encode() + body, sha256).hexdigest()
+        return body, {"Stripe-Signature": f"t={ts},v1={digest}"}
+
+    requests = [signed(i) for i in range(count)]
+    outcomes: Counter[str] = Counter()
+    with counting_aws_calls() as calls:
+        started = time.perf_counter()
+        for body, headers in requests:
+            for result in app.payments.receive(tenant_id, "stripe", body, headers):
+                outcomes[result.outcome] += 1
+        elapsed = time.perf_counter() - started
+    dynamodb = sum(n for name, n in calls.items() if name.startswith("dynamodb:"))
+    return {"webhooks": count, "outcomes": dict(outcomes), "aws_calls": dict(calls),
+            "dynamodb_calls_per_webhook": round(dynamodb / max(count, 1), 2),
+            "webhooks_per_second": round(count / elapsed, 1) if elapsed else None}
 
 
 def bench_cold_import(repeats: int = 7) -> dict[str, Any]:
@@ -228,6 +266,8 @@ def main() -> int:
         print("reminders through the queue worker…", file=sys.stderr)
         results["reminders"] = bench_reminders(lambda at: Container(settings(), clock=FixedClock(at)),
                                                tenant.tenant_id, args.reminders)
+        print("payment webhooks…", file=sys.stderr)
+        results["webhooks"] = bench_webhooks(app, tenant.tenant_id, 50)
         print("cold import…", file=sys.stderr)
         results["cold_start"] = bench_cold_import()
         results["cost_per_100k_accounts"] = monthly_cost(results["reminders"]["aws_calls"],

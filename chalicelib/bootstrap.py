@@ -82,6 +82,12 @@ class Container:
         return SsmSecret(self.client("ssm"), self.settings.link_secret_parameter)
 
     @cached_property
+    def webhook_secrets(self) -> Any:
+        from chalicelib.adapters.secrets_ssm import SsmWebhookSecrets
+
+        return SsmWebhookSecrets(self.client("ssm"), self.settings.webhook_secret_prefix)
+
+    @cached_property
     def renderer(self) -> Any:
         from chalicelib.adapters.templates_jinja import JinjaRenderer
 
@@ -153,6 +159,15 @@ class Container:
         from chalicelib.services.sweep import SweepService
 
         return SweepService(self.account_repository, self.settings.due_index_shards, self.clock)
+
+    @cached_property
+    def payments(self) -> Any:
+        from chalicelib.adapters.processors import parser_for
+        from chalicelib.services.payments import PaymentService
+
+        return PaymentService(accounts=self.account_repository, secrets=self.webhook_secrets,
+                              policies=self.policies, notifier=self.notifier, clock=self.clock,
+                              parser_for=parser_for)
 
     @cached_property
     def audit(self) -> Any:

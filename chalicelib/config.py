@@ -18,10 +18,12 @@ class Settings:
     audit_table: str
     policies_table: str
     links_table: str
+    processor_refs_table: str
     reminders_queue: str
     finance_topic: str
     ses_configuration_set: str
     link_secret_parameter: str
+    webhook_secret_prefix: str
     public_base_url: str
     due_index_shards: int
     link_ttl_days: int
@@ -36,6 +38,7 @@ class Settings:
             "audit": self.audit_table,
             "policies": self.policies_table,
             "links": self.links_table,
+            "processor_refs": self.processor_refs_table,
         }
 
 
@@ -57,10 +60,12 @@ def read_settings(environ: dict[str, str] | None = None) -> Settings:
         audit_table=get("KINDLY_AUDIT_TABLE", f"{prefix}-audit"),
         policies_table=get("KINDLY_POLICIES_TABLE", f"{prefix}-policies"),
         links_table=get("KINDLY_LINKS_TABLE", f"{prefix}-links"),
+        processor_refs_table=get("KINDLY_PROCESSOR_REFS_TABLE", f"{prefix}-processor-refs"),
         reminders_queue=get("KINDLY_REMINDERS_QUEUE", f"{prefix}-reminders"),
         finance_topic=get("KINDLY_FINANCE_TOPIC", f"{prefix}-finance"),
         ses_configuration_set=get("KINDLY_SES_CONFIGURATION_SET", f"{prefix}-email"),
         link_secret_parameter=get("KINDLY_LINK_SECRET_PARAMETER", f"/kindly/{stage}/link-secret"),
+        webhook_secret_prefix=get("KINDLY_WEBHOOK_SECRET_PREFIX", f"/kindly/{stage}/webhook-secrets").rstrip("/"),
         public_base_url=get("KINDLY_PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/"),
         due_index_shards=int(get("KINDLY_DUE_INDEX_SHARDS", "4")),
         link_ttl_days=int(get("KINDLY_LINK_TTL_DAYS", "45")),

@@ -15,6 +15,9 @@ class ReadOnlyAccounts:
     def save(self, account: Any) -> None:
         account.pending_events.clear()
 
+    def add_refs(self, account: Any, ref_keys: set[str]) -> None:
+        return None
+
     def claim_message(self, account: Any, message: dict[str, Any], short_link: Any = None) -> bool:
         return self._inner.message_status(account.tenant_id, account.account_id, message["message_id"]) is None
 

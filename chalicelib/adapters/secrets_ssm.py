@@ -31,3 +31,45 @@ class SsmSecret:
                 return False
             raise
         return True
+
+
+class SsmWebhookSecrets:
+    """Each tenant's webhook signing secrets, one SecureString per provider under a per-stage prefix: encrypted
+    at rest by KMS, write-only through the API, and cached in memory for a few minutes so a webhook costs no
+    SSM call most of the time."""
+
+    CACHE_SECONDS = 300.0
+    MISSING_CACHE_SECONDS = 30.0  # a secret just set elsewhere is picked up soon
+
+    def __init__(self, client: Any, prefix: str, monotonic: Any = None) -> None:
+        import time
+
+        self._client = client
+        self._prefix = prefix
+        self._monotonic = monotonic or time.monotonic
+        self._cache: dict[tuple[str, str], tuple[float, str | None]] = {}
+
+    def _name(self, tenant_id: str, provider: str) -> str:
+        return f"{self._prefix}/{tenant_id}/{provider}"
+
+    def put(self, tenant_id: str, provider: str, secret: str) -> None:
+        self._client.put_parameter(Name=self._name(tenant_id, provider), Value=secret, Type="SecureString",
+                                   Overwrite=True)
+        self._cache.pop((tenant_id, provider), None)
+
+    def get(self, tenant_id: str, provider: str) -> str | None:
+        key = (tenant_id, provider)
+        cached = self._cache.get(key)
+        if cached is not None:
+            ttl = self.CACHE_SECONDS if cached[1] is not None else self.MISSING_CACHE_SECONDS
+            if self._monotonic() - cached[0] < ttl:
+                return cached[1]
+        try:
+            response = self._client.get_parameter(Name=self._name(tenant_id, provider), WithDecryption=True)
+            value: str | None = response["Parameter"]["Value"]
+        except Exception as exc:
+            if error_code(exc) != "ParameterNotFound":
+                raise
+            value = None
+        self._cache[key] = (self._monotonic(), value)
+        return value

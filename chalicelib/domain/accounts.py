@@ -8,6 +8,15 @@ from typing import Any
 
 from .audit import AuditEvent, ChainHead, chain_event, iso
 from .money import add_balances
+from .payments import (
+    FAILED,
+    Payment,
+    PaymentEvent,
+    credited,
+    customer_ref_key,
+    invoice_ref_key,
+    superseded_failure,
+)
 
 VULNERABLE = "vulnerable"  # not a pause: the account is handed to a person
 FLAGS = ("dispute", "hardship", "breathing_space", "cease_contact", "bankruptcy", "deceased", VULNERABLE)
@@ -20,6 +29,7 @@ ACTIVE = "active"  # reminders scheduled
 PAUSED = "paused"  # a flag holds every message
 SETTLED = "settled"  # nothing owed
 ESCALATED = "escalated"  # handed to a person
+HELD = "held"  # money went back (refund, chargeback): nothing automatic until a person resumes the account
 COMPLETED = "completed"  # every step of the policy has run
 
 EMAIL_SUPPRESSIONS = ("bounced", "complained", "unsubscribed")
@@ -99,6 +109,8 @@ class Account:
     last_step: int = -1  # index of the last policy step handled in this cycle
     last_step_key: str | None = None  # that step's key, so editing the policy cannot shift the progress
     state: str = ACTIVE
+    hold_reason: str | None = None  # why the account is HELD (refund / chargeback)
+    payments: list[Payment] = field(default_factory=list)  # the processors' ledger, oldest first
     next_action_at: datetime | None = None
     recent_sends: list[SentRecord] = field(default_factory=list)
     audit_head: ChainHead = field(default_factory=ChainHead)
@@ -109,10 +121,31 @@ class Account:
 
     # --- what the account owes -------------------------------------------------------------
     def open_invoices(self) -> list[Invoice]:
-        return [inv for inv in self.invoices if inv.status == OPEN]
+        """Invoices still owed, each with what remains of it after the payments on the ledger."""
+        paid = self.amounts_paid()
+        return [replace(inv, amount=inv.amount - paid[inv.invoice_id]) for inv in self.invoices
+                if inv.status == OPEN and inv.amount - paid[inv.invoice_id] > 0]
+
+    def amounts_paid(self) -> dict[str, int]:
+        return credited([inv for inv in self.invoices if inv.status == OPEN], self.payments) | {
+            inv.invoice_id: 0 for inv in self.invoices if inv.status != OPEN}
+
+    def pay_url(self, invoice: Invoice) -> str | None:
+        """Where to pay this invoice: the processor's retry page after a failed charge (it lets the debtor
+        update their card), else the billing system's link."""
+        failures = [p for p in self.payments if p.kind == FAILED and p.invoice_id == invoice.invoice_id
+                    and p.pay_url and not superseded_failure(self.payments, p)]
+        return failures[-1].pay_url if failures else invoice.payment_url
+
+    def invoice_by_processor_id(self, processor_invoice_id: str | None) -> Invoice | None:
+        return next((inv for inv in self.invoices
+                     if processor_invoice_id and inv.processor_invoice_id == processor_invoice_id), None)
 
     def balance(self) -> dict[str, int]:
-        return add_balances([(inv.amount, inv.currency) for inv in self.open_invoices()])
+        """Per currency of the open invoices, what is still owed (0 once payments cover it)."""
+        paid = self.amounts_paid()
+        return add_balances([(inv.amount - paid[inv.invoice_id], inv.currency)
+                             for inv in self.invoices if inv.status == OPEN])
 
     def owes_anything(self) -> bool:
         return any(amount > 0 for amount in self.balance().values())
@@ -124,6 +157,19 @@ class Account:
             return None
         oldest = min(open_invoices, key=lambda inv: (inv.due_on, inv.invoice_id))
         return f"{oldest.invoice_id}@{oldest.due_on.isoformat()}", oldest.due_on
+
+    def processor_ref_keys(self) -> set[str]:
+        """The keys under which a processor's webhook can find this account."""
+        keys = {customer_ref_key(self.tenant_id, provider, customer_id)
+                for provider, customer_id in self.processor_ids.items()}
+        return keys | {invoice_ref_key(self.tenant_id, inv.processor_invoice_id)
+                       for inv in self.invoices if inv.processor_invoice_id}
+
+    def is_named_by(self, event: PaymentEvent) -> bool:
+        """Whether the event's ids still belong to this account (a ref may be stale)."""
+        return (event.account_ref == self.account_id
+                or (event.customer_ref is not None and self.processor_ids.get(event.provider) == event.customer_ref)
+                or self.invoice_by_processor_id(event.invoice_ref) is not None)
 
     # --- flags ------------------------------------------------------------------------------
     def holding_flags(self, local_day: date) -> list[Flag]:
@@ -139,6 +185,7 @@ class Account:
 
     # --- shape shown to API clients --------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
+        paid = self.amounts_paid()
         return {
             "account_id": self.account_id,
             "name": self.name,
@@ -154,8 +201,9 @@ class Account:
             "policy": self.policy,
             "processor_ids": dict(self.processor_ids),
             "tags": list(self.tags),
-            "invoices": [inv.to_dict() for inv in self.invoices],
+            "invoices": [inv.to_dict() | {"amount_paid": paid[inv.invoice_id]} for inv in self.invoices],
             "balance": self.balance(),
+            "payments": [p.to_dict() for p in self.payments],
             "flags": {
                 name: {
                     "active": flag.active,
@@ -167,6 +215,7 @@ class Account:
             },
             "contact": {"email_suppressed": self.email_suppressed, "sms_opted_out": self.sms_opted_out},
             "state": self.state,
+            "hold_reason": self.hold_reason,
             "next_action_at": iso(self.next_action_at) if self.next_action_at else None,
             "created_at": iso(self.created_at) if self.created_at else None,
             "updated_at": iso(self.updated_at) if self.updated_at else None,
@@ -189,6 +238,8 @@ def with_profile(current: Account, incoming: Account) -> Account:
         last_step=current.last_step,
         last_step_key=current.last_step_key,
         state=current.state,
+        hold_reason=current.hold_reason,
+        payments=current.payments,
         next_action_at=current.next_action_at,
         recent_sends=current.recent_sends,
         audit_head=current.audit_head,

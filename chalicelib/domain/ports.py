@@ -33,6 +33,12 @@ class AccountRepository(Protocol):
 
     def events(self, tenant_id: str, account_id: str) -> list[AuditEvent]: ...
 
+    def account_for_ref(self, ref_key: str) -> tuple[str, str] | None:
+        """(tenant_id, account_id) that a processor's customer or invoice id points at."""
+
+    def add_refs(self, account: Account, ref_keys: set[str]) -> None:
+        """Point these processor refs at the account (before saving it)."""
+
     def claim_message(self, account: Account, message: dict[str, Any], short_link: ShortLink | None = None) -> bool:
         """Save the account and create the outbox entry (and the short link it carries) in one transaction;
         False if the entry already exists."""
@@ -75,6 +81,12 @@ class Renderer(Protocol):
 
 class WorkQueue(Protocol):
     def send_batch(self, bodies: Iterable[dict[str, Any]]) -> int: ...
+
+
+class WebhookSecrets(Protocol):
+    def put(self, tenant_id: str, provider: str, secret: str) -> None: ...
+
+    def get(self, tenant_id: str, provider: str) -> str | None: ...
 
 
 class FinanceNotifier(Protocol):

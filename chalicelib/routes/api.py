@@ -40,6 +40,14 @@ def set_flag(account_id: str) -> Response:
     return json_response(account.to_dict())
 
 
+@api.route("/v1/accounts/{account_id}/resume", methods=["POST"])
+@guarded
+def resume(account_id: str) -> Response:
+    """A person decided: reminders may go on after a refund, a chargeback or an escalation."""
+    tenant_id, actor = _caller()
+    return json_response(container().payments.resume(tenant_id, account_id, actor).to_dict())
+
+
 @api.route("/v1/accounts/{account_id}/timeline", methods=["GET"])
 @guarded
 def timeline(account_id: str) -> Response:
@@ -75,3 +83,11 @@ def get_policy(name: str) -> Response:
 def preview_policy(name: str) -> Response:
     tenant_id, _actor = _caller()
     return json_response(container().preview.preview(tenant_id, name, body_of(api.current_request)))
+
+
+@api.route("/v1/webhook-secrets/{provider}", methods=["PUT"], content_types=JSON_ONLY)
+@guarded
+def put_webhook_secret(provider: str) -> Response:
+    tenant_id, _actor = _caller()
+    container().payments.put_secret(tenant_id, provider, body_of(api.current_request))
+    return Response(body="", status_code=204)

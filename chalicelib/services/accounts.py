@@ -33,6 +33,9 @@ def refresh_schedule(account: Account, policy: Any) -> None:
             account.state = acc.ACTIVE
     else:
         align_progress(account, policy)
+    if account.hold_reason is not None:  # money went back: a person decides what happens next
+        account.state, account.next_action_at = acc.HELD, None
+        return
     if not account.owes_anything():
         account.state, account.next_action_at = acc.SETTLED, None
         return
@@ -101,6 +104,9 @@ class AccountService:
             "state": account.state,
             "next_action_at": account.to_dict()["next_action_at"],
         })
+        new_refs = account.processor_ref_keys() - (current.processor_ref_keys() if current else set())
+        if new_refs:
+            self._accounts.add_refs(account, new_refs)
         self._accounts.save(account)
         return account, current is None
 

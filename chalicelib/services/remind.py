@@ -109,6 +109,9 @@ class RemindService:
             return Outcome("skipped", "tenant_not_found")
         policy = self._policies.resolve(account.tenant_id, account.policy)
         refresh_schedule(account, policy)
+        if account.state == acc.HELD:  # money went back since the sweep looked: a person decides, not us
+            self._accounts.save(account)
+            return Outcome("skipped", "held")
         if not account.owes_anything():
             return self._settled(account, now)
         due = due_step(account, policy, now, reachable_by(account, policy, now, self._holidays))
@@ -299,7 +302,7 @@ class RemindService:
             support_email=tenant.support_email,
             debtor_name=account.name,
             balances=tuple((amount, currency) for currency, amount in account.balance().items() if amount > 0),
-            invoices=tuple(InvoiceLine(i.invoice_id, i.amount, i.currency, i.due_on, i.payment_url)
+            invoices=tuple(InvoiceLine(i.invoice_id, i.amount, i.currency, i.due_on, account.pay_url(i))
                            for i in open_invoices),
             due_on=due.due_on,
             portal_url=self._links.portal_url(account.tenant_id, account.account_id, now),

@@ -228,6 +228,29 @@ class FlagIn(Strict):
     note: Annotated[str, Field(max_length=500), AfterValidator(_printable_note)] | None = None
 
 
+class PaymentDataIn(Strict):
+    payment_id: Annotated[str, Field(min_length=1, max_length=256)]
+    amount: Annotated[int, Field(ge=0, le=MAX_AMOUNT)]
+    currency: Currency
+    account_id: Identifier | None = None
+    invoice_id: Identifier | None = None
+    customer_id: Annotated[str, Field(min_length=1, max_length=256)] | None = None
+    processor_invoice_id: Annotated[str, Field(min_length=1, max_length=256)] | None = None
+    pay_url: Url | None = None
+
+
+class WebhookSecretIn(Strict):
+    secret: Annotated[str, Field(min_length=8, max_length=4096), AfterValidator(_printable)]
+
+
+class StandardPaymentIn(Strict):
+    """The payload of a Standard Webhooks payment event (the signature scheme is the standard's; this is ours)."""
+
+    type: Annotated[str, Field(max_length=64)]
+    timestamp: AwareDatetime
+    data: PaymentDataIn
+
+
 # --- policies ------------------------------------------------------------------------------------
 
 class StepIn(Strict):

@@ -29,7 +29,7 @@ SAM_MERGE = ROOT / "infra" / "sam-merge.json"
 DEPLOY = ROOT / "infra" / "deploy.sh"
 EVENTS = ROOT / "events"
 STAGES = ("local", "dev", "prod")
-MODEL_FIELDS = ("tenants", "api_keys", "accounts", "audit", "messages", "policies", "links")
+MODEL_FIELDS = ("tenants", "api_keys", "accounts", "audit", "messages", "policies", "links", "processor_refs")
 REGION = "us-east-1"
 ACCOUNT = "123456789012"  # moto's default account
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from chalicelib.domain.accounts import Account, Flag, Invoice, SentRecord, SmsConsent
 from chalicelib.domain.audit import AuditEvent, ChainHead, iso
+from chalicelib.domain.payments import Payment
 from chalicelib.domain.policies import Caps, Policy, SendWindow, Step
 from chalicelib.domain.tenants import ApiKey, Tenant
 
@@ -58,6 +59,8 @@ def account_to_item(account: Account, model_cls: Any, shards: int) -> Any:
         last_step=account.last_step,
         last_step_key=account.last_step_key,
         state=account.state,
+        hold_reason=account.hold_reason,
+        payments=[p.to_dict() for p in account.payments] or None,
         next_action_at=iso(account.next_action_at) if account.next_action_at else None,
         audit_seq=account.audit_head.seq,
         audit_hash=account.audit_head.hash,
@@ -115,6 +118,8 @@ def item_to_account(item: Any) -> Account:
         last_step=int(item.last_step),
         last_step_key=item.last_step_key,
         state=item.state,
+        hold_reason=item.hold_reason,
+        payments=[_payment(p) for p in item.payments or []],
         next_action_at=parse_instant(item.next_action_at) if item.next_action_at else None,
         recent_sends=[
             SentRecord(parse_instant(s["at"]), s["channel"], s["message_id"]) for s in item.recent_sends or []
@@ -124,6 +129,11 @@ def item_to_account(item: Any) -> Account:
         updated_at=parse_instant(item.updated_at) if item.updated_at else None,
         version=item.version,
     )
+
+
+def _payment(line: dict[str, Any]) -> Payment:
+    return Payment(line["provider"], line["payment_ref"], line["kind"], int(line["amount"]), line["currency"],
+                   parse_instant(line["at"]), line["event_id"], line.get("invoice_id"), line.get("pay_url"))
 
 
 def event_to_item(tenant_id: str, account_id: str, event: AuditEvent, model_cls: Any) -> Any:

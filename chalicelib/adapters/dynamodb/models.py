@@ -69,6 +69,8 @@ class AccountModel(Model):
     last_step = NumberAttribute()
     last_step_key = UnicodeAttribute(null=True)
     state = UnicodeAttribute()
+    hold_reason = UnicodeAttribute(null=True)
+    payments = JSONAttribute(null=True)
     next_action_at = UnicodeAttribute(null=True)
     due_shard = NumberAttribute(null=True)
     due_at = UnicodeAttribute(null=True)
@@ -142,6 +144,18 @@ class LinkModel(Model):
     expires_at = TTLAttribute()
 
 
+class ProcessorRefModel(Model):
+    """Which account a processor's customer or invoice id belongs to, so a webhook finds its account with one
+    read. Written before the account (a ref is only trusted if the account still carries the id)."""
+
+    class Meta:
+        table_name = "processor-refs"
+
+    ref = UnicodeAttribute(hash_key=True)  # see mapping.customer_ref / mapping.invoice_ref
+    tenant_id = UnicodeAttribute()
+    account_id = UnicodeAttribute()
+
+
 @dataclass(frozen=True)
 class Models:
     tenants: type[TenantModel]
@@ -151,9 +165,11 @@ class Models:
     messages: type[MessageModel]
     policies: type[PolicyModel]
     links: type[LinkModel]
+    processor_refs: type[ProcessorRefModel]
 
     def all(self) -> list[type[Model]]:
-        return [self.tenants, self.api_keys, self.accounts, self.audit, self.messages, self.policies, self.links]
+        return [self.tenants, self.api_keys, self.accounts, self.audit, self.messages, self.policies, self.links,
+                self.processor_refs]
 
 
 def _bind(base: type[Model], table_name: str, region: str) -> Any:
@@ -171,4 +187,5 @@ def build_models(settings: Settings) -> Models:
         messages=_bind(MessageModel, settings.messages_table, region),
         policies=_bind(PolicyModel, settings.policies_table, region),
         links=_bind(LinkModel, settings.links_table, region),
+        processor_refs=_bind(ProcessorRefModel, settings.processor_refs_table, region),
     )

@@ -92,9 +92,25 @@ class DynamoAccounts:
             return None
         return item.status
 
+    def account_for_ref(self, ref_key: str) -> tuple[str, str] | None:
+        """(tenant_id, account_id) a processor ref points at, if any."""
+        try:
+            item = self._models.processor_refs.get(ref_key)
+        except DoesNotExist:
+            return None
+        return item.tenant_id, item.account_id
+
     # --- writes ------------------------------------------------------------------------------
     def save(self, account: Account) -> None:
         self._transact(account)
+
+    def add_refs(self, account: Account, ref_keys: set[str]) -> None:
+        """Point processor refs at the account. Written before the account; a ref is only trusted when the
+        account it names still carries the id, so a ref left behind by a failed save does no harm."""
+        model = self._models.processor_refs
+        with model.batch_write() as batch:
+            for key in sorted(ref_keys):
+                batch.save(model(key, tenant_id=account.tenant_id, account_id=account.account_id))
 
     def claim_message(self, account: Account, message: dict[str, Any], short_link: ShortLink | None = None) -> bool:
         model = self._models.messages

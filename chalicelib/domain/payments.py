@@ -1,0 +1,154 @@
+"""Payments reported by processors: one normalised event shape, a ledger kept on the account, and how the
+ledger's money is allocated to invoices. Pure: the processors' own formats live in adapters/processors."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from .audit import iso
+
+if TYPE_CHECKING:
+    from .accounts import Invoice
+
+SUCCEEDED = "payment_succeeded"
+FAILED = "payment_failed"
+REFUNDED = "refund"
+CHARGEBACK = "chargeback"
+KINDS = (SUCCEEDED, FAILED, REFUNDED, CHARGEBACK)
+MONEY_BACK = (REFUNDED, CHARGEBACK)  # money the debtor paid that went back: the balance reopens
+
+
+@dataclass(frozen=True)
+class PaymentEvent:
+    """What a processor told us, in Kindly's terms. Amounts are cumulative per (payment, kind): a second
+    partial refund of one charge reports the total refunded so far, so the latest event by time wins."""
+
+    provider: str
+    event_id: str  # the processor's id for this notification: duplicates are recognised by it
+    kind: str  # one of KINDS
+    occurred_at: datetime  # when it happened at the processor (aware), which decides out-of-order events
+    payment_ref: str  # the money movement: charge, transaction or payment id
+    currency: str
+    amount: int | None  # minor units; None: the processor did not say (settles the invoice in full)
+    customer_ref: str | None = None  # the processor's customer id (Account.processor_ids)
+    invoice_ref: str | None = None  # the processor's invoice id (Invoice.processor_invoice_id)
+    account_ref: str | None = None  # Kindly's account id, when the integration put it in the metadata
+    invoice_id: str | None = None  # Kindly's invoice id, likewise
+    pay_url: str | None = None  # where the debtor can retry a failed payment
+
+
+@dataclass(frozen=True)
+class Payment:
+    """One line of the account's ledger: the latest state of one (provider, payment, kind)."""
+
+    provider: str
+    payment_ref: str
+    kind: str
+    amount: int
+    currency: str
+    at: datetime
+    event_id: str
+    invoice_id: str | None = None  # the Kindly invoice it pays; None: the oldest open ones in its currency
+    pay_url: str | None = None
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return self.provider, self.payment_ref, self.kind
+
+    def signed_amount(self) -> int:
+        """What this line adds to the money received: payments count, money sent back subtracts."""
+        if self.kind == SUCCEEDED:
+            return self.amount
+        if self.kind in MONEY_BACK:
+            return -self.amount
+        return 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"provider": self.provider, "payment_ref": self.payment_ref, "kind": self.kind,
+                "amount": self.amount, "currency": self.currency, "at": iso(self.at), "event_id": self.event_id,
+                "invoice_id": self.invoice_id, "pay_url": self.pay_url}
+
+
+# Outcomes of recording an event on a ledger.
+APPLIED = "applied"
+STALE = "stale"  # an event about the same payment, later at the processor, is already recorded
+UNCHANGED = "unchanged"  # the ledger already says exactly this
+
+
+def record_payment(ledger: list[Payment], event: PaymentEvent, invoice_id: str | None, amount: int
+                   ) -> tuple[list[Payment], str]:
+    """The ledger with the event recorded, and whether it changed anything. Out-of-order delivery is
+    resolved by the processor's event time: an older event never overwrites a newer one."""
+    line = Payment(event.provider, event.payment_ref, event.kind, amount, event.currency, event.occurred_at,
+                   event.event_id, invoice_id, event.pay_url)
+    current = next((p for p in ledger if p.key == line.key), None)
+    if current is not None:
+        if current.at > line.at:
+            return ledger, STALE
+        if replace(current, event_id=line.event_id, at=line.at) == line:
+            return ledger, UNCHANGED
+    others = [p for p in ledger if p.key != line.key]
+    return sorted([*others, line], key=lambda p: (p.at, p.key)), APPLIED
+
+
+def received_for(ledger: list[Payment], provider: str, payment_ref: str) -> Payment | None:
+    """The successful payment a refund or chargeback refers to, if it is on the ledger."""
+    return next((p for p in ledger if p.key == (provider, payment_ref, SUCCEEDED)), None)
+
+
+def superseded_failure(ledger: list[Payment], failure: Payment) -> bool:
+    """A failed attempt no longer matters once a payment for the same invoice succeeded after it."""
+    return any(p.kind == SUCCEEDED and p.at >= failure.at and p.invoice_id == failure.invoice_id
+               and p.currency == failure.currency for p in ledger)
+
+
+def credited(invoices: list[Invoice], ledger: list[Payment]) -> dict[str, int]:
+    """How much of each invoice the ledger has paid. A line naming an invoice pays that invoice; the rest
+    pays the oldest invoices of the same currency first. Never more than an invoice's amount."""
+    paid: dict[str, int] = {inv.invoice_id: 0 for inv in invoices}
+    by_id = {inv.invoice_id: inv for inv in invoices}
+    loose: dict[str, int] = {}
+    for line in ledger:
+        target = by_id.get(line.invoice_id or "")
+        if target is not None and target.currency == line.currency:
+            paid[target.invoice_id] += line.signed_amount()
+        else:
+            loose[line.currency] = loose.get(line.currency, 0) + line.signed_amount()
+    overflow: dict[str, int] = {}
+    for inv in invoices:  # an invoice paid beyond its amount passes the rest on, like unassigned money
+        extra = paid[inv.invoice_id] - inv.amount
+        if extra > 0:
+            paid[inv.invoice_id] = inv.amount
+            overflow[inv.currency] = overflow.get(inv.currency, 0) + extra
+    for currency in set(loose) | set(overflow):
+        remaining = loose.get(currency, 0) + overflow.get(currency, 0)
+        for inv in sorted(invoices, key=lambda i: (i.due_on, i.invoice_id)):
+            if inv.currency != currency:
+                continue
+            room = inv.amount - paid[inv.invoice_id]
+            take = min(room, remaining) if remaining > 0 else max(-paid[inv.invoice_id], remaining)
+            paid[inv.invoice_id] += take
+            remaining -= take
+    return {invoice_id: max(0, amount) for invoice_id, amount in paid.items()}
+
+
+# --- how a webhook finds its account -------------------------------------------------------------
+
+def customer_ref_key(tenant_id: str, provider: str, customer_id: str) -> str:
+    return f"{tenant_id}#customer#{provider}#{customer_id}"
+
+
+def invoice_ref_key(tenant_id: str, processor_invoice_id: str) -> str:
+    return f"{tenant_id}#invoice#{processor_invoice_id}"
+
+
+def lookup_keys(tenant_id: str, event: PaymentEvent) -> list[str]:
+    """The refs that may name the event's account, most specific first."""
+    keys = []
+    if event.customer_ref:
+        keys.append(customer_ref_key(tenant_id, event.provider, event.customer_ref))
+    if event.invoice_ref:
+        keys.append(invoice_ref_key(tenant_id, event.invoice_ref))
+    return keys

@@ -1,0 +1,198 @@
+"""Payments: processors' webhooks move money on the account's ledger; reminders follow from the balance.
+
+Per webhook event: one read to find the account by a processor ref (none when the event names the Kindly
+account), one read of the account, one transaction writing it with its audit event.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from chalicelib.domain import accounts as acc
+from chalicelib.domain.accounts import Account
+from chalicelib.domain.audit import iso
+from chalicelib.domain.errors import Conflict, InvalidInput, NotFound, Unauthenticated
+from chalicelib.domain.payments import (
+    APPLIED,
+    MONEY_BACK,
+    SUCCEEDED,
+    PaymentEvent,
+    lookup_keys,
+    received_for,
+    record_payment,
+)
+from chalicelib.services.accounts import check_account_id, refresh_schedule
+from chalicelib.services.schemas import WebhookSecretIn, parse
+
+Parser = Callable[[bytes, Mapping[str, str], str], list[PaymentEvent]]
+CONFLICT_RETRIES = 3
+FINANCE_EVENTS = {"refund": "refund", "chargeback": "chargeback"}
+
+
+@dataclass(frozen=True)
+class EventResult:
+    event_id: str
+    kind: str
+    outcome: str  # applied | unchanged | stale | no_matching_account
+    account_id: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"event_id": self.event_id, "kind": self.kind, "outcome": self.outcome}
+
+
+class PaymentService:
+    def __init__(self, *, accounts: Any, secrets: Any, policies: Any, notifier: Any, clock: Any,
+                 parser_for: Callable[[str], Parser]) -> None:
+        self._accounts = accounts
+        self._secrets = secrets
+        self._policies = policies
+        self._notifier = notifier
+        self._clock = clock
+        self._parser_for = parser_for
+
+    # --- the tenant's secrets ---------------------------------------------------------------------
+    def put_secret(self, tenant_id: str, provider: str, body: str | bytes | dict[str, Any]) -> None:
+        self._parser_for(provider)  # an unknown provider is a 404 before anything is stored
+        secret = parse(WebhookSecretIn, body).secret
+        if provider == "standard":
+            _check_standard_secret(secret)
+        self._secrets.put(tenant_id, provider, secret)
+
+    # --- webhooks -----------------------------------------------------------------------------------
+    def receive(self, tenant_id: str, provider: str, body: bytes, headers: Mapping[str, str]) -> list[EventResult]:
+        """Verify the processor's signature, then apply each event once. Raises Unauthenticated (bad or missing
+        signature, stale timestamp, no secret set) or InvalidInput (unreadable body) before writing anything."""
+        parse_events = self._parser_for(provider)
+        secret = self._secrets.get(tenant_id, provider) if _plausible_tenant(tenant_id) else None
+        if secret is None:
+            raise Unauthenticated(f"no {provider} webhook secret is set for this tenant", "provider")
+        return [self._apply(tenant_id, event) for event in parse_events(body, headers, secret)]
+
+    def _apply(self, tenant_id: str, event: PaymentEvent) -> EventResult:
+        account_id = self._find(tenant_id, event)
+        if account_id is None:
+            return EventResult(event.event_id, event.kind, "no_matching_account")
+        for attempt in range(CONFLICT_RETRIES):
+            try:
+                return self._apply_once(tenant_id, account_id, event)
+            except Conflict:
+                if attempt == CONFLICT_RETRIES - 1:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _find(self, tenant_id: str, event: PaymentEvent) -> str | None:
+        if event.account_ref is not None:
+            try:
+                check_account_id(event.account_ref)
+            except InvalidInput:
+                return None
+            return event.account_ref
+        for key in lookup_keys(tenant_id, event):
+            found = self._accounts.account_for_ref(key)
+            if found is not None and found[0] == tenant_id:
+                return found[1]
+        return None
+
+    def _apply_once(self, tenant_id: str, account_id: str, event: PaymentEvent) -> EventResult:
+        account = self._accounts.get(tenant_id, account_id)
+        if account is None or not account.is_named_by(event):
+            return EventResult(event.event_id, event.kind, "no_matching_account")
+        invoice_id = _invoice_of(account, event)
+        ledger, outcome = record_payment(account.payments, event, invoice_id, _amount(account, event, invoice_id))
+        if outcome != APPLIED:
+            return EventResult(event.event_id, event.kind, outcome, account_id)  # nothing new: nothing written
+        now = self._clock.now()
+        before = account.balance()
+        account.payments = ledger
+        if event.kind in MONEY_BACK:
+            # SPEC: balance reopened, finance told, and no automatic reminder until a person decides. Told
+            # first: if the save then fails, the processor's retry tells finance again (at least once).
+            account.hold_reason = event.kind
+            self._notifier.publish(tenant_id, {
+                "type": FINANCE_EVENTS[event.kind], "tenant_id": tenant_id, "account_id": account_id,
+                "at": iso(now), "event_id": event.event_id, "provider": event.provider,
+                "amount": ledger_amount(ledger, event), "currency": event.currency, "balance": account.balance(),
+            })
+        refresh_schedule(account, self._policies.resolve(tenant_id, account.policy))
+        account.updated_at = now
+        account.record(now, event.kind, f"webhook:{event.provider}", {
+            "event_id": event.event_id, "payment_ref": event.payment_ref, "occurred_at": iso(event.occurred_at),
+            "amount": ledger_amount(ledger, event), "currency": event.currency, "invoice_id": invoice_id,
+            "balance_before": before, "balance": account.balance(), "state": account.state,
+            "next_action_at": iso(account.next_action_at) if account.next_action_at else None,
+        })
+        self._accounts.save(account)
+        return EventResult(event.event_id, event.kind, APPLIED, account_id)
+
+    # --- a person decides after money went back ---------------------------------------------------------
+    def resume(self, tenant_id: str, account_id: str, actor: str) -> Account:
+        check_account_id(account_id)
+        for attempt in range(CONFLICT_RETRIES):
+            account = self._accounts.get(tenant_id, account_id)
+            if account is None:
+                raise NotFound(f"no account {account_id!r}", "account_id")
+            if account.state not in (acc.HELD, acc.ESCALATED):
+                raise Conflict(f"the account is {account.state}, not held or escalated; nothing to resume", "state")
+            now = self._clock.now()
+            held = account.hold_reason or account.state
+            account.hold_reason, account.state = None, acc.ACTIVE
+            refresh_schedule(account, self._policies.resolve(tenant_id, account.policy))
+            account.updated_at = now
+            account.record(now, "resumed", actor, {
+                "was": held, "state": account.state,
+                "next_action_at": iso(account.next_action_at) if account.next_action_at else None,
+            })
+            try:
+                self._accounts.save(account)
+                return account
+            except Conflict:
+                if attempt == CONFLICT_RETRIES - 1:
+                    raise
+        raise AssertionError("unreachable")
+
+
+def _invoice_of(account: Account, event: PaymentEvent) -> str | None:
+    """The Kindly invoice an event is about: named in the metadata, or found by the processor's invoice id."""
+    if event.invoice_id and any(inv.invoice_id == event.invoice_id for inv in account.invoices):
+        return event.invoice_id
+    found = account.invoice_by_processor_id(event.invoice_ref)
+    return found.invoice_id if found else None
+
+
+def _amount(account: Account, event: PaymentEvent, invoice_id: str | None) -> int:
+    """The event's amount; when the processor gives none (GoCardless), what it must mean."""
+    if event.amount is not None:
+        return event.amount
+    if event.kind in MONEY_BACK:  # the whole payment went back
+        paid = received_for(account.payments, event.provider, event.payment_ref)
+        return paid.amount if paid else 0
+    if event.kind == SUCCEEDED:  # settles its invoice, or the oldest open one in its currency
+        owed = [inv for inv in account.open_invoices() if inv.currency == event.currency
+                and (invoice_id is None or inv.invoice_id == invoice_id)]
+        return min(owed, key=lambda inv: (inv.due_on, inv.invoice_id)).amount if owed else 0
+    return 0
+
+
+def ledger_amount(ledger: list[Any], event: PaymentEvent) -> int:
+    line = next(p for p in ledger if p.key == (event.provider, event.payment_ref, event.kind))
+    return int(line.amount)
+
+
+def _plausible_tenant(tenant_id: str) -> bool:
+    try:
+        check_account_id(tenant_id)
+    except InvalidInput:
+        return False
+    return True
+
+
+def _check_standard_secret(secret: str) -> None:
+    from standardwebhooks.webhooks import Webhook
+
+    try:
+        Webhook(secret)
+    except Exception as exc:  # noqa: BLE001 - the library raises plain errors for a badly encoded secret
+        raise InvalidInput("a Standard Webhooks secret is base64, optionally prefixed whsec_", "secret") from exc
+

@@ -1,0 +1,62 @@
+"""Sign webhook bodies the way each processor does, so tests drive the real verification path."""
+
+from __future__ import annotations
+
+import hmac
+import json
+import time
+from datetime import UTC, datetime
+from hashlib import sha256
+from typing import Any
+
+STRIPE_SECRET = "whsec_test_stripe_0123456789"
+PADDLE_SECRET = "pdl_ntfset_test_0123456789"
+GOCARDLESS_SECRET = "gc_webhook_test_0123456789"
+STANDARD_SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+
+
+def _hex(secret: str, message: bytes) -> str:
+    return hmac.new(secret.encode(), message, sha256).hexdigest()
+
+
+def stripe_headers(body: bytes, secret: str = STRIPE_SECRET, at: int | None = None) -> dict[str, str]:
+    """Stripe's documented scheme: t=<unix>,v1=HMAC-SHA256("<t>.<body>")."""
+    ts = int(time.time()) if at is None else at
+    return {"Stripe-Signature": f"t={ts},v1={_hex(secret, f'{ts}.'.encode() + body)}",
+            "Content-Type": "application/json; charset=utf-8"}
+
+
+def paddle_headers(body: bytes, secret: str = PADDLE_SECRET, at: int | None = None) -> dict[str, str]:
+    ts = int(time.time()) if at is None else at
+    return {"Paddle-Signature": f"ts={ts};h1={_hex(secret, f'{ts}:'.encode() + body)}",
+            "Content-Type": "application/json"}
+
+
+def gocardless_headers(body: bytes, secret: str = GOCARDLESS_SECRET) -> dict[str, str]:
+    return {"Webhook-Signature": _hex(secret, body), "Content-Type": "application/json"}
+
+
+def standard_headers(body: bytes, msg_id: str, secret: str = STANDARD_SECRET, at: datetime | None = None
+                     ) -> dict[str, str]:
+    from standardwebhooks.webhooks import Webhook
+
+    when = at or datetime.now(UTC)
+    return {"webhook-id": msg_id, "webhook-timestamp": str(int(when.timestamp())),
+            "webhook-signature": Webhook(secret).sign(msg_id, when, body.decode()),
+            "Content-Type": "application/json"}
+
+
+def body(payload: dict[str, Any]) -> bytes:
+    return json.dumps(payload).encode()
+
+
+def stripe_event(event_type: str, obj: dict[str, Any], event_id: str = "evt_1", created: int | None = None
+                 ) -> dict[str, Any]:
+    return {"id": event_id, "object": "event", "type": event_type, "created": created or int(time.time()),
+            "livemode": False, "data": {"object": obj}}
+
+
+def stripe_invoice(amount_paid: int = 4900, **changes: Any) -> dict[str, Any]:
+    return {"id": "in_1Abc", "object": "invoice", "customer": "cus_Q1w2e3", "currency": "eur",
+            "amount_due": 4900, "amount_paid": amount_paid, "status": "paid",
+            "hosted_invoice_url": "https://invoice.stripe.com/i/acct_1/test", "metadata": {}, **changes}
