@@ -86,6 +86,14 @@ class SentRecord:
     message_id: str
 
 
+@dataclass(frozen=True)
+class PendingThanks:
+    """A payment to thank the debtor for, not before `not_before` (quiet hours move it on)."""
+
+    payment: str  # "<provider>:<payment_ref>", which names the thank-you message once
+    not_before: datetime
+
+
 @dataclass
 class Account:
     tenant_id: str
@@ -111,6 +119,7 @@ class Account:
     state: str = ACTIVE
     hold_reason: str | None = None  # why the account is HELD (refund / chargeback)
     payments: list[Payment] = field(default_factory=list)  # the processors' ledger, oldest first
+    pending_thanks: PendingThanks | None = None
     next_action_at: datetime | None = None
     recent_sends: list[SentRecord] = field(default_factory=list)
     audit_head: ChainHead = field(default_factory=ChainHead)
@@ -240,6 +249,7 @@ def with_profile(current: Account, incoming: Account) -> Account:
         state=current.state,
         hold_reason=current.hold_reason,
         payments=current.payments,
+        pending_thanks=current.pending_thanks,
         next_action_at=current.next_action_at,
         recent_sends=current.recent_sends,
         audit_head=current.audit_head,

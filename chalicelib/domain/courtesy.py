@@ -7,7 +7,7 @@ a time or volume rule defers it to the next instant it would be allowed (never d
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 
 from .accounts import SentRecord
@@ -208,6 +208,10 @@ def evaluate(inp: GuardInput) -> Decision:
     for status_rule in STATUS_RULES:
         if withheld := status_rule(inp):
             return withheld
+    return _time_decision(inp)
+
+
+def _time_decision(inp: GuardInput) -> Decision:
     reason = _blocking_time_rule(inp, inp.at)
     if reason is None:
         return Allow()
@@ -217,3 +221,23 @@ def evaluate(inp: GuardInput) -> Decision:
         # with this reason, so the schedule moves on (and reaches a person) instead of waiting forever.
         return Withhold(NO_ALLOWED_TIME, holds_step=False)
     return Defer(reason, until)
+
+
+# --- receipts: a thank-you for a payment is not a reminder -----------------------------------------
+
+# Flags under which even a receipt is not sent: the person asked for no contact, or cannot be written to.
+RECEIPT_STOPPING_FLAGS = frozenset({"cease_contact", "deceased", "bankruptcy", "vulnerable"})
+ANY_HOUR = SendWindow(time(0, 0), time.max, frozenset(range(7)))
+NO_CAPS = Caps(email_per_7d=10_000, sms_per_7d=10_000, per_day=10_000)
+
+
+def evaluate_receipt(inp: GuardInput) -> Decision:
+    """A thank-you answers the debtor's own payment, so the policy's window, holidays, caps and the balance
+    do not hold it; the debtor's contact choices, stopping flags and quiet hours (12 CFR 1006.6(b)(1)(i))
+    still do."""
+    stopping = tuple(flag for flag in inp.holding_flags if flag[0] in RECEIPT_STOPPING_FLAGS)
+    receipt = replace(inp, holding_flags=stopping, window=ANY_HOUR, caps=NO_CAPS, is_holiday=lambda _day: False)
+    for status_rule in (flag_rule, channel_rule):
+        if withheld := status_rule(receipt):
+            return withheld
+    return _time_decision(receipt)

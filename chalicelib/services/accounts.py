@@ -23,7 +23,16 @@ def check_account_id(account_id: str) -> None:
 
 
 def refresh_schedule(account: Account, policy: Any) -> None:
-    """Recompute state and next action after anything changes what is owed or what holds messages."""
+    """Recompute state and next action after anything changes what is owed or what holds messages. A
+    pending thank-you brings the next action forward (it goes out even when nothing is owed)."""
+    _refresh_steps(account, policy)
+    thanks = account.pending_thanks
+    if thanks is not None and account.state != acc.HELD and (
+            account.next_action_at is None or thanks.not_before < account.next_action_at):
+        account.next_action_at = thanks.not_before
+
+
+def _refresh_steps(account: Account, policy: Any) -> None:
     anchor = account.anchor()
     if anchor is not None and account.cycle != anchor[0]:
         # A new overdue episode: its own schedule from the first step. An escalation belonged to the last one.

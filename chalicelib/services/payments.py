@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from chalicelib.domain import accounts as acc
-from chalicelib.domain.accounts import Account
+from chalicelib.domain.accounts import Account, PendingThanks
 from chalicelib.domain.audit import iso
 from chalicelib.domain.errors import Conflict, InvalidInput, NotFound, Unauthenticated
 from chalicelib.domain.payments import (
@@ -109,12 +109,14 @@ class PaymentService:
         if event.kind in MONEY_BACK:
             # SPEC: balance reopened, finance told, and no automatic reminder until a person decides. Told
             # first: if the save then fails, the processor's retry tells finance again (at least once).
-            account.hold_reason = event.kind
+            account.hold_reason, account.pending_thanks = event.kind, None
             self._notifier.publish(tenant_id, {
                 "type": FINANCE_EVENTS[event.kind], "tenant_id": tenant_id, "account_id": account_id,
                 "at": iso(now), "event_id": event.event_id, "provider": event.provider,
                 "amount": ledger_amount(ledger, event), "currency": event.currency, "balance": account.balance(),
             })
+        if event.kind == SUCCEEDED:
+            account.pending_thanks = PendingThanks(f"{event.provider}:{event.payment_ref}", now)
         refresh_schedule(account, self._policies.resolve(tenant_id, account.policy))
         account.updated_at = now
         account.record(now, event.kind, f"webhook:{event.provider}", {

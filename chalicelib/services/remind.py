@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from chalicelib.domain import accounts as acc
-from chalicelib.domain.accounts import Account, SentRecord
+from chalicelib.domain.accounts import Account, PendingThanks, SentRecord
 from chalicelib.domain.audit import SYSTEM, iso
 from chalicelib.domain.courtesy import (
     Allow,
@@ -18,6 +18,7 @@ from chalicelib.domain.courtesy import (
     balance_rule,
     channel_rule,
     evaluate,
+    evaluate_receipt,
     flag_rule,
 )
 from chalicelib.domain.errors import Conflict, PermanentSendError, Throttled
@@ -53,6 +54,7 @@ SEND_LEASE = timedelta(minutes=10)
 # A provider hiccup (throttling, network) puts the step back on the due index after this pause.
 RETRY_AFTER = timedelta(minutes=5)
 CONFLICT_RETRIES = 3
+THANK_YOU = "thank_you"
 
 
 @dataclass(frozen=True)
@@ -110,8 +112,11 @@ class RemindService:
         policy = self._policies.resolve(account.tenant_id, account.policy)
         refresh_schedule(account, policy)
         if account.state == acc.HELD:  # money went back since the sweep looked: a person decides, not us
+            account.pending_thanks = None
             self._accounts.save(account)
             return Outcome("skipped", "held")
+        if account.pending_thanks is not None and account.pending_thanks.not_before <= now:
+            return self._thank(account, tenant, policy, now)
         if not account.owes_anything():
             return self._settled(account, now)
         due = due_step(account, policy, now, reachable_by(account, policy, now, self._holidays))
@@ -202,11 +207,77 @@ class RemindService:
 
         return self._dispatch(account, policy, due, now, publish)
 
+    # --- a thank-you for a payment ------------------------------------------------------------------
+    def _thank(self, account: Account, tenant: Tenant, policy: Policy, now: datetime) -> Outcome:
+        """SPEC 7: a payment is thanked, once per payment. A receipt, not a reminder (courtesy.evaluate_receipt)."""
+        thanks = account.pending_thanks
+        assert thanks is not None
+        details = {"template": THANK_YOU, "channel": EMAIL, "payment": thanks.payment}
+        decision = evaluate_receipt(guard_input(account, policy, EMAIL, now, self._holidays))
+        account.updated_at = now
+        if isinstance(decision, Defer):
+            account.pending_thanks = replace(thanks, not_before=decision.until)
+            refresh_schedule(account, policy)
+            account.record(now, "message_deferred", SYSTEM, {**details, "rule": decision.rule,
+                                                              "until": iso(decision.until)})
+            self._accounts.save(account)
+            return Outcome("deferred", decision.rule, EMAIL, THANK_YOU, until=decision.until)
+        account.pending_thanks = None
+        refresh_schedule(account, policy)
+        if isinstance(decision, Withhold):
+            account.record(now, "message_withheld", SYSTEM, {**details, "rule": decision.rule})
+            self._accounts.save(account)
+            return Outcome("withheld", decision.rule, EMAIL, THANK_YOU)
+        anchor = account.anchor()
+        context = self._context(account, tenant, THANK_YOU, EMAIL, anchor[1] if anchor else now.date(), now)
+        rendered = self._renderer.render(context)
+        msg_id = message_id(account.tenant_id, account.account_id, "thanks", thanks.payment)
+        claimed = self._accounts.claim_message(account, {
+            "message_id": msg_id, "tenant_id": account.tenant_id, "account_id": account.account_id,
+            "channel": EMAIL, "template": THANK_YOU, "step_key": f"thanks:{thanks.payment}", "cycle": "thanks",
+            "status": PENDING, "created_at": iso(now), "updated_at": iso(now),
+        })
+        if not claimed:  # already thanked for this payment: never twice
+            reloaded = self._accounts.get(account.tenant_id, account.account_id) or account
+            reloaded.pending_thanks = None
+            refresh_schedule(reloaded, policy)
+            self._accounts.save(reloaded)
+            return Outcome("skipped", "already_sent", EMAIL, THANK_YOU, message_id=msg_id)
+        status, provider_id, reason = SENT, None, None
+        try:
+            provider_id = self._deliver(account, tenant, EMAIL, rendered, msg_id)
+        except PermanentSendError as exc:
+            status, reason = FAILED, str(exc)
+        except Exception as exc:  # noqa: BLE001 - throttling or network trouble: thanked a little later
+            status, reason = RETRY, type(exc).__name__
+        for attempt in range(CONFLICT_RETRIES):
+            if status == RETRY:
+                account.pending_thanks = PendingThanks(thanks.payment, now + RETRY_AFTER)
+                refresh_schedule(account, policy)
+            elif status == SENT:
+                week_ago = now - timedelta(days=7)
+                account.recent_sends = [s for s in account.recent_sends if s.at > week_ago] + [
+                    SentRecord(now, EMAIL, msg_id)]
+            account.updated_at = now
+            account.record(now, {SENT: "message_sent", RETRY: "message_delayed", FAILED: "message_failed"}[status],
+                           SYSTEM, {**details, "message_id": msg_id, "provider_message_id": provider_id,
+                                    "reason": reason})
+            try:
+                self._accounts.finish_message(account, msg_id, status, {"provider_message_id": provider_id,
+                                                                         "reason": reason})
+                break
+            except Conflict:
+                if attempt == CONFLICT_RETRIES - 1:
+                    raise
+                account = self._accounts.get(account.tenant_id, account.account_id)
+        kind = {SENT: "sent", RETRY: "deferred", FAILED: "failed"}[status]
+        return Outcome(kind, reason, EMAIL, THANK_YOU, message_id=msg_id)
+
     # --- sending, at most once ----------------------------------------------------------------------
     def _send(self, account: Account, tenant: Tenant, policy: Policy, due: DueStep, now: datetime) -> Outcome:
         channel = due.step.channel or EMAIL
         short_link = None
-        context = self._context(account, tenant, due, now)
+        context = self._context(account, tenant, due.step.template or "", due.step.channel or EMAIL, due.due_on, now)
         if channel == SMS:  # a signed link is too long for two SMS segments: a stored short code stands in
             portal_url, short_link = self._links.short_portal_link(account.tenant_id, account.account_id, now)
             context = replace(context, portal_url=portal_url)
@@ -291,11 +362,12 @@ class RemindService:
         self._accounts.save(reloaded)
         return Outcome("skipped", "already_sent", due.step.channel, due.step.template, message_id=msg_id)
 
-    def _context(self, account: Account, tenant: Tenant, due: DueStep, now: datetime) -> MessageContext:
+    def _context(self, account: Account, tenant: Tenant, template: str, channel: str, due_on: date, now: datetime
+                 ) -> MessageContext:
         open_invoices = account.open_invoices()
         return MessageContext(
-            template=due.step.template or "",
-            channel=due.step.channel or EMAIL,
+            template=template,
+            channel=channel,
             locale=account.locale,
             tenant_name=tenant.name,
             tenant_role=tenant.role,
@@ -304,7 +376,7 @@ class RemindService:
             balances=tuple((amount, currency) for currency, amount in account.balance().items() if amount > 0),
             invoices=tuple(InvoiceLine(i.invoice_id, i.amount, i.currency, i.due_on, account.pay_url(i))
                            for i in open_invoices),
-            due_on=due.due_on,
+            due_on=due_on,
             portal_url=self._links.portal_url(account.tenant_id, account.account_id, now),
             unsubscribe_url=self._links.unsubscribe_url(account.tenant_id, account.account_id, now),
             timezone=recipient_zones(account)[0],

@@ -55,20 +55,24 @@ def test_stripe_payment_settles_the_account_and_stops_reminders(client, aws, ove
     payload = stripe_paid()
     answer = post(client, overdue["tenant_id"], "stripe", payload, wh.stripe_headers(payload))
 
-    # Then the payment is applied and nothing is owed, so nothing is scheduled
+    # Then the payment is applied and nothing is owed: the only thing scheduled is a thank-you
     assert answer.status_code == 200, answer.body
     assert json.loads(answer.body) == {"received": 1, "events": [
         {"event_id": "evt_paid", "kind": "payment_succeeded", "outcome": "applied"}]}
     stored = get_account(client, overdue)
     assert stored["balance"] == {"EUR": 0}
-    assert stored["state"] == "settled" and stored["next_action_at"] is None
+    assert stored["state"] == "settled" and stored["next_action_at"] is not None
     assert stored["invoices"][0]["amount_paid"] == 4900
     assert stored["payments"][0]["kind"] == "payment_succeeded"
     assert timeline_types(client, overdue)[-1] == "payment_succeeded"
 
-    # And the sweep that would have reminded sends nothing
-    assert sweep(aws, "2026-12-01T09:00:00Z")["sent"] == 0
-    assert sent_emails() == []
+    # And the sweep sends a thank-you instead of the reminder, once
+    assert sweep(aws, "2026-12-01T09:00:00Z")["sent"] == 1
+    assert sweep(aws, "2026-12-02T09:00:00Z")["sent"] == 0
+    [thanks] = sent_emails()
+    raw = thanks.raw_data if isinstance(thanks.raw_data, str) else thanks.raw_data.decode()
+    assert "Gracias" in raw and "venci" not in raw
+    assert get_account(client, overdue)["state"] == "settled"
 
 
 def test_a_duplicate_delivery_is_answered_200_and_applied_once(client, overdue):
@@ -312,3 +316,28 @@ def test_a_worker_that_picked_the_account_before_a_refund_sends_nothing(client, 
     assert (outcome.kind, outcome.reason) == ("skipped", "held")
     assert sent_emails() == []
     assert repo.get(overdue["tenant_id"], "acct-1").next_action_at is None
+
+
+def test_the_thank_you_waits_for_a_decent_hour_and_respects_an_unsubscribe(client, aws, overdue):
+    # Given a payment reported in the night
+    payload = stripe_paid()
+    post(client, overdue["tenant_id"], "stripe", payload, wh.stripe_headers(payload))
+
+    # When the sweep runs at 23:30 in Madrid, the thank-you waits for the morning; it goes out at 08:00
+    night = sweep(aws, "2026-12-01T22:30:00Z")
+    assert night["sent"] == 0 and night["deferred"] == 1
+    assert sweep(aws, "2026-12-02T07:00:00Z")["sent"] == 1
+
+    # And a debtor who unsubscribed gets no thank-you for a later payment
+    repo = aws.account_repository
+    account = repo.get(overdue["tenant_id"], "acct-1")
+    account.email_suppressed = "unsubscribed"
+    repo.save(account)
+    refund_then_pay = stripe_paid(amount_paid=4900, event_id="evt_other")
+    later = json.loads(refund_then_pay)
+    later["data"]["object"]["id"] = "in_2"
+    later_body = wh.body(later)
+    post(client, overdue["tenant_id"], "stripe", later_body, wh.stripe_headers(later_body))
+    summary = sweep(aws, "2026-12-03T09:00:00Z")
+    assert summary["sent"] == 0 and summary["withheld"] == {"email_unsubscribed": 1}
+    assert len(sent_emails()) == 1

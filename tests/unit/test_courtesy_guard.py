@@ -491,3 +491,25 @@ def test_a_timed_flag_resumes_once_its_end_has_come_in_every_zone():
     # Then the look-again instant is when 1 Dec has begun in the last of those zones
     latest = max(datetime(2026, 12, 1, 8, 0, tzinfo=ZoneInfo(name)) for name in zones)
     assert first == Withhold("hardship_pause", resume_at=latest)
+
+
+# --- receipts --------------------------------------------------------------------------------------
+
+def test_a_receipt_ignores_balance_caps_window_holidays_and_a_dispute():
+    from chalicelib.domain.courtesy import evaluate_receipt
+
+    sunday_evening = at(2026, 12, 6, 20, 30)  # outside STANDARD's window and weekdays, on a "holiday"
+    busy = guard_input(sunday_evening, balance={"EUR": 0}, holding_flags=(("dispute", None),),
+                       recent_sends=(sent(at(2026, 12, 6, 10)),) * 3, is_holiday=holidays(date(2026, 12, 6)))
+    assert evaluate_receipt(busy) == Allow()
+
+
+def test_a_receipt_keeps_quiet_hours_and_the_debtors_stop_requests():
+    from chalicelib.domain.courtesy import evaluate_receipt
+
+    night = evaluate_receipt(guard_input(at(2026, 12, 6, 23, 30)))
+    assert night == Defer("quiet_hours", at(2026, 12, 7, 8, 0))
+    stopped = evaluate_receipt(guard_input(at(2026, 12, 6, 12), holding_flags=(("cease_contact", None),)))
+    assert isinstance(stopped, Withhold) and stopped.rule == "cease_contact"
+    unsubscribed = evaluate_receipt(guard_input(at(2026, 12, 6, 12), email_suppressed="unsubscribed"))
+    assert isinstance(unsubscribed, Withhold) and unsubscribed.rule == "email_unsubscribed"

@@ -7,7 +7,7 @@ import zlib
 from datetime import UTC, date, datetime
 from typing import Any
 
-from chalicelib.domain.accounts import Account, Flag, Invoice, SentRecord, SmsConsent
+from chalicelib.domain.accounts import Account, Flag, Invoice, PendingThanks, SentRecord, SmsConsent
 from chalicelib.domain.audit import AuditEvent, ChainHead, iso
 from chalicelib.domain.payments import Payment
 from chalicelib.domain.policies import Caps, Policy, SendWindow, Step
@@ -61,6 +61,8 @@ def account_to_item(account: Account, model_cls: Any, shards: int) -> Any:
         state=account.state,
         hold_reason=account.hold_reason,
         payments=[p.to_dict() for p in account.payments] or None,
+        thanks=({"payment": account.pending_thanks.payment, "not_before": iso(account.pending_thanks.not_before)}
+                if account.pending_thanks else None),
         next_action_at=iso(account.next_action_at) if account.next_action_at else None,
         audit_seq=account.audit_head.seq,
         audit_hash=account.audit_head.hash,
@@ -120,6 +122,8 @@ def item_to_account(item: Any) -> Account:
         state=item.state,
         hold_reason=item.hold_reason,
         payments=[_payment(p) for p in item.payments or []],
+        pending_thanks=(PendingThanks(item.thanks["payment"], parse_instant(item.thanks["not_before"]))
+                        if item.thanks else None),
         next_action_at=parse_instant(item.next_action_at) if item.next_action_at else None,
         recent_sends=[
             SentRecord(parse_instant(s["at"]), s["channel"], s["message_id"]) for s in item.recent_sends or []
