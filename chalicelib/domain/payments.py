@@ -30,7 +30,7 @@ class PaymentEvent:
     kind: str  # one of KINDS
     occurred_at: datetime  # when it happened at the processor (aware), which decides out-of-order events
     payment_ref: str  # the money movement: charge, transaction or payment id
-    currency: str
+    currency: str | None  # None: the processor did not say (the invoice's currency)
     amount: int | None  # minor units; None: the processor did not say (settles the invoice in full)
     customer_ref: str | None = None  # the processor's customer id (Account.processor_ids)
     invoice_ref: str | None = None  # the processor's invoice id (Invoice.processor_invoice_id)
@@ -81,6 +81,8 @@ def record_payment(ledger: list[Payment], event: PaymentEvent, invoice_id: str |
                    ) -> tuple[list[Payment], str]:
     """The ledger with the event recorded, and whether it changed anything. Out-of-order delivery is
     resolved by the processor's event time: an older event never overwrites a newer one."""
+    if event.currency is None:
+        raise ValueError("resolve the event's currency before recording it")
     line = Payment(event.provider, event.payment_ref, event.kind, amount, event.currency, event.occurred_at,
                    event.event_id, invoice_id, event.pay_url)
     current = next((p for p in ledger if p.key == line.key), None)

@@ -7,7 +7,7 @@ account), one read of the account, one transaction writing it with its audit eve
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from chalicelib.domain import accounts as acc
@@ -100,6 +100,9 @@ class PaymentService:
         if account is None or not account.is_named_by(event):
             return EventResult(event.event_id, event.kind, "no_matching_account")
         invoice_id = _invoice_of(account, event)
+        event = _with_currency(account, event, invoice_id)
+        if event.currency is None:
+            return EventResult(event.event_id, event.kind, "no_matching_account")
         ledger, outcome = record_payment(account.payments, event, invoice_id, _amount(account, event, invoice_id))
         if outcome != APPLIED:
             return EventResult(event.event_id, event.kind, outcome, account_id)  # nothing new: nothing written
@@ -161,6 +164,17 @@ def _invoice_of(account: Account, event: PaymentEvent) -> str | None:
         return event.invoice_id
     found = account.invoice_by_processor_id(event.invoice_ref)
     return found.invoice_id if found else None
+
+
+def _with_currency(account: Account, event: PaymentEvent, invoice_id: str | None) -> PaymentEvent:
+    """A processor that names no currency (GoCardless) pays in its invoice's, or the oldest open one's."""
+    if event.currency is not None:
+        return event
+    candidates = [inv for inv in account.invoices if inv.invoice_id == invoice_id] or account.open_invoices()
+    oldest = min(candidates, key=lambda inv: (inv.due_on, inv.invoice_id), default=None)
+    received = received_for(account.payments, event.provider, event.payment_ref)
+    currency = received.currency if received else (oldest.currency if oldest else None)
+    return replace(event, currency=currency)
 
 
 def _amount(account: Account, event: PaymentEvent, invoice_id: str | None) -> int:

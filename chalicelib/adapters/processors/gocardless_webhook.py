@@ -1,8 +1,9 @@
 """GoCardless: `Webhook-Signature` is the hex HMAC-SHA256 of the body with the endpoint's secret (GoCardless's
 documented scheme; there is no timestamp, so replays are absorbed by the ledger, which applies an event once).
 One body carries several events. GoCardless events carry no amounts: a confirmed payment settles the invoice
-it names (payment metadata `kindly_invoice_id`, or the oldest open one), and a refund or chargeback takes back
-the whole payment Kindly recorded. Payment metadata `kindly_account_id` names the account.
+it names (payment metadata `kindly_invoice_id`, or the oldest open one, in that invoice's currency unless the
+metadata gives `currency`), and a refund or chargeback takes back the whole payment Kindly recorded. Payment
+metadata `kindly_account_id` names the account.
 """
 
 from __future__ import annotations
@@ -44,7 +45,8 @@ def _event(raw: Any) -> PaymentEvent | None:
     return PaymentEvent(
         provider=PROVIDER, event_id=str(raw.get("id") or ""), kind=kind,
         occurred_at=from_iso(raw.get("created_at"), "created_at"), payment_ref=payment,
-        currency=currency(metadata.get("currency") or "GBP", "resource_metadata.currency"), amount=None,
+        currency=currency(metadata["currency"], "resource_metadata.currency") if metadata.get("currency") else None,
+        amount=None,
         customer_ref=text(links.get("customer")), account_ref=text(metadata.get("kindly_account_id")),
         invoice_id=text(metadata.get("kindly_invoice_id")),
     )
