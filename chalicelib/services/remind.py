@@ -228,6 +228,12 @@ class RemindService:
             account.record(now, "message_withheld", SYSTEM, {**details, "rule": decision.rule})
             self._accounts.save(account)
             return Outcome("withheld", decision.rule, EMAIL, THANK_YOU)
+        return self._send_thanks(account, tenant, policy, thanks, now)
+
+    def _send_thanks(self, account: Account, tenant: Tenant, policy: Policy, thanks: PendingThanks, now: datetime
+                     ) -> Outcome:
+        """Claim the thank-you in the outbox with the account (so it is sent once), deliver, record."""
+        details = {"template": THANK_YOU, "channel": EMAIL, "payment": thanks.payment}
         anchor = account.anchor()
         context = self._context(account, tenant, THANK_YOU, EMAIL, anchor[1] if anchor else now.date(), now)
         rendered = self._renderer.render(context)
