@@ -15,7 +15,7 @@ NODE_STAMP := node_modules/.installed
 
 ARGS ?=
 PYTEST_ARGS ?=
-KINDLY_BROWSER_TESTS ?=
+KINDLY_BROWSER_TESTS ?= 1
 
 .PHONY: venv node_modules deps system-deps run test lint bench clean
 
@@ -84,7 +84,7 @@ run: deps
 	$(VENV_BIN)/kindly local up $(ARGS)
 
 test: deps
-	$(VENV_BIN)/python -m pytest -q $(PYTEST_ARGS)
+	$(VENV_BIN)/python -m pytest -q $(if $(filter 0,$(KINDLY_BROWSER_TESTS)),-m "not browser") $(PYTEST_ARGS)
 
 lint: venv
 	$(VENV_BIN)/ruff check .

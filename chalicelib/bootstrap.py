@@ -170,6 +170,13 @@ class Container:
                               parser_for=parser_for)
 
     @cached_property
+    def portal(self) -> Any:
+        from chalicelib.services.portal import PortalService
+
+        return PortalService(accounts=self.account_repository, policies=self.policies, tenants=self.tenants,
+                             links=self.links, notifier=self.notifier, clock=self.clock)
+
+    @cached_property
     def audit(self) -> Any:
         from chalicelib.services.audit import AuditService
 

@@ -12,6 +12,7 @@ import re
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from babel.core import Locale, UnknownLocaleError
 from babel.dates import format_date
@@ -144,6 +145,15 @@ class JinjaRenderer:
         languages = [re.split(r"[-_]", tag, maxsplit=1)[0].lower() for tag in locales]
         lang = next((code for code in languages if code in self._languages[PAGES]), FALLBACK_LANGUAGE)
         html = self.env.get_template(f"{PAGES}/page.html.j2").render(kind=kind, lang=lang, form_action=form_action)
+        return html, lang
+
+    def render_portal(self, page: dict[str, Any], locale: str) -> tuple[str, str]:
+        """The self-service page in the debtor's language; amounts and dates in their full locale."""
+        lang = re.split(r"[-_]", locale, maxsplit=1)[0].lower()
+        if lang not in self._languages[PAGES]:
+            lang = FALLBACK_LANGUAGE
+        html = self.env.get_template(f"{PAGES}/portal.html.j2").render(
+            **page, lang=lang, babel_locale=_babel_locale(locale))
         return html, lang
 
     def render(self, ctx: MessageContext) -> RenderedMessage:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from .audit import AuditEvent, ChainHead, chain_event, iso
@@ -66,6 +66,7 @@ class Flag:
     since: datetime
     until: date | None = None
     note: str | None = None
+    set_by: str | None = None  # the actor: an API key, or the debtor on their page
 
     def holds_at(self, local_day: date) -> bool:
         return self.active and (self.until is None or local_day < self.until)
@@ -113,6 +114,8 @@ class Account:
     flags: dict[str, Flag] = field(default_factory=dict)
     email_suppressed: str | None = None  # bounced / complained / unsubscribed
     sms_opted_out: bool = False
+    preferred_locale: str | None = None  # the language the debtor chose on their page; wins over `locale`
+    self_paused_at: datetime | None = None  # the last pause the debtor took on their page
     cycle: str | None = None  # which overdue episode the policy steps count from
     last_step: int = -1  # index of the last policy step handled in this cycle
     last_step_key: str | None = None  # that step's key, so editing the policy cannot shift the progress
@@ -180,6 +183,11 @@ class Account:
                 or (event.customer_ref is not None and self.processor_ids.get(event.provider) == event.customer_ref)
                 or self.invoice_by_processor_id(event.invoice_ref) is not None)
 
+    @property
+    def message_locale(self) -> str:
+        """The locale messages and pages use: the debtor's own choice, else the billing system's."""
+        return self.preferred_locale or self.locale
+
     # --- flags ------------------------------------------------------------------------------
     def holding_flags(self, local_day: date) -> list[Flag]:
         return [flag for name in FLAGS if (flag := self.flags.get(name)) and flag.holds_at(local_day)]
@@ -219,10 +227,12 @@ class Account:
                     "since": iso(flag.since),
                     "until": flag.until.isoformat() if flag.until else None,
                     "note": flag.note,
+                    "set_by": flag.set_by,
                 }
                 for name, flag in sorted(self.flags.items())
             },
-            "contact": {"email_suppressed": self.email_suppressed, "sms_opted_out": self.sms_opted_out},
+            "contact": {"email_suppressed": self.email_suppressed, "sms_opted_out": self.sms_opted_out,
+                        "preferred_locale": self.preferred_locale},
             "state": self.state,
             "hold_reason": self.hold_reason,
             "next_action_at": iso(self.next_action_at) if self.next_action_at else None,
@@ -243,6 +253,8 @@ def with_profile(current: Account, incoming: Account) -> Account:
             else None
         ),
         sms_opted_out=current.sms_opted_out if incoming.phone == current.phone else False,
+        preferred_locale=current.preferred_locale,
+        self_paused_at=current.self_paused_at,
         cycle=current.cycle,
         last_step=current.last_step,
         last_step_key=current.last_step_key,
@@ -257,3 +269,14 @@ def with_profile(current: Account, incoming: Account) -> Account:
         version=current.version,
         pending_events=[],
     )
+
+
+# --- what the debtor may do on their own page ------------------------------------------------------
+
+DEBTOR = "debtor:portal"
+SELF_PAUSE_EVERY = timedelta(days=365)  # SPEC 8: a pause the debtor takes alone, limited per year
+
+
+def self_pause_allowed(account: Account, now: datetime) -> bool:
+    """One hardship pause a year from the page; more than that is a conversation with a person."""
+    return account.self_paused_at is None or now - account.self_paused_at >= SELF_PAUSE_EVERY

@@ -136,7 +136,7 @@ class AccountService:
     def _set_flag_once(self, tenant_id: str, account_id: str, data: FlagIn, actor: str) -> Account:
         account = self.get(tenant_id, account_id)
         now = self._clock.now()
-        account.flags = {**account.flags, data.flag: Flag(data.flag, data.active, now, data.until, data.note)}
+        account.flags = {**account.flags, data.flag: Flag(data.flag, data.active, now, data.until, data.note, actor)}
         refresh_schedule(account, self._policies.resolve(tenant_id, account.policy))
         if account.state == acc.ACTIVE and account.holding_flags(local_day(now, recipient_zones(account))):
             account.state = acc.PAUSED  # the next sweep records each withheld step against this flag

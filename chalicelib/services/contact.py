@@ -18,19 +18,19 @@ class ContactService:
 
     def unsubscribe_locale(self, token: str) -> str:
         """Check an unsubscribe link without acting on it; the locale its page is shown in."""
-        return self._account(token, self._clock.now()).locale
+        return self._account(token, self._clock.now()).message_locale
 
     def unsubscribe(self, token: str) -> str:
         """Stop reminder emails for the account the signed link names. Idempotent. Returns its locale."""
         now = self._clock.now()
         account = self._account(token, now)
         if account.email_suppressed == "unsubscribed":
-            return account.locale
+            return account.message_locale
         account.email_suppressed = "unsubscribed"
         account.updated_at = now
         account.record(now, "email_unsubscribed", "debtor:one-click", {"channel": "email"})
         self._accounts.save(account)
-        return account.locale
+        return account.message_locale
 
     def _account(self, token: str, now: datetime) -> Account:
         claims = self._links.read(token, UNSUBSCRIBE, now)

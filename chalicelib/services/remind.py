@@ -377,7 +377,7 @@ class RemindService:
         return MessageContext(
             template=template,
             channel=channel,
-            locale=account.locale,
+            locale=account.message_locale,
             tenant_name=tenant.name,
             tenant_role=tenant.role,
             support_email=tenant.support_email,

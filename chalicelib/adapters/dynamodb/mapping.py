@@ -47,11 +47,13 @@ def account_to_item(account: Account, model_cls: Any, shards: int) -> Any:
         flags={
             name: {
                 "active": f.active, "since": iso(f.since),
-                "until": f.until.isoformat() if f.until else None, "note": f.note,
+                "until": f.until.isoformat() if f.until else None, "note": f.note, "set_by": f.set_by,
             }
             for name, f in account.flags.items()
         },
-        contact={"email_suppressed": account.email_suppressed, "sms_opted_out": account.sms_opted_out},
+        contact={"email_suppressed": account.email_suppressed, "sms_opted_out": account.sms_opted_out,
+                 "preferred_locale": account.preferred_locale,
+                 "self_paused_at": iso(account.self_paused_at) if account.self_paused_at else None},
         recent_sends=[
             {"at": iso(s.at), "channel": s.channel, "message_id": s.message_id} for s in account.recent_sends
         ],
@@ -110,12 +112,14 @@ def item_to_account(item: Any) -> Account:
         flags={
             name: Flag(
                 name, bool(f["active"]), parse_instant(f["since"]),
-                date.fromisoformat(f["until"]) if f.get("until") else None, f.get("note"),
+                date.fromisoformat(f["until"]) if f.get("until") else None, f.get("note"), f.get("set_by"),
             )
             for name, f in (item.flags or {}).items()
         },
         email_suppressed=(item.contact or {}).get("email_suppressed"),
         sms_opted_out=bool((item.contact or {}).get("sms_opted_out")),
+        preferred_locale=(item.contact or {}).get("preferred_locale"),
+        self_paused_at=_instant_or_none((item.contact or {}).get("self_paused_at")),
         cycle=item.cycle,
         last_step=int(item.last_step),
         last_step_key=item.last_step_key,
@@ -133,6 +137,10 @@ def item_to_account(item: Any) -> Account:
         updated_at=parse_instant(item.updated_at) if item.updated_at else None,
         version=item.version,
     )
+
+
+def _instant_or_none(text: str | None) -> datetime | None:
+    return parse_instant(text) if text else None
 
 
 def _payment(line: dict[str, Any]) -> Payment:

@@ -1,0 +1,202 @@
+"""The debtor's self-service page, reached by the signed link in every message (no login): what is owed and
+how to pay it, and the debtor's own choices — a pause, a dispute, how and in which language to be contacted."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from chalicelib.domain import accounts as acc
+from chalicelib.domain.accounts import DEBTOR, Account, Flag, self_pause_allowed
+from chalicelib.domain.audit import iso
+from chalicelib.domain.errors import Conflict, InvalidInput, NotFound
+from chalicelib.domain.links import PORTAL
+from chalicelib.domain.policies import Policy
+from chalicelib.domain.schedule import local_day, recipient_zones
+from chalicelib.domain.tenants import Tenant
+from chalicelib.services.accounts import refresh_schedule
+
+MAX_NOTE = 1000
+LANGUAGES = ("en", "es", "fr", "de")  # the languages Kindly's messages and pages are written in
+CONFLICT_RETRIES = 3
+
+
+@dataclass(frozen=True)
+class PortalView:
+    account: Account
+    tenant: Tenant
+    policy: Policy
+    now: datetime
+
+    @property
+    def paused_by(self) -> list[Flag]:
+        return self.account.holding_flags(local_day(self.now, recipient_zones(self.account)))
+
+    @property
+    def can_pause(self) -> bool:
+        return can_pause(self.account, self.policy, self.now)
+
+    @property
+    def can_dispute(self) -> bool:
+        return self.account.owes_anything() and "dispute" not in {flag.name for flag in self.paused_by}
+
+
+    def page(self) -> dict[str, Any]:
+        """What the page shows, as plain values for the template (which formats money and dates)."""
+        account = self.account
+        return {
+            "tenant_name": self.tenant.name,
+            "support_email": self.tenant.support_email,
+            "third_party": self.tenant.role == "third_party",
+            "debtor_name": account.name,
+            "balances": [(amount, currency) for currency, amount in account.balance().items() if amount > 0],
+            "invoices": [{"id": inv.invoice_id, "amount": inv.amount, "currency": inv.currency,
+                          "due_on": inv.due_on, "pay_url": account.pay_url(inv)} for inv in account.open_invoices()],
+            "payments": [{"on": p.at.date(), "amount": p.signed_amount(), "currency": p.currency, "kind": p.kind}
+                         for p in account.payments if p.signed_amount() != 0],
+            "paused": [{"flag": flag.name, "until": flag.until} for flag in self.paused_by],
+            "can_pause": self.can_pause,
+            "pause_days": self.policy.hardship_pause_days,
+            "can_dispute": self.can_dispute,
+            "has_email": bool(account.email),
+            "email_on": bool(account.email) and account.email_suppressed is None,
+            "email_bounced": account.email_suppressed in ("bounced", "complained"),
+            "has_phone": bool(account.phone) and account.sms_consent is not None,
+            "sms_on": bool(account.phone) and account.sms_consent is not None and not account.sms_opted_out,
+            "language": account.message_locale.split("-")[0].lower(),
+            "languages": LANGUAGES,
+            "advice": FREE_DEBT_ADVICE.get(account.country or "", ()),
+        }
+
+
+def can_pause(account: Account, policy: Policy, now: datetime) -> bool:
+    """Something is owed, nothing holds reminders already, and the debtor has not had their pause this year."""
+    return (policy.hardship_pause_days > 0 and account.owes_anything() and self_pause_allowed(account, now)
+            and not account.holding_flags(local_day(now, recipient_zones(account))))
+
+
+class PortalService:
+    def __init__(self, *, accounts: Any, policies: Any, tenants: Any, links: Any, notifier: Any, clock: Any) -> None:
+        self._accounts = accounts
+        self._policies = policies
+        self._tenants = tenants
+        self._links = links
+        self._notifier = notifier
+        self._clock = clock
+
+    def view(self, token: str) -> PortalView:
+        now = self._clock.now()
+        account = self._account(token, now)
+        tenant = self._tenants.get(account.tenant_id)
+        if tenant is None:
+            raise NotFound("this link no longer points to an account")
+        return PortalView(account, tenant, self._policies.resolve(account.tenant_id, account.policy), now)
+
+    # --- the debtor's actions; each is idempotent and audited as the debtor's ---------------------------------
+    def pause(self, token: str) -> None:
+        """'I need a pause': reminders stop for the policy's hardship days; finance hears of it."""
+        def change(account: Account, policy: Policy, now: datetime) -> dict[str, Any] | None:
+            if not can_pause(account, policy, now):
+                if account.flags.get("hardship") and account.flags["hardship"].holds_at(now.date()):
+                    return None  # already paused: a second click changes nothing
+                raise Conflict("a pause cannot be taken from this page right now; please contact us", "pause")
+            until = now.date() + timedelta(days=policy.hardship_pause_days)
+            account.flags = {**account.flags, "hardship": Flag("hardship", True, now, until, None, DEBTOR)}
+            account.self_paused_at = now
+            self._notify(account, "hardship_requested", now, {"until": until.isoformat()})
+            return {"flag": "hardship", "until": until.isoformat()}
+
+        self._act(token, "flag_set", change)
+
+    def dispute(self, token: str, note: str) -> None:
+        """'I don't think I owe this': collection pauses until a person looks (FDCPA 1692g(b)); finance is told."""
+        note = _clean_note(note)
+
+        def change(account: Account, policy: Policy, now: datetime) -> dict[str, Any] | None:
+            current = account.flags.get("dispute")
+            if current is not None and current.active:
+                return None
+            account.flags = {**account.flags, "dispute": Flag("dispute", True, now, None, note, DEBTOR)}
+            self._notify(account, "dispute_opened", now, {})
+            return {"flag": "dispute", "until": None, "note_given": bool(note)}
+
+        self._act(token, "flag_set", change)
+
+    def preferences(self, token: str, form: dict[str, str]) -> None:
+        """Language and channels, as the debtor chose them. An unchecked box stops that channel; a checked one
+        only restarts what the debtor stopped themselves (never a bounce, or SMS without consent)."""
+        language = form.get("language", "")
+        if language not in LANGUAGES:
+            raise InvalidInput(f"language must be one of {', '.join(LANGUAGES)}", "language")
+
+        def change(account: Account, policy: Policy, now: datetime) -> dict[str, Any] | None:
+            before = (account.preferred_locale, account.email_suppressed, account.sms_opted_out)
+            account.preferred_locale = language if language != account.locale.split("-")[0].lower() else None
+            wants_email, wants_sms = form.get("email") == "on", form.get("sms") == "on"
+            if not wants_email and account.email and account.email_suppressed is None:
+                account.email_suppressed = "unsubscribed"
+            elif wants_email and account.email_suppressed == "unsubscribed":
+                account.email_suppressed = None
+            if account.phone:
+                account.sms_opted_out = not wants_sms
+            after = (account.preferred_locale, account.email_suppressed, account.sms_opted_out)
+            if after == before:
+                return None
+            return {"language": account.message_locale, "email_suppressed": account.email_suppressed,
+                    "sms_opted_out": account.sms_opted_out}
+
+        self._act(token, "preferences_changed", change)
+
+    # --- shared plumbing ----------------------------------------------------------------------------------------
+    def _act(self, token: str, event_type: str, change: Any) -> None:
+        for attempt in range(CONFLICT_RETRIES):
+            now = self._clock.now()
+            account = self._account(token, now)
+            policy = self._policies.resolve(account.tenant_id, account.policy)
+            details = change(account, policy, now)
+            if details is None:
+                return
+            refresh_schedule(account, policy)
+            if account.state == acc.ACTIVE and account.holding_flags(local_day(now, recipient_zones(account))):
+                account.state = acc.PAUSED
+            account.updated_at = now
+            account.record(now, event_type, DEBTOR, {
+                **details, "next_action_at": iso(account.next_action_at) if account.next_action_at else None})
+            try:
+                self._accounts.save(account)
+                return
+            except Conflict as exc:
+                if exc.field != "account" or attempt == CONFLICT_RETRIES - 1:
+                    raise
+
+    def _notify(self, account: Account, event_type: str, now: datetime, extra: dict[str, Any]) -> None:
+        """Told before the save: a retry after a failed save tells finance again (at least once)."""
+        self._notifier.publish(account.tenant_id, {
+            "type": event_type, "tenant_id": account.tenant_id, "account_id": account.account_id, "at": iso(now),
+            "balance": account.balance(), "source": "self_service", **extra})
+
+    def _account(self, token: str, now: datetime) -> Account:
+        claims = self._links.read(token, PORTAL, now)
+        account = self._accounts.get(claims.tenant_id, claims.account_id)
+        if account is None:
+            raise NotFound("this link no longer points to an account")
+        return account
+
+
+def _clean_note(note: str) -> str | None:
+    text = " ".join((note or "").split())
+    if len(text) > MAX_NOTE:
+        raise InvalidInput(f"the note is longer than {MAX_NOTE} characters", "note")
+    return text or None
+
+
+# Free, independent debt advice by the debtor's country (SPEC 8): charities and public bodies only.
+FREE_DEBT_ADVICE = {
+    "GB": (("MoneyHelper", "https://www.moneyhelper.org.uk"), ("StepChange", "https://www.stepchange.org")),
+    "IE": (("MABS", "https://www.mabs.ie"),),
+    "US": (("NFCC", "https://www.nfcc.org"),),
+    "ES": (("Banco de España: Portal del Cliente Bancario", "https://clientebancario.bde.es"),),
+    "FR": (("Banque de France", "https://particuliers.banque-france.fr"),),
+    "DE": (("Verbraucherzentrale", "https://www.verbraucherzentrale.de"),),
+}
