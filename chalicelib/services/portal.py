@@ -138,7 +138,7 @@ class PortalService:
                 account.email_suppressed = "unsubscribed"
             elif wants_email and account.email_suppressed == "unsubscribed":
                 account.email_suppressed = None
-            if account.phone:
+            if account.phone and account.sms_consent is not None:  # the page offers SMS only with consent
                 account.sms_opted_out = not wants_sms
             after = (account.preferred_locale, account.email_suppressed, account.sms_opted_out)
             if after == before:
