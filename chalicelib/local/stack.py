@@ -160,6 +160,7 @@ def _run(root: Path, stack_file: Path, args: Any) -> int:
             _say(f"demo API key     {demo['api_key']}")
             _say(f"try              curl -H 'Authorization: Bearer {demo['api_key']}' "
                  f"http://127.0.0.1:{args.port}/v1/accounts/demo-madrid")
+            _say(f"debtor's page    {app.links.portal_url(demo['tenant_id'], 'demo-madrid', app.clock.now())}")
         timer = args.sweep_all_tenants or not args.no_demo
         if not args.once:
             api = _start_api(root, args.port)
