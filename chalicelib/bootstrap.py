@@ -177,6 +177,12 @@ class Container:
                              links=self.links, notifier=self.notifier, clock=self.clock)
 
     @cached_property
+    def metrics(self) -> Any:
+        from chalicelib.services.metrics import MetricsService
+
+        return MetricsService(self.account_repository, self.clock)
+
+    @cached_property
     def audit(self) -> Any:
         from chalicelib.services.audit import AuditService
 

@@ -17,6 +17,7 @@ from .payments import (
     invoice_ref_key,
     superseded_failure,
 )
+from .tallies import add_tallies, tally_keys
 
 VULNERABLE = "vulnerable"  # not a pause: the account is handed to a person
 FLAGS = ("dispute", "hardship", "breathing_space", "cease_contact", "bankruptcy", "deceased", VULNERABLE)
@@ -125,6 +126,7 @@ class Account:
     pending_thanks: PendingThanks | None = None
     next_action_at: datetime | None = None
     recent_sends: list[SentRecord] = field(default_factory=list)
+    tallies: dict[str, int] = field(default_factory=dict)  # running counts for the finance figures (tallies.py)
     audit_head: ChainHead = field(default_factory=ChainHead)
     created_at: datetime | None = None
     updated_at: datetime | None = None
@@ -198,6 +200,7 @@ class Account:
         event = chain_event(self.audit_head, self.tenant_id, self.account_id, at, type_, actor, details)
         self.audit_head = ChainHead(event.seq, event.hash)
         self.pending_events.append(event)
+        self.tallies = add_tallies(self.tallies, tally_keys(type_, details))
         return event
 
     # --- shape shown to API clients --------------------------------------------------------
@@ -264,6 +267,7 @@ def with_profile(current: Account, incoming: Account) -> Account:
         pending_thanks=current.pending_thanks,
         next_action_at=current.next_action_at,
         recent_sends=current.recent_sends,
+        tallies=current.tallies,
         audit_head=current.audit_head,
         created_at=current.created_at,
         version=current.version,

@@ -31,6 +31,9 @@ class AccountRepository(Protocol):
 
     def from_snapshot(self, snapshot: dict[str, Any]) -> Account: ...
 
+    def all_of(self, tenant_id: str) -> Iterator[Account]:
+        """Every account of the tenant (reports only)."""
+
     def events(self, tenant_id: str, account_id: str) -> list[AuditEvent]: ...
 
     def account_for_ref(self, ref_key: str) -> tuple[str, str] | None:

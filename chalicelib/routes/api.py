@@ -91,3 +91,10 @@ def put_webhook_secret(provider: str) -> Response:
     tenant_id, _actor = _caller()
     container().payments.put_secret(tenant_id, provider, body_of(api.current_request))
     return Response(body="", status_code=204)
+
+
+@api.route("/v1/metrics", methods=["GET"])
+@guarded
+def metrics() -> Response:
+    tenant_id, _actor = _caller()
+    return json_response(container().metrics.figures(tenant_id))

@@ -63,6 +63,7 @@ def account_to_item(account: Account, model_cls: Any, shards: int) -> Any:
         state=account.state,
         hold_reason=account.hold_reason,
         payments=[p.to_dict() for p in account.payments] or None,
+        tallies=account.tallies or None,
         thanks=({"payment": account.pending_thanks.payment, "not_before": iso(account.pending_thanks.not_before)}
                 if account.pending_thanks else None),
         next_action_at=iso(account.next_action_at) if account.next_action_at else None,
@@ -126,6 +127,7 @@ def item_to_account(item: Any) -> Account:
         state=item.state,
         hold_reason=item.hold_reason,
         payments=[_payment(p) for p in item.payments or []],
+        tallies={key: int(n) for key, n in (item.tallies or {}).items()},
         pending_thanks=(PendingThanks(item.thanks["payment"], parse_instant(item.thanks["not_before"]))
                         if item.thanks else None),
         next_action_at=parse_instant(item.next_action_at) if item.next_action_at else None,

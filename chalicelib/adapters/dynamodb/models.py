@@ -72,6 +72,7 @@ class AccountModel(Model):
     hold_reason = UnicodeAttribute(null=True)
     payments = JSONAttribute(null=True)
     thanks = JSONAttribute(null=True)
+    tallies = JSONAttribute(null=True)
     next_action_at = UnicodeAttribute(null=True)
     due_shard = NumberAttribute(null=True)
     due_at = UnicodeAttribute(null=True)

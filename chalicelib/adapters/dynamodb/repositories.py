@@ -64,6 +64,11 @@ class DynamoAccounts:
     def from_snapshot(self, snapshot: dict[str, Any]) -> Account:
         return mapping.item_to_account(self._models.accounts.from_raw_data(snapshot))
 
+    def all_of(self, tenant_id: str) -> Iterator[Account]:
+        """Every account of one tenant: one paginated query on its partition (for reports, not hot paths)."""
+        for item in self._models.accounts.query(tenant_id):
+            yield mapping.item_to_account(item)
+
     def account_ids(self, tenant_id: str) -> Iterator[str]:
         for item in self._models.accounts.query(tenant_id, attributes_to_get=["account_id"]):
             yield item.account_id

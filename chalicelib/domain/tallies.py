@@ -1,0 +1,28 @@
+"""Running counts kept on each account as its audit events are recorded, so a tenant's figures are a sum over
+its accounts (one item each) rather than a read of every audit event ever written."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .payments import KINDS as PAYMENT_KINDS
+
+
+def tally_keys(event_type: str, details: dict[str, Any]) -> list[str]:
+    """What one audit event adds to the figures: sent per channel, withheld and deferred per rule, escalations,
+    flags raised (disputes, hardship...), and payment events per kind."""
+    if event_type == "message_sent":
+        return [f"sent:{details.get('channel') or 'email'}"]
+    if event_type in ("message_withheld", "message_deferred") and details.get("rule"):
+        return [f"{event_type.removeprefix('message_')}:{details['rule']}"]
+    if event_type == "escalated":
+        return ["escalated"]
+    if event_type == "flag_set" and details.get("flag"):
+        return [f"flag:{details['flag']}"]
+    if event_type in PAYMENT_KINDS:
+        return [event_type]
+    return []
+
+
+def add_tallies(tallies: dict[str, int], keys: list[str]) -> dict[str, int]:
+    return {**tallies, **{key: tallies.get(key, 0) + keys.count(key) for key in set(keys)}}

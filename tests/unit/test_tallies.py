@@ -1,0 +1,27 @@
+"""Each audit event adds to the account's running tallies; a chain of events gives the finance figures."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from chalicelib.domain.accounts import Account
+from chalicelib.domain.tallies import tally_keys
+
+T = datetime(2026, 12, 1, 9, tzinfo=UTC)
+
+
+def test_events_count_by_channel_rule_flag_and_payment_kind():
+    assert tally_keys("message_sent", {"channel": "sms"}) == ["sent:sms"]
+    assert tally_keys("message_withheld", {"rule": "quiet_hours"}) == ["withheld:quiet_hours"]
+    assert tally_keys("message_deferred", {"rule": "daily_cap"}) == ["deferred:daily_cap"]
+    assert tally_keys("flag_set", {"flag": "dispute"}) == ["flag:dispute"]
+    assert tally_keys("refund", {}) == ["refund"]
+    assert tally_keys("account_updated", {"balance": {}}) == []
+
+
+def test_recording_events_keeps_the_tallies_on_the_account():
+    acct = Account("t", "a", "Ana", "en-GB", "standard", timezone="Europe/London")
+    acct.record(T, "message_sent", "system", {"channel": "email"})
+    acct.record(T, "message_sent", "system", {"channel": "email"})
+    acct.record(T, "message_withheld", "system", {"rule": "dispute_open"})
+    assert acct.tallies == {"sent:email": 2, "withheld:dispute_open": 1}
