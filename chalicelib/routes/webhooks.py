@@ -23,10 +23,8 @@ def receive(tenant_id: str, provider: str) -> Response:
     except (Unauthenticated, InvalidInput) as exc:
         from chalicelib.observability import logger
 
-        # Security log: who was claimed and why it was refused; never the body, the headers or the secret.
+        # Security log: which endpoint was tried and why it was refused; never the body, headers, secret or IP.
         logger().warning("webhook refused", extra={
-            "tenant_id": tenant_id[:128], "provider": provider[:32], "reason": exc.code, "field": exc.field,
-            "source_ip": (request.context.get("identity") or {}).get("sourceIp"),
-        })
+            "tenant_id": tenant_id[:128], "provider": provider[:32], "reason": exc.code, "field": exc.field})
         raise
     return json_response({"received": len(results), "events": [result.to_dict() for result in results]})
