@@ -3,6 +3,7 @@
 from chalice import Chalice
 
 from chalicelib.routes.api import api
+from chalicelib.routes.feedback import feedback
 from chalicelib.routes.http import error_shape_middleware
 from chalicelib.routes.portal import portal
 from chalicelib.routes.queues import queues
@@ -18,3 +19,4 @@ app.register_blueprint(unsubscribe)
 app.register_blueprint(webhooks)
 app.register_blueprint(schedules)
 app.register_blueprint(queues)
+app.register_blueprint(feedback)

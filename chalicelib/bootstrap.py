@@ -183,6 +183,12 @@ class Container:
         return MetricsService(self.account_repository, self.clock)
 
     @cached_property
+    def feedback(self) -> Any:
+        from chalicelib.services.feedback import FeedbackService
+
+        return FeedbackService(self.account_repository, self.notifier, self.clock)
+
+    @cached_property
     def audit(self) -> Any:
         from chalicelib.services.audit import AuditService
 

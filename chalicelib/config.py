@@ -21,6 +21,7 @@ class Settings:
     processor_refs_table: str
     reminders_queue: str
     finance_topic: str
+    email_events_topic: str
     ses_configuration_set: str
     link_secret_parameter: str
     webhook_secret_prefix: str
@@ -63,6 +64,7 @@ def read_settings(environ: dict[str, str] | None = None) -> Settings:
         processor_refs_table=get("KINDLY_PROCESSOR_REFS_TABLE", f"{prefix}-processor-refs"),
         reminders_queue=get("KINDLY_REMINDERS_QUEUE", f"{prefix}-reminders"),
         finance_topic=get("KINDLY_FINANCE_TOPIC", f"{prefix}-finance"),
+        email_events_topic=get("KINDLY_EMAIL_EVENTS_TOPIC", f"{prefix}-email-events"),
         ses_configuration_set=get("KINDLY_SES_CONFIGURATION_SET", f"{prefix}-email"),
         link_secret_parameter=get("KINDLY_LINK_SECRET_PARAMETER", f"/kindly/{stage}/link-secret"),
         webhook_secret_prefix=get("KINDLY_WEBHOOK_SECRET_PREFIX", f"/kindly/{stage}/webhook-secrets").rstrip("/"),

@@ -18,6 +18,9 @@ class ReadOnlyAccounts:
     def add_refs(self, account: Any, ref_keys: set[str]) -> None:
         return None
 
+    def note_engagement(self, *_args: Any) -> bool:
+        return True
+
     def claim_message(self, account: Any, message: dict[str, Any], short_link: Any = None) -> bool:
         return self._inner.message_status(account.tenant_id, account.account_id, message["message_id"]) is None
 

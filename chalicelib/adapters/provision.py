@@ -50,7 +50,7 @@ def create_queues(app: Container) -> str:
 
 def create_topics(app: Container) -> list[str]:
     sns = app.client("sns")
-    names = [app.settings.finance_topic, f"kindly-{app.settings.stage}-email-events"]
+    names = [app.settings.finance_topic, app.settings.email_events_topic]
     return [str(sns.create_topic(Name=name)["TopicArn"]) for name in names]
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 from dataclasses import dataclass, field
 from datetime import date
@@ -61,3 +63,17 @@ def message_id(tenant_id: str, account_id: str, cycle: str, step_key: str) -> st
     """Deterministic id: the same (account, step, cycle) always names the same message, so it is sent once."""
     raw = "\x1f".join((tenant_id, account_id, cycle, step_key)).encode()
     return "msg_" + hashlib.sha256(raw).hexdigest()[:32]
+
+
+def account_tag(account_id: str) -> str:
+    """The account id as an SES message tag value, which allows only letters, digits, _ and -: lower-case
+    base32 without padding (our ids may hold . : @), so delivery events can name their account."""
+    return base64.b32encode(account_id.encode()).decode().rstrip("=").lower()
+
+
+def account_from_tag(tag: str) -> str | None:
+    try:
+        raw = base64.b32decode(tag.upper() + "=" * (-len(tag) % 8))
+        return raw.decode()
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return None

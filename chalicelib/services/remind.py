@@ -33,6 +33,7 @@ from chalicelib.domain.messages import (
     InvoiceLine,
     MessageContext,
     MessageTooLong,
+    account_tag,
     message_id,
 )
 from chalicelib.domain.policies import ESCALATE, Policy, Step
@@ -309,7 +310,7 @@ class RemindService:
         return self._finish(account, policy, due, msg_id, SENT, now, provider_id=provider_id)
 
     def _deliver(self, account: Account, tenant: Tenant, channel: str, rendered: Any, msg_id: str) -> str:
-        tags = {"tenant_id": account.tenant_id, "message_id": msg_id}
+        tags = {"tenant_id": account.tenant_id, "account": account_tag(account.account_id), "message_id": msg_id}
         if channel == EMAIL:
             return self._email.send(sender=tenant.sender_email, sender_name=tenant.name,
                                     recipient=account.email, message=rendered, tags=tags)

@@ -25,3 +25,4 @@ def test_recording_events_keeps_the_tallies_on_the_account():
     acct.record(T, "message_sent", "system", {"channel": "email"})
     acct.record(T, "message_withheld", "system", {"rule": "dispute_open"})
     assert acct.tallies == {"sent:email": 2, "withheld:dispute_open": 1}
+

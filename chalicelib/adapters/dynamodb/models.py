@@ -119,6 +119,9 @@ class MessageModel(Model):
     updated_at = UnicodeAttribute()
     provider_message_id = UnicodeAttribute(null=True)
     detail = JSONAttribute(null=True)
+    delivered_at = UnicodeAttribute(null=True)  # from SES events, the first of each
+    opened_at = UnicodeAttribute(null=True)
+    clicked_at = UnicodeAttribute(null=True)
 
 
 class PolicyModel(Model):

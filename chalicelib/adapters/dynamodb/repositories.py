@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from pynamodb.connection import Connection
-from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
+from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.adapters.dynamodb import mapping
@@ -108,6 +108,20 @@ class DynamoAccounts:
     # --- writes ------------------------------------------------------------------------------
     def save(self, account: Account) -> None:
         self._transact(account)
+
+    def note_engagement(self, tenant_id: str, account_id: str, message_id: str, what: str, at: datetime) -> bool:
+        """Note on the outbox entry when it was first delivered / opened / clicked; False if there is none."""
+        model = self._models.messages
+        item = model(mapping.account_key(tenant_id, account_id), message_id)
+        attribute = getattr(model, f"{what}_at")
+        try:
+            item.update(actions=[attribute.set(attribute | iso(at))], condition=model.message_id.exists(),
+                        add_version_condition=False)
+        except UpdateError as exc:
+            if exc.cause_response_code == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
 
     def add_refs(self, account: Account, ref_keys: set[str]) -> None:
         """Point processor refs at the account. Written before the account; a ref is only trusted when the

@@ -1,0 +1,27 @@
+"""SES delivery events, published by the configuration set to an SNS topic: one event, one use case."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from chalice import Blueprint
+
+from chalicelib.bootstrap import container
+from chalicelib.config import settings
+
+feedback = Blueprint(__name__)
+
+
+@feedback.on_sns_message(topic=settings().email_events_topic)
+def email_events(event: Any) -> None:
+    from chalicelib.observability import logger
+
+    try:
+        ses_event = json.loads(event.message)
+    except ValueError:
+        logger().warning("email event is not JSON; ignored")
+        return
+    outcome = container().feedback.record(ses_event)
+    # Names and codes only: no address, no subject.
+    logger().info("email event", extra={"event_type": ses_event.get("eventType"), "outcome": outcome})

@@ -1,0 +1,86 @@
+"""What SES says happened to our email after it left (SPEC 5): a hard bounce or a complaint stops email to that
+address (CAN-SPAM; mailbox providers' rules), is audited, and finance hears of it as a delivery_problem;
+deliveries, opens and clicks are noted on the message in the outbox."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from chalicelib.domain.audit import iso
+from chalicelib.domain.errors import Conflict
+from chalicelib.domain.messages import account_from_tag
+
+ENGAGEMENT = {"Delivery": "delivered", "Open": "opened", "Click": "clicked"}
+CONFLICT_RETRIES = 3
+
+
+class FeedbackService:
+    def __init__(self, accounts: Any, notifier: Any, clock: Any) -> None:
+        self._accounts = accounts
+        self._notifier = notifier
+        self._clock = clock
+
+    def record(self, event: dict[str, Any]) -> str:
+        """Apply one SES event (as its configuration set publishes it); returns what was done, for the log."""
+        tags = (event.get("mail") or {}).get("tags") or {}
+        tenant_id, message_id = _tag(tags, "tenant_id"), _tag(tags, "message_id")
+        account_id = account_from_tag(_tag(tags, "account") or "")
+        if not (tenant_id and account_id and message_id):
+            return "untracked"  # not a message Kindly sent (or sent before messages carried their account)
+        kind = event.get("eventType")
+        if kind in ENGAGEMENT:
+            found = self._accounts.note_engagement(tenant_id, account_id, message_id, ENGAGEMENT[kind],
+                                                   self._clock.now())
+            return ENGAGEMENT[kind] if found else "unknown_message"
+        problem = _problem(event)
+        if problem is None:
+            return "noted"  # a soft bounce, a delay: SES retries; nothing to change
+        for attempt in range(CONFLICT_RETRIES):
+            try:
+                return self._suppress(tenant_id, account_id, message_id, problem, event)
+            except Conflict:
+                if attempt == CONFLICT_RETRIES - 1:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _suppress(self, tenant_id: str, account_id: str, message_id: str, problem: str, event: dict[str, Any]) -> str:
+        account = self._accounts.get(tenant_id, account_id)
+        if account is None:
+            return "unknown_account"
+        if not account.email or account.email.lower() not in _recipients(event):
+            return "address_changed"  # the account has a new address since: the bounce was the old one's
+        if account.email_suppressed in (problem, "unsubscribed") or (problem == "bounced"
+                                                                     and account.email_suppressed == "complained"):
+            return "already_suppressed"
+        now: datetime = self._clock.now()
+        account.email_suppressed = problem
+        account.updated_at = now
+        account.record(now, f"email_{problem}", "ses", {
+            "message_id": message_id, "bounce_type": (event.get("bounce") or {}).get("bounceType"),
+            "channel": "email"})
+        self._notifier.publish(tenant_id, {"type": "delivery_problem", "tenant_id": tenant_id,
+                                           "account_id": account_id, "at": iso(now), "channel": "email",
+                                           "problem": problem})
+        self._accounts.save(account)
+        return problem
+
+
+def _problem(event: dict[str, Any]) -> str | None:
+    kind = event.get("eventType")
+    if kind == "Bounce" and (event.get("bounce") or {}).get("bounceType") == "Permanent":
+        return "bounced"
+    if kind == "Complaint":
+        return "complained"
+    return None
+
+
+def _recipients(event: dict[str, Any]) -> set[str]:
+    detail = event.get("bounce") or event.get("complaint") or {}
+    listed = detail.get("bouncedRecipients") or detail.get("complainedRecipients") or []
+    return {str(r.get("emailAddress", "")).lower() for r in listed if isinstance(r, dict)}
+
+
+def _tag(tags: dict[str, Any], name: str) -> str | None:
+    values = tags.get(name)
+    return values[0] if isinstance(values, list) and values and isinstance(values[0], str) else None
