@@ -6,8 +6,8 @@ from datetime import datetime
 from typing import Any
 
 from chalicelib.domain.accounts import Account
-from chalicelib.domain.errors import NotFound
 from chalicelib.domain.links import UNSUBSCRIBE
+from chalicelib.services.links import linked_account
 
 
 class ContactService:
@@ -33,8 +33,4 @@ class ContactService:
         return account.message_locale
 
     def _account(self, token: str, now: datetime) -> Account:
-        claims = self._links.read(token, UNSUBSCRIBE, now)
-        account = self._accounts.get(claims.tenant_id, claims.account_id)
-        if account is None:
-            raise NotFound("this link no longer points to an account")
-        return account
+        return linked_account(self._links, self._accounts, token, UNSUBSCRIBE, now)

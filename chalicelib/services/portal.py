@@ -16,6 +16,7 @@ from chalicelib.domain.policies import Policy
 from chalicelib.domain.schedule import local_day, recipient_zones
 from chalicelib.domain.tenants import Tenant
 from chalicelib.services.accounts import refresh_schedule
+from chalicelib.services.links import linked_account
 
 MAX_NOTE = 1000
 LANGUAGES = ("en", "es", "fr", "de")  # the languages Kindly's messages and pages are written in
@@ -177,11 +178,7 @@ class PortalService:
             "balance": account.balance(), "source": "self_service", **extra})
 
     def _account(self, token: str, now: datetime) -> Account:
-        claims = self._links.read(token, PORTAL, now)
-        account = self._accounts.get(claims.tenant_id, claims.account_id)
-        if account is None:
-            raise NotFound("this link no longer points to an account")
-        return account
+        return linked_account(self._links, self._accounts, token, PORTAL, now)
 
 
 def _clean_note(note: str) -> str | None:
