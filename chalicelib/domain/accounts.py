@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from .audit import AuditEvent, ChainHead, chain_event, iso
@@ -117,6 +117,7 @@ class Account:
     sms_opted_out: bool = False
     preferred_locale: str | None = None  # the language the debtor chose on their page; wins over `locale`
     self_paused_at: datetime | None = None  # the last pause the debtor took on their page
+    preferred_hours: tuple[time, time] | None = None  # local [start, end) the debtor chose on their page
     cycle: str | None = None  # which overdue episode the policy steps count from
     last_step: int = -1  # index of the last policy step handled in this cycle
     last_step_key: str | None = None  # that step's key, so editing the policy cannot shift the progress
@@ -235,7 +236,9 @@ class Account:
                 for name, flag in sorted(self.flags.items())
             },
             "contact": {"email_suppressed": self.email_suppressed, "sms_opted_out": self.sms_opted_out,
-                        "preferred_locale": self.preferred_locale},
+                        "preferred_locale": self.preferred_locale,
+                        "preferred_hours": ([t.strftime("%H:%M") for t in self.preferred_hours]
+                                            if self.preferred_hours else None)},
             "state": self.state,
             "hold_reason": self.hold_reason,
             "next_action_at": iso(self.next_action_at) if self.next_action_at else None,
@@ -258,6 +261,7 @@ def with_profile(current: Account, incoming: Account) -> Account:
         sms_opted_out=current.sms_opted_out if incoming.phone == current.phone else False,
         preferred_locale=current.preferred_locale,
         self_paused_at=current.self_paused_at,
+        preferred_hours=current.preferred_hours,
         cycle=current.cycle,
         last_step=current.last_step,
         last_step_key=current.last_step_key,

@@ -58,6 +58,7 @@ class GuardInput:
     window: SendWindow = field(default_factory=SendWindow)
     caps: Caps = field(default_factory=Caps)
     is_holiday: Callable[[date], bool] = lambda _day: False
+    preferred_hours: tuple[time, time] | None = None  # the debtor's own [start, end), chosen on their page
 
 
 # --- status rules: the message is not sent ----------------------------------------------------
@@ -134,6 +135,17 @@ def send_window_rule(inp: GuardInput, at: datetime) -> str | None:
     return None
 
 
+def preferred_hours_rule(inp: GuardInput, at: datetime) -> str | None:
+    """The debtor's own preferred hours, from their self-service page (SPEC 4: inside the debtor's window)."""
+    if inp.preferred_hours is None:
+        return None
+    start, end = inp.preferred_hours
+    for name in inp.zones:
+        if not start <= at.astimezone(zone(name)).time() < end:
+            return "outside_preferred_hours"
+    return None
+
+
 def holiday_rule(inp: GuardInput, at: datetime) -> str | None:
     """No reminders on the debtor's public holidays (country and region)."""
     for name in inp.zones:
@@ -155,7 +167,7 @@ def caps_rule(inp: GuardInput, at: datetime) -> str | None:
     return None
 
 
-TIME_RULES = (quiet_hours_rule, send_window_rule, holiday_rule, caps_rule)
+TIME_RULES = (quiet_hours_rule, preferred_hours_rule, send_window_rule, holiday_rule, caps_rule)
 
 
 def _blocking_time_rule(inp: GuardInput, at: datetime) -> str | None:
@@ -180,8 +192,7 @@ def _skip_ahead(inp: GuardInput, at: datetime) -> datetime:
     Every instant jumped over is blocked by the same rule, so no allowed instant is ever skipped."""
     if caps_rule(inp, at):
         return _cap_frees_at(inp, at)
-    opening = max(inp.window.start, QUIET_END)
-    closing = min(inp.window.end, SMS_QUIET_START if inp.channel == SMS else EMAIL_QUIET_START)
+    opening, closing = open_hours(inp)
     for name in inp.zones:
         local = at.astimezone(zone(name))
         day_off = inp.is_holiday(local.date()) or local.weekday() not in inp.window.weekdays
@@ -190,6 +201,16 @@ def _skip_ahead(inp: GuardInput, at: datetime) -> datetime:
         if local.time() < opening:
             return datetime.combine(local.date(), opening, local.tzinfo)
     return at + timedelta(minutes=15)  # not reached while the rules above mirror the time rules
+
+
+def open_hours(inp: GuardInput) -> tuple[time, time]:
+    """The local hours every time-of-day rule allows: quiet hours, the policy window, the debtor's own hours."""
+    starts = [QUIET_END, inp.window.start]
+    ends = [SMS_QUIET_START if inp.channel == SMS else EMAIL_QUIET_START, inp.window.end]
+    if inp.preferred_hours is not None:
+        starts.append(inp.preferred_hours[0])
+        ends.append(inp.preferred_hours[1])
+    return max(starts), min(ends)
 
 
 def _cap_frees_at(inp: GuardInput, at: datetime) -> datetime:

@@ -4,12 +4,13 @@ how to pay it, and the debtor's own choices — a pause, a dispute, how and in w
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from chalicelib.domain import accounts as acc
 from chalicelib.domain.accounts import DEBTOR, Account, Flag, self_pause_allowed
 from chalicelib.domain.audit import iso
+from chalicelib.domain.courtesy import EMAIL_QUIET_START, QUIET_END
 from chalicelib.domain.errors import Conflict, InvalidInput, NotFound
 from chalicelib.domain.links import PORTAL
 from chalicelib.domain.policies import Policy
@@ -65,10 +66,31 @@ class PortalView:
             "email_bounced": account.email_suppressed in ("bounced", "complained"),
             "has_phone": bool(account.phone) and account.sms_consent is not None,
             "sms_on": bool(account.phone) and account.sms_consent is not None and not account.sms_opted_out,
+            "hour_choices": [t.strftime("%H:%M") for t in hour_choices(self.policy)],
+            "hours": [t.strftime("%H:%M") for t in account.preferred_hours] if account.preferred_hours else None,
             "language": account.message_locale.split("-")[0].lower(),
             "languages": LANGUAGES,
             "advice": FREE_DEBT_ADVICE.get(account.country or "", ()),
         }
+
+
+def hour_choices(policy: Policy) -> list[time]:
+    """Whole hours a debtor may choose as the edges of their preferred hours: inside the policy's window and
+    the guard's 08:00-21:00 (the tenant's window and the law still apply; the debtor narrows them)."""
+    first = max(policy.send_window.start, QUIET_END)
+    last = min(policy.send_window.end, EMAIL_QUIET_START)
+    start_hour = first.hour + (1 if first.minute else 0)
+    return [time(hour) for hour in range(start_hour, last.hour + 1)]
+
+
+def _preferred_hours(form: dict[str, str], policy: Policy) -> tuple[time, time] | None:
+    start, end = form.get("hours_from", ""), form.get("hours_until", "")
+    if not start and not end:
+        return None
+    choices = {t.strftime("%H:%M"): t for t in hour_choices(policy)}
+    if start not in choices or end not in choices or choices[start] >= choices[end]:
+        raise InvalidInput("choose a start hour before the end hour, from the hours offered", "hours_from")
+    return choices[start], choices[end]
 
 
 def can_pause(account: Account, policy: Policy, now: datetime) -> bool:
@@ -132,7 +154,9 @@ class PortalService:
             raise InvalidInput(f"language must be one of {', '.join(LANGUAGES)}", "language")
 
         def change(account: Account, policy: Policy, now: datetime) -> dict[str, Any] | None:
-            before = (account.preferred_locale, account.email_suppressed, account.sms_opted_out)
+            before = (account.preferred_locale, account.email_suppressed, account.sms_opted_out,
+                      account.preferred_hours)
+            account.preferred_hours = _preferred_hours(form, policy)
             account.preferred_locale = language if language != account.locale.split("-")[0].lower() else None
             wants_email, wants_sms = form.get("email") == "on", form.get("sms") == "on"
             if not wants_email and account.email and account.email_suppressed is None:
@@ -141,11 +165,13 @@ class PortalService:
                 account.email_suppressed = None
             if account.phone and account.sms_consent is not None:  # the page offers SMS only with consent
                 account.sms_opted_out = not wants_sms
-            after = (account.preferred_locale, account.email_suppressed, account.sms_opted_out)
+            after = (account.preferred_locale, account.email_suppressed, account.sms_opted_out,
+                     account.preferred_hours)
             if after == before:
                 return None
             return {"language": account.message_locale, "email_suppressed": account.email_suppressed,
-                    "sms_opted_out": account.sms_opted_out}
+                    "sms_opted_out": account.sms_opted_out,
+                    "preferred_hours": account.to_dict()["contact"]["preferred_hours"]}
 
         self._act(token, "preferences_changed", change)
 

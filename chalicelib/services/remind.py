@@ -20,6 +20,7 @@ from chalicelib.domain.courtesy import (
     evaluate,
     evaluate_receipt,
     flag_rule,
+    open_hours,
 )
 from chalicelib.domain.errors import Conflict, PermanentSendError, Throttled
 from chalicelib.domain.links import ShortLink
@@ -397,7 +398,7 @@ def guard_input(account: Account, policy: Policy, channel: str, now: datetime,
                 holidays: Callable[[str | None, str | None], Callable[[date], bool]]) -> GuardInput:
     """What the courtesy guard needs to know about this account, for a message on `channel` at `now`."""
     zones = recipient_zones(account)
-    return GuardInput(
+    inp = GuardInput(
         at=now,
         channel=channel,
         zones=zones,
@@ -411,7 +412,12 @@ def guard_input(account: Account, policy: Policy, channel: str, now: datetime,
         window=policy.send_window,
         caps=policy.caps,
         is_holiday=holidays(account.country, account.region),
+        preferred_hours=account.preferred_hours,
     )
+    opening, closing = open_hours(inp)
+    if opening >= closing:  # the debtor's hours and the policy's window no longer meet: the policy's alone
+        return replace(inp, preferred_hours=None)
+    return inp
 
 
 def is_vulnerable(account: Account, now: datetime) -> bool:

@@ -106,7 +106,8 @@ def test_preferences_change_language_and_channels(client, debtor):
                               body=urlencode({"language": "fr", "sms": "on"}))
     assert answer.status_code == 303
     stored = get_account(client, debtor["tenant"])
-    assert stored["contact"] == {"email_suppressed": "unsubscribed", "sms_opted_out": False, "preferred_locale": "fr"}
+    assert stored["contact"] == {"email_suppressed": "unsubscribed", "sms_opted_out": False, "preferred_locale": "fr",
+                                 "preferred_hours": None}
     page = client.http.get(debtor["path"])
     assert page.headers["Content-Language"] == "fr" and "Votre compte chez Acme Ltd" in page.body.decode()
     assert "49,00\xa0€" in page.body.decode()  # amounts stay in the account's own format
@@ -120,11 +121,13 @@ def test_preferences_change_language_and_channels(client, debtor):
                             body=urlencode({"language": "es", "email": "on", "sms": "on"}))
     assert back.status_code == 303
     assert get_account(client, debtor["tenant"])["contact"] == {
-        "email_suppressed": None, "sms_opted_out": False, "preferred_locale": None}
+        "email_suppressed": None, "sms_opted_out": False, "preferred_locale": None, "preferred_hours": None}
 
 
 @pytest.mark.parametrize("body, says", [
     ({"language": "klingon"}, "language must be one of"),
+    ({"language": "es", "hours_from": "18:00", "hours_until": "10:00"}, "start hour before the end hour"),
+    ({"language": "es", "hours_from": "03:00", "hours_until": "05:00"}, "start hour before the end hour"),
     ({"note": "x" * 1001}, "longer than 1000"),
 ])
 def test_bad_form_input_is_refused_and_changes_nothing(client, debtor, body, says):
@@ -143,3 +146,23 @@ def test_the_page_escapes_what_the_billing_system_sent(client, aws, tenant):
     html = client.http.get(url.removeprefix(aws.settings.public_base_url)).body.decode()
     assert "<script>" not in html and "&lt;script&gt;" in html
     assert not re.search(r"<script", html)
+
+
+def test_preferred_hours_move_the_next_reminder_into_them(client, aws, debtor):
+    from tests.aws.test_first_reminder import sweep
+
+    page = client.http.get(debtor["path"]).body.decode()
+    assert '<option value="09:00">' in page and '<option value="19:00"' in page  # the standard policy's window
+    answer = client.http.post(debtor["path"] + "/preferences", headers=FORM,
+                              body=urlencode({"language": "es", "email": "on", "sms": "on",
+                                              "hours_from": "17:00", "hours_until": "19:00"}))
+    assert answer.status_code == 303
+    assert get_account(client, debtor["tenant"])["contact"]["preferred_hours"] == ["17:00", "19:00"]
+
+    # At 10:00 in Madrid the reminder waits for the debtor's 17:00, then goes out
+    morning = sweep(aws, "2026-12-01T09:00:00Z")
+    assert morning["sent"] == 0 and morning["deferred"] == 1
+    timeline = json.loads(client.http.get("/v1/accounts/acct-1/timeline", headers=auth(debtor["tenant"])).body)
+    deferral = timeline["events"][-1]["details"]
+    assert deferral["rule"] == "outside_preferred_hours" and deferral["local_until"].startswith("2026-12-01T17:00")
+    assert sweep(aws, "2026-12-01T16:00:00Z")["sent"] == 1

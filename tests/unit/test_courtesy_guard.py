@@ -513,3 +513,33 @@ def test_a_receipt_keeps_quiet_hours_and_the_debtors_stop_requests():
     assert isinstance(stopped, Withhold) and stopped.rule == "cease_contact"
     unsubscribed = evaluate_receipt(guard_input(at(2026, 12, 6, 12), email_suppressed="unsubscribed"))
     assert isinstance(unsubscribed, Withhold) and unsubscribed.rule == "email_unsubscribed"
+
+
+# --- the debtor's own hours ----------------------------------------------------------------------------
+
+def test_the_debtors_preferred_hours_narrow_the_window_and_name_themselves():
+    evening = (time(17, 0), time(19, 0))
+    morning = guard_input(at(2026, 12, 1, 10), preferred_hours=evening)
+    assert evaluate(morning) == Defer("outside_preferred_hours", at(2026, 12, 1, 17))
+    assert evaluate(guard_input(at(2026, 12, 1, 17, 30), preferred_hours=evening)) == Allow()
+    late = evaluate(guard_input(at(2026, 12, 1, 19, 0), preferred_hours=evening))
+    assert late == Defer("outside_preferred_hours", at(2026, 12, 2, 17))
+
+
+def test_a_receipt_keeps_the_debtors_preferred_hours_too():
+    from chalicelib.domain.courtesy import evaluate_receipt
+
+    decision = evaluate_receipt(guard_input(at(2026, 12, 6, 12), preferred_hours=(time(18, 0), time(20, 0))))
+    assert decision == Defer("outside_preferred_hours", at(2026, 12, 6, 18))
+
+
+def test_preferred_hours_that_no_longer_meet_the_policys_window_give_way_to_it():
+    from chalicelib.services.remind import guard_input as account_guard_input
+
+    debtor = Account("t", "a", "Ana", "es-ES", "standard", email="ana@example.com", timezone="Europe/Madrid",
+                     preferred_hours=(time(19, 0), time(21, 0)))  # chosen before the policy's window shrank
+    no_holidays = lambda _country, _region: (lambda _day: False)  # noqa: E731
+    assert account_guard_input(debtor, STANDARD, "email", at(2026, 12, 1, 10), no_holidays).preferred_hours is None
+    debtor.preferred_hours = (time(17, 0), time(19, 0))
+    assert account_guard_input(debtor, STANDARD, "email", at(2026, 12, 1, 10),
+                               no_holidays).preferred_hours == (time(17, 0), time(19, 0))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import zlib
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 from chalicelib.domain.accounts import Account, Flag, Invoice, PendingThanks, SentRecord, SmsConsent
@@ -53,7 +53,9 @@ def account_to_item(account: Account, model_cls: Any, shards: int) -> Any:
         },
         contact={"email_suppressed": account.email_suppressed, "sms_opted_out": account.sms_opted_out,
                  "preferred_locale": account.preferred_locale,
-                 "self_paused_at": iso(account.self_paused_at) if account.self_paused_at else None},
+                 "self_paused_at": iso(account.self_paused_at) if account.self_paused_at else None,
+                 "preferred_hours": ([t.strftime("%H:%M") for t in account.preferred_hours]
+                                     if account.preferred_hours else None)},
         recent_sends=[
             {"at": iso(s.at), "channel": s.channel, "message_id": s.message_id} for s in account.recent_sends
         ],
@@ -121,6 +123,7 @@ def item_to_account(item: Any) -> Account:
         sms_opted_out=bool((item.contact or {}).get("sms_opted_out")),
         preferred_locale=(item.contact or {}).get("preferred_locale"),
         self_paused_at=_instant_or_none((item.contact or {}).get("self_paused_at")),
+        preferred_hours=_hours((item.contact or {}).get("preferred_hours")),
         cycle=item.cycle,
         last_step=int(item.last_step),
         last_step_key=item.last_step_key,
@@ -139,6 +142,13 @@ def item_to_account(item: Any) -> Account:
         updated_at=parse_instant(item.updated_at) if item.updated_at else None,
         version=item.version,
     )
+
+
+def _hours(pair: list[str] | None) -> tuple[time, time] | None:
+    if not pair:
+        return None
+    start, end = (datetime.strptime(text, "%H:%M").time() for text in pair)
+    return start, end
 
 
 def _instant_or_none(text: str | None) -> datetime | None:
