@@ -15,6 +15,7 @@ from chalicelib.routes.http import body_of
 portal = Blueprint(__name__)
 FORM = ["application/x-www-form-urlencoded", "multipart/form-data"]
 NOTICES = ("pause", "dispute", "preferences")
+PAGE_ERRORS = ("pause", "note", "hours_from", "language")  # fields whose refusal the page words itself
 HTML = {"Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store", "Referrer-Policy": "no-referrer",
         "X-Frame-Options": "DENY", "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; "
         "img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"}
@@ -48,7 +49,9 @@ def _act(token: str, done: str, action: Any) -> Response:
     except (Unauthenticated, NotFound):
         return _invalid()
     except (InvalidInput, Conflict) as exc:
-        return _render(token, error=exc.message, status=409 if isinstance(exc, Conflict) else 400)
+        # The page says it in the debtor's language; the field names which sentence.
+        error = exc.field if exc.field in PAGE_ERRORS else "other"
+        return _render(token, error=error, status=409 if isinstance(exc, Conflict) else 400)
     return Response(body="", status_code=303, headers={"Location": f"../{token}?done={done}",
                                                         "Cache-Control": "no-store"})
 

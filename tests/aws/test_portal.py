@@ -98,7 +98,7 @@ def test_a_pause_lasts_the_policys_days_and_only_once_a_year(client, aws, debtor
     assert "Necesito una pausa" not in page
     refused = client.http.post(debtor["path"] + "/pause", headers=FORM, body="")
     assert refused.status_code == 409
-    assert "No ha funcionado" in refused.body.decode()
+    assert "No ha funcionado: ahora mismo no se puede pedir una pausa" in refused.body.decode()
 
 
 def test_preferences_change_language_and_channels(client, debtor):
@@ -125,10 +125,10 @@ def test_preferences_change_language_and_channels(client, debtor):
 
 
 @pytest.mark.parametrize("body, says", [
-    ({"language": "klingon"}, "language must be one of"),
-    ({"language": "es", "hours_from": "18:00", "hours_until": "10:00"}, "start hour before the end hour"),
-    ({"language": "es", "hours_from": "03:00", "hours_until": "05:00"}, "start hour before the end hour"),
-    ({"note": "x" * 1001}, "longer than 1000"),
+    ({"language": "klingon"}, "elija uno de los idiomas"),
+    ({"language": "es", "hours_from": "18:00", "hours_until": "10:00"}, "hora de inicio anterior"),
+    ({"language": "es", "hours_from": "03:00", "hours_until": "05:00"}, "hora de inicio anterior"),
+    ({"note": "x" * 1001}, "no pase de 1000 caracteres"),
 ])
 def test_bad_form_input_is_refused_and_changes_nothing(client, debtor, body, says):
     before = get_account(client, debtor["tenant"])
