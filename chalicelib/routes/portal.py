@@ -52,6 +52,8 @@ def _act(token: str, done: str, action: Any) -> Response:
         # The page says it in the debtor's language; the field names which sentence.
         error = exc.field if exc.field in PAGE_ERRORS else "other"
         return _render(token, error=error, status=409 if isinstance(exc, Conflict) else 400)
+    except KindlyError:  # an oversized form, a busy table: the page, with a kind word, not a stack trace
+        return _render(token, error="other", status=400)
     return Response(body="", status_code=303, headers={"Location": f"../{token}?done={done}",
                                                         "Cache-Control": "no-store"})
 

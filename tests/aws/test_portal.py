@@ -166,3 +166,11 @@ def test_preferred_hours_move_the_next_reminder_into_them(client, aws, debtor):
     deferral = timeline["events"][-1]["details"]
     assert deferral["rule"] == "outside_preferred_hours" and deferral["local_until"].startswith("2026-12-01T17:00")
     assert sweep(aws, "2026-12-01T16:00:00Z")["sent"] == 1
+
+
+def test_an_oversized_form_gets_the_page_back_not_an_error_dump(client, debtor):
+    before = get_account(client, debtor["tenant"])
+    answer = client.http.post(debtor["path"] + "/dispute", headers=FORM, body="note=" + "x" * 300_000)
+    assert answer.status_code == 400
+    assert "inténtelo de nuevo" in answer.body.decode()
+    assert get_account(client, debtor["tenant"]) == before
