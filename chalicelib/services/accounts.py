@@ -94,7 +94,7 @@ class AccountService:
             raise InvalidInput(f"no policy named {data.policy!r}", "policy")
         tenant = self._tenants.get(tenant_id)
         incoming = account_from_input(tenant_id, account_id, data, tenant.locale if tenant else "en-US")
-        return _retrying(lambda: self._upsert_once(incoming, actor))
+        return retrying(lambda: self._upsert_once(incoming, actor))
 
     def _upsert_once(self, incoming: Account, actor: str) -> tuple[Account, bool]:
         now = self._clock.now()
@@ -131,7 +131,7 @@ class AccountService:
         check_account_id(account_id)
         if data.until is not None and data.until <= self._clock.now().date():
             raise InvalidInput("until must be a future date", "until")
-        return _retrying(lambda: self._set_flag_once(tenant_id, account_id, data, actor))
+        return retrying(lambda: self._set_flag_once(tenant_id, account_id, data, actor))
 
     def _set_flag_once(self, tenant_id: str, account_id: str, data: FlagIn, actor: str) -> Account:
         account = self.get(tenant_id, account_id)
@@ -151,16 +151,18 @@ class AccountService:
 
 T = TypeVar("T")
 CONFLICT_RETRIES = 3
+CONCURRENT_CHANGE = ("account", "audit")  # the Conflict fields a repository raises when a save lost a race
 
 
-def _retrying(operation: Callable[[], T]) -> T:
-    """Re-read and re-apply when a reminder (or another request) changed the account meanwhile, so a
-    billing system's PUT is not refused just because a message was going out at that moment."""
+def retrying(operation: Callable[[], T]) -> T:
+    """Re-read and re-apply when a reminder (or another request) changed the account or its audit chain
+    meanwhile, so a billing system's PUT or a webhook is not refused just because a message was going out at
+    that moment. Other conflicts (a refusal the operation itself raises) are not retried."""
     for attempt in range(CONFLICT_RETRIES):
         try:
             return operation()
-        except Conflict:
-            if attempt == CONFLICT_RETRIES - 1:
+        except Conflict as exc:
+            if exc.field not in CONCURRENT_CHANGE or attempt == CONFLICT_RETRIES - 1:
                 raise
     raise AssertionError("unreachable")
 

@@ -8,11 +8,10 @@ from datetime import datetime
 from typing import Any
 
 from chalicelib.domain.audit import iso
-from chalicelib.domain.errors import Conflict
 from chalicelib.domain.messages import account_from_tag
+from chalicelib.services.accounts import retrying
 
 ENGAGEMENT = {"Delivery": "delivered", "Open": "opened", "Click": "clicked"}
-CONFLICT_RETRIES = 3
 
 
 class FeedbackService:
@@ -36,13 +35,7 @@ class FeedbackService:
         problem = _problem(event)
         if problem is None:
             return "noted"  # a soft bounce, a delay: SES retries; nothing to change
-        for attempt in range(CONFLICT_RETRIES):
-            try:
-                return self._suppress(tenant_id, account_id, message_id, problem, event)
-            except Conflict:
-                if attempt == CONFLICT_RETRIES - 1:
-                    raise
-        raise AssertionError("unreachable")
+        return retrying(lambda: self._suppress(tenant_id, account_id, message_id, problem, event))
 
     def _suppress(self, tenant_id: str, account_id: str, message_id: str, problem: str, event: dict[str, Any]) -> str:
         account = self._accounts.get(tenant_id, account_id)

@@ -23,11 +23,10 @@ from chalicelib.domain.payments import (
     received_for,
     record_payment,
 )
-from chalicelib.services.accounts import check_account_id, refresh_schedule
+from chalicelib.services.accounts import check_account_id, refresh_schedule, retrying
 from chalicelib.services.schemas import WebhookSecretIn, parse
 
 Parser = Callable[[bytes, Mapping[str, str], str], list[PaymentEvent]]
-CONFLICT_RETRIES = 3
 FINANCE_EVENTS = {"refund": "refund", "chargeback": "chargeback"}
 
 
@@ -74,13 +73,7 @@ class PaymentService:
         account_id = self._find(tenant_id, event)
         if account_id is None:
             return EventResult(event.event_id, event.kind, "no_matching_account")
-        for attempt in range(CONFLICT_RETRIES):
-            try:
-                return self._apply_once(tenant_id, account_id, event)
-            except Conflict:
-                if attempt == CONFLICT_RETRIES - 1:
-                    raise
-        raise AssertionError("unreachable")
+        return retrying(lambda: self._apply_once(tenant_id, account_id, event))
 
     def _find(self, tenant_id: str, event: PaymentEvent) -> str | None:
         if event.account_ref is not None:
@@ -134,28 +127,25 @@ class PaymentService:
     # --- a person decides after money went back ---------------------------------------------------------
     def resume(self, tenant_id: str, account_id: str, actor: str) -> Account:
         check_account_id(account_id)
-        for attempt in range(CONFLICT_RETRIES):
-            account = self._accounts.get(tenant_id, account_id)
-            if account is None:
-                raise NotFound(f"no account {account_id!r}", "account_id")
-            if account.state not in (acc.HELD, acc.ESCALATED):
-                raise Conflict(f"the account is {account.state}, not held or escalated; nothing to resume", "state")
-            now = self._clock.now()
-            held = account.hold_reason or account.state
-            account.hold_reason, account.state = None, acc.ACTIVE
-            refresh_schedule(account, self._policies.resolve(tenant_id, account.policy))
-            account.updated_at = now
-            account.record(now, "resumed", actor, {
-                "was": held, "state": account.state,
-                "next_action_at": iso(account.next_action_at) if account.next_action_at else None,
-            })
-            try:
-                self._accounts.save(account)
-                return account
-            except Conflict:
-                if attempt == CONFLICT_RETRIES - 1:
-                    raise
-        raise AssertionError("unreachable")
+        return retrying(lambda: self._resume_once(tenant_id, account_id, actor))
+
+    def _resume_once(self, tenant_id: str, account_id: str, actor: str) -> Account:
+        account = self._accounts.get(tenant_id, account_id)
+        if account is None:
+            raise NotFound(f"no account {account_id!r}", "account_id")
+        if account.state not in (acc.HELD, acc.ESCALATED):
+            raise Conflict(f"the account is {account.state}, not held or escalated; nothing to resume", "state")
+        now = self._clock.now()
+        held = account.hold_reason or account.state
+        account.hold_reason, account.state = None, acc.ACTIVE
+        refresh_schedule(account, self._policies.resolve(tenant_id, account.policy))
+        account.updated_at = now
+        account.record(now, "resumed", actor, {
+            "was": held, "state": account.state,
+            "next_action_at": iso(account.next_action_at) if account.next_action_at else None,
+        })
+        self._accounts.save(account)
+        return account
 
 
 def _invoice_of(account: Account, event: PaymentEvent) -> str | None:

@@ -16,12 +16,11 @@ from chalicelib.domain.links import PORTAL
 from chalicelib.domain.policies import Policy
 from chalicelib.domain.schedule import local_day, recipient_zones
 from chalicelib.domain.tenants import Tenant
-from chalicelib.services.accounts import refresh_schedule
+from chalicelib.services.accounts import refresh_schedule, retrying
 from chalicelib.services.links import linked_account
 
 MAX_NOTE = 1000
 LANGUAGES = ("en", "es", "fr", "de")  # the languages Kindly's messages and pages are written in
-CONFLICT_RETRIES = 3
 
 
 @dataclass(frozen=True)
@@ -177,25 +176,22 @@ class PortalService:
 
     # --- shared plumbing ----------------------------------------------------------------------------------------
     def _act(self, token: str, event_type: str, change: Any) -> None:
-        for attempt in range(CONFLICT_RETRIES):
-            now = self._clock.now()
-            account = self._account(token, now)
-            policy = self._policies.resolve(account.tenant_id, account.policy)
-            details = change(account, policy, now)
-            if details is None:
-                return
-            refresh_schedule(account, policy)
-            if account.state == acc.ACTIVE and account.holding_flags(local_day(now, recipient_zones(account))):
-                account.state = acc.PAUSED
-            account.updated_at = now
-            account.record(now, event_type, DEBTOR, {
-                **details, "next_action_at": iso(account.next_action_at) if account.next_action_at else None})
-            try:
-                self._accounts.save(account)
-                return
-            except Conflict as exc:
-                if exc.field != "account" or attempt == CONFLICT_RETRIES - 1:
-                    raise
+        retrying(lambda: self._act_once(token, event_type, change))
+
+    def _act_once(self, token: str, event_type: str, change: Any) -> None:
+        now = self._clock.now()
+        account = self._account(token, now)
+        policy = self._policies.resolve(account.tenant_id, account.policy)
+        details = change(account, policy, now)
+        if details is None:
+            return
+        refresh_schedule(account, policy)
+        if account.state == acc.ACTIVE and account.holding_flags(local_day(now, recipient_zones(account))):
+            account.state = acc.PAUSED
+        account.updated_at = now
+        account.record(now, event_type, DEBTOR, {
+            **details, "next_action_at": iso(account.next_action_at) if account.next_action_at else None})
+        self._accounts.save(account)
 
     def _notify(self, account: Account, event_type: str, now: datetime, extra: dict[str, Any]) -> None:
         """Told before the save: a retry after a failed save tells finance again (at least once)."""
