@@ -49,13 +49,20 @@ class Payment:
     amount: int
     currency: str
     at: datetime
-    event_id: str
+    event_id: str  # the latest event: with `at`, it decides which of two events about the line is newer
     invoice_id: str | None = None  # the Kindly invoice it pays; None: the oldest open ones in its currency
     pay_url: str | None = None
+    event_ids: tuple[str, ...] = ()  # every event recorded on the line, so a redelivery of any is recognised
 
     @property
     def key(self) -> tuple[str, str, str]:
         return self.provider, self.payment_ref, self.kind
+
+    @property
+    def rank(self) -> tuple[datetime, str]:
+        """Which event about one line is the newer: the processor's time, then its event id for a tie, so the
+        outcome never depends on the order of arrival."""
+        return self.at, self.event_id
 
     def signed_amount(self) -> int:
         """What this line adds to the money received: payments count, money sent back subtracts."""
@@ -74,25 +81,46 @@ class Payment:
 # Outcomes of recording an event on a ledger.
 APPLIED = "applied"
 STALE = "stale"  # an event about the same payment, later at the processor, is already recorded
-UNCHANGED = "unchanged"  # the ledger already says exactly this
+UNCHANGED = "unchanged"  # the ledger already says exactly this, or already holds this very event
 
 
 def record_payment(ledger: list[Payment], event: PaymentEvent, invoice_id: str | None, amount: int
                    ) -> tuple[list[Payment], str]:
-    """The ledger with the event recorded, and whether it changed anything. Out-of-order delivery is
-    resolved by the processor's event time: an older event never overwrites a newer one."""
+    """The ledger with the event recorded, and whether it moved money. An event already on the ledger (a
+    redelivery, a replay) changes nothing, whatever came after it; otherwise the newer event by processor time
+    wins. A newer event saying what the line already says is UNCHANGED, yet the line remembers it (the
+    returned ledger differs only in event ids and time), so that a replay of it is recognised too."""
     if event.currency is None:
         raise ValueError("resolve the event's currency before recording it")
+    if knows_event(ledger, event):
+        return ledger, UNCHANGED
     line = Payment(event.provider, event.payment_ref, event.kind, amount, event.currency, event.occurred_at,
-                   event.event_id, invoice_id, event.pay_url)
-    current = next((p for p in ledger if p.key == line.key), None)
+                   event.event_id, invoice_id, event.pay_url, (event.event_id,))
+    current = line_for(ledger, event)
+    outcome = APPLIED
     if current is not None:
-        if current.at > line.at:
+        if current.rank > line.rank:
             return ledger, STALE
-        if replace(current, event_id=line.event_id, at=line.at) == line:
-            return ledger, UNCHANGED
+        line = replace(line, event_ids=(*current.event_ids, event.event_id))
+        if same_money(current, line):
+            outcome = UNCHANGED
     others = [p for p in ledger if p.key != line.key]
-    return sorted([*others, line], key=lambda p: (p.at, p.key)), APPLIED
+    return sorted([*others, line], key=lambda p: (p.at, p.key)), outcome
+
+
+def knows_event(ledger: list[Payment], event: PaymentEvent) -> bool:
+    """Whether this very event (by the processor's id for it) was recorded before."""
+    return bool(event.event_id) and any(event.event_id in (p.event_id, *p.event_ids) for p in ledger)
+
+
+def line_for(ledger: list[Payment], event: PaymentEvent) -> Payment | None:
+    """The ledger's line for the event's (provider, payment, kind), if the payment was seen before."""
+    return next((p for p in ledger if p.key == (event.provider, event.payment_ref, event.kind)), None)
+
+
+def same_money(a: Payment, b: Payment) -> bool:
+    """Two versions of one line that move the same money the same way (they may differ in which event said so)."""
+    return replace(a, at=b.at, event_id=b.event_id, event_ids=b.event_ids) == b
 
 
 def received_for(ledger: list[Payment], provider: str, payment_ref: str) -> Payment | None:

@@ -18,7 +18,9 @@ from chalicelib.domain.payments import (
     APPLIED,
     MONEY_BACK,
     SUCCEEDED,
+    UNCHANGED,
     PaymentEvent,
+    line_for,
     lookup_keys,
     received_for,
     record_payment,
@@ -92,13 +94,15 @@ class PaymentService:
         account = self._accounts.get(tenant_id, account_id)
         if account is None or not account.is_named_by(event):
             return EventResult(event.event_id, event.kind, "no_matching_account")
-        invoice_id = _invoice_of(account, event)
-        event = _with_currency(account, event, invoice_id)
+        event, invoice_id = _terms(account, event)
         if event.currency is None:
             return EventResult(event.event_id, event.kind, "no_matching_account")
-        ledger, outcome = record_payment(account.payments, event, invoice_id, _amount(account, event, invoice_id))
+        ledger, outcome = record_payment(account.payments, event, invoice_id, event.amount or 0)
+        if outcome == UNCHANGED and ledger != account.payments:
+            account.payments = ledger  # the same money under another event id: remembered, so its replay is known
+            self._accounts.save(account)
         if outcome != APPLIED:
-            return EventResult(event.event_id, event.kind, outcome, account_id)  # nothing new: nothing written
+            return EventResult(event.event_id, event.kind, outcome, account_id)  # no money moved: nothing audited
         now = self._clock.now()
         before = account.balance()
         account.payments = ledger
@@ -156,6 +160,29 @@ def _invoice_of(account: Account, event: PaymentEvent) -> str | None:
     return found.invoice_id if found else None
 
 
+def _terms(account: Account, event: PaymentEvent) -> tuple[PaymentEvent, str | None]:
+    """The event with its currency and amount filled in, and the invoice it pays. What the ledger recorded for
+    the same payment stands: a processor that names no amount (GoCardless) is not asked again what it meant,
+    since the invoices open now are not those open when the money came."""
+    recorded = line_for(account.payments, event)
+    invoice_id = _invoice_of(account, event) or (recorded.invoice_id if recorded else None)
+    if recorded is not None:
+        amount = recorded.amount if event.amount is None else event.amount
+        return replace(event, currency=event.currency or recorded.currency, amount=amount), invoice_id
+    event = _with_currency(account, event, invoice_id)
+    if event.amount is not None or event.currency is None:
+        return event, invoice_id
+    if event.kind in MONEY_BACK:  # the whole payment went back
+        paid = received_for(account.payments, event.provider, event.payment_ref)
+        return replace(event, amount=paid.amount if paid else 0), invoice_id or (paid.invoice_id if paid else None)
+    if event.kind == SUCCEEDED:  # settles its invoice, or the oldest open one in its currency: that one, for good
+        owed = [inv for inv in account.open_invoices() if inv.currency == event.currency
+                and (invoice_id is None or inv.invoice_id == invoice_id)]
+        settles = min(owed, key=lambda inv: (inv.due_on, inv.invoice_id), default=None)
+        return replace(event, amount=settles.amount if settles else 0), settles.invoice_id if settles else invoice_id
+    return replace(event, amount=0), invoice_id
+
+
 def _with_currency(account: Account, event: PaymentEvent, invoice_id: str | None) -> PaymentEvent:
     """A processor that names no currency (GoCardless) pays in its invoice's, or the oldest open one's."""
     if event.currency is not None:
@@ -165,20 +192,6 @@ def _with_currency(account: Account, event: PaymentEvent, invoice_id: str | None
     received = received_for(account.payments, event.provider, event.payment_ref)
     currency = received.currency if received else (oldest.currency if oldest else None)
     return replace(event, currency=currency)
-
-
-def _amount(account: Account, event: PaymentEvent, invoice_id: str | None) -> int:
-    """The event's amount; when the processor gives none (GoCardless), what it must mean."""
-    if event.amount is not None:
-        return event.amount
-    if event.kind in MONEY_BACK:  # the whole payment went back
-        paid = received_for(account.payments, event.provider, event.payment_ref)
-        return paid.amount if paid else 0
-    if event.kind == SUCCEEDED:  # settles its invoice, or the oldest open one in its currency
-        owed = [inv for inv in account.open_invoices() if inv.currency == event.currency
-                and (invoice_id is None or inv.invoice_id == invoice_id)]
-        return min(owed, key=lambda inv: (inv.due_on, inv.invoice_id)).amount if owed else 0
-    return 0
 
 
 def ledger_amount(ledger: list[Any], event: PaymentEvent) -> int:

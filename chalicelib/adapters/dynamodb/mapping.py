@@ -64,7 +64,7 @@ def account_to_item(account: Account, model_cls: Any, shards: int) -> Any:
         last_step_key=account.last_step_key,
         state=account.state,
         hold_reason=account.hold_reason,
-        payments=[p.to_dict() for p in account.payments] or None,
+        payments=[p.to_dict() | {"event_ids": list(p.event_ids)} for p in account.payments] or None,
         tallies=account.tallies or None,
         thanks=({"payment": account.pending_thanks.payment, "not_before": iso(account.pending_thanks.not_before)}
                 if account.pending_thanks else None),
@@ -157,7 +157,8 @@ def _instant_or_none(text: str | None) -> datetime | None:
 
 def _payment(line: dict[str, Any]) -> Payment:
     return Payment(line["provider"], line["payment_ref"], line["kind"], int(line["amount"]), line["currency"],
-                   parse_instant(line["at"]), line["event_id"], line.get("invoice_id"), line.get("pay_url"))
+                   parse_instant(line["at"]), line["event_id"], line.get("invoice_id"), line.get("pay_url"),
+                   tuple(line.get("event_ids") or (line["event_id"],)))
 
 
 def event_to_item(tenant_id: str, account_id: str, event: AuditEvent, model_cls: Any) -> Any:
