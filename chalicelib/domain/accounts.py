@@ -92,7 +92,7 @@ class SentRecord:
 class PendingThanks:
     """A payment to thank the debtor for, not before `not_before` (quiet hours move it on)."""
 
-    payment: str  # "<provider>:<payment_ref>", which names the thank-you message once
+    payment: str  # "<provider>:<payment_ref>:<event_id>" of the money that came, naming the thank-you once
     not_before: datetime
 
 

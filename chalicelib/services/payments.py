@@ -97,6 +97,7 @@ class PaymentService:
         event, invoice_id = _terms(account, event)
         if event.currency is None:
             return EventResult(event.event_id, event.kind, "no_matching_account")
+        recorded = line_for(account.payments, event)
         ledger, outcome = record_payment(account.payments, event, invoice_id, event.amount or 0)
         if outcome == UNCHANGED and ledger != account.payments:
             account.payments = ledger  # the same money under another event id: remembered, so its replay is known
@@ -115,8 +116,9 @@ class PaymentService:
                 "at": iso(now), "event_id": event.event_id, "provider": event.provider,
                 "amount": ledger_amount(ledger, event), "currency": event.currency, "balance": account.balance(),
             })
-        if event.kind == SUCCEEDED:
-            account.pending_thanks = PendingThanks(f"{event.provider}:{event.payment_ref}", now)
+        if event.kind == SUCCEEDED and ledger_amount(ledger, event) > (recorded.amount if recorded else 0):
+            # Money arrived: thanked once per payment (the rest of a part-paid invoice is a payment of its own).
+            account.pending_thanks = PendingThanks(f"{event.provider}:{event.payment_ref}:{event.event_id}", now)
         refresh_schedule(account, self._policies.resolve(tenant_id, account.policy))
         account.updated_at = now
         account.record(now, event.kind, f"webhook:{event.provider}", {

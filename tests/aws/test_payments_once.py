@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import time
 
-from tests.aws.test_first_reminder import auth
+from tests.aws.test_first_reminder import auth, sweep
 from tests.aws.test_webhooks import EVENTS, get_account, overdue, post, set_secret, stripe_paid  # noqa: F401
 from tests.support import webhooks as wh
 from tests.support.samples import account
@@ -92,3 +92,31 @@ def test_an_older_stripe_event_redelivered_after_a_newer_one_is_unchanged(client
     assert outcomes(again) == ["unchanged"]
     assert get_account(client, overdue)["balance"] == {"EUR": 0}
     assert timeline(client, overdue) == events_before
+
+
+# --- one audit event and one thank-you per payment ------------------------------------------------------
+
+def test_the_rest_of_a_partly_paid_stripe_invoice_is_audited_and_thanked_on_its_own(client, aws, overdue):  # noqa: F811
+    now = int(time.time())
+    part = stripe_paid(2000, "evt_part", now - 60)
+    post(client, overdue["tenant_id"], "stripe", part, wh.stripe_headers(part))
+    sweep(aws, "2026-12-01T09:00:00Z")
+    assert len(thanks_sent(client, overdue)) == 1
+
+    # When the debtor pays the rest of the same invoice
+    rest = stripe_paid(4900, "evt_rest", now)
+    assert outcomes(post(client, overdue["tenant_id"], "stripe", rest, wh.stripe_headers(rest))) == ["applied"]
+
+    # Then the second payment has its own audit event and its own thank-you
+    payments = [e for e in timeline(client, overdue) if e["type"] == "payment_succeeded"]
+    assert [e["details"]["event_id"] for e in payments] == ["evt_part", "evt_rest"]
+    sweep(aws, "2026-12-02T09:00:00Z")
+    assert len(thanks_sent(client, overdue)) == 2
+    assert get_account(client, overdue)["balance"] == {"EUR": 0}
+
+    # And a redelivery of either payment brings nothing new
+    for body in (part, rest):
+        assert outcomes(post(client, overdue["tenant_id"], "stripe", body, wh.stripe_headers(body))) == [
+            "unchanged"]
+    sweep(aws, "2026-12-03T09:00:00Z")
+    assert len(thanks_sent(client, overdue)) == 2
