@@ -46,6 +46,12 @@ class Container:
         return repository
 
     @cached_property
+    def parked_payments(self) -> Any:
+        from chalicelib.adapters.dynamodb.repositories import DynamoParkedPayments
+
+        return DynamoParkedPayments(self.models)
+
+    @cached_property
     def email(self) -> Any:
         from chalicelib.adapters.email_ses import SesEmail
 
@@ -126,7 +132,8 @@ class Container:
     def accounts(self) -> Any:
         from chalicelib.services.accounts import AccountService
 
-        return AccountService(self.account_repository, self.policies, self.tenants, self.clock)
+        return AccountService(self.account_repository, self.policies, self.tenants, self.clock,
+                              on_upsert=lambda account: self.payments.apply_waiting(account))
 
     @cached_property
     def links(self) -> Any:
@@ -167,7 +174,7 @@ class Container:
 
         return PaymentService(accounts=self.account_repository, secrets=self.webhook_secrets,
                               policies=self.policies, notifier=self.notifier, clock=self.clock,
-                              parser_for=parser_for)
+                              parser_for=parser_for, parked=self.parked_payments)
 
     @cached_property
     def portal(self) -> Any:

@@ -19,6 +19,7 @@ class Settings:
     policies_table: str
     links_table: str
     processor_refs_table: str
+    parked_payments_table: str
     reminders_queue: str
     finance_topic: str
     email_events_topic: str
@@ -40,6 +41,7 @@ class Settings:
             "policies": self.policies_table,
             "links": self.links_table,
             "processor_refs": self.processor_refs_table,
+            "parked_payments": self.parked_payments_table,
         }
 
 
@@ -62,6 +64,7 @@ def read_settings(environ: dict[str, str] | None = None) -> Settings:
         policies_table=get("KINDLY_POLICIES_TABLE", f"{prefix}-policies"),
         links_table=get("KINDLY_LINKS_TABLE", f"{prefix}-links"),
         processor_refs_table=get("KINDLY_PROCESSOR_REFS_TABLE", f"{prefix}-processor-refs"),
+        parked_payments_table=get("KINDLY_PARKED_PAYMENTS_TABLE", f"{prefix}-parked-payments"),
         reminders_queue=get("KINDLY_REMINDERS_QUEUE", f"{prefix}-reminders"),
         finance_topic=get("KINDLY_FINANCE_TOPIC", f"{prefix}-finance"),
         email_events_topic=get("KINDLY_EMAIL_EVENTS_TOPIC", f"{prefix}-email-events"),

@@ -20,7 +20,7 @@ def create_tables(app: Container) -> list[str]:
     for model in app.models.all():
         if not model.exists():
             model.create_table(billing_mode="PAY_PER_REQUEST", wait=True)
-            model.update_ttl(ignore_update_ttl_errors=True)  # only the links table has a TTL attribute
+            model.update_ttl(ignore_update_ttl_errors=True)  # the links and parked-payments tables expire items
             created.append(model.Meta.table_name)
     return created
 

@@ -12,6 +12,7 @@ from .payments import (
     FAILED,
     Payment,
     PaymentEvent,
+    account_ref_key,
     credited,
     customer_ref_key,
     invoice_ref_key,
@@ -179,6 +180,10 @@ class Account:
                 for provider, customer_id in self.processor_ids.items()}
         return keys | {invoice_ref_key(self.tenant_id, inv.processor_invoice_id)
                        for inv in self.invoices if inv.processor_invoice_id}
+
+    def parking_keys(self) -> set[str]:
+        """The keys under which a payment that came before this account waits for it."""
+        return {account_ref_key(self.tenant_id, self.account_id)} | self.processor_ref_keys()
 
     def is_named_by(self, event: PaymentEvent) -> bool:
         """Whether the event's ids still belong to this account (a ref may be stale)."""

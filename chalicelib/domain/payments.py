@@ -182,3 +182,19 @@ def lookup_keys(tenant_id: str, event: PaymentEvent) -> list[str]:
     if event.invoice_ref:
         keys.append(invoice_ref_key(tenant_id, event.invoice_ref))
     return keys
+
+
+def account_ref_key(tenant_id: str, account_id: str) -> str:
+    return f"{tenant_id}#account#{account_id}"
+
+
+def parking_keys(tenant_id: str, event: PaymentEvent) -> list[str]:
+    """Where an event whose account is not known yet waits: under every id that could name its account, each
+    prefixed by the tenant, so the event can only ever reach an account of the tenant whose secret signed it."""
+    keys = [account_ref_key(tenant_id, event.account_ref)] if event.account_ref else []
+    return keys + lookup_keys(tenant_id, event)
+
+
+def parked_key(event: PaymentEvent) -> str:
+    """The event's own name among those waiting under one key."""
+    return "#".join((event.provider, event.event_id, event.kind, event.payment_ref))

@@ -10,6 +10,7 @@ from .accounts import Account
 from .audit import AuditEvent
 from .links import ShortLink
 from .messages import MessageContext, RenderedMessage
+from .payments import PaymentEvent
 from .policies import Policy
 from .tenants import ApiKey, Tenant
 
@@ -50,6 +51,17 @@ class AccountRepository(Protocol):
 
     def finish_message(self, account: Account, message_id: str, status: str, details: dict[str, Any]) -> None:
         """Mark the outbox entry and save the account with its audit events, in one transaction."""
+
+
+class ParkedPayments(Protocol):
+    """Verified payment events whose account is not known yet, each kept under every key that may name it."""
+
+    def park(self, tenant_id: str, keys: list[str], event: PaymentEvent, until: datetime) -> None: ...
+
+    def waiting(self, tenant_id: str, key: str) -> list[PaymentEvent]:
+        """The tenant's events parked under this key."""
+
+    def release(self, keys: list[str], event: PaymentEvent) -> None: ...
 
 
 class PolicyRepository(Protocol):

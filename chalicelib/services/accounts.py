@@ -80,11 +80,14 @@ def account_from_input(tenant_id: str, account_id: str, data: AccountIn, default
 
 
 class AccountService:
-    def __init__(self, accounts: AccountRepository, policies: PolicyService, tenants: Any, clock: Any) -> None:
+    def __init__(self, accounts: AccountRepository, policies: PolicyService, tenants: Any, clock: Any,
+                 on_upsert: Callable[[Account], bool] | None = None) -> None:
         self._accounts = accounts
         self._policies = policies
         self._tenants = tenants
         self._clock = clock
+        # Told of each account upserted (payments that came before it are applied then); True if it changed it.
+        self._on_upsert = on_upsert
 
     def upsert(self, tenant_id: str, account_id: str, body: str | bytes | dict[str, Any], actor: str
                ) -> tuple[Account, bool]:
@@ -94,7 +97,12 @@ class AccountService:
             raise InvalidInput(f"no policy named {data.policy!r}", "policy")
         tenant = self._tenants.get(tenant_id)
         incoming = account_from_input(tenant_id, account_id, data, tenant.locale if tenant else "en-US")
-        return retrying(lambda: self._upsert_once(incoming, actor))
+        account, created = retrying(lambda: self._upsert_once(incoming, actor))
+        # Also after a repeat that wrote nothing: a retried PUT (say, after a failure just here) still brings the
+        # payments that were waiting for this account.
+        if self._on_upsert is not None and self._on_upsert(account):
+            account = self._accounts.get(tenant_id, account_id) or account
+        return account, created
 
     def _upsert_once(self, incoming: Account, actor: str) -> tuple[Account, bool]:
         now = self._clock.now()

@@ -1,13 +1,15 @@
 """Payments: processors' webhooks move money on the account's ledger; reminders follow from the balance.
 
 Per webhook event: one read to find the account by a processor ref (none when the event names the Kindly
-account), one read of the account, one transaction writing it with its audit event.
+account), one read of the account, one transaction writing it with its audit event. An event for an account
+not known yet is parked (parking_keys) and applied when intake upserts the account (apply_waiting).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
+from datetime import timedelta
 from typing import Any
 
 from chalicelib.domain import accounts as acc
@@ -22,21 +24,27 @@ from chalicelib.domain.payments import (
     PaymentEvent,
     line_for,
     lookup_keys,
+    parked_key,
+    parking_keys,
     received_for,
     record_payment,
 )
+from chalicelib.domain.ports import ParkedPayments
 from chalicelib.services.accounts import check_account_id, refresh_schedule, retrying
 from chalicelib.services.schemas import WebhookSecretIn, parse
 
 Parser = Callable[[bytes, Mapping[str, str], str], list[PaymentEvent]]
 FINANCE_EVENTS = {"refund": "refund", "chargeback": "chargeback"}
+NO_ACCOUNT = "no_matching_account"  # nothing names an account: the event carries no id to wait under
+HELD_FOR_ACCOUNT = "held_for_account"  # kept until intake brings the account it names
+PARKED_FOR = timedelta(days=90)  # then DynamoDB's TTL forgets it: the billing system never sent the account
 
 
 @dataclass(frozen=True)
 class EventResult:
     event_id: str
     kind: str
-    outcome: str  # applied | unchanged | stale | no_matching_account
+    outcome: str  # applied | unchanged | stale | held_for_account | no_matching_account
     account_id: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
@@ -45,8 +53,9 @@ class EventResult:
 
 class PaymentService:
     def __init__(self, *, accounts: Any, secrets: Any, policies: Any, notifier: Any, clock: Any,
-                 parser_for: Callable[[str], Parser]) -> None:
+                 parser_for: Callable[[str], Parser], parked: ParkedPayments) -> None:
         self._accounts = accounts
+        self._parked = parked
         self._secrets = secrets
         self._policies = policies
         self._notifier = notifier
@@ -66,15 +75,45 @@ class PaymentService:
         """Verify the processor's signature, then apply each event once. Raises Unauthenticated (bad or missing
         signature, stale timestamp, no secret set) or InvalidInput (unreadable body) before writing anything."""
         parse_events = self._parser_for(provider)
-        secret = self._secrets.get(tenant_id, provider) if _plausible_tenant(tenant_id) else None
+        secret = self._secrets.get(tenant_id, provider) if _plausible_id(tenant_id) else None
         if secret is None:
             raise Unauthenticated(f"no {provider} webhook secret is set for this tenant", "provider")
         return [self._apply(tenant_id, event) for event in parse_events(body, headers, secret)]
 
     def _apply(self, tenant_id: str, event: PaymentEvent) -> EventResult:
+        """Apply the event to its account; when no account can take it yet, keep it until one arrives (money is
+        never dropped). Parked first and then looked for again: an account that arrived meanwhile, after its
+        intake looked for waiting payments, is found here, so the event is never left behind."""
+        result = self._apply_found(tenant_id, event)
+        named = event if event.account_ref and _plausible_id(event.account_ref) else replace(event, account_ref=None)
+        keys = parking_keys(tenant_id, named)
+        if result.outcome != NO_ACCOUNT or not keys:
+            return result
+        self._parked.park(tenant_id, keys, event, self._clock.now() + PARKED_FOR)
+        result = self._apply_found(tenant_id, event)
+        if result.outcome == NO_ACCOUNT:
+            return EventResult(event.event_id, event.kind, HELD_FOR_ACCOUNT)
+        self._parked.release(keys, event)
+        return result
+
+    def apply_waiting(self, account: Account) -> bool:
+        """Intake calls this after each upsert of an account: payments that came before it are applied the way a
+        webhook would apply them (audited, thanked, once), then forgotten. True if any was applied."""
+        waiting: dict[str, PaymentEvent] = {}
+        for key in sorted(account.parking_keys()):
+            waiting |= {parked_key(event): event for event in self._parked.waiting(account.tenant_id, key)}
+        applied = False
+        for event in sorted(waiting.values(), key=lambda e: (e.occurred_at, parked_key(e))):
+            result = self._apply_found(account.tenant_id, event)
+            if result.outcome != NO_ACCOUNT:
+                self._parked.release(parking_keys(account.tenant_id, event), event)
+                applied = applied or result.outcome == APPLIED
+        return applied
+
+    def _apply_found(self, tenant_id: str, event: PaymentEvent) -> EventResult:
         account_id = self._find(tenant_id, event)
         if account_id is None:
-            return EventResult(event.event_id, event.kind, "no_matching_account")
+            return EventResult(event.event_id, event.kind, NO_ACCOUNT)
         return retrying(lambda: self._apply_once(tenant_id, account_id, event))
 
     def _find(self, tenant_id: str, event: PaymentEvent) -> str | None:
@@ -93,10 +132,10 @@ class PaymentService:
     def _apply_once(self, tenant_id: str, account_id: str, event: PaymentEvent) -> EventResult:
         account = self._accounts.get(tenant_id, account_id)
         if account is None or not account.is_named_by(event):
-            return EventResult(event.event_id, event.kind, "no_matching_account")
+            return EventResult(event.event_id, event.kind, NO_ACCOUNT)
         event, invoice_id = _terms(account, event)
         if event.currency is None:
-            return EventResult(event.event_id, event.kind, "no_matching_account")
+            return EventResult(event.event_id, event.kind, NO_ACCOUNT)
         recorded = line_for(account.payments, event)
         ledger, outcome = record_payment(account.payments, event, invoice_id, event.amount or 0)
         if outcome == UNCHANGED and ledger != account.payments:
@@ -201,7 +240,7 @@ def ledger_amount(ledger: list[Any], event: PaymentEvent) -> int:
     return int(line.amount)
 
 
-def _plausible_tenant(tenant_id: str) -> bool:
+def _plausible_id(tenant_id: str) -> bool:
     try:
         check_account_id(tenant_id)
     except InvalidInput:

@@ -17,6 +17,7 @@ import pytest
 import yaml
 from chalice.utils import to_cfn_resource_name
 from moto import mock_aws
+from pynamodb.attributes import TTLAttribute
 
 from chalicelib.adapters.dynamodb.models import build_models
 from chalicelib.config import read_settings
@@ -29,7 +30,8 @@ SAM_MERGE = ROOT / "infra" / "sam-merge.json"
 DEPLOY = ROOT / "infra" / "deploy.sh"
 EVENTS = ROOT / "events"
 STAGES = ("local", "dev", "prod")
-MODEL_FIELDS = ("tenants", "api_keys", "accounts", "audit", "messages", "policies", "links", "processor_refs")
+MODEL_FIELDS = ("tenants", "api_keys", "accounts", "audit", "messages", "policies", "links", "processor_refs",
+                "parked_payments")
 REGION = "us-east-1"
 ACCOUNT = "123456789012"  # moto's default account
 
@@ -138,6 +140,9 @@ def test_template_table_matches_pynamodb_model(field: str) -> None:
         schema["local_secondary_indexes"], "index_name", "projection")
     assert table["BillingMode"] == "PAY_PER_REQUEST"
     assert table["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+    # And items expire by the attribute the model declares as its TTL, and only then
+    ttl = [a.attr_name for a in model.get_attributes().values() if isinstance(a, TTLAttribute)]
+    assert table.get("TimeToLiveSpecification") == ({"AttributeName": ttl[0], "Enabled": True} if ttl else None)
 
 
 def test_template_declares_no_table_the_models_do_not_know() -> None:

@@ -6,10 +6,12 @@ each save) and hand out copies, as a read from a table would."""
 from __future__ import annotations
 
 import copy
+from datetime import datetime
 from typing import Any
 
 from chalicelib.domain.accounts import Account
 from chalicelib.domain.audit import AuditEvent
+from chalicelib.domain.payments import PaymentEvent, parked_key
 from chalicelib.domain.policies import BUILT_IN, Policy
 
 
@@ -39,6 +41,22 @@ class MemoryAccounts:
         """Store an account as intake would: its refs first, then the account."""
         self.add_refs(account, account.processor_ref_keys())
         self.save(account)
+
+
+class MemoryParking:
+    def __init__(self) -> None:
+        self.items: dict[tuple[str, str], tuple[str, PaymentEvent]] = {}
+
+    def park(self, tenant_id: str, keys: list[str], event: PaymentEvent, until: datetime) -> None:
+        for key in keys:
+            self.items[(key, parked_key(event))] = (tenant_id, event)
+
+    def waiting(self, tenant_id: str, key: str) -> list[PaymentEvent]:
+        return [event for (k, _), (tenant, event) in self.items.items() if k == key and tenant == tenant_id]
+
+    def release(self, keys: list[str], event: PaymentEvent) -> None:
+        for key in keys:
+            self.items.pop((key, parked_key(event)), None)
 
 
 class BuiltInPolicies:

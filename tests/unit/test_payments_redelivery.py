@@ -21,7 +21,7 @@ from chalicelib.domain.accounts import Account, Invoice
 from chalicelib.domain.payments import CHARGEBACK, FAILED, KINDS, REFUNDED, SUCCEEDED
 from chalicelib.services.payments import PaymentService
 from tests.support import webhooks as wh
-from tests.support.memory import BuiltInPolicies, FinanceInbox, MemoryAccounts, Secrets
+from tests.support.memory import BuiltInPolicies, FinanceInbox, MemoryAccounts, MemoryParking, Secrets
 
 TENANT, ACCOUNT = "t_1", "acct-1"
 T0 = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
@@ -124,7 +124,8 @@ def deliver(provider: str, deliveries: list[Spec]) -> tuple[MemoryAccounts, Fina
     accounts, finance = MemoryAccounts(), FinanceInbox()
     accounts.put(the_account())
     service = PaymentService(accounts=accounts, secrets=Secrets(SECRETS), policies=BuiltInPolicies(),
-                             notifier=finance, clock=FixedClock(NOW), parser_for=parser_for)
+                             notifier=finance, clock=FixedClock(NOW), parser_for=parser_for,
+                             parked=MemoryParking())
     outcomes = []
     for spec in deliveries:
         body, headers = signed(provider, spec)

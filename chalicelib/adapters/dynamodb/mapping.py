@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 import zlib
+from dataclasses import asdict
 from datetime import UTC, date, datetime, time
 from typing import Any
 
 from chalicelib.domain.accounts import Account, Flag, Invoice, PendingThanks, SentRecord, SmsConsent
 from chalicelib.domain.audit import AuditEvent, ChainHead, iso
-from chalicelib.domain.payments import Payment
+from chalicelib.domain.payments import Payment, PaymentEvent
 from chalicelib.domain.policies import Caps, Policy, SendWindow, Step
 from chalicelib.domain.tenants import ApiKey, Tenant
 
@@ -159,6 +160,15 @@ def _payment(line: dict[str, Any]) -> Payment:
     return Payment(line["provider"], line["payment_ref"], line["kind"], int(line["amount"]), line["currency"],
                    parse_instant(line["at"]), line["event_id"], line.get("invoice_id"), line.get("pay_url"),
                    tuple(line.get("event_ids") or (line["event_id"],)))
+
+
+def payment_event_to_dict(event: PaymentEvent) -> dict[str, Any]:
+    return {**asdict(event), "occurred_at": iso(event.occurred_at)}
+
+
+def dict_to_payment_event(data: dict[str, Any]) -> PaymentEvent:
+    return PaymentEvent(**{**data, "occurred_at": parse_instant(data["occurred_at"]),
+                           "amount": None if data.get("amount") is None else int(data["amount"])})
 
 
 def event_to_item(tenant_id: str, account_id: str, event: AuditEvent, model_cls: Any) -> Any:

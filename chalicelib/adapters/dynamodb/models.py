@@ -161,6 +161,20 @@ class ProcessorRefModel(Model):
     account_id = UnicodeAttribute()
 
 
+class ParkedPaymentModel(Model):
+    """A verified payment event whose account is not known yet, kept under each ref that could name the account
+    (tenant-prefixed: see domain.payments.parking_keys) until intake brings the account, or the TTL ends."""
+
+    class Meta:
+        table_name = "parked-payments"
+
+    ref = UnicodeAttribute(hash_key=True)
+    event_key = UnicodeAttribute(range_key=True)  # "<provider>#<event_id>#<kind>#<payment_ref>"
+    tenant_id = UnicodeAttribute()
+    event = JSONAttribute()  # the normalised PaymentEvent: no signature to check again
+    expires_at = TTLAttribute()
+
+
 @dataclass(frozen=True)
 class Models:
     tenants: type[TenantModel]
@@ -171,10 +185,11 @@ class Models:
     policies: type[PolicyModel]
     links: type[LinkModel]
     processor_refs: type[ProcessorRefModel]
+    parked_payments: type[ParkedPaymentModel]
 
     def all(self) -> list[type[Model]]:
         return [self.tenants, self.api_keys, self.accounts, self.audit, self.messages, self.policies, self.links,
-                self.processor_refs]
+                self.processor_refs, self.parked_payments]
 
 
 def _bind(base: type[Model], table_name: str, region: str) -> Any:
@@ -193,4 +208,5 @@ def build_models(settings: Settings) -> Models:
         policies=_bind(PolicyModel, settings.policies_table, region),
         links=_bind(LinkModel, settings.links_table, region),
         processor_refs=_bind(ProcessorRefModel, settings.processor_refs_table, region),
+        parked_payments=_bind(ParkedPaymentModel, settings.parked_payments_table, region),
     )

@@ -18,6 +18,7 @@ from chalicelib.domain.audit import AuditEvent, iso
 from chalicelib.domain.errors import Conflict, Throttled
 from chalicelib.domain.links import ShortLink
 from chalicelib.domain.messages import PENDING, RETRY
+from chalicelib.domain.payments import PaymentEvent, parked_key
 from chalicelib.domain.policies import Policy
 from chalicelib.domain.tenants import ApiKey, Tenant
 
@@ -100,7 +101,7 @@ class DynamoAccounts:
     def account_for_ref(self, ref_key: str) -> tuple[str, str] | None:
         """(tenant_id, account_id) a processor ref points at, if any."""
         try:
-            item = self._models.processor_refs.get(ref_key)
+            item = self._models.processor_refs.get(ref_key, consistent_read=True)
         except DoesNotExist:
             return None
         return item.tenant_id, item.account_id
@@ -188,6 +189,28 @@ class DynamoAccounts:
             raise Conflict("the audit trail moved on meanwhile; try again", "audit") from exc
         account.version = item.version
         account.pending_events.clear()
+
+
+class DynamoParkedPayments:
+    """Payment events waiting for their account (ports.ParkedPayments)."""
+
+    def __init__(self, models: Models) -> None:
+        self._model = models.parked_payments
+
+    def park(self, tenant_id: str, keys: list[str], event: PaymentEvent, until: datetime) -> None:
+        with self._model.batch_write() as batch:
+            for key in keys:
+                batch.save(self._model(key, parked_key(event), tenant_id=tenant_id,
+                                       event=mapping.payment_event_to_dict(event), expires_at=until))
+
+    def waiting(self, tenant_id: str, key: str) -> list[PaymentEvent]:
+        return [mapping.dict_to_payment_event(item.event)
+                for item in self._model.query(key, consistent_read=True) if item.tenant_id == tenant_id]
+
+    def release(self, keys: list[str], event: PaymentEvent) -> None:
+        with self._model.batch_write() as batch:
+            for key in keys:
+                batch.delete(self._model(key, parked_key(event)))
 
 
 class DynamoLinks:

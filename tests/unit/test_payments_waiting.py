@@ -1,0 +1,60 @@
+"""A payment that came before its account waits for it; an account written while the payment was being parked
+(its intake looked for waiting payments a moment too early) still gets it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from chalicelib.adapters.clock import FixedClock
+from chalicelib.adapters.processors import parser_for
+from chalicelib.domain.payments import PaymentEvent
+from chalicelib.services.payments import PaymentService
+from tests.support.memory import BuiltInPolicies, FinanceInbox, MemoryAccounts, MemoryParking, Secrets
+from tests.unit.test_payments_redelivery import ACCOUNT, NOW, SECRETS, TENANT, Spec, signed, the_account
+
+
+class AccountArrivesWhileParking(MemoryParking):
+    """Intake wrote the account (and found nothing waiting) just before this payment was parked."""
+
+    def __init__(self, accounts: MemoryAccounts) -> None:
+        super().__init__()
+        self._accounts = accounts
+
+    def park(self, tenant_id: str, keys: list[str], event: PaymentEvent, until: datetime) -> None:
+        self._accounts.put(the_account())
+        super().park(tenant_id, keys, event, until)
+
+
+def service(accounts, parking):
+    return PaymentService(accounts=accounts, secrets=Secrets(SECRETS), policies=BuiltInPolicies(),
+                          notifier=FinanceInbox(), clock=FixedClock(NOW), parser_for=parser_for, parked=parking)
+
+
+def test_an_account_written_while_its_payment_is_parked_still_gets_it():
+    accounts = MemoryAccounts()
+    parking = AccountArrivesWhileParking(accounts)
+    body, headers = signed("standard", Spec("evt_1", "payment_succeeded", 0, 0, 4900, 0))
+
+    [result] = service(accounts, parking).receive(TENANT, "standard", body, headers)
+
+    assert result.outcome == "applied"
+    assert accounts.get(TENANT, ACCOUNT).balance() == {"EUR": 7000 + 3000}
+    assert parking.items == {}
+
+
+def test_waiting_payments_are_applied_once_in_the_order_they_happened():
+    accounts, parking = MemoryAccounts(), MemoryParking()
+    payments = service(accounts, parking)
+    for spec in (Spec("evt_2", "payment_succeeded", 0, 5, 4900, None), Spec("evt_1", "payment_succeeded", 0, 1,
+                                                                               2000, None)):
+        body, headers = signed("stripe", spec)
+        assert [r.outcome for r in payments.receive(TENANT, "stripe", body, headers)] == ["held_for_account"]
+
+    accounts.put(the_account())
+    assert payments.apply_waiting(accounts.get(TENANT, ACCOUNT)) is True
+
+    stored = accounts.get(TENANT, ACCOUNT)
+    assert [(e.type, e.details["event_id"]) for e in accounts.audit] == [
+        ("payment_succeeded", "evt_1"), ("payment_succeeded", "evt_2")]
+    assert stored.amounts_paid()["INV-A"] == 4900 and parking.items == {}
+    assert payments.apply_waiting(stored) is False
