@@ -85,3 +85,27 @@ def test_another_tenants_held_payment_never_reaches_our_account(client, aws, ten
     assert get_account(client, tenant)["balance"] == {"EUR": 4900}
     assert [e["type"] for e in timeline(client, tenant)] == ["account_created"]
     assert {item.tenant_id for item in parked_items(aws)} == {other_tenant["tenant_id"]}
+
+
+def test_a_put_repeated_after_a_failure_still_applies_the_waiting_payment(client, aws, tenant, monkeypatch):
+    set_secret(client, tenant, "stripe", wh.STRIPE_SECRET)
+    payload = stripe_paid()
+    post(client, tenant["tenant_id"], "stripe", payload, wh.stripe_headers(payload))
+
+    # Given the account was saved, but applying what waited for it failed (DynamoDB throttled, say)
+    def throttled(_account):
+        raise RuntimeError("throttled")
+
+    monkeypatch.setattr(aws.payments, "apply_waiting", throttled)
+    failed = client.http.put("/v1/accounts/acct-1", headers=auth(tenant), body=json.dumps(account()))
+    assert failed.status_code == 500
+    assert get_account(client, tenant)["balance"] == {"EUR": 4900}
+    monkeypatch.undo()
+
+    # When the billing system retries the same PUT, which changes nothing on the account itself
+    again = client.http.put("/v1/accounts/acct-1", headers=auth(tenant), body=json.dumps(account()))
+
+    # Then the payment is applied now
+    assert again.status_code == 200, again.body
+    assert json.loads(again.body)["balance"] == {"EUR": 0}
+    assert parked_items(aws) == []
