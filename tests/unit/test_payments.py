@@ -90,3 +90,28 @@ def test_the_account_balance_and_open_invoices_follow_the_ledger():
     assert acct.anchor() == ("B@2026-11-20", date(2026, 11, 20))
     acct.payments = ledger_of((event(amount=5000), None))
     assert acct.balance() == {"EUR": 0} and not acct.owes_anything()
+
+
+def test_an_event_already_on_the_ledger_is_unchanged_even_after_a_newer_one():
+    older = event(amount=500, at=T0, event_id="evt_old")
+    newer = event(amount=2000, at=T0.replace(hour=12), event_id="evt_new")
+    ledger = ledger_of((older, None), (newer, None))
+    again, outcome = record_payment(ledger, older, None, 500)
+    assert outcome == UNCHANGED and again == ledger
+
+
+def test_events_of_the_same_moment_end_the_same_whatever_their_arrival_order():
+    first = event(amount=500, event_id="evt_a")
+    second = event(amount=2000, event_id="evt_b")
+    one_way, other_way = ledger_of((first, None), (second, None)), ledger_of((second, None), (first, None))
+    assert [p.amount for p in one_way] == [p.amount for p in other_way] == [2000]
+
+
+def test_the_same_money_under_a_newer_event_id_is_unchanged_but_remembered():
+    paid = event(amount=2000, event_id="evt_paid")
+    twin = event(amount=2000, at=T0.replace(hour=10), event_id="evt_twin")
+    ledger, _ = record_payment([], paid, None, 2000)
+    after, outcome = record_payment(ledger, twin, None, 2000)
+    assert outcome == UNCHANGED
+    assert [p.event_ids for p in after] == [("evt_paid", "evt_twin")]
+    assert record_payment(after, twin, None, 2000) == (after, UNCHANGED)
