@@ -81,17 +81,16 @@ class PaymentService:
         return [self._apply(tenant_id, event) for event in parse_events(body, headers, secret)]
 
     def _apply(self, tenant_id: str, event: PaymentEvent) -> EventResult:
-        """Apply the event to its account; when no account can take it yet, keep it until one arrives (money is
-        never dropped). Parked first and then looked for again: an account that arrived meanwhile, after its
-        intake looked for waiting payments, is found here, so the event is never left behind."""
+        """Apply the event to its account; when no account of the tenant carries what it names yet, keep it
+        until one arrives, rather than drop the money. Parked first and then looked for again: an account that
+        arrived meanwhile, after its intake looked for waiting payments, is found here, so nothing is left behind."""
         result = self._apply_found(tenant_id, event)
-        named = event if event.account_ref and _plausible_id(event.account_ref) else replace(event, account_ref=None)
-        keys = parking_keys(tenant_id, named)
-        if result.outcome != NO_ACCOUNT or not keys:
+        keys = _parking_keys(tenant_id, event)
+        if not _waits_for_account(result) or not keys:
             return result
         self._parked.park(tenant_id, keys, event, self._clock.now() + PARKED_FOR)
         result = self._apply_found(tenant_id, event)
-        if result.outcome == NO_ACCOUNT:
+        if _waits_for_account(result):
             return EventResult(event.event_id, event.kind, HELD_FOR_ACCOUNT)
         self._parked.release(keys, event)
         return result
@@ -105,8 +104,8 @@ class PaymentService:
         applied = False
         for event in sorted(waiting.values(), key=lambda e: (e.occurred_at, parked_key(e))):
             result = self._apply_found(account.tenant_id, event)
-            if result.outcome != NO_ACCOUNT:
-                self._parked.release(parking_keys(account.tenant_id, event), event)
+            if not _waits_for_account(result):
+                self._parked.release(_parking_keys(account.tenant_id, event), event)
                 applied = applied or result.outcome == APPLIED
         return applied
 
@@ -134,8 +133,8 @@ class PaymentService:
         if account is None or not account.is_named_by(event):
             return EventResult(event.event_id, event.kind, NO_ACCOUNT)
         event, invoice_id = _terms(account, event)
-        if event.currency is None:
-            return EventResult(event.event_id, event.kind, NO_ACCOUNT)
+        if event.currency is None:  # owes nothing and the processor named no currency: no invoice it could pay
+            return EventResult(event.event_id, event.kind, NO_ACCOUNT, account_id)
         recorded = line_for(account.payments, event)
         ledger, outcome = record_payment(account.payments, event, invoice_id, event.amount or 0)
         if outcome == UNCHANGED and ledger != account.payments:
@@ -191,6 +190,17 @@ class PaymentService:
         })
         self._accounts.save(account)
         return account
+
+
+def _parking_keys(tenant_id: str, event: PaymentEvent) -> list[str]:
+    """Where the event waits; an account id no account could have (too long, odd characters) is not one."""
+    plausible = event.account_ref is not None and _plausible_id(event.account_ref)
+    return parking_keys(tenant_id, event if plausible else replace(event, account_ref=None))
+
+
+def _waits_for_account(result: EventResult) -> bool:
+    """No account of the tenant carries what the event names (yet); not one found that has no use for it."""
+    return result.outcome == NO_ACCOUNT and result.account_id is None
 
 
 def _invoice_of(account: Account, event: PaymentEvent) -> str | None:

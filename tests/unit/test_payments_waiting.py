@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 from chalicelib.adapters.clock import FixedClock
@@ -58,3 +59,17 @@ def test_waiting_payments_are_applied_once_in_the_order_they_happened():
         ("payment_succeeded", "evt_1"), ("payment_succeeded", "evt_2")]
     assert stored.amounts_paid()["INV-A"] == 4900 and parking.items == {}
     assert payments.apply_waiting(stored) is False
+
+
+def test_an_amountless_payment_for_an_account_owing_nothing_is_not_parked_to_guess_at_a_later_invoice():
+    # Given an account that exists but owes nothing (its invoices are void), and a GoCardless payment with no
+    # amount and no currency: there is no invoice it could be settling
+    accounts, parking = MemoryAccounts(), MemoryParking()
+    accounts.put(replace(the_account(), invoices=[replace(i, status="void") for i in the_account().invoices]))
+    body, headers = signed("gocardless", Spec("EV1", "payment_succeeded", 0, 0, 0, None))
+
+    [result] = service(accounts, parking).receive(TENANT, "gocardless", body, headers)
+
+    # Then it is not kept to settle whatever invoice comes next at that invoice's amount
+    assert result.outcome == "no_matching_account"
+    assert parking.items == {} and accounts.get(TENANT, ACCOUNT).payments == []
