@@ -105,7 +105,8 @@ def test_a_partial_payment_lowers_the_balance_and_reminders_go_on(client, aws, o
 
 
 @pytest.mark.parametrize("mangle, status", [
-    ("wrong_secret", 401), ("stale_timestamp", 401), ("missing_header", 400), ("tampered_body", 401),
+    ("wrong_secret", 401), ("stale_timestamp", 401), ("future_timestamp", 401), ("missing_header", 400),
+    ("tampered_body", 401),
 ])
 def test_a_bad_signature_is_refused_and_changes_nothing(client, overdue, mangle, status):
     payload = stripe_paid()
@@ -114,6 +115,8 @@ def test_a_bad_signature_is_refused_and_changes_nothing(client, overdue, mangle,
         headers = wh.stripe_headers(payload, secret="whsec_not_the_one")
     elif mangle == "stale_timestamp":
         headers = wh.stripe_headers(payload, at=int(time.time()) - 3600)
+    elif mangle == "future_timestamp":
+        headers = wh.stripe_headers(payload, at=int(time.time()) + 3600)
     elif mangle == "missing_header":
         del headers["Stripe-Signature"]
     elif mangle == "tampered_body":

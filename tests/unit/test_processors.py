@@ -85,7 +85,21 @@ def test_an_unknown_provider_is_not_found():
         parser_for("../../etc")
 
 
-# --- signature headers no processor would send ------------------------------------------------------------
+# --- signatures: replay windows both ways, headers no processor would send -------------------------------
+
+def test_a_stripe_signature_dated_beyond_the_tolerance_either_way_is_refused():
+    parse = parser_for("stripe")
+    raw = wh.body(wh.stripe_event("invoice.paid", wh.stripe_invoice()))
+    now = int(time.time())
+    assert parse(raw, wh.stripe_headers(raw, at=now + 60), wh.STRIPE_SECRET)[0].kind == SUCCEEDED
+    # Stripe's library reads `t=<ts>=more` as <ts>; so does the future check
+    header = wh.stripe_headers(raw, at=now)["Stripe-Signature"].replace(",", "=more,", 1)
+    assert parse(raw, {"Stripe-Signature": header}, wh.STRIPE_SECRET)[0].kind == SUCCEEDED
+    for at in (now + 3600, now - 3600):
+        with pytest.raises(Unauthenticated) as err:
+            parse(raw, wh.stripe_headers(raw, at=at), wh.STRIPE_SECRET)
+        assert err.value.field == "Stripe-Signature"
+
 
 @pytest.mark.parametrize("provider, headers", [
     ("stripe", {"Stripe-Signature": "t=1700000000,v1=é"}),
