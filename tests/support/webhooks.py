@@ -27,10 +27,13 @@ def stripe_headers(body: bytes, secret: str = STRIPE_SECRET, at: int | None = No
             "Content-Type": "application/json; charset=utf-8"}
 
 
-def paddle_headers(body: bytes, secret: str = PADDLE_SECRET, at: int | None = None) -> dict[str, str]:
+def paddle_headers(body: bytes, secret: str = PADDLE_SECRET, at: int | None = None, rotating_from: str | None = None
+                   ) -> dict[str, str]:
+    """Paddle's scheme: ts=<unix>;h1=HMAC-SHA256("<ts>:<body>"); during a secret rotation, one h1 per secret."""
     ts = int(time.time()) if at is None else at
-    return {"Paddle-Signature": f"ts={ts};h1={_hex(secret, f'{ts}:'.encode() + body)}",
-            "Content-Type": "application/json"}
+    secrets = [rotating_from, secret] if rotating_from else [secret]
+    signatures = "".join(f";h1={_hex(key, f'{ts}:'.encode() + body)}" for key in secrets)
+    return {"Paddle-Signature": f"ts={ts}{signatures}", "Content-Type": "application/json"}
 
 
 def gocardless_headers(body: bytes, secret: str = GOCARDLESS_SECRET) -> dict[str, str]:

@@ -85,7 +85,7 @@ def test_an_unknown_provider_is_not_found():
         parser_for("../../etc")
 
 
-# --- signatures: replay windows both ways, headers no processor would send -------------------------------
+# --- signatures: replay windows both ways, secret rotation, headers no processor would send ---------------
 
 def test_a_stripe_signature_dated_beyond_the_tolerance_either_way_is_refused():
     parse = parser_for("stripe")
@@ -99,6 +99,21 @@ def test_a_stripe_signature_dated_beyond_the_tolerance_either_way_is_refused():
         with pytest.raises(Unauthenticated) as err:
             parse(raw, wh.stripe_headers(raw, at=at), wh.STRIPE_SECRET)
         assert err.value.field == "Stripe-Signature"
+
+
+def test_paddle_accepts_any_valid_h1_while_a_secret_is_rotated():
+    parse = parser_for("paddle")
+    raw = (wh.EVENTS / "paddle_transaction_completed.json").read_bytes()
+    # the old secret's signature comes first: the tenant already stored the new one
+    [event] = parse(raw, wh.paddle_headers(raw, rotating_from="pdl_ntfset_old_secret"), wh.PADDLE_SECRET)
+    assert event.amount == 4900
+    # and the other way round: the tenant still has the old secret
+    [event] = parse(raw, wh.paddle_headers(raw, secret="pdl_ntfset_new_secret", rotating_from=wh.PADDLE_SECRET),
+                    wh.PADDLE_SECRET)
+    assert event.amount == 4900
+    with pytest.raises(Unauthenticated):
+        parse(raw, wh.paddle_headers(raw, secret="pdl_ntfset_new_secret", rotating_from="pdl_ntfset_old_secret"),
+              wh.PADDLE_SECRET)
 
 
 @pytest.mark.parametrize("provider, headers", [

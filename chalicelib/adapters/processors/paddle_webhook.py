@@ -1,5 +1,6 @@
 """Paddle Billing: `Paddle-Signature: ts=...;h1=...` is an HMAC-SHA256 of "ts:body" with the endpoint's
-secret key (Paddle's documented scheme). Used events: transaction.completed, transaction.payment_failed,
+secret key (Paddle's documented scheme). While a secret is being rotated the header carries one `h1` per
+secret; any one that matches passes. Used events: transaction.completed, transaction.payment_failed,
 adjustment.created / adjustment.updated once approved (refunds and chargebacks). `custom_data` may carry
 `kindly_account_id` and `kindly_invoice_id`.
 """
@@ -34,13 +35,14 @@ MAX_TS_DIGITS = 12  # Unix seconds have 10 digits until the year 2286
 def verify(body: bytes, signature: str, secret: str, now: float) -> None:
     parts = [part.partition("=") for part in signature.split(";")]
     stamps = [value for key, _, value in parts if key == "ts"]
-    given = dict((key, value) for key, _, value in parts).get("h1", "")
+    given = [value for key, _, value in parts if key == "h1" and value]
     ts = stamps[0] if len(stamps) == 1 else ""
     if not (ts.isascii() and ts.isdigit() and len(ts) <= MAX_TS_DIGITS) or not given:
         raise Unauthenticated("the Paddle signature is malformed", "Paddle-Signature")
     if abs(now - int(ts)) > TOLERANCE_SECONDS:
         raise Unauthenticated("the Paddle signature's timestamp is outside the tolerance", "Paddle-Signature")
-    if not same(hmac_sha256_hex(secret, ts.encode() + b":" + body), given):
+    expected = hmac_sha256_hex(secret, ts.encode() + b":" + body)
+    if not any([same(expected, candidate) for candidate in given]):  # a list: every candidate is compared
         raise Unauthenticated("the Paddle signature does not match", "Paddle-Signature")
 
 
