@@ -202,6 +202,8 @@ MALFORMED = [
     ("gocardless", wh.gocardless_confirmed_with(action=["confirmed"]), "events[0].action"),
     ("gocardless", wh.gocardless_confirmed_with(resource_metadata={"currency": ["EUR"]}),
      "events[0].resource_metadata.currency"),
+    ("gocardless", wh.gocardless_confirmed_with(resource_metadata={"currency": []}),
+     "events[0].resource_metadata.currency"),
     ("standard", wh.standard_succeeded_with(timestamp="9999-12-31T23:59:59Z"), "timestamp"),
     ("standard", wh.standard_succeeded_with(timestamp="9999-12-31T23:59:59-23:59"), "timestamp"),
     ("standard", wh.standard_succeeded_with(timestamp="1970-01-01T00:00:00Z"), "timestamp"),

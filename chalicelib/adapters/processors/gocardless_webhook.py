@@ -53,7 +53,7 @@ def _event(raw: Any, at: str) -> PaymentEvent | None:
         provider=PROVIDER, event_id=optional_ref(raw.get("id"), f"{at}.id") or "", kind=kind,
         occurred_at=from_iso(raw.get("created_at"), f"{at}.created_at"),
         payment_ref=ref(links.get("payment"), f"{at}.links.payment"),
-        currency=currency(given_currency, f"{at}.resource_metadata.currency") if given_currency else None,
+        currency=None if given_currency in (None, "") else currency(given_currency, f"{at}.resource_metadata.currency"),
         amount=None,
         customer_ref=optional_ref(links.get("customer"), f"{at}.links.customer"),
         account_ref=optional_ref(metadata.get("kindly_account_id"), f"{at}.resource_metadata.kindly_account_id"),
