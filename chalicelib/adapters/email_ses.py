@@ -12,6 +12,20 @@ from chalicelib.domain.errors import PermanentSendError, Throttled
 from chalicelib.domain.messages import RenderedMessage
 
 
+def ascii_address(address: str) -> str:
+    """The address as it must travel: ASCII, the domain in IDNA form. Intake stores that form; an address
+    stored before it did is converted here, since the email package would otherwise write the Unicode domain
+    as an RFC 2047 encoded word inside the address, which SES refuses and no server understands."""
+    if address.isascii():
+        return address
+    from email_validator import EmailNotValidError, validate_email
+
+    try:
+        return validate_email(address, check_deliverability=False, allow_smtputf8=False).ascii_email
+    except EmailNotValidError as exc:  # a non-ASCII local part: SES offers no SMTPUTF8
+        raise PermanentSendError("address_needs_smtputf8") from exc
+
+
 class SesEmail:
     def __init__(self, client: Any, configuration_set: str | None) -> None:
         self._client = client
@@ -19,6 +33,7 @@ class SesEmail:
 
     def send(self, *, sender: str, sender_name: str, recipient: str, message: RenderedMessage,
              tags: dict[str, str]) -> str:
+        sender, recipient = ascii_address(sender), ascii_address(recipient)
         mime = EmailMessage()
         mime["From"] = formataddr((sender_name, sender))
         mime["To"] = recipient

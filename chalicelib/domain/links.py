@@ -67,19 +67,33 @@ def _field(text: str) -> bytes:
     return bytes([len(raw)]) + raw
 
 
+def _encode(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def _decode(token: str) -> bytes | None:
+    """The bytes a token spells, or None unless it is their one spelling. Python's decoder skips characters
+    outside the alphabet (junk appended, padding, a line break), takes + and / for - and _, and ignores the
+    last character's unused bits: a token that does not encode back to itself is refused."""
+    try:
+        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+    except (binascii.Error, ValueError):
+        return None
+    return raw if _encode(raw) == token else None
+
+
 def sign_link(secret: bytes, tenant_id: str, account_id: str, purpose: str, now: datetime, ttl: timedelta) -> str:
     expires = int((now + ttl).timestamp())
     payload = _HEADER.pack(VERSION, purpose.encode(), expires) + _field(tenant_id) + _field(account_id)
-    return base64.urlsafe_b64encode(payload + _tag(secret, payload)).rstrip(b"=").decode()
+    return _encode(payload + _tag(secret, payload))
 
 
 def read_link(secret: bytes, token: str, purpose: str, now: datetime) -> LinkClaims:
     """Check signature, purpose and expiry; raise Unauthenticated on any doubt, saying only what is safe."""
     invalid = Unauthenticated("this link is not valid")
-    try:
-        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
-    except (binascii.Error, ValueError) as exc:
-        raise invalid from exc
+    raw = _decode(token)
+    if raw is None:
+        raise invalid
     payload, tag = raw[:-TAG_BYTES], raw[-TAG_BYTES:]
     if len(raw) <= _HEADER.size + TAG_BYTES or not hmac.compare_digest(tag, _tag(secret, payload)):
         raise invalid

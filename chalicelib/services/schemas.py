@@ -65,10 +65,16 @@ def _printable_note(value: str) -> str:
 
 
 def _email(value: str) -> str:
+    """Kept as sent on the wire: an internationalised domain in its ASCII (IDNA) form. A non-ASCII local part
+    needs SMTPUTF8, which SES does not offer, so it is refused rather than mangled into an encoded word."""
     from email_validator import EmailNotValidError, validate_email
 
+    local_part = value.rpartition("@")[0]
+    if not local_part.isascii():
+        raise ValueError("must have only ASCII letters, digits and punctuation before the @ (SES cannot send to"
+                         " others); the domain may be internationalised")
     try:
-        return validate_email(value, check_deliverability=False).normalized
+        return validate_email(value, check_deliverability=False, allow_smtputf8=False).ascii_email
     except EmailNotValidError as exc:
         raise ValueError(f"is not a valid email address ({exc})") from exc
 

@@ -70,6 +70,8 @@ BAD_BODIES = [
     ("bad phone", account(phone="+3460012"), "phone"),
     ("phone not e164", account(phone="600 123 456"), "phone"),
     ("bad email", account(email="ana@"), "email"),
+    ("non-ASCII local part", account(email="josé@example.com"), "email"),
+    ("non-ASCII local part, IDN domain", account(email="añа@bücher.de"), "email"),
     ("bad locale", account(locale="zz-QQ"), "locale"),
     ("bad country", account(country="Spain"), "country"),
     ("name wrong type", account(name=42), "name"),
@@ -208,3 +210,40 @@ def test_chalices_own_refusals_keep_the_error_shape(client, tenant):
     wrong_method = client.http.delete("/v1/accounts/acct-1", headers=auth(tenant))
     assert wrong_method.status_code == 405 and error_of(wrong_method)["code"] == "method_not_allowed"
     assert client.http.get("/v1/accounts/acct-1", headers=auth(tenant)).status_code == 404  # nothing written
+
+
+# --- internationalised addresses: the domain in its ASCII form, the local part ASCII ---------------------
+
+def test_an_internationalised_domain_is_stored_and_shown_as_punycode(client, tenant):
+    assert put(client, tenant, "acct-idn", account(email="ana@bücher.de")).status_code == 201
+    stored = json.loads(client.http.get("/v1/accounts/acct-idn", headers=auth(tenant)).body)
+    assert stored["email"] == "ana@xn--bcher-kva.de"
+
+
+def test_a_csv_import_refuses_a_non_ascii_local_part_and_keeps_the_other_rows(aws, tenant):
+    from chalicelib.services.importer import import_csv
+
+    header = "account_id,name,email,timezone,invoice_id,amount,currency,issued_on,due_on\n"
+    rows = ["idn,Ana,ana@bücher.de,Europe/Madrid,INV-1,4900,EUR,2026-11-01,2026-11-15\n",
+            "local,José,josé@example.com,Europe/Madrid,INV-2,4900,EUR,2026-11-01,2026-11-15\n"]
+    report = import_csv([header, *rows], lambda account_id, body: aws.accounts.upsert(
+        tenant["tenant_id"], account_id, body, "cli"))  # as `kindly import accounts` wires it
+
+    assert [(e["account_id"], e["line"], e["field"]) for e in report["errors"]] == [("local", 3, "email")]
+    assert aws.account_repository.get(tenant["tenant_id"], "idn").email == "ana@xn--bcher-kva.de"
+    assert aws.account_repository.get(tenant["tenant_id"], "local") is None
+
+
+def test_a_tenant_sender_with_an_idn_domain_is_registered_with_ses_in_ascii(aws):
+    from chalicelib.domain.errors import InvalidInput
+
+    created, _key = aws.tenants.create({"name": "Bücher GmbH", "sender_email": "rechnung@bücher.de",
+                                        "support_email": "hilfe@bücher.de"})
+    assert (created.sender_email, created.support_email) == ("rechnung@xn--bcher-kva.de", "hilfe@xn--bcher-kva.de")
+    identities = aws.client("sesv2").list_email_identities()["EmailIdentities"]
+    assert "rechnung@xn--bcher-kva.de" in [identity["IdentityName"] for identity in identities]
+    for fields, field in [({"sender_email": "jürgen@example.com"}, "sender_email"),
+                          ({"sender_email": "ar@example.com", "support_email": "hilfé@example.com"}, "support_email")]:
+        with pytest.raises(InvalidInput) as refused:
+            aws.tenants.create({"name": "Refused", **fields})
+        assert refused.value.field == field

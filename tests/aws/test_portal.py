@@ -49,6 +49,26 @@ def test_a_bad_link_gets_a_kind_page_and_no_data(client, debtor, path):
     assert "49,00" not in answer.body.decode()
 
 
+@pytest.mark.parametrize("junk", ["!!!!", "....", "=="])
+def test_a_real_link_with_junk_appended_is_refused_everywhere(client, aws, debtor, junk):
+    # Given links that work as sent
+    unsubscribe = aws.links.unsubscribe_url(debtor["tenant"]["tenant_id"], "acct-1", datetime.now(UTC))
+    unsubscribe_path = unsubscribe.removeprefix(aws.settings.public_base_url)
+    assert client.http.get(debtor["path"]).status_code == 200
+    assert client.http.get(unsubscribe_path).status_code == 200
+    before = get_account(client, debtor["tenant"])
+
+    # When characters a lenient decoder would skip are appended, every page and action refuses them
+    assert client.http.get(debtor["path"] + junk).status_code == 401
+    assert client.http.post(debtor["path"] + junk + "/pause", headers=FORM, body="").status_code == 401
+    assert client.http.get(unsubscribe_path + junk).status_code == 401
+    one_click = client.http.post(unsubscribe_path + junk, headers=FORM, body="List-Unsubscribe=One-Click")
+    assert one_click.status_code == 401
+
+    # And nothing changed
+    assert get_account(client, debtor["tenant"]) == before
+
+
 def test_an_unsubscribe_link_does_not_open_the_page(client, aws, debtor):
     unsubscribe = aws.links.unsubscribe_url(debtor["tenant"]["tenant_id"], "acct-1", datetime.now(UTC))
     token = unsubscribe.rsplit("/", 1)[1]

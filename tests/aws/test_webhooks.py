@@ -105,7 +105,8 @@ def test_a_partial_payment_lowers_the_balance_and_reminders_go_on(client, aws, o
 
 
 @pytest.mark.parametrize("mangle, status", [
-    ("wrong_secret", 401), ("stale_timestamp", 401), ("missing_header", 400), ("tampered_body", 401),
+    ("wrong_secret", 401), ("stale_timestamp", 401), ("future_timestamp", 401), ("missing_header", 400),
+    ("tampered_body", 401),
 ])
 def test_a_bad_signature_is_refused_and_changes_nothing(client, overdue, mangle, status):
     payload = stripe_paid()
@@ -114,6 +115,8 @@ def test_a_bad_signature_is_refused_and_changes_nothing(client, overdue, mangle,
         headers = wh.stripe_headers(payload, secret="whsec_not_the_one")
     elif mangle == "stale_timestamp":
         headers = wh.stripe_headers(payload, at=int(time.time()) - 3600)
+    elif mangle == "future_timestamp":
+        headers = wh.stripe_headers(payload, at=int(time.time()) + 3600)
     elif mangle == "missing_header":
         del headers["Stripe-Signature"]
     elif mangle == "tampered_body":
@@ -341,3 +344,33 @@ def test_the_thank_you_waits_for_a_decent_hour_and_respects_an_unsubscribe(clien
     summary = sweep(aws, "2026-12-03T09:00:00Z")
     assert summary["sent"] == 0 and summary["withheld"] == {"email_unsubscribed": 1}
     assert len(sent_emails()) == 1
+
+
+# --- signed by the processor, yet malformed: a 400 (the processor stops retrying), nothing written ----------
+
+NAMED_CASES = [  # issue 7's examples; tests/unit/test_processors.py goes through every field
+    ("stripe", wh.stripe_paid_with(data=["not", "an", "object"]), "data"),
+    ("stripe", wh.stripe_paid_with(data__object="in_1Abc"), "data.object"),
+    ("stripe", wh.stripe_paid_with(created=253402300800), "created"),  # the year 10000
+    ("stripe", wh.stripe_paid_with(created=int(time.time()) + 30 * 86400), "created"),
+    ("paddle", wh.paddle_completed_with(details=["totals"]), "data.details"),
+    ("paddle", wh.paddle_completed_with(details="4900"), "data.details"),
+    ("gocardless", wh.gocardless_confirmed_with(links=["PM0123ABCD"]), "events[0].links"),
+    ("gocardless", wh.gocardless_confirmed_with(created_at="9999-12-31T23:59:59-23:59"), "events[0].created_at"),
+    ("standard", wh.standard_succeeded_with(timestamp="9999-12-31T23:59:59Z"), "timestamp"),
+]
+
+
+@pytest.mark.parametrize("provider, payload, field", NAMED_CASES)
+def test_a_signed_but_malformed_body_is_a_400_naming_the_field_and_writes_nothing(client, overdue, provider,
+                                                                                   payload, field):
+    set_secret(client, overdue, provider, wh.SECRETS[provider])
+    before, timeline = get_account(client, overdue), timeline_types(client, overdue)
+
+    answer = post(client, overdue["tenant_id"], provider, payload, wh.signed(provider, payload))
+
+    assert answer.status_code == 400, answer.body
+    error = json.loads(answer.body)["error"]
+    assert (error["code"], error["field"]) == ("invalid", field)
+    assert get_account(client, overdue) == before
+    assert timeline_types(client, overdue) == timeline

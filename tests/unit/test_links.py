@@ -137,3 +137,31 @@ def test_random_bytes_of_every_length_are_unauthenticated():
     for length in range(0, 80):
         raw = bytes(rng.randrange(256) for _ in range(length))
         rejects(encode(raw))
+
+
+# --- strict decoding: one spelling per token ------------------------------------------------------------
+
+@pytest.mark.parametrize("junk", ["!", "=", "==", "!!!!", "\n\n\n\n", "....", "$", "==!!", " "], ids=repr)
+def test_a_valid_token_with_junk_appended_is_refused(junk):
+    assert read_link(SECRET, token(), PORTAL, NOW).account_id == "acc-1"
+    rejects(token() + junk)
+
+
+@pytest.mark.parametrize("junk", ["!", "!!!!", "....", "\n\n\n\n", "====", "*"], ids=repr)
+def test_a_character_outside_the_alphabet_inside_a_token_is_refused(junk):
+    tok = token()
+    rejects(tok[:10] + junk + tok[10:])
+
+
+def test_the_standard_alphabet_is_not_a_second_spelling_of_a_url_safe_token():
+    tok = next(t for t in (token(account=f"acc-{n}") for n in range(200)) if "-" in t or "_" in t)
+    rejects(tok.replace("-", "+").replace("_", "/"))
+
+
+def test_a_token_with_different_unused_bits_in_its_last_character_is_refused():
+    # 31 bytes take 42 characters; the last one carries 2 bits of data, and 4 that decoding ignores
+    tok = token()
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    twin = tok[:-1] + alphabet[alphabet.index(tok[-1]) ^ 1]
+    assert decode(twin) == decode(tok)
+    rejects(twin)

@@ -178,6 +178,31 @@ def test_a_bad_phone_is_refused(phone):
     assert rejected(AccountIn, as_json(account(phone=phone))).field == "phone"
 
 
+@pytest.mark.parametrize(("given", "stored"), [
+    ("ana@bücher.de", "ana@xn--bcher-kva.de"), ("ana@BÜCHER.de", "ana@xn--bcher-kva.de"),
+    ("ana@xn--bcher-kva.de", "ana@xn--bcher-kva.de"), ("Ana@Example.COM", "Ana@example.com"),
+])
+def test_an_email_domain_is_kept_in_its_ascii_form(given, stored):
+    # SES and every mail server take the domain as IDNA (punycode); RFC 2047 words inside an address reach no one
+    assert parse(AccountIn, as_json(account(email=given))).email == stored
+
+
+@pytest.mark.parametrize("email", ["josé@example.com", "añа@bücher.de", "用户@例子.广告", "ana​@example.com"])
+def test_a_non_ascii_local_part_is_refused_naming_email(email):
+    error = rejected(AccountIn, as_json(account(email=email)))
+    assert error.field == "email"
+    assert email.split("@")[0] not in error.message  # the message explains without repeating the address
+
+
+@pytest.mark.parametrize("field", ["sender_email", "support_email"])
+def test_a_tenants_addresses_follow_the_same_rule(field):
+    from chalicelib.services.schemas import TenantIn
+
+    tenant = {"name": "Bücher GmbH", "sender_email": "rechnung@example.com"}
+    assert getattr(parse(TenantIn, {**tenant, field: "rechnung@bücher.de"}), field) == "rechnung@xn--bcher-kva.de"
+    assert rejected(TenantIn, as_json({**tenant, field: "jürgen@example.com"})).field == field
+
+
 @pytest.mark.parametrize("email", ["ana@", "not-an-email", "ana@@example.com", "ana example@x.com", "@example.com"])
 def test_a_bad_email_is_refused(email):
     assert rejected(AccountIn, as_json(account(email=email))).field == "email"

@@ -5,15 +5,11 @@ events Kindly has no use for come back as an empty list (answered 200, so the pr
 from __future__ import annotations
 
 import hmac
-import json
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
 from hashlib import sha256
 from importlib import import_module
-from typing import Any
 
 from chalicelib.domain.errors import InvalidInput, NotFound
-from chalicelib.domain.money import MAX_AMOUNT, is_currency
 from chalicelib.domain.payments import PaymentEvent
 
 PROVIDERS = ("stripe", "paddle", "gocardless", "standard")
@@ -39,55 +35,9 @@ def header(headers: Mapping[str, str], name: str) -> str:
     return value
 
 
-def json_body(body: bytes) -> Any:
-    try:
-        return json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise InvalidInput("the body is not valid JSON", "body") from exc
-
-
 def hmac_sha256_hex(secret: str, message: bytes) -> str:
     return hmac.new(secret.encode(), message, sha256).hexdigest()
 
 
 def same(expected: str, given: str) -> bool:
     return hmac.compare_digest(expected.encode(), given.encode())
-
-
-def minor_units(value: Any, field: str) -> int:
-    """Processors send minor units as integers or as digit strings; anything else is refused."""
-    if isinstance(value, bool) or not isinstance(value, (int, str)):
-        raise InvalidInput(f"{field} must be an amount in minor units", field)
-    if isinstance(value, str) and not value.isdigit():
-        raise InvalidInput(f"{field} must be an amount in minor units", field)
-    amount = int(value)
-    if not 0 <= amount <= MAX_AMOUNT:
-        raise InvalidInput(f"{field} is out of range", field)
-    return amount
-
-
-def currency(value: Any, field: str) -> str:
-    code = value.upper() if isinstance(value, str) else value
-    if not is_currency(code):
-        raise InvalidInput(f"{field} is not an ISO 4217 currency", field)
-    return str(code)
-
-
-def from_epoch(value: Any, field: str) -> datetime:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise InvalidInput(f"{field} must be a Unix time", field)
-    return datetime.fromtimestamp(value, UTC)
-
-
-def from_iso(value: Any, field: str) -> datetime:
-    try:
-        instant = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError as exc:
-        raise InvalidInput(f"{field} must be an ISO 8601 instant", field) from exc
-    if instant.tzinfo is None:
-        raise InvalidInput(f"{field} must carry an offset", field)
-    return instant
-
-
-def text(value: Any) -> str | None:
-    return value if isinstance(value, str) and value else None

@@ -14,7 +14,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from chalicelib.adapters.processors import header
-from chalicelib.domain.errors import Unauthenticated
+from chalicelib.adapters.processors.fields import json_object, plausible, ref
+from chalicelib.domain.errors import InvalidInput, Unauthenticated
 from chalicelib.domain.payments import CHARGEBACK, FAILED, REFUNDED, SUCCEEDED, PaymentEvent
 from chalicelib.services.schemas import StandardPaymentIn
 from chalicelib.services.schemas import parse as parse_model
@@ -25,20 +26,32 @@ TYPES = {"payment.succeeded": SUCCEEDED, "payment.failed": FAILED, "payment.refu
 HEADERS = ("webhook-id", "webhook-timestamp", "webhook-signature")
 
 
-def parse(body: bytes, headers: Mapping[str, str], secret: str) -> list[PaymentEvent]:
+def verify(body: bytes, signed: dict[str, str], secret: str) -> None:
     from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
-    signed = {name: header(headers, name) for name in HEADERS}
     try:
-        Webhook(secret).verify(body, signed)
+        body.decode()  # the library decodes the body itself and would fail with a UnicodeDecodeError
+    except UnicodeDecodeError as exc:
+        raise InvalidInput("the body is not UTF-8 JSON", "body") from exc
+    try:
+        Webhook(secret).verify(body, signed, json_parse=False)
     except WebhookVerificationError as exc:
         raise Unauthenticated(f"the webhook signature is not valid: {exc}", "webhook-signature") from exc
+    except ValueError as exc:  # the library unpacks "v1,<base64>" and decodes it without checking either
+        raise Unauthenticated("the webhook signature is malformed", "webhook-signature") from exc
+
+
+def parse(body: bytes, headers: Mapping[str, str], secret: str) -> list[PaymentEvent]:
+    signed = {name: header(headers, name) for name in HEADERS}
+    verify(body, signed, secret)
+    json_object(body, "a Standard Webhooks payment event")  # names the body when it is not a JSON object
     message = parse_model(StandardPaymentIn, body)
     kind = TYPES.get(message.type)
     if kind is None:
         return []
     data = message.data
-    return [PaymentEvent(provider=PROVIDER, event_id=signed["webhook-id"], kind=kind, occurred_at=message.timestamp,
+    return [PaymentEvent(provider=PROVIDER, event_id=ref(signed["webhook-id"], "webhook-id"), kind=kind,
+                         occurred_at=plausible(message.timestamp, "timestamp"),
                          payment_ref=data.payment_id, currency=data.currency, amount=data.amount,
                          customer_ref=data.customer_id, invoice_ref=data.processor_invoice_id,
                          account_ref=data.account_id, invoice_id=data.invoice_id, pay_url=data.pay_url)]
