@@ -211,9 +211,17 @@ def cmd_timeline(args: argparse.Namespace) -> int:
             print(json.dumps(event.to_dict(), ensure_ascii=False))
         return 0
     for event in events:
-        details = ", ".join(f"{k}={v}" for k, v in event.details.items() if v not in (None, [], {}))
-        print(f"#{event.seq:<4} {event.to_dict()['at']}  {event.type:<20} {event.actor:<22} {details}")
+        print(_timeline_line(event))
     return 0
+
+
+def _timeline_line(event: Any) -> str:
+    from chalicelib.domain.audit import UnreadableEvent
+
+    if isinstance(event, UnreadableEvent):
+        return f"#{event.seq:<4} unreadable: {event.problem}"
+    details = ", ".join(f"{k}={v}" for k, v in event.details.items() if v not in (None, [], {}))
+    return f"#{event.seq:<4} {event.to_dict()['at']}  {event.type:<20} {event.actor:<22} {details}"
 
 
 def cmd_audit_verify(args: argparse.Namespace) -> int:

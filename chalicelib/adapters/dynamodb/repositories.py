@@ -9,12 +9,13 @@ from typing import Any
 
 from pynamodb.connection import Connection
 from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
+from pynamodb.pagination import ResultIterator
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.adapters.dynamodb import mapping
 from chalicelib.adapters.dynamodb.models import Models
 from chalicelib.domain.accounts import Account
-from chalicelib.domain.audit import AuditEvent, iso
+from chalicelib.domain.audit import StoredEvent, iso
 from chalicelib.domain.errors import Conflict, Throttled
 from chalicelib.domain.links import ShortLink
 from chalicelib.domain.messages import PENDING, RETRY
@@ -73,9 +74,11 @@ class DynamoAccounts:
         for item in self._models.accounts.query(tenant_id, attributes_to_get=["account_id"]):
             yield item.account_id
 
-    def events(self, tenant_id: str, account_id: str) -> list[AuditEvent]:
+    def events(self, tenant_id: str, account_id: str) -> list[StoredEvent]:
+        """The trail as stored, read raw: the model would raise on the first corrupted item and hide the rest."""
         key = mapping.account_key(tenant_id, account_id)
-        return [mapping.item_to_event(item) for item in self._models.audit.query(key, consistent_read=True)]
+        items = ResultIterator(self._models.audit._get_connection().query, (key,), {"consistent_read": True})
+        return [mapping.raw_to_event(item) for item in items]
 
     def provider_message_ids(self, tenant_id: str) -> set[str]:
         """What SES and SNS said they accepted for this tenant's messages (one query per account: for
