@@ -53,6 +53,17 @@ class DynamoAccounts:
         model = self._models.accounts
         keys = [(item.tenant_id, item.account_id)
                 for item in model.due_index.query(shard, model.due_at <= mapping.due_key(at))]
+        return self._with_snapshots(keys)
+
+    def due_of_tenant(self, tenant_id: str, at: datetime) -> Iterator[tuple[str, str, dict[str, Any] | None]]:
+        """The same for one tenant, from its own sparse index: no other tenant's account is read."""
+        model = self._models.accounts
+        keys = [(item.tenant_id, item.account_id)
+                for item in model.tenant_due_index.query(tenant_id, model.due_at <= mapping.due_key(at))]
+        return self._with_snapshots(keys)
+
+    def _with_snapshots(self, keys: list[tuple[str, str]]) -> Iterator[tuple[str, str, dict[str, Any] | None]]:
+        model = self._models.accounts
         for start in range(0, len(keys), BATCH_GET_LIMIT):
             chunk = keys[start:start + BATCH_GET_LIMIT]
             found = {(item.tenant_id, item.account_id): item.serialize() for item in model.batch_get(chunk)}
