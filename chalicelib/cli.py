@@ -239,6 +239,16 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
     return 0 if not broken else 1
 
 
+def cmd_finance_subscribe(args: argparse.Namespace) -> int:
+    from chalicelib.domain.errors import InvalidInput
+
+    try:
+        emit(container().finance_subscriptions.subscribe(args.tenant, args.protocol, args.endpoint))
+    except InvalidInput as exc:
+        raise UsageError(f"--{exc.field}: {exc.message}") from exc
+    return 0
+
+
 def cmd_outbox(args: argparse.Namespace) -> int:
     from chalicelib.local.servers import fetch_outbox
 
@@ -372,6 +382,14 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument("account", nargs="?")
     verify.add_argument("--tenant", required=True)
     verify.set_defaults(func=cmd_audit_verify)
+
+    finance = commands.add_group("finance", help="the finance topic")
+    subscribe = finance.add_parser("subscribe", help="subscribe an endpoint to one tenant's finance events")
+    subscribe.add_argument("--tenant", required=True)
+    subscribe.add_argument("--protocol", required=True, choices=["email", "https", "sqs"])
+    subscribe.add_argument("--endpoint", required=True,
+                           help="an email address, an https:// URL or an SQS queue ARN, as the protocol says")
+    subscribe.set_defaults(func=cmd_finance_subscribe)
 
     outbox = commands.add_parser("outbox", help="what the local stack's SES and SNS received")
     outbox.add_argument("--tenant")

@@ -115,15 +115,6 @@ def test_tampering_is_reported_with_the_first_broken_seq(client, aws, tenant, ta
 
 # --- the kindly command -----------------------------------------------------------------------------
 
-@pytest.fixture
-def kindly(aws, monkeypatch):
-    """`kindly ...` in-process against the moto world of the test (no local stack to look for)."""
-    from chalicelib import cli
-
-    monkeypatch.setattr(cli, "_use_running_local_stack", lambda: None)
-    return cli.main
-
-
 def test_kindly_audit_verify_of_a_corrupted_account_exits_1_with_a_readable_line(client, aws, tenant, kindly,
                                                                                   capsys):
     with_three_events(client, tenant)
