@@ -202,6 +202,14 @@ class Container:
         return AuditService(self.account_repository)
 
     @cached_property
+    def finance_subscriptions(self) -> Any:
+        from chalicelib.adapters.finance_topic import SnsFinanceTopic
+        from chalicelib.services.subscriptions import FinanceSubscriptions
+
+        topic = SnsFinanceTopic(self.client("sns"), self.client("sqs"), self.topic_arn(self.settings.finance_topic))
+        return FinanceSubscriptions(topic)
+
+    @cached_property
     def contact(self) -> Any:
         from chalicelib.services.contact import ContactService
 

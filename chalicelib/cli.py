@@ -211,9 +211,17 @@ def cmd_timeline(args: argparse.Namespace) -> int:
             print(json.dumps(event.to_dict(), ensure_ascii=False))
         return 0
     for event in events:
-        details = ", ".join(f"{k}={v}" for k, v in event.details.items() if v not in (None, [], {}))
-        print(f"#{event.seq:<4} {event.to_dict()['at']}  {event.type:<20} {event.actor:<22} {details}")
+        print(_timeline_line(event))
     return 0
+
+
+def _timeline_line(event: Any) -> str:
+    from chalicelib.domain.audit import UnreadableEvent
+
+    if isinstance(event, UnreadableEvent):
+        return f"#{event.seq:<4} unreadable: {event.problem}"
+    details = ", ".join(f"{k}={v}" for k, v in event.details.items() if v not in (None, [], {}))
+    return f"#{event.seq:<4} {event.to_dict()['at']}  {event.type:<20} {event.actor:<22} {details}"
 
 
 def cmd_audit_verify(args: argparse.Namespace) -> int:
@@ -229,6 +237,16 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
         **({"first_broken_seq": results[args.account].first_broken_seq} if args.account else {}),
     })
     return 0 if not broken else 1
+
+
+def cmd_finance_subscribe(args: argparse.Namespace) -> int:
+    from chalicelib.domain.errors import InvalidInput
+
+    try:
+        emit(container().finance_subscriptions.subscribe(args.tenant, args.protocol, args.endpoint))
+    except InvalidInput as exc:
+        raise UsageError(f"--{exc.field}: {exc.message}") from exc
+    return 0
 
 
 def cmd_outbox(args: argparse.Namespace) -> int:
@@ -364,6 +382,14 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument("account", nargs="?")
     verify.add_argument("--tenant", required=True)
     verify.set_defaults(func=cmd_audit_verify)
+
+    finance = commands.add_group("finance", help="the finance topic")
+    subscribe = finance.add_parser("subscribe", help="subscribe an endpoint to one tenant's finance events")
+    subscribe.add_argument("--tenant", required=True)
+    subscribe.add_argument("--protocol", required=True, choices=["email", "https", "sqs"])
+    subscribe.add_argument("--endpoint", required=True,
+                           help="an email address, an https:// URL or an SQS queue ARN, as the protocol says")
+    subscribe.set_defaults(func=cmd_finance_subscribe)
 
     outbox = commands.add_parser("outbox", help="what the local stack's SES and SNS received")
     outbox.add_argument("--tenant")

@@ -36,6 +36,23 @@ class AuditEvent:
 
 
 @dataclass(frozen=True)
+class UnreadableEvent:
+    """A stored event that no longer reads as one (corrupted or tampered with). It keeps its place in the
+    timeline, with whatever could still be read, and breaks the chain there."""
+
+    seq: int | float  # the table's key is a number, but not necessarily a whole one any more
+    problem: str  # names what is wrong, never the stored value (it may hold anything)
+    readable: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        fields = {name: self.readable.get(name) for name in ("at", "type", "actor", "details", "hash", "prev_hash")}
+        return {"seq": self.seq, **fields, "unreadable": self.problem}
+
+
+StoredEvent = AuditEvent | UnreadableEvent
+
+
+@dataclass(frozen=True)
 class ChainHead:
     seq: int = 0
     hash: str = GENESIS_HASH
@@ -79,15 +96,18 @@ def chain_event(
 
 
 def verify_chain(
-    tenant_id: str, account_id: str, events: list[AuditEvent], head: ChainHead | None = None
+    tenant_id: str, account_id: str, events: list[StoredEvent], head: ChainHead | None = None
 ) -> VerifyResult:
     """Recompute every link. A changed event breaks its own hash; a deleted one leaves a gap in seq or a
-    prev_hash that no longer matches; a deleted tail no longer reaches the head kept on the account."""
+    prev_hash that no longer matches; a deleted tail no longer reaches the head kept on the account; an
+    event that no longer reads breaks the chain where it stands."""
     prev = GENESIS_HASH
     expected_seq = 1
     for event in sorted(events, key=lambda e: e.seq):
         if event.seq != expected_seq:
             return VerifyResult(False, expected_seq, len(events), "missing event")
+        if isinstance(event, UnreadableEvent):
+            return VerifyResult(False, expected_seq, len(events), f"seq {expected_seq} is unreadable: {event.problem}")
         if event.prev_hash != prev:
             return VerifyResult(False, event.seq, len(events), "prev_hash does not match")
         digest = event_hash(

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from .accounts import Account
-from .audit import AuditEvent
+from .audit import StoredEvent
 from .links import ShortLink
 from .messages import MessageContext, RenderedMessage
 from .payments import PaymentEvent
@@ -30,12 +30,15 @@ class AccountRepository(Protocol):
         """(tenant_id, account_id, snapshot) of accounts whose next action is at or before `at`, from the
         due index; the snapshot (or None) lets the worker skip its own read."""
 
+    def due_of_tenant(self, tenant_id: str, at: datetime) -> Iterator[tuple[str, str, dict[str, Any] | None]]:
+        """The same for one tenant, reading none of the others'."""
+
     def from_snapshot(self, snapshot: dict[str, Any]) -> Account: ...
 
     def all_of(self, tenant_id: str) -> Iterator[Account]:
         """Every account of the tenant (reports only)."""
 
-    def events(self, tenant_id: str, account_id: str) -> list[AuditEvent]: ...
+    def events(self, tenant_id: str, account_id: str) -> list[StoredEvent]: ...
 
     def account_for_ref(self, ref_key: str) -> tuple[str, str] | None:
         """(tenant_id, account_id) that a processor's customer or invoice id points at."""

@@ -1,5 +1,10 @@
 """A demo tenant with accounts spread over the world's time zones, so that at any hour some reminders go
-out and others wait for a decent local hour — and the reason is visible."""
+out and others wait for a decent local hour — and the reason is visible.
+
+The demo tenant's accounts follow a `demo` policy: the standard steps, sent on any day of the week between
+08:00 and 21:00 local (the courtesy guard's own bounds), so that whatever the day a newcomer runs
+`make run`, something goes out. Debtors in Israel, Mexico and Kamchatka keep a reminder going somewhere on
+the holidays most of the others share (Christmas, New Year, Thanksgiving, Labor Day)."""
 
 from __future__ import annotations
 
@@ -26,9 +31,21 @@ DEMO_ACCOUNTS: list[tuple[str, str, str, str, str, int, str, int, dict[str, Any]
     ("demo-tokyo", "Sato Yuki", "ja-JP", "Asia/Tokyo", "JP", 2, "JPY", 5800, {}),
     ("demo-sydney", "Chloe Wilson", "en-AU", "Australia/Sydney", "AU", 11, "AUD", 9900, {}),
     ("demo-dispute", "Tom Baker", "en-GB", "Europe/London", "GB", 2, "GBP", 12000, {}),
+    ("demo-mexico-city", "Sofía Hernández", "es-MX", "America/Mexico_City", "MX", 2, "MXN", 89900, {}),
+    ("demo-tel-aviv", "Noa Levi", "en-IL", "Asia/Jerusalem", "IL", 11, "ILS", 45000, {}),
+    ("demo-kamchatka", "Ivan Petrov", "ru-RU", "Asia/Kamchatka", "RU", 2, "RUB", 990000, {}),
 ]
 
+DEMO_POLICY = "demo"
+
 PHONES = {"demo-berlin": "+4915112345678", "demo-dubai": "+971501234567"}
+
+
+def demo_policy_body() -> dict[str, Any]:
+    from chalicelib.domain.policies import STANDARD
+
+    body = {k: v for k, v in STANDARD.to_dict().items() if k not in ("name", "version")}
+    return {**body, "send_window": {"start": "08:00", "end": "21:00", "weekdays": list(range(7))}}
 
 
 def account_body(name: str, locale: str, zone: str, country: str, overdue: int, currency: str, amount: int,
@@ -37,7 +54,7 @@ def account_body(name: str, locale: str, zone: str, country: str, overdue: int, 
     slug = account_id.removeprefix("demo-")
     body = {
         "name": name, "email": f"{slug}@customers.example.com", "locale": locale, "timezone": zone,
-        "country": country, "tags": ["demo"],
+        "country": country, "tags": ["demo"], "policy": DEMO_POLICY,
         "invoices": [{"id": f"INV-{slug.upper()}-1", "amount": amount, "currency": currency,
                       "issued_on": (due - timedelta(days=14)).isoformat(), "due_on": due.isoformat(),
                       "payment_url": f"https://pay.example.com/{slug}"}],
@@ -50,6 +67,7 @@ def account_body(name: str, locale: str, zone: str, country: str, overdue: int, 
 
 def load_demo(app: Any, today: date) -> dict[str, Any]:
     tenant, key = app.tenants.create(DEMO_TENANT)
+    app.policies.put(tenant.tenant_id, DEMO_POLICY, demo_policy_body())
     for account_id, name, locale, zone, country, overdue, currency, amount, extra in DEMO_ACCOUNTS:
         body = account_body(name, locale, zone, country, overdue, currency, amount, extra, today, account_id)
         app.accounts.upsert(tenant.tenant_id, account_id, body, "demo-loader")

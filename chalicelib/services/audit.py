@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.domain.audit import AuditEvent, VerifyResult, verify_chain
+from chalicelib.domain.audit import StoredEvent, VerifyResult, verify_chain
 from chalicelib.domain.errors import NotFound
 
 
@@ -12,9 +12,10 @@ class AuditService:
     def __init__(self, accounts: Any) -> None:
         self._accounts = accounts
 
-    def timeline(self, tenant_id: str, account_id: str) -> list[AuditEvent]:
+    def timeline(self, tenant_id: str, account_id: str) -> list[StoredEvent]:
+        """Every stored event, in seq order; one that no longer reads is an UnreadableEvent in its place."""
         self._require(tenant_id, account_id)
-        return self._accounts.events(tenant_id, account_id)
+        return sorted(self._accounts.events(tenant_id, account_id), key=lambda event: event.seq)
 
     def verify(self, tenant_id: str, account_id: str) -> VerifyResult:
         account = self._require(tenant_id, account_id)

@@ -17,11 +17,16 @@ class SweepService:
         self._clock = clock
 
     def due_items(self, at: datetime, tenant_id: str | None = None) -> Iterator[dict[str, Any]]:
+        for found_tenant, account_id, snapshot in self._due(at, tenant_id):
+            item = {"tenant_id": found_tenant, "account_id": account_id, "due_by": iso(at)}
+            yield {**item, "snapshot": snapshot} if snapshot else item
+
+    def _due(self, at: datetime, tenant_id: str | None) -> Iterator[tuple[str, str, dict[str, Any] | None]]:
+        if tenant_id is not None:
+            yield from self._accounts.due_of_tenant(tenant_id, at)
+            return
         for shard in range(self._shards):
-            for found_tenant, account_id, snapshot in self._accounts.due(at, shard):
-                if tenant_id is None or found_tenant == tenant_id:
-                    item = {"tenant_id": found_tenant, "account_id": account_id, "due_by": iso(at)}
-                    yield {**item, "snapshot": snapshot} if snapshot else item
+            yield from self._accounts.due(at, shard)
 
     def enqueue_due(self, queue: Any, tenant_id: str | None = None) -> int:
         """What the scheduled function does: every due account becomes one queue message."""

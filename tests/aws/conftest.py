@@ -57,6 +57,15 @@ def other_tenant(aws: Any) -> dict[str, str]:
     return {"tenant_id": created.tenant_id, "api_key": key}
 
 
+@pytest.fixture
+def kindly(aws: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """`kindly ...` in-process against the test's moto world (no local stack to look for): returns main."""
+    from chalicelib import cli
+
+    monkeypatch.setattr(cli, "_use_running_local_stack", lambda: None)
+    return cli.main
+
+
 def sent_emails() -> list[Any]:
     from moto.ses.models import ses_backends
 

@@ -13,6 +13,7 @@ from chalicelib.domain.audit import (
     GENESIS_HASH,
     AuditEvent,
     ChainHead,
+    UnreadableEvent,
     chain_event,
     event_hash,
     verify_chain,
@@ -123,6 +124,27 @@ def test_deleting_a_middle_event_is_reported_at_its_seq():
     del events[2]  # seq 3
     result = verify(events, head)
     assert (result.ok, result.first_broken_seq) == (False, 3)
+
+
+def test_an_event_that_no_longer_reads_breaks_the_chain_at_its_seq():
+    events, head = chain(5)
+    events[2] = UnreadableEvent(3, "details are not JSON", {"type": "type_2"})
+    result = verify(events, head)
+    assert (result.ok, result.first_broken_seq, result.events) == (False, 3, 5)
+    assert result.problem == "seq 3 is unreadable: details are not JSON"
+
+
+def test_an_event_moved_to_a_seq_that_is_not_a_whole_number_is_a_gap_at_its_old_seq():
+    events, head = chain(3)
+    events[1] = UnreadableEvent(1.5, "seq is not a whole number")
+    result = verify(events, head)
+    assert (result.ok, result.first_broken_seq) == (False, 2)
+
+
+def test_an_unreadable_event_keeps_its_place_in_the_timeline_without_echoing_the_stored_value():
+    shown = UnreadableEvent(2, "at is not an ISO 8601 instant with an offset", {"type": "flag_set"}).to_dict()
+    assert shown == {"seq": 2, "at": None, "type": "flag_set", "actor": None, "details": None, "hash": None,
+                     "prev_hash": None, "unreadable": "at is not an ISO 8601 instant with an offset"}
 
 
 def test_deleting_the_first_event_is_reported_at_seq_one():

@@ -6,10 +6,11 @@ import json
 import zlib
 from dataclasses import asdict
 from datetime import UTC, date, datetime, time
+from decimal import Decimal
 from typing import Any
 
 from chalicelib.domain.accounts import Account, Flag, Invoice, PendingThanks, SentRecord, SmsConsent
-from chalicelib.domain.audit import AuditEvent, ChainHead, iso
+from chalicelib.domain.audit import AuditEvent, ChainHead, StoredEvent, UnreadableEvent, iso
 from chalicelib.domain.payments import Payment, PaymentEvent
 from chalicelib.domain.policies import Caps, Policy, SendWindow, Step
 from chalicelib.domain.tenants import ApiKey, Tenant
@@ -184,11 +185,57 @@ def event_to_item(tenant_id: str, account_id: str, event: AuditEvent, model_cls:
     )
 
 
-def item_to_event(item: Any) -> AuditEvent:
-    return AuditEvent(
-        seq=int(item.seq), at=parse_instant(item.at), type=item.type, actor=item.actor,
-        details=json.loads(item.details), prev_hash=item.prev_hash, hash=item.hash,
-    )
+AUDIT_TEXT_ATTRIBUTES = ("at", "type", "actor", "details", "prev_hash", "hash")
+
+
+def raw_to_event(raw: dict[str, Any]) -> StoredEvent:
+    """An audit item as DynamoDB returned it, read attribute by attribute: one that was corrupted or tampered
+    with becomes an UnreadableEvent naming what is wrong, instead of an exception that hides every other."""
+    number = Decimal(raw["seq"]["N"])  # the range key: always there, always a number
+    seq = int(number) if number == number.to_integral_value() else float(number)
+    problems = [] if isinstance(seq, int) else ["seq is not a whole number"]
+    texts = {}
+    for name in AUDIT_TEXT_ATTRIBUTES:
+        value = raw.get(name) or {}
+        if isinstance(value.get("S"), str):
+            texts[name] = value["S"]
+        else:
+            problems.append(f"{name} is {'not text' if value else 'missing'}")
+    readable: dict[str, Any] = {k: v for k, v in texts.items() if k not in ("at", "details")}
+    if "at" in texts:
+        at = _stored_instant(texts["at"])
+        if at is None:
+            problems.append("at is not an ISO 8601 instant with an offset")
+        else:
+            readable["at"] = at
+    if "details" in texts:
+        details = _json_object(texts["details"])
+        if details is None:
+            problems.append("details are not JSON")
+        else:
+            readable["details"] = details
+    if problems:
+        if "at" in readable:
+            readable["at"] = iso(readable["at"])
+        return UnreadableEvent(seq, "; ".join(problems), readable)
+    return AuditEvent(seq=int(seq), at=readable["at"], type=texts["type"], actor=texts["actor"],
+                      details=readable["details"], prev_hash=texts["prev_hash"], hash=texts["hash"])
+
+
+def _stored_instant(text: str) -> datetime | None:
+    try:
+        instant = parse_instant(text)
+    except ValueError:
+        return None
+    return instant if instant.tzinfo is not None else None
+
+
+def _json_object(text: str) -> dict[str, Any] | None:
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
 
 
 def account_key(tenant_id: str, account_id: str) -> str:

@@ -15,6 +15,7 @@ from pynamodb.models import Model
 from chalicelib.config import Settings
 
 DUE_INDEX = "due-index"
+TENANT_DUE_INDEX = "tenant-due-index"
 
 
 class DueIndex(GlobalSecondaryIndex["AccountModel"]):
@@ -25,6 +26,18 @@ class DueIndex(GlobalSecondaryIndex["AccountModel"]):
         projection = KeysOnlyProjection()
 
     due_shard = NumberAttribute(hash_key=True)
+    due_at = UnicodeAttribute(range_key=True)
+
+
+class TenantDueIndex(GlobalSecondaryIndex["AccountModel"]):
+    """Sparse like the due index (only accounts with a pending action carry `due_at`): a one-tenant sweep
+    reads that tenant's due accounts and nobody else's."""
+
+    class Meta:
+        index_name = TENANT_DUE_INDEX
+        projection = KeysOnlyProjection()
+
+    tenant_id = UnicodeAttribute(hash_key=True)
     due_at = UnicodeAttribute(range_key=True)
 
 
@@ -82,6 +95,7 @@ class AccountModel(Model):
     updated_at = UnicodeAttribute()
     version = VersionAttribute()
     due_index = DueIndex()
+    tenant_due_index = TenantDueIndex()
 
 
 class AuditEventModel(Model):

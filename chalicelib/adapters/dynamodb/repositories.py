@@ -9,12 +9,13 @@ from typing import Any
 
 from pynamodb.connection import Connection
 from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
+from pynamodb.pagination import ResultIterator
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.adapters.dynamodb import mapping
 from chalicelib.adapters.dynamodb.models import Models
 from chalicelib.domain.accounts import Account
-from chalicelib.domain.audit import AuditEvent, iso
+from chalicelib.domain.audit import StoredEvent, iso
 from chalicelib.domain.errors import Conflict, Throttled
 from chalicelib.domain.links import ShortLink
 from chalicelib.domain.messages import PENDING, RETRY
@@ -53,6 +54,17 @@ class DynamoAccounts:
         model = self._models.accounts
         keys = [(item.tenant_id, item.account_id)
                 for item in model.due_index.query(shard, model.due_at <= mapping.due_key(at))]
+        return self._with_snapshots(keys)
+
+    def due_of_tenant(self, tenant_id: str, at: datetime) -> Iterator[tuple[str, str, dict[str, Any] | None]]:
+        """The same for one tenant, from its own sparse index: no other tenant's account is read."""
+        model = self._models.accounts
+        keys = [(item.tenant_id, item.account_id)
+                for item in model.tenant_due_index.query(tenant_id, model.due_at <= mapping.due_key(at))]
+        return self._with_snapshots(keys)
+
+    def _with_snapshots(self, keys: list[tuple[str, str]]) -> Iterator[tuple[str, str, dict[str, Any] | None]]:
+        model = self._models.accounts
         for start in range(0, len(keys), BATCH_GET_LIMIT):
             chunk = keys[start:start + BATCH_GET_LIMIT]
             found = {(item.tenant_id, item.account_id): item.serialize() for item in model.batch_get(chunk)}
@@ -74,9 +86,11 @@ class DynamoAccounts:
         for item in self._models.accounts.query(tenant_id, attributes_to_get=["account_id"]):
             yield item.account_id
 
-    def events(self, tenant_id: str, account_id: str) -> list[AuditEvent]:
+    def events(self, tenant_id: str, account_id: str) -> list[StoredEvent]:
+        """The trail as stored, read raw: the model would raise on the first corrupted item and hide the rest."""
         key = mapping.account_key(tenant_id, account_id)
-        return [mapping.item_to_event(item) for item in self._models.audit.query(key, consistent_read=True)]
+        items = ResultIterator(self._models.audit._get_connection().query, (key,), {"consistent_read": True})
+        return [mapping.raw_to_event(item) for item in items]
 
     def provider_message_ids(self, tenant_id: str) -> set[str]:
         """What SES and SNS said they accepted for this tenant's messages (one query per account: for
