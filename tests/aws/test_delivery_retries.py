@@ -98,3 +98,16 @@ def test_a_thank_you_that_keeps_failing_is_given_up_once(client, aws, tenant):
     assert (notice["type"], notice["problem"]) == ("delivery_problem", "failed")
     stored = aws.accounts.get(tenant["tenant_id"], "acct-1")
     assert stored.pending_thanks is None and stored.next_action_at is None
+
+
+def test_a_refused_send_is_failed_at_once_and_finance_told_once(aws, tenant):
+    from chalicelib.domain.errors import PermanentSendError
+
+    upsert(aws, tenant)
+    received = finance_inbox(aws)
+    swept = sweep_until_quiet(aws, tenant, "2026-12-01T09:00:00Z", PermanentSendError("MessageRejected"))
+    assert sum(calls for _, calls in swept) == 1
+    [failed] = [e for e in timeline(aws, tenant) if e.type == "message_failed"]
+    assert failed.details["reason"] == "MessageRejected" and failed.details["finance_told"] is True
+    [notice] = received()
+    assert (notice["type"], notice["problem"], notice["reason"]) == ("delivery_problem", "failed", "MessageRejected")
