@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 from unittest import mock
+from zoneinfo import ZoneInfo
 
 from chalicelib.cli import run_sweep
 from chalicelib.domain.errors import Throttled
@@ -39,8 +40,12 @@ def test_a_send_that_keeps_being_throttled_backs_off_then_fails_once_and_tells_f
     received = finance_inbox(aws)
     # When the sweep keeps coming back whenever the account is due again
     swept = sweep_until_quiet(aws, tenant, "2026-12-01T09:00:00Z", Throttled("slow down"))
-    # Then SES was tried exactly MAX_SEND_ATTEMPTS times, never outside the guard's hours
+    # Then SES was tried exactly MAX_SEND_ATTEMPTS times, never outside the policy's hours (09:00-19:00 in Madrid):
+    # the 360-minute wait ends at 19:20 local, so the guard held the last try until the next morning
     assert sum(calls for _, calls in swept) == MAX_SEND_ATTEMPTS
+    tried_at = [when.astimezone(ZoneInfo("Europe/Madrid")) for when, calls in swept if calls]
+    assert all(9 <= local.hour < 19 for local in tried_at) and tried_at[-1].day == 2
+    assert "outside_send_window" in [e.details.get("rule") for e in timeline(aws, tenant)]
     events = timeline(aws, tenant)
     delayed = [e for e in events if e.type == "message_delayed"]
     assert [e.details["attempt"] for e in delayed] == [1, 2, 3, 4, 5]
