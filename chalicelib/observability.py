@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import logging
 import sys
+import traceback
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 _cli_level: str | None = None  # set by the command line: logs go to stderr, stdout stays for results
@@ -50,3 +52,11 @@ def record_outcomes(outcomes: list[Any]) -> None:
         m.add_metric(name=f"Reminders{outcome.kind.title()}", unit=MetricUnit.Count, value=1)
         if outcome.kind in ("withheld", "deferred") and outcome.reason:
             m.add_metric(name=f"{outcome.kind.title()}_{outcome.reason}", unit=MetricUnit.Count, value=1)
+
+
+def error_fields(exc: BaseException) -> dict[str, str | None]:
+    """What a log line may say about an error: its type and the line that raised it, never its message, which
+    can quote an address, a phone number or a request body."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    where = f"{Path(frames[-1].filename).name}:{frames[-1].lineno} in {frames[-1].name}" if frames else None
+    return {"error_type": type(exc).__name__, "error_at": where}

@@ -27,7 +27,8 @@ def error_code(exc: Exception) -> str:
 
 THROTTLE_CODES = frozenset(
     {"Throttling", "ThrottlingException", "TooManyRequestsException", "LimitExceededException",
-     "SendingPausedException", "ServiceUnavailable", "InternalFailure"}
+     "SendingPausedException", "ServiceUnavailable", "InternalFailure",
+     "Throttled"}  # SNS's ThrottledException (HTTP 429)
 )
 
 

@@ -6,7 +6,10 @@ import base64
 import binascii
 import hashlib
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from .audit import iso
 
 EMAIL = "email"
 SMS = "sms"
@@ -17,6 +20,13 @@ PENDING = "pending"
 SENT = "sent"
 FAILED = "failed"
 RETRY = "retry"  # handed back after a provider hiccup; may be claimed again
+
+# A send that fails for a passing reason (throttling, a network error) is tried again, each wait three times
+# the last and never more than six hours; the sixth failure is final. A provider that keeps refusing costs a
+# bounded number of tries and audit events (about nine hours of them), not one every few minutes forever.
+FIRST_RETRY_AFTER = timedelta(minutes=5)
+LONGEST_RETRY_AFTER = timedelta(hours=6)
+MAX_SEND_ATTEMPTS = 6
 
 
 class MessageTooLong(ValueError):
@@ -77,3 +87,18 @@ def account_from_tag(tag: str) -> str | None:
         return raw.decode()
     except (binascii.Error, UnicodeDecodeError, ValueError):
         return None
+
+
+def retry_after(attempts: int) -> timedelta | None:
+    """How long to wait after the `attempts`-th failed try of a message; None once its tries are spent."""
+    if attempts >= MAX_SEND_ATTEMPTS:
+        return None
+    return min(FIRST_RETRY_AFTER * 3 ** (max(attempts, 1) - 1), LONGEST_RETRY_AFTER)
+
+
+def delivery_problem(tenant_id: str, account_id: str, at: datetime, channel: str, problem: str, **details: Any
+                     ) -> dict[str, Any]:
+    """The finance event for a message that did not reach the debtor (bounced, complained, failed): ids, the
+    channel and codes only, never an address or a name."""
+    return {"type": "delivery_problem", "tenant_id": tenant_id, "account_id": account_id, "at": iso(at),
+            "channel": channel, "problem": problem, **details}

@@ -48,9 +48,12 @@ class AccountRepository(Protocol):
 
     def claim_message(self, account: Account, message: dict[str, Any], short_link: ShortLink | None = None) -> bool:
         """Save the account and create the outbox entry (and the short link it carries) in one transaction;
-        False if the entry already exists."""
+        False if the entry already exists (unless its last try was handed back for retry: each claim is a try)."""
 
     def message_status(self, tenant_id: str, account_id: str, message_id: str) -> str | None: ...
+
+    def message_attempts(self, tenant_id: str, account_id: str, message_id: str) -> int:
+        """How many times the outbox entry was claimed for sending (0 when there is none)."""
 
     def finish_message(self, account: Account, message_id: str, status: str, details: dict[str, Any]) -> None:
         """Mark the outbox entry and save the account with its audit events, in one transaction."""

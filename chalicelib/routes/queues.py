@@ -17,20 +17,32 @@ def process_reminder_batch(event: dict[str, Any], app: Container) -> tuple[dict[
     """Run every record through the remind use case; failed records go back to SQS, the rest are done."""
     from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType
 
-    from chalicelib.observability import logger
+    from chalicelib.observability import error_fields, logger
 
     outcomes: list[Any] = []
 
     def handle(record: Any) -> None:
-        item = json.loads(record.body)
-        outcome = app.remind.process(item["tenant_id"], item["account_id"], item.get("snapshot"))
+        item: dict[str, Any] = {}
+        try:
+            item = json.loads(record.body)
+            outcome = app.remind.process(item["tenant_id"], item["account_id"], item.get("snapshot"))
+        except Exception as exc:
+            # The record goes back to SQS; this line is the only trace of why. Ids and the error's type only.
+            ids = item if isinstance(item, dict) else {}
+            logger().error("reminder failed", extra={
+                "tenant_id": ids.get("tenant_id"), "account_id": ids.get("account_id"),
+                "sqs_message_id": record.message_id, **error_fields(exc),
+            })
+            raise
         outcomes.append(outcome)
         logger().info("reminder evaluated", extra={
             "tenant_id": item["tenant_id"], "account_id": item["account_id"], "outcome": outcome.kind,
             "reason": outcome.reason, "channel": outcome.channel, "template": outcome.template,
         })
 
-    processor = BatchProcessor(event_type=EventType.SQS)
+    # A batch where every record failed is reported like any other (each id listed, SQS retries them), not
+    # raised: the CLI sweep then counts the errors instead of crashing with the exceptions' messages.
+    processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
     with processor(records=event["Records"], handler=handle):
         processor.process()
     return processor.response(), outcomes

@@ -7,8 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from chalicelib.domain.audit import iso
-from chalicelib.domain.messages import account_from_tag
+from chalicelib.domain.messages import account_from_tag, delivery_problem
 from chalicelib.services.accounts import retrying
 
 ENGAGEMENT = {"Delivery": "delivered", "Open": "opened", "Click": "clicked"}
@@ -52,9 +51,7 @@ class FeedbackService:
         account.record(now, f"email_{problem}", "ses", {
             "message_id": message_id, "bounce_type": (event.get("bounce") or {}).get("bounceType"),
             "channel": "email"})
-        self._notifier.publish(tenant_id, {"type": "delivery_problem", "tenant_id": tenant_id,
-                                           "account_id": account_id, "at": iso(now), "channel": "email",
-                                           "problem": problem})
+        self._notifier.publish(tenant_id, delivery_problem(tenant_id, account_id, now, "email", problem))
         self._accounts.save(account)
         return problem
 

@@ -35,7 +35,9 @@ from chalicelib.domain.messages import (
     MessageContext,
     MessageTooLong,
     account_tag,
+    delivery_problem,
     message_id,
+    retry_after,
 )
 from chalicelib.domain.policies import ESCALATE, Policy, Step
 from chalicelib.domain.schedule import (
@@ -53,10 +55,9 @@ from chalicelib.services.links import LinkService
 
 # While a send is in flight the account is parked this long, so no other worker picks it up.
 SEND_LEASE = timedelta(minutes=10)
-# A provider hiccup (throttling, network) puts the step back on the due index after this pause.
-RETRY_AFTER = timedelta(minutes=5)
 CONFLICT_RETRIES = 3
 THANK_YOU = "thank_you"
+RETRIES_EXHAUSTED = "retries_exhausted"
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,19 @@ class Outcome:
     template: str | None = None
     until: datetime | None = None
     message_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Failure:
+    """What a failed send comes to: tried again at `retry_at` (through the guard again), or given up for good."""
+
+    reason: str
+    retry_at: datetime | None
+    details: dict[str, Any]
+
+    @property
+    def status(self) -> str:
+        return RETRY if self.retry_at is not None else FAILED
 
 
 class RemindService:
@@ -251,25 +265,25 @@ class RemindService:
             refresh_schedule(reloaded, policy)
             self._accounts.save(reloaded)
             return Outcome("skipped", "already_sent", EMAIL, THANK_YOU, message_id=msg_id)
-        status, provider_id, reason = SENT, None, None
+        status, provider_id, reason, retry_at, extra = SENT, None, None, None, {}
         try:
             provider_id = self._deliver(account, tenant, EMAIL, rendered, msg_id)
-        except PermanentSendError as exc:
-            status, reason = FAILED, str(exc)
-        except Exception as exc:  # noqa: BLE001 - throttling or network trouble: thanked a little later
-            status, reason = RETRY, type(exc).__name__
+        except Exception as exc:  # noqa: BLE001 - a refusal is final; anything else is tried again, within the cap
+            failure = self._failure(account, EMAIL, msg_id, now, exc)
+            status, reason, retry_at, extra = failure.status, failure.reason, failure.retry_at, failure.details
 
         def apply(current: Account) -> tuple[str, dict[str, Any]]:
-            if status == RETRY:
-                current.pending_thanks = PendingThanks(thanks.payment, now + RETRY_AFTER)
+            if retry_at is not None:
+                current.pending_thanks = PendingThanks(thanks.payment, retry_at)
                 refresh_schedule(current, policy)
             elif status == SENT:
                 remember_send(current, EMAIL, msg_id, now)
-            return {SENT: "message_sent", RETRY: "message_delayed", FAILED: "message_failed"}[status], details
+            event_type = {SENT: "message_sent", RETRY: "message_delayed", FAILED: "message_failed"}[status]
+            return event_type, {**details, **extra}
 
         self._record_delivery(account, msg_id, status, now, apply, provider_id, reason)
         kind = {SENT: "sent", RETRY: "deferred", FAILED: "failed"}[status]
-        return Outcome(kind, reason, EMAIL, THANK_YOU, message_id=msg_id)
+        return Outcome(kind, reason, EMAIL, THANK_YOU, until=retry_at, message_id=msg_id)
 
     # --- sending, at most once ----------------------------------------------------------------------
     def _send(self, account: Account, tenant: Tenant, policy: Policy, due: DueStep, now: datetime) -> Outcome:
@@ -302,13 +316,37 @@ class RemindService:
             return self._already_claimed(account, policy, due, msg_id, now)
         try:
             provider_id = deliver(msg_id)
-        except Throttled as exc:
-            return self._finish(account, policy, due, msg_id, RETRY, now, reason="provider_throttled", error=exc)
-        except PermanentSendError as exc:
-            return self._finish(account, policy, due, msg_id, FAILED, now, reason=str(exc))
-        except Exception as exc:  # noqa: BLE001 - any other provider trouble is retried, never silently lost
-            return self._finish(account, policy, due, msg_id, RETRY, now, reason="provider_error", error=exc)
+        except Exception as exc:  # noqa: BLE001 - a refusal is final; anything else is tried again, within the cap
+            failure = self._failure(account, step.channel or step.action or EMAIL, msg_id, now, exc)
+            return self._finish(account, policy, due, msg_id, failure.status, now, reason=failure.reason,
+                                error=None if isinstance(exc, PermanentSendError) else exc,
+                                retry_at=failure.retry_at, extra=failure.details)
         return self._finish(account, policy, due, msg_id, SENT, now, provider_id=provider_id)
+
+    def _failure(self, account: Account, channel: str, msg_id: str, now: datetime, exc: Exception) -> Failure:
+        """A provider's refusal is final. Any other error is passing: the message is tried again after a growing
+        wait (messages.retry_after) until its tries are spent, then given up. Finance hears of a message given up
+        as a delivery_problem, told before the failure is recorded: should the record fail, the outbox claim keeps
+        the message from being tried (or reported) again."""
+        if isinstance(exc, PermanentSendError):
+            failure = Failure(str(exc), None, {})
+        else:
+            passing = "provider_throttled" if isinstance(exc, Throttled) else "provider_error"
+            attempt = self._accounts.message_attempts(account.tenant_id, account.account_id, msg_id)
+            wait = retry_after(attempt)
+            if wait is not None:
+                return Failure(passing, now + wait, {"attempt": attempt})
+            failure = Failure(RETRIES_EXHAUSTED, None, {"attempt": attempt, "last_error": passing})
+        told = self._tell_finance(account, channel, msg_id, failure.reason, now)
+        return replace(failure, details={**failure.details, "finance_told": told})
+
+    def _tell_finance(self, account: Account, channel: str, msg_id: str, reason: str, now: datetime) -> bool:
+        try:
+            self._notifier.publish(account.tenant_id, delivery_problem(
+                account.tenant_id, account.account_id, now, channel, "failed", message_id=msg_id, reason=reason))
+        except Exception:  # noqa: BLE001 - the failure is recorded all the same; its audit event says finance missed it
+            return False
+        return True
 
     def _deliver(self, account: Account, tenant: Tenant, channel: str, rendered: Any, msg_id: str) -> str:
         tags = {"tenant_id": account.tenant_id, "account": account_tag(account.account_id), "message_id": msg_id}
@@ -318,15 +356,16 @@ class RemindService:
         return self._sms.send(phone=account.phone, text=rendered.text, sender_id=tenant.sms_sender_id, tags=tags)
 
     def _finish(self, account: Account, policy: Policy, due: DueStep, msg_id: str, status: str, now: datetime, *,
-                provider_id: str | None = None, reason: str | None = None, error: Exception | None = None) -> Outcome:
+                provider_id: str | None = None, reason: str | None = None, error: Exception | None = None,
+                retry_at: datetime | None = None, extra: dict[str, Any] | None = None) -> Outcome:
         """Record the outcome with the account in one transaction; re-read and re-apply if it moved meanwhile."""
         escalation = due.step.action == ESCALATE
 
         def apply(current: Account) -> tuple[str, dict[str, Any]]:
-            event_type = _apply_outcome(current, policy, due, msg_id, status, now)
+            event_type = _apply_outcome(current, policy, due, msg_id, status, now, retry_at)
             return event_type, {
                 **_step_details(due), "error": type(error).__name__ if error else None,
-                "next_action_at": iso(current.next_action_at) if current.next_action_at else None,
+                "next_action_at": iso(current.next_action_at) if current.next_action_at else None, **(extra or {}),
             }
 
         account = self._record_delivery(account, msg_id, status, now, apply, provider_id, reason)
@@ -433,10 +472,12 @@ def reachable_by(account: Account, policy: Policy, now: datetime,
     return reachable
 
 
-def _apply_outcome(account: Account, policy: Policy, due: DueStep, msg_id: str, status: str, now: datetime) -> str:
+def _apply_outcome(account: Account, policy: Policy, due: DueStep, msg_id: str, status: str, now: datetime,
+                   retry_at: datetime | None = None) -> str:
     """Move the account on after a delivery attempt; return the audit event type that says what happened."""
     if status == RETRY:
-        account.next_action_at = now + RETRY_AFTER
+        assert retry_at is not None
+        account.next_action_at = retry_at
         return "message_delayed"
     mark_handled(account, policy, due.index)
     escalation = due.step.action == ESCALATE

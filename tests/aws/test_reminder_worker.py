@@ -4,6 +4,7 @@ twice, nothing lost, every decision recorded."""
 from __future__ import annotations
 
 import json
+import logging
 import threading
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -87,6 +88,22 @@ def test_the_queue_worker_reports_only_failed_records_for_retry(client, aws, ten
     response = client.lambda_.invoke("remind_worker", event)
     # Then only the broken record goes back to SQS for a retry
     assert response.payload == {"batchItemFailures": [{"itemIdentifier": broken["messageId"]}]}
+
+
+def test_the_sweep_counts_and_logs_a_failing_account_without_personal_data(aws, tenant, caplog):
+    # Given the only due account, whose outbox write fails with an error quoting the debtor's address
+    upsert(aws, tenant)
+    caplog.set_level(logging.INFO, logger="kindly")
+    app = at(aws, "2026-12-01T09:00:00Z")
+    refusal = RuntimeError("outbox refused a message to ana@example.com")
+    # When the sweep runs (the `kindly sweep` path: every record of its one batch fails)
+    with mock.patch.object(type(app.account_repository), "claim_message", side_effect=refusal):
+        summary = run_sweep(app, instant("2026-12-01T09:00:00Z"))
+    # Then it reports the error instead of crashing, and one log line names the account and the error's type
+    assert summary["errors"] == 1 and summary["sent"] == 0 and sent_emails() == []
+    [line] = [r for r in caplog.records if r.getMessage() == "reminder failed"]
+    assert (line.tenant_id, line.account_id, line.error_type) == (tenant["tenant_id"], "acct-1", "RuntimeError")
+    assert "ana@example.com" not in json.dumps(vars(line), default=str)
 
 
 def test_a_duplicate_queue_message_sends_once(aws, tenant):

@@ -133,6 +133,7 @@ class MessageModel(Model):
     updated_at = UnicodeAttribute()
     provider_message_id = UnicodeAttribute(null=True)
     detail = JSONAttribute(null=True)
+    attempts = NumberAttribute(null=True)  # claims so far: a retry counts against the cap
     delivered_at = UnicodeAttribute(null=True)  # from SES events, the first of each
     opened_at = UnicodeAttribute(null=True)
     clicked_at = UnicodeAttribute(null=True)

@@ -112,6 +112,14 @@ class DynamoAccounts:
             return None
         return item.status
 
+    def message_attempts(self, tenant_id: str, account_id: str, message_id: str) -> int:
+        try:
+            key = mapping.account_key(tenant_id, account_id)
+            item = self._models.messages.get(key, message_id, consistent_read=True, attributes_to_get=["attempts"])
+        except DoesNotExist:
+            return 0
+        return int(item.attempts or 0)
+
     def account_for_ref(self, ref_key: str) -> tuple[str, str] | None:
         """(tenant_id, account_id) a processor ref points at, if any."""
         try:
@@ -148,13 +156,18 @@ class DynamoAccounts:
 
     def claim_message(self, account: Account, message: dict[str, Any], short_link: ShortLink | None = None) -> bool:
         model = self._models.messages
-        item = model(mapping.account_key(account.tenant_id, account.account_id), message["message_id"],
-                     **{k: v for k, v in message.items() if k != "message_id"})
+        item = model(mapping.account_key(account.tenant_id, account.account_id), message["message_id"])
+        fields = {k: v for k, v in message.items() if k not in ("message_id", "created_at")}
+        # An update, not a put, so a retry's claim keeps the first try's time and counts the tries.
+        actions = [getattr(model, name).set(value) for name, value in fields.items()] + [
+            model.created_at.set(model.created_at | message["created_at"]), model.attempts.add(1),
+            model.detail.remove()]
         links = self._models.links
 
         def claim(tx: TransactWrite) -> None:
             # A message is claimed once, unless the last attempt was handed back for retry.
-            tx.save(item, condition=model.message_id.does_not_exist() | (model.status == RETRY))
+            tx.update(item, actions, condition=model.message_id.does_not_exist() | (model.status == RETRY),
+                      add_version_condition=False)
             if short_link is not None:  # the short link the message carries, written with it
                 tx.save(links(short_link.code, tenant_id=short_link.tenant_id, account_id=short_link.account_id,
                               purpose=short_link.purpose, expires_at=short_link.expires),
@@ -196,7 +209,8 @@ class DynamoAccounts:
             codes = _cancellation_codes(exc)
             if codes and codes[0] == CONDITION_FAILED:
                 raise Conflict("the account changed while we were working on it; try again", "account") from exc
-            if extra is not None and len(codes) > 1 and codes[1] == CONDITION_FAILED:
+            # pynamodb sends the puts before the updates, so the outbox update is the transaction's last item.
+            if extra is not None and len(codes) > 1 and codes[-1] == CONDITION_FAILED:
                 raise Conflict("the message was already recorded", "message") from exc
             if any(code in THROTTLING for code in codes if code):
                 raise Throttled("DynamoDB is busy; try again shortly") from exc
