@@ -104,8 +104,17 @@ def record_payment(ledger: list[Payment], event: PaymentEvent, invoice_id: str |
         line = replace(line, event_ids=(*current.event_ids, event.event_id))
         if same_money(current, line):
             outcome = UNCHANGED
-    others = [p for p in ledger if p.key != line.key]
+    others = [_takes_back(p, line) for p in ledger if p.key != line.key]
     return sorted([*others, line], key=lambda p: (p.at, p.key)), outcome
+
+
+def _takes_back(line: Payment, paid: Payment) -> Payment:
+    """A refund or chargeback that named no amount and came before its payment was recorded at 0 (no processor
+    refunds nothing): once the payment arrives, it takes back the whole of it, so the money never counts as paid."""
+    if (paid.kind == SUCCEEDED and line.kind in MONEY_BACK and line.amount == 0
+            and (line.provider, line.payment_ref) == (paid.provider, paid.payment_ref)):
+        return replace(line, amount=paid.amount, currency=paid.currency, invoice_id=line.invoice_id or paid.invoice_id)
+    return line
 
 
 def knows_event(ledger: list[Payment], event: PaymentEvent) -> bool:

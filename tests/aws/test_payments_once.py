@@ -120,3 +120,27 @@ def test_the_rest_of_a_partly_paid_stripe_invoice_is_audited_and_thanked_on_its_
             "unchanged"]
     sweep(aws, "2026-12-03T09:00:00Z")
     assert len(thanks_sent(client, overdue)) == 2
+
+
+def test_a_gocardless_chargeback_that_arrives_before_its_payment_still_takes_the_payment_back(
+        client, overdue):  # noqa: F811
+    # Given a GoCardless chargeback delivered before the confirmation of the payment it takes back
+    set_secret(client, overdue, "gocardless", wh.GOCARDLESS_SECRET)
+    confirmed = json.loads(gocardless_confirmed())
+    chargeback = json.loads(gocardless_confirmed())
+    chargeback["events"][0].update(id="EV0456CB", action="charged_back", created_at="2026-11-30T09:00:00.000Z")
+    early = wh.body(chargeback)
+    assert outcomes(post(client, overdue["tenant_id"], "gocardless", early, wh.gocardless_headers(early))) == [
+        "applied"]
+
+    # When the confirmation arrives, and then the chargeback is redelivered
+    late = wh.body(confirmed)
+    assert outcomes(post(client, overdue["tenant_id"], "gocardless", late, wh.gocardless_headers(late))) == [
+        "applied"]
+    again = post(client, overdue["tenant_id"], "gocardless", early, wh.gocardless_headers(early))
+
+    # Then the money counts as gone back: the invoice is owed again, and the redelivery changes nothing
+    assert outcomes(again) == ["unchanged"]
+    stored = get_account(client, overdue)
+    assert stored["balance"] == {"EUR": 4900} and stored["state"] == "held"
+    assert stored["invoices"][0]["amount_paid"] == 0
