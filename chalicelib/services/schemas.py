@@ -26,6 +26,7 @@ from chalicelib.domain.errors import InvalidInput
 from chalicelib.domain.money import MAX_AMOUNT, is_currency
 from chalicelib.domain.policies import FREQUENCIES
 from chalicelib.domain.tenants import ROLES
+from chalicelib.services.json_input import read_json
 
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$"
 NAME_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,63}$"
@@ -358,34 +359,10 @@ def _message(error: dict[str, Any], field: str | None) -> str:
     return f"{field}: {text}" if field else text
 
 
-class _DuplicateKey(ValueError):
-    def __init__(self, key: str) -> None:
-        super().__init__(key)
-        self.key = key
-
-
-def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    keys = [key for key, _value in pairs]
-    for key in keys:
-        if keys.count(key) > 1:
-            raise _DuplicateKey(key)
-    return dict(pairs)
-
-
-def _refuse_duplicate_keys(text: str | bytes) -> None:
-    """JSON parsers keep the last of two equal keys; an integration that sends both has a bug we must show."""
-    try:
-        json.loads(text, object_pairs_hook=_unique_keys)
-    except _DuplicateKey as exc:
-        raise InvalidInput(f"the field {exc.key!r} appears more than once in the body", exc.key) from exc
-    except ValueError:
-        pass  # not JSON at all: pydantic says so below, in the usual words
-
-
 def parse(model: type[Model], data: str | bytes | dict[str, Any]) -> Model:
     """Validate JSON text or an already-decoded object; raise InvalidInput naming the first bad field."""
     if not isinstance(data, dict):
-        _refuse_duplicate_keys(data)
+        read_json(data)  # not JSON, too deep, a key twice: refused before pydantic reads it
     try:
         # Always through JSON mode, so a dict from a CSV row or a file obeys exactly the API's rules.
         text = json.dumps(data) if isinstance(data, dict) else data

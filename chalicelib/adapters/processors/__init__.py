@@ -5,7 +5,6 @@ events Kindly has no use for come back as an empty list (answered 200, so the pr
 from __future__ import annotations
 
 import hmac
-import json
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from hashlib import sha256
@@ -15,6 +14,7 @@ from typing import Any
 from chalicelib.domain.errors import InvalidInput, NotFound
 from chalicelib.domain.money import MAX_AMOUNT, is_currency
 from chalicelib.domain.payments import PaymentEvent
+from chalicelib.services.json_input import read_json
 
 PROVIDERS = ("stripe", "paddle", "gocardless", "standard")
 TOLERANCE_SECONDS = 300  # a signed timestamp older (or further ahead) than this is refused as a replay
@@ -40,10 +40,7 @@ def header(headers: Mapping[str, str], name: str) -> str:
 
 
 def json_body(body: bytes) -> Any:
-    try:
-        return json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise InvalidInput("the body is not valid JSON", "body") from exc
+    return read_json(body, "body")
 
 
 def hmac_sha256_hex(secret: str, message: bytes) -> str:
