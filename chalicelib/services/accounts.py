@@ -66,7 +66,7 @@ def account_from_input(tenant_id: str, account_id: str, data: AccountIn, default
         locale=data.locale or default_locale,
         timezone=data.timezone,
         country=data.country,
-        region=data.region,
+        region=data.subdivision,
         sms_consent=SmsConsent(data.sms_consent.source, data.sms_consent.at) if data.sms_consent else None,
         policy=data.policy,
         processor_ids=dict(data.processor_ids),

@@ -136,6 +136,15 @@ def _country(value: str) -> str:
     return value
 
 
+_REGION = re.compile(r"^(?:[A-Z]{2}-)?[A-Z0-9]{1,6}$")
+
+
+def _region(value: str) -> str:
+    if not _REGION.match(value):
+        raise ValueError("must be an ISO 3166-2 subdivision, like ES-MD or just MD")
+    return value
+
+
 def _currency(value: str) -> str:
     if not is_currency(value):
         raise ValueError("is not an ISO 4217 currency code (like EUR)")
@@ -166,6 +175,7 @@ Phone = Annotated[str, Field(max_length=20), AfterValidator(_phone)]
 TimeZone = Annotated[str, Field(max_length=64), AfterValidator(_timezone)]
 LocaleTag = Annotated[str, Field(max_length=35), AfterValidator(_locale)]
 Country = Annotated[str, Field(min_length=2, max_length=2), AfterValidator(_country)]
+Region = Annotated[str, Field(max_length=9), AfterValidator(_region)]
 Currency = Annotated[str, Field(min_length=3, max_length=3), AfterValidator(_currency)]
 Url = Annotated[str, Field(max_length=2048), AfterValidator(_url)]
 Amount = Annotated[int, Field(ge=1, le=MAX_AMOUNT)]
@@ -203,17 +213,26 @@ class AccountIn(Strict):
     locale: LocaleTag | None = None
     timezone: TimeZone | None = None
     country: Country | None = None
-    region: Annotated[str, Field(pattern=r"^[A-Z0-9]{1,6}$")] | None = None
+    region: Region | None = None
     sms_consent: SmsConsentIn | None = None
     policy: PolicyName = "standard"
     processor_ids: Annotated[dict[Annotated[str, Field(pattern=NAME_PATTERN)], Identifier], Field(max_length=10)] = {}
     tags: Annotated[list[Annotated[str, Field(pattern=NAME_PATTERN)]], Field(max_length=50)] = []
     invoices: Annotated[list[InvoiceIn], Field(max_length=200)] = []
 
+    @property
+    def subdivision(self) -> str | None:
+        """The region as the account keeps it: the subdivision's own code (MD), whichever form was sent."""
+        return self.region.rpartition("-")[2] if self.region else None
+
     @model_validator(mode="after")
     def _consistent(self) -> AccountIn:
         if not self.timezone and not self.country:
             raise FieldError("timezone", "give a timezone or a country, so reminders arrive at a decent local hour")
+        country_of_region = (self.region or "").rpartition("-")[0]
+        if country_of_region and country_of_region != self.country:
+            raise FieldError("region", f"{self.region} is a subdivision of {country_of_region}, so country must be "
+                                       f"{country_of_region}" + (f", not {self.country}" if self.country else ""))
         seen: set[str] = set()
         for i, invoice in enumerate(self.invoices):
             if invoice.id in seen:
