@@ -95,8 +95,11 @@ def _preferred_hours(form: dict[str, str], policy: Policy) -> tuple[time, time] 
 
 def can_pause(account: Account, policy: Policy, now: datetime) -> bool:
     """Something is owed, nothing holds reminders already, and the debtor has not had their pause this year."""
-    return (policy.hardship_pause_days > 0 and account.owes_anything() and self_pause_allowed(account, now)
-            and not account.holding_flags(local_day(now, recipient_zones(account))))
+    zones = recipient_zones(account)
+    today = local_day(now, zones)
+    last_pause_day = local_day(account.self_paused_at, zones) if account.self_paused_at else None
+    return (policy.hardship_pause_days > 0 and account.owes_anything()
+            and self_pause_allowed(last_pause_day, today) and not account.holding_flags(today))
 
 
 class PortalService:

@@ -128,3 +128,22 @@ def test_the_page_dates_a_payment_on_the_debtors_day(client, aws, debtor_in, zon
     day_of = "{} de diciembre de 2026".format
     assert day_of(today.day) in page
     assert day_of(3 - today.day) not in page  # the UTC date, a day off
+
+
+@pytest.mark.parametrize(("zone", "today", "clock"), LATE_AND_EARLY, ids=IDS)
+def test_the_next_years_pause_opens_as_the_debtors_anniversary_day_begins(client, aws, debtor_in, zone, today, clock):
+    # Given the debtor took their pause late on a local day a year ago, and finance lifted it long since
+    tenant = debtor_in(zone)
+    year_ago = today - timedelta(days=365)
+    taken = local(zone, year_ago, "23:45")
+    first = at(aws, taken)
+    first.portal.pause(portal_token(first, tenant, taken))
+    flag(at(aws, local(zone, year_ago + timedelta(days=2), "12:00")), tenant, {"flag": "hardship", "active": False})
+    # Then the day before the anniversary, still no pause from the page
+    eve = local(zone, today - timedelta(days=1), "23:30")
+    with pytest.raises(Conflict):
+        at(aws, eve).portal.pause(portal_token(at(aws, eve), tenant, eve))
+    # And on the anniversary, from the first minutes of the debtor's day, there is
+    now = local(zone, today, clock)
+    at(aws, now).portal.pause(portal_token(at(aws, now), tenant, now))
+    assert stored(client, tenant)["flags"]["hardship"]["until"] == (today + timedelta(days=30)).isoformat()
