@@ -136,11 +136,11 @@ def _country(value: str) -> str:
     return value
 
 
-_REGION = re.compile(r"^(?:[A-Z]{2}-)?[A-Z0-9]{1,6}$")
+_REGION = re.compile(r"(?:[A-Z]{2}-)?[A-Z0-9]{1,6}")
 
 
 def _region(value: str) -> str:
-    if not _REGION.match(value):
+    if not _REGION.fullmatch(value):
         raise ValueError("must be an ISO 3166-2 subdivision, like ES-MD or just MD")
     return value
 

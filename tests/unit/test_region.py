@@ -40,6 +40,7 @@ def test_without_a_region_only_the_national_holidays_apply():
     ({"region": "ES_MD"}, "ISO 3166-2"),
     ({"region": "ES-"}, "ISO 3166-2"),
     ({"region": "es-md"}, "ISO 3166-2"),
+    ({"region": "MD\n"}, "ISO 3166-2"),
 ])
 def test_a_region_that_does_not_fit_the_country_is_refused_naming_region(changes, says):
     with pytest.raises(InvalidInput) as refused:
