@@ -290,6 +290,7 @@ DEBTOR = "debtor:portal"
 SELF_PAUSE_EVERY = timedelta(days=365)  # SPEC 8: a pause the debtor takes alone, limited per year
 
 
-def self_pause_allowed(account: Account, now: datetime) -> bool:
-    """One hardship pause a year from the page; more than that is a conversation with a person."""
-    return account.self_paused_at is None or now - account.self_paused_at >= SELF_PAUSE_EVERY
+def self_pause_allowed(last_pause_day: date | None, today: date) -> bool:
+    """One hardship pause a year from the page, counted in the debtor's own days (the day of the last pause
+    and today, both local); more than that is a conversation with a person."""
+    return last_pause_day is None or today - last_pause_day >= SELF_PAUSE_EVERY

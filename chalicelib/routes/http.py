@@ -10,6 +10,7 @@ from typing import Any
 from chalice import Response
 
 from chalicelib.domain.errors import Conflict, InvalidInput, KindlyError, NotFound, Throttled, TooLarge, Unauthenticated
+from chalicelib.json_input import refuse_deep_nesting, text_of
 
 MAX_BODY_BYTES = 256 * 1024
 
@@ -75,4 +76,12 @@ def body_of(request: Any) -> bytes:
         raise TooLarge(f"the body is larger than {MAX_BODY_BYTES // 1024} KB")
     if not raw.strip():
         raise InvalidInput("the body is empty; send a JSON object")
+    return raw
+
+
+def json_body_of(request: Any, field: str | None = None) -> bytes:
+    """The raw body of a JSON request, refused at the door when it nests too deep for a parser: for bodies a
+    processor's library parses before Kindly's own reader sees them."""
+    raw = body_of(request)
+    refuse_deep_nesting(text_of(raw, field), field)
     return raw

@@ -7,7 +7,7 @@ from chalice import Blueprint, Response
 
 from chalicelib.bootstrap import container
 from chalicelib.domain.errors import InvalidInput, Unauthenticated
-from chalicelib.routes.http import body_of, guarded, json_response
+from chalicelib.routes.http import guarded, json_body_of, json_response
 
 webhooks = Blueprint(__name__)
 # Processors send JSON, sometimes with a charset; Chalice matches the media type, so these cover them.
@@ -19,7 +19,8 @@ CONTENT_TYPES = ["application/json", "application/webhook+json", "text/plain"]
 def receive(tenant_id: str, provider: str) -> Response:
     request = webhooks.current_request
     try:
-        results = container().payments.receive(tenant_id, provider, body_of(request), request.headers)
+        results = container().payments.receive(tenant_id, provider, json_body_of(request, "body"),
+                                               request.headers)
     except (Unauthenticated, InvalidInput) as exc:
         from chalicelib.observability import logger
 

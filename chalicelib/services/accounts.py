@@ -66,7 +66,7 @@ def account_from_input(tenant_id: str, account_id: str, data: AccountIn, default
         locale=data.locale or default_locale,
         timezone=data.timezone,
         country=data.country,
-        region=data.region,
+        region=data.subdivision,
         sms_consent=SmsConsent(data.sms_consent.source, data.sms_consent.at) if data.sms_consent else None,
         policy=data.policy,
         processor_ids=dict(data.processor_ids),
@@ -137,13 +137,14 @@ class AccountService:
     def set_flag(self, tenant_id: str, account_id: str, body: str | bytes | dict[str, Any], actor: str) -> Account:
         data = parse(FlagIn, body)
         check_account_id(account_id)
-        if data.until is not None and data.until <= self._clock.now().date():
-            raise InvalidInput("until must be a future date", "until")
         return retrying(lambda: self._set_flag_once(tenant_id, account_id, data, actor))
 
     def _set_flag_once(self, tenant_id: str, account_id: str, data: FlagIn, actor: str) -> Account:
         account = self.get(tenant_id, account_id)
         now = self._clock.now()
+        if data.until is not None and data.until <= local_day(now, recipient_zones(account)):
+            # A flag holds until `until` begins in the debtor's calendar: one ending today would never hold.
+            raise InvalidInput("until must be a future date in the debtor's time zone", "until")
         account.flags = {**account.flags, data.flag: Flag(data.flag, data.active, now, data.until, data.note, actor)}
         refresh_schedule(account, self._policies.resolve(tenant_id, account.policy))
         if account.state == acc.ACTIVE and account.holding_flags(local_day(now, recipient_zones(account))):

@@ -54,7 +54,8 @@ class PortalView:
             "balances": [(amount, currency) for currency, amount in account.balance().items() if amount > 0],
             "invoices": [{"id": inv.invoice_id, "amount": inv.amount, "currency": inv.currency,
                           "due_on": inv.due_on, "pay_url": account.pay_url(inv)} for inv in account.open_invoices()],
-            "payments": [{"on": p.at.date(), "amount": p.signed_amount(), "currency": p.currency, "kind": p.kind}
+            "payments": [{"on": local_day(p.at, recipient_zones(account)), "amount": p.signed_amount(),
+                          "currency": p.currency, "kind": p.kind}
                          for p in account.payments if p.signed_amount() != 0],
             "paused": [{"flag": flag.name, "until": flag.until} for flag in self.paused_by],
             "can_pause": self.can_pause,
@@ -94,8 +95,11 @@ def _preferred_hours(form: dict[str, str], policy: Policy) -> tuple[time, time] 
 
 def can_pause(account: Account, policy: Policy, now: datetime) -> bool:
     """Something is owed, nothing holds reminders already, and the debtor has not had their pause this year."""
-    return (policy.hardship_pause_days > 0 and account.owes_anything() and self_pause_allowed(account, now)
-            and not account.holding_flags(local_day(now, recipient_zones(account))))
+    zones = recipient_zones(account)
+    today = local_day(now, zones)
+    last_pause_day = local_day(account.self_paused_at, zones) if account.self_paused_at else None
+    return (policy.hardship_pause_days > 0 and account.owes_anything()
+            and self_pause_allowed(last_pause_day, today) and not account.holding_flags(today))
 
 
 class PortalService:
@@ -119,11 +123,12 @@ class PortalService:
     def pause(self, token: str) -> None:
         """'I need a pause': reminders stop for the policy's hardship days; finance hears of it."""
         def change(account: Account, policy: Policy, now: datetime) -> dict[str, Any] | None:
+            today = local_day(now, recipient_zones(account))
             if not can_pause(account, policy, now):
-                if account.flags.get("hardship") and account.flags["hardship"].holds_at(now.date()):
+                if account.flags.get("hardship") and account.flags["hardship"].holds_at(today):
                     return None  # already paused: a second click changes nothing
                 raise Conflict("a pause cannot be taken from this page right now; please contact us", "pause")
-            until = now.date() + timedelta(days=policy.hardship_pause_days)
+            until = today + timedelta(days=policy.hardship_pause_days)
             account.flags = {**account.flags, "hardship": Flag("hardship", True, now, until, None, DEBTOR)}
             account.self_paused_at = now
             self._notify(account, "hardship_requested", now, {"until": until.isoformat()})

@@ -26,6 +26,7 @@ from chalicelib.domain.errors import InvalidInput
 from chalicelib.domain.money import MAX_AMOUNT, is_currency
 from chalicelib.domain.policies import FREQUENCIES
 from chalicelib.domain.tenants import ROLES
+from chalicelib.json_input import read_json
 
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$"
 NAME_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,63}$"
@@ -141,6 +142,15 @@ def _country(value: str) -> str:
     return value
 
 
+_REGION = re.compile(r"(?:[A-Z]{2}-)?[A-Z0-9]{1,6}")
+
+
+def _region(value: str) -> str:
+    if not _REGION.fullmatch(value):
+        raise ValueError("must be an ISO 3166-2 subdivision, like ES-MD or just MD")
+    return value
+
+
 def _currency(value: str) -> str:
     if not is_currency(value):
         raise ValueError("is not an ISO 4217 currency code (like EUR)")
@@ -171,6 +181,7 @@ Phone = Annotated[str, Field(max_length=20), AfterValidator(_phone)]
 TimeZone = Annotated[str, Field(max_length=64), AfterValidator(_timezone)]
 LocaleTag = Annotated[str, Field(max_length=35), AfterValidator(_locale)]
 Country = Annotated[str, Field(min_length=2, max_length=2), AfterValidator(_country)]
+Region = Annotated[str, Field(max_length=9), AfterValidator(_region)]
 Currency = Annotated[str, Field(min_length=3, max_length=3), AfterValidator(_currency)]
 Url = Annotated[str, Field(max_length=2048), AfterValidator(_url)]
 Amount = Annotated[int, Field(ge=1, le=MAX_AMOUNT)]
@@ -208,17 +219,26 @@ class AccountIn(Strict):
     locale: LocaleTag | None = None
     timezone: TimeZone | None = None
     country: Country | None = None
-    region: Annotated[str, Field(pattern=r"^[A-Z0-9]{1,6}$")] | None = None
+    region: Region | None = None
     sms_consent: SmsConsentIn | None = None
     policy: PolicyName = "standard"
     processor_ids: Annotated[dict[Annotated[str, Field(pattern=NAME_PATTERN)], Identifier], Field(max_length=10)] = {}
     tags: Annotated[list[Annotated[str, Field(pattern=NAME_PATTERN)]], Field(max_length=50)] = []
     invoices: Annotated[list[InvoiceIn], Field(max_length=200)] = []
 
+    @property
+    def subdivision(self) -> str | None:
+        """The region as the account keeps it: the subdivision's own code (MD), whichever form was sent."""
+        return self.region.rpartition("-")[2] if self.region else None
+
     @model_validator(mode="after")
     def _consistent(self) -> AccountIn:
         if not self.timezone and not self.country:
             raise FieldError("timezone", "give a timezone or a country, so reminders arrive at a decent local hour")
+        country_of_region = (self.region or "").rpartition("-")[0]
+        if country_of_region and country_of_region != self.country:
+            raise FieldError("region", f"{self.region} is a subdivision of {country_of_region}, so country must be "
+                                       f"{country_of_region}" + (f", not {self.country}" if self.country else ""))
         seen: set[str] = set()
         for i, invoice in enumerate(self.invoices):
             if invoice.id in seen:
@@ -364,34 +384,10 @@ def _message(error: dict[str, Any], field: str | None) -> str:
     return f"{field}: {text}" if field else text
 
 
-class _DuplicateKey(ValueError):
-    def __init__(self, key: str) -> None:
-        super().__init__(key)
-        self.key = key
-
-
-def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    keys = [key for key, _value in pairs]
-    for key in keys:
-        if keys.count(key) > 1:
-            raise _DuplicateKey(key)
-    return dict(pairs)
-
-
-def _refuse_duplicate_keys(text: str | bytes) -> None:
-    """JSON parsers keep the last of two equal keys; an integration that sends both has a bug we must show."""
-    try:
-        json.loads(text, object_pairs_hook=_unique_keys)
-    except _DuplicateKey as exc:
-        raise InvalidInput(f"the field {exc.key!r} appears more than once in the body", exc.key) from exc
-    except ValueError:
-        pass  # not JSON at all: pydantic says so below, in the usual words
-
-
 def parse(model: type[Model], data: str | bytes | dict[str, Any]) -> Model:
     """Validate JSON text or an already-decoded object; raise InvalidInput naming the first bad field."""
     if not isinstance(data, dict):
-        _refuse_duplicate_keys(data)
+        read_json(data)  # not JSON, too deep, a key twice: refused before pydantic reads it
     try:
         # Always through JSON mode, so a dict from a CSV row or a file obeys exactly the API's rules.
         text = json.dumps(data) if isinstance(data, dict) else data

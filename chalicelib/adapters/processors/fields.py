@@ -3,7 +3,6 @@ with InvalidInput naming the field (a 400 the processor stops retrying), never l
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
@@ -11,6 +10,7 @@ from typing import Any
 
 from chalicelib.domain.errors import InvalidInput
 from chalicelib.domain.money import MAX_AMOUNT, is_currency
+from chalicelib.json_input import read_json
 
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)  # no event of these processors is older
 FUTURE_SLACK = timedelta(days=1)
@@ -19,10 +19,8 @@ MAX_URL_LENGTH = 2048
 
 
 def json_body(body: bytes) -> Any:
-    try:
-        return json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise InvalidInput("the body is not valid JSON", "body") from exc
+    """The body as JSON, read as every request body is: bounded depth, each key once."""
+    return read_json(body, "body")
 
 
 def json_object(body: bytes, what: str) -> dict[str, Any]:
