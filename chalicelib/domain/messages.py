@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from .audit import iso
+from .finance_events import finance_event
 
 EMAIL = "email"
 SMS = "sms"
@@ -96,9 +96,9 @@ def retry_after(attempts: int) -> timedelta | None:
     return min(FIRST_RETRY_AFTER * 3 ** (max(attempts, 1) - 1), LONGEST_RETRY_AFTER)
 
 
-def delivery_problem(tenant_id: str, account_id: str, at: datetime, channel: str, problem: str, **details: Any
-                     ) -> dict[str, Any]:
+def delivery_problem(tenant_id: str, account_id: str, at: datetime, channel: str, problem: str, *, about: str,
+                     **details: Any) -> dict[str, Any]:
     """The finance event for a message that did not reach the debtor (bounced, complained, failed): ids, the
     channel and codes only, never an address or a name."""
-    return {"type": "delivery_problem", "tenant_id": tenant_id, "account_id": account_id, "at": iso(at),
-            "channel": channel, "problem": problem, **details}
+    return finance_event("delivery_problem", tenant_id, account_id, at, about=f"{about}:{problem}",
+                         channel=channel, problem=problem, **details)

@@ -51,7 +51,8 @@ class FeedbackService:
         account.record(now, f"email_{problem}", "ses", {
             "message_id": message_id, "bounce_type": (event.get("bounce") or {}).get("bounceType"),
             "channel": "email"})
-        self._notifier.publish(tenant_id, delivery_problem(tenant_id, account_id, now, "email", problem))
+        self._notifier.publish(tenant_id, delivery_problem(tenant_id, account_id, now, "email", problem,
+                                                           about=message_id))
         self._accounts.save(account)
         return problem
 

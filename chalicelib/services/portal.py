@@ -12,6 +12,7 @@ from chalicelib.domain.accounts import DEBTOR, Account, Flag, self_pause_allowed
 from chalicelib.domain.audit import iso
 from chalicelib.domain.courtesy import EMAIL_QUIET_START, QUIET_END
 from chalicelib.domain.errors import Conflict, InvalidInput, NotFound
+from chalicelib.domain.finance_events import finance_event
 from chalicelib.domain.links import PORTAL
 from chalicelib.domain.policies import Policy
 from chalicelib.domain.schedule import local_day, recipient_zones
@@ -200,9 +201,10 @@ class PortalService:
 
     def _notify(self, account: Account, event_type: str, now: datetime, extra: dict[str, Any]) -> None:
         """Told before the save: a retry after a failed save tells finance again (at least once)."""
-        self._notifier.publish(account.tenant_id, {
-            "type": event_type, "tenant_id": account.tenant_id, "account_id": account.account_id, "at": iso(now),
-            "balance": account.balance(), "source": "self_service", **extra})
+        about = f"audit:{account.audit_head.seq + 1}"  # the audit event recorded with it: the same on a retry
+        self._notifier.publish(account.tenant_id, finance_event(
+            event_type, account.tenant_id, account.account_id, now, about=about,
+            balance=account.balance(), source="self_service", **extra))
 
     def _account(self, token: str, now: datetime) -> Account:
         return linked_account(self._links, self._accounts, token, PORTAL, now)

@@ -23,6 +23,7 @@ from chalicelib.domain.courtesy import (
     open_hours,
 )
 from chalicelib.domain.errors import Conflict, PermanentSendError, Throttled
+from chalicelib.domain.finance_events import finance_event
 from chalicelib.domain.links import ShortLink
 from chalicelib.domain.messages import (
     EMAIL,
@@ -214,11 +215,10 @@ class RemindService:
     def _hand_over(self, account: Account, tenant: Tenant, policy: Policy, due: DueStep, now: datetime,
                    reason: str) -> Outcome:
         """Publish a personal-data-free escalation to the finance topic, at most once (through the outbox)."""
-        event = {"type": "escalation", "tenant_id": tenant.tenant_id, "account_id": account.account_id,
-                 "at": iso(now), "balance": account.balance(), "step": due.step.key, "reason": reason}
-
-        def publish(_msg_id: str) -> str:
-            self._notifier.publish(tenant.tenant_id, event)
+        def publish(msg_id: str) -> str:
+            self._notifier.publish(tenant.tenant_id, finance_event(
+                "escalation", tenant.tenant_id, account.account_id, now, about=msg_id,
+                balance=account.balance(), step=due.step.key, reason=reason))
             return "finance-topic"
 
         return self._dispatch(account, policy, due, now, publish)
@@ -343,7 +343,8 @@ class RemindService:
     def _tell_finance(self, account: Account, channel: str, msg_id: str, reason: str, now: datetime) -> bool:
         try:
             self._notifier.publish(account.tenant_id, delivery_problem(
-                account.tenant_id, account.account_id, now, channel, "failed", message_id=msg_id, reason=reason))
+                account.tenant_id, account.account_id, now, channel, "failed", about=msg_id, message_id=msg_id,
+                reason=reason))
         except Exception:  # noqa: BLE001 - the failure is recorded all the same; its audit event says finance missed it
             return False
         return True

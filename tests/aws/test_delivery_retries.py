@@ -16,6 +16,7 @@ from tests.aws.conftest import sent_emails
 from tests.aws.test_reminder_worker import at, finance_inbox, instant, timeline, upsert
 from tests.aws.test_webhooks import post, set_secret, stripe_paid
 from tests.support import webhooks as wh
+from tests.support.samples import assert_finance_event
 
 
 def sweep_until_quiet(aws, tenant, start: str, send, rounds: int = 12) -> list:
@@ -57,6 +58,7 @@ def test_a_send_that_keeps_being_throttled_backs_off_then_fails_once_and_tells_f
     assert failed.details["attempt"] == MAX_SEND_ATTEMPTS and failed.details["finance_told"] is True
     [notice] = received()
     assert (notice["type"], notice["problem"], notice["channel"]) == ("delivery_problem", "failed", "email")
+    assert_finance_event(notice, "delivery_problem")
     assert notice["account_id"] == "acct-1" and notice["message_id"] == failed.details["message_id"]
     assert "ana" not in json.dumps(notice).lower()
     # And the step is spent: the account waits for its next step, and SES stays untried meanwhile

@@ -13,7 +13,7 @@ from chalicelib.domain.messages import account_tag
 from tests.aws.conftest import sent_emails
 from tests.aws.test_first_reminder import auth, sweep
 from tests.aws.test_webhooks import _received, _subscribe_to_finance
-from tests.support.samples import account
+from tests.support.samples import account, assert_finance_event
 
 SAMPLE = json.loads((Path(__file__).resolve().parents[2] / "events" / "email_events_sns_bounce.json").read_text())
 
@@ -59,6 +59,7 @@ def test_a_hard_bounce_or_complaint_stops_email_and_tells_finance(client, aws, r
     assert "ana@example.com" not in json.dumps(timeline[-1]).lower()
     notices = _received(aws, finance)
     assert [(n["type"], n["problem"]) for n in notices] == [("delivery_problem", problem)]
+    assert_finance_event(notices[0], "delivery_problem")
 
     # And the next email step is withheld for the address, not sent
     sweep(aws, "2026-12-12T09:00:00Z")

@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 import pytest
 
 from tests.aws.test_first_reminder import auth
-from tests.support.samples import account
+from tests.support.samples import account, assert_finance_event
 
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
@@ -88,7 +88,8 @@ def test_a_dispute_pauses_reminders_tells_finance_and_is_audited_as_the_debtors(
     assert stored["flags"]["dispute"]["active"] is True
     assert stored["flags"]["dispute"]["set_by"] == "debtor:portal"
     assert stored["state"] == "paused"
-    assert [n["type"] for n in _received(aws, finance)] == ["dispute_opened"]
+    [notice] = _received(aws, finance)
+    assert_finance_event(notice, "dispute_opened")
     timeline = json.loads(client.http.get("/v1/accounts/acct-1/timeline", headers=auth(debtor["tenant"])).body)
     last = timeline["events"][-1]
     assert (last["type"], last["actor"]) == ("flag_set", "debtor:portal")

@@ -17,7 +17,7 @@ from chalicelib.bootstrap import Container
 from chalicelib.cli import run_sweep
 from chalicelib.domain.errors import Throttled
 from tests.aws.conftest import sent_emails, sent_sms
-from tests.support.samples import account
+from tests.support.samples import account, assert_finance_event
 
 EVENTS = Path(__file__).resolve().parents[2] / "events"
 
@@ -202,6 +202,7 @@ def test_a_vulnerable_debtor_is_handed_to_a_person_instead_of_reminded(aws, tena
     assert summary["escalated"] == 1 and summary["sent"] == 0 and sent_emails() == []
     [event] = received()
     assert event["type"] == "escalation" and event["reason"] == "vulnerable" and event["account_id"] == "acct-1"
+    assert_finance_event(event, "escalation")
     assert "Ana" not in json.dumps(event) and "@" not in json.dumps(event)
     assert aws.accounts.get(tenant["tenant_id"], "acct-1").state == "escalated"
     # And no later sweep sends or hands it over again

@@ -55,3 +55,10 @@ def account(**changes: Any) -> dict[str, Any]:
 def stage_environment(stage: str = "local") -> dict[str, str]:
     config = json.loads((ROOT / ".chalice" / "config.json").read_text())
     return {**config.get("environment_variables", {}), **config["stages"][stage]["environment_variables"]}
+
+
+def assert_finance_event(event: dict, type_: str) -> None:
+    """API.md: every finance event carries its type, event_id, tenant_id, account_id and at."""
+    assert event["type"] == type_
+    for key in ("event_id", "tenant_id", "account_id", "at"):
+        assert isinstance(event.get(key), str) and event[key], f"{type_} lacks {key}"
