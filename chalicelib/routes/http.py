@@ -42,10 +42,10 @@ def guarded(view: Callable[..., Response]) -> Callable[..., Response]:
             return view(*args, **kwargs)
         except KindlyError as exc:
             return error_response(exc)
-        except Exception as exc:  # noqa: BLE001 - the client gets a clean 500; the log gets the type
-            from chalicelib.observability import logger
+        except Exception as exc:  # noqa: BLE001 - the client gets a clean 500; the log gets the type and line
+            from chalicelib.observability import error_fields, logger
 
-            logger().exception("unhandled error", extra={"error_type": type(exc).__name__})
+            logger().error("unhandled error", extra=error_fields(exc))
             body = {"error": {"code": "internal", "message": "something went wrong on our side", "field": None}}
             return Response(body=json.dumps(body), status_code=500, headers=dict(JSON))
 

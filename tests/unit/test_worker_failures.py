@@ -65,3 +65,4 @@ def test_an_unreadable_record_still_logs_what_it_can(caplog):
     lines = failures(caplog)
     assert [(r.tenant_id, r.account_id, r.error_type) for r in lines] == [
         (None, None, "JSONDecodeError"), (None, None, "TypeError")]
+
