@@ -16,7 +16,7 @@ from chalicelib.services.schemas import ID_PATTERN, AccountIn, FlagIn, parse
 
 
 def check_account_id(account_id: str) -> None:
-    if not re.match(ID_PATTERN, account_id or ""):
+    if not re.fullmatch(ID_PATTERN, account_id or ""):
         raise InvalidInput(
             "an account id is 1-128 letters, digits and . _ : @ - (starting with a letter or digit)", "account_id"
         )

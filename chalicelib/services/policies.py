@@ -23,7 +23,7 @@ class PolicyService:
         self._cache: dict[tuple[str, str], tuple[float, Policy]] = {}
 
     def put(self, tenant_id: str, name: str, body: str | bytes | dict[str, Any]) -> Policy:
-        if not re.match(NAME_PATTERN, name):
+        if not re.fullmatch(NAME_PATTERN, name):
             raise InvalidInput("a policy name is lowercase letters, digits, '-' and '_'", "name")
         data = parse(PolicyIn, body)
         policy = Policy(

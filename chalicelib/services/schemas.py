@@ -115,7 +115,7 @@ def _locale(value: str) -> str:
     texts and formats then follow the language."""
     from babel import Locale, UnknownLocaleError
 
-    match = _BCP47.match(value)
+    match = _BCP47.fullmatch(value)
     if match is None:
         raise ValueError("is not a BCP 47 locale (like es-ES)")
     lang, script, region = match["lang"].lower(), match["script"], match["region"]
@@ -158,7 +158,7 @@ def _currency(value: str) -> str:
 
 
 def _url(value: str) -> str:
-    if not re.match(r"^https?://[^\s]+$", value):
+    if not re.fullmatch(r"https?://[^\s]+", value):  # fullmatch: "$" would let a trailing newline through
         raise ValueError("must be an http(s) URL")
     return value
 

@@ -173,6 +173,13 @@ def test_a_bad_timezone_is_refused(zone):
     assert rejected(AccountIn, as_json(account(timezone=zone))).field == "timezone"
 
 
+@pytest.mark.parametrize("url", ["https://pay.example/1\n", "https://pay.example/1\r\nX-Evil: 1", "javascript:alert(1)",
+                                 "ftp://pay.example/1", "https://", "https://pay example/1"])
+def test_a_pay_link_that_is_not_one_http_url_is_refused(url):
+    assert rejected(AccountIn, as_json(account(invoices=[invoice(payment_url=url)]))).field == \
+        "invoices[0].payment_url"
+
+
 @pytest.mark.parametrize("phone", ["12345", "+1 555", "+34600", "0034600123456", "+34 600 12 34 5X", "phone"])
 def test_a_bad_phone_is_refused(phone):
     assert rejected(AccountIn, as_json(account(phone=phone))).field == "phone"
