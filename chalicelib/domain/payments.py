@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from .audit import iso
 
 if TYPE_CHECKING:
-    from .accounts import Invoice
+    from .accounts import Account, Invoice
 
 SUCCEEDED = "payment_succeeded"
 FAILED = "payment_failed"
@@ -171,6 +171,75 @@ def credited(invoices: list[Invoice], ledger: list[Payment]) -> dict[str, int]:
             paid[inv.invoice_id] += take
             remaining -= take
     return {invoice_id: max(0, amount) for invoice_id, amount in paid.items()}
+
+
+# --- what an event means for an account's invoices --------------------------------------------------
+
+def invoice_of(account: Account, event: PaymentEvent) -> str | None:
+    """The Kindly invoice an event is about: the one its metadata names, if the account has it, else the one
+    the processor's invoice id belongs to; None when neither names an invoice of the account."""
+    if event.invoice_id and any(inv.invoice_id == event.invoice_id for inv in account.invoices):
+        return event.invoice_id
+    found = account.invoice_by_processor_id(event.invoice_ref)
+    return found.invoice_id if found else None
+
+
+def with_currency(account: Account, event: PaymentEvent, invoice_id: str | None) -> PaymentEvent:
+    """A processor that names no currency (GoCardless) moves money in the currency of the payment it refers to,
+    else of its invoice, else of the oldest open invoice; still None when the account has none of these."""
+    if event.currency is not None:
+        return event
+    candidates = [inv for inv in account.invoices if inv.invoice_id == invoice_id] or account.open_invoices()
+    oldest = min(candidates, key=lambda inv: (inv.due_on, inv.invoice_id), default=None)
+    received = received_for(account.payments, event.provider, event.payment_ref)
+    currency = received.currency if received else (oldest.currency if oldest else None)
+    return replace(event, currency=currency)
+
+
+def terms(account: Account, event: PaymentEvent) -> tuple[PaymentEvent, str | None]:
+    """The event with its currency and amount filled in, and the invoice it pays. The rules, in order:
+
+    - A line the ledger already holds for the same (provider, payment, kind) keeps its amount and invoice: a
+      processor that names no amount is not asked again what it meant, since the invoices open now are not
+      those open when the money came.
+    - A refund or chargeback that names no amount takes back the whole payment it refers to (0 while that
+      payment is not on the ledger yet: it takes the whole of it once it comes, see record_payment).
+    - A payment that names no amount (GoCardless) settles the invoice it names, or else the oldest open one in
+      its currency, and pays that invoice for good; 0 when nothing is open.
+    - A failure that names no amount moves nothing.
+    The currency stays None only when the processor named none and the account gives none (see with_currency).
+    """
+    recorded = line_for(account.payments, event)
+    invoice_id = invoice_of(account, event) or (recorded.invoice_id if recorded else None)
+    if recorded is not None:
+        amount = recorded.amount if event.amount is None else event.amount
+        return replace(event, currency=event.currency or recorded.currency, amount=amount), invoice_id
+    event = with_currency(account, event, invoice_id)
+    if event.amount is not None or event.currency is None:
+        return event, invoice_id
+    if event.kind in MONEY_BACK:
+        paid = received_for(account.payments, event.provider, event.payment_ref)
+        return replace(event, amount=paid.amount if paid else 0), invoice_id or (paid.invoice_id if paid else None)
+    if event.kind == SUCCEEDED:
+        owed = [inv for inv in account.open_invoices() if inv.currency == event.currency
+                and (invoice_id is None or inv.invoice_id == invoice_id)]
+        settles = min(owed, key=lambda inv: (inv.due_on, inv.invoice_id), default=None)
+        return replace(event, amount=settles.amount if settles else 0), settles.invoice_id if settles else invoice_id
+    return replace(event, amount=0), invoice_id
+
+
+def ledger_amount(ledger: list[Payment], event: PaymentEvent) -> int:
+    """The amount the ledger holds for the event's line once the event is recorded (it must be on the ledger)."""
+    line = line_for(ledger, event)
+    if line is None:
+        raise ValueError("record the event on the ledger before asking for its amount")
+    return line.amount
+
+
+def brings_money(ledger: list[Payment], event: PaymentEvent, before: Payment | None) -> bool:
+    """Whether recording a successful payment brought money the ledger's line did not hold before (the rest of a
+    part-paid invoice is money of its own): what a thank-you is owed for."""
+    return event.kind == SUCCEEDED and ledger_amount(ledger, event) > (before.amount if before else 0)
 
 
 # --- how a webhook finds its account -------------------------------------------------------------

@@ -19,15 +19,16 @@ from chalicelib.domain.errors import Conflict, InvalidInput, NotFound, Unauthent
 from chalicelib.domain.payments import (
     APPLIED,
     MONEY_BACK,
-    SUCCEEDED,
     UNCHANGED,
     PaymentEvent,
+    brings_money,
+    ledger_amount,
     line_for,
     lookup_keys,
     parked_key,
     parking_keys,
-    received_for,
     record_payment,
+    terms,
 )
 from chalicelib.domain.ports import ParkedPayments
 from chalicelib.services.accounts import check_account_id, refresh_schedule, retrying
@@ -132,7 +133,7 @@ class PaymentService:
         account = self._accounts.get(tenant_id, account_id)
         if account is None or not account.is_named_by(event):
             return EventResult(event.event_id, event.kind, NO_ACCOUNT)
-        event, invoice_id = _terms(account, event)
+        event, invoice_id = terms(account, event)
         if event.currency is None:  # owes nothing and the processor named no currency: no invoice it could pay
             return EventResult(event.event_id, event.kind, NO_ACCOUNT, account_id)
         recorded = line_for(account.payments, event)
@@ -154,8 +155,7 @@ class PaymentService:
                 "at": iso(now), "event_id": event.event_id, "provider": event.provider,
                 "amount": ledger_amount(ledger, event), "currency": event.currency, "balance": account.balance(),
             })
-        if event.kind == SUCCEEDED and ledger_amount(ledger, event) > (recorded.amount if recorded else 0):
-            # Money arrived: thanked once per payment (the rest of a part-paid invoice is a payment of its own).
+        if brings_money(ledger, event, recorded):  # thanked once per payment
             account.pending_thanks = PendingThanks(f"{event.provider}:{event.payment_ref}:{event.event_id}", now)
         refresh_schedule(account, self._policies.resolve(tenant_id, account.policy))
         account.updated_at = now
@@ -201,53 +201,6 @@ def _parking_keys(tenant_id: str, event: PaymentEvent) -> list[str]:
 def _waits_for_account(result: EventResult) -> bool:
     """No account of the tenant carries what the event names (yet); not one found that has no use for it."""
     return result.outcome == NO_ACCOUNT and result.account_id is None
-
-
-def _invoice_of(account: Account, event: PaymentEvent) -> str | None:
-    """The Kindly invoice an event is about: named in the metadata, or found by the processor's invoice id."""
-    if event.invoice_id and any(inv.invoice_id == event.invoice_id for inv in account.invoices):
-        return event.invoice_id
-    found = account.invoice_by_processor_id(event.invoice_ref)
-    return found.invoice_id if found else None
-
-
-def _terms(account: Account, event: PaymentEvent) -> tuple[PaymentEvent, str | None]:
-    """The event with its currency and amount filled in, and the invoice it pays. What the ledger recorded for
-    the same payment stands: a processor that names no amount (GoCardless) is not asked again what it meant,
-    since the invoices open now are not those open when the money came."""
-    recorded = line_for(account.payments, event)
-    invoice_id = _invoice_of(account, event) or (recorded.invoice_id if recorded else None)
-    if recorded is not None:
-        amount = recorded.amount if event.amount is None else event.amount
-        return replace(event, currency=event.currency or recorded.currency, amount=amount), invoice_id
-    event = _with_currency(account, event, invoice_id)
-    if event.amount is not None or event.currency is None:
-        return event, invoice_id
-    if event.kind in MONEY_BACK:  # the whole payment went back
-        paid = received_for(account.payments, event.provider, event.payment_ref)
-        return replace(event, amount=paid.amount if paid else 0), invoice_id or (paid.invoice_id if paid else None)
-    if event.kind == SUCCEEDED:  # settles its invoice, or the oldest open one in its currency: that one, for good
-        owed = [inv for inv in account.open_invoices() if inv.currency == event.currency
-                and (invoice_id is None or inv.invoice_id == invoice_id)]
-        settles = min(owed, key=lambda inv: (inv.due_on, inv.invoice_id), default=None)
-        return replace(event, amount=settles.amount if settles else 0), settles.invoice_id if settles else invoice_id
-    return replace(event, amount=0), invoice_id
-
-
-def _with_currency(account: Account, event: PaymentEvent, invoice_id: str | None) -> PaymentEvent:
-    """A processor that names no currency (GoCardless) pays in its invoice's, or the oldest open one's."""
-    if event.currency is not None:
-        return event
-    candidates = [inv for inv in account.invoices if inv.invoice_id == invoice_id] or account.open_invoices()
-    oldest = min(candidates, key=lambda inv: (inv.due_on, inv.invoice_id), default=None)
-    received = received_for(account.payments, event.provider, event.payment_ref)
-    currency = received.currency if received else (oldest.currency if oldest else None)
-    return replace(event, currency=currency)
-
-
-def ledger_amount(ledger: list[Any], event: PaymentEvent) -> int:
-    line = next(p for p in ledger if p.key == (event.provider, event.payment_ref, event.kind))
-    return int(line.amount)
 
 
 def _plausible_id(tenant_id: str) -> bool:
