@@ -11,8 +11,11 @@ from chalicelib.domain.accounts import Account, Flag, Invoice, SmsConsent
 from chalicelib.domain.errors import Conflict, InvalidInput, NotFound
 from chalicelib.domain.ports import AccountRepository
 from chalicelib.domain.schedule import align_progress, local_day, mark_handled, next_action_at, recipient_zones
+from chalicelib.inputs.accounts import AccountIn
+from chalicelib.inputs.fields import ID_PATTERN
+from chalicelib.inputs.flags import FlagIn
+from chalicelib.inputs.parsing import parse
 from chalicelib.services.policies import PolicyService
-from chalicelib.services.schemas import ID_PATTERN, AccountIn, FlagIn, parse
 
 
 def check_account_id(account_id: str) -> None:

@@ -10,7 +10,9 @@ from typing import Any
 
 from chalicelib.domain.errors import InvalidInput, NotFound
 from chalicelib.domain.policies import BUILT_IN, Caps, Policy, SendWindow, Step, validate_policy
-from chalicelib.services.schemas import NAME_PATTERN, PolicyIn, parse
+from chalicelib.inputs.fields import NAME_PATTERN
+from chalicelib.inputs.parsing import parse
+from chalicelib.inputs.policies import PolicyIn
 
 POLICY_CACHE_SECONDS = 30
 

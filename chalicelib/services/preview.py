@@ -15,9 +15,10 @@ from chalicelib.domain.courtesy import Defer, Withhold, evaluate, flag_rule
 from chalicelib.domain.messages import EMAIL
 from chalicelib.domain.policies import ESCALATE, Policy
 from chalicelib.domain.schedule import due_step, mark_handled, recipient_zones, zone
+from chalicelib.inputs.parsing import parse
+from chalicelib.inputs.preview import PreviewIn
 from chalicelib.services.accounts import account_from_input, refresh_schedule
 from chalicelib.services.remind import guard_input, is_vulnerable, reachable_by
-from chalicelib.services.schemas import PreviewIn, parse
 
 MAX_EVENTS = 200
 

@@ -8,7 +8,8 @@ from typing import Any
 from chalicelib.domain.errors import Unauthenticated
 from chalicelib.domain.ports import TenantRepository
 from chalicelib.domain.tenants import API_KEY_PREFIX, ApiKey, Tenant, hash_api_key, new_api_key, new_tenant_id
-from chalicelib.services.schemas import TenantIn, parse
+from chalicelib.inputs.parsing import parse
+from chalicelib.inputs.tenants import TenantIn
 
 KEY_CACHE_SECONDS = 60
 

@@ -8,9 +8,10 @@ import json
 import pytest
 
 from chalicelib.domain.errors import InvalidInput
+from chalicelib.inputs.accounts import AccountIn
+from chalicelib.inputs.parsing import parse
 from chalicelib.services.accounts import check_account_id
 from chalicelib.services.policies import PolicyService
-from chalicelib.services.schemas import AccountIn, parse
 from tests.support.samples import account
 
 pytestmark = pytest.mark.unit

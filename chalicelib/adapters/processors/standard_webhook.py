@@ -1,5 +1,5 @@
 """Standard Webhooks (standardwebhooks.com), for billing systems that send their own payment events. The
-signature is checked by the reference library; the payload is Kindly's (services.schemas.StandardPaymentIn):
+signature is checked by the reference library; the payload is Kindly's (inputs.webhooks.StandardPaymentIn):
 
     {"type": "payment.succeeded" | "payment.failed" | "payment.refunded" | "payment.charged_back",
      "timestamp": "2026-11-27T09:00:00Z",
@@ -17,8 +17,8 @@ from chalicelib.adapters.processors import header
 from chalicelib.adapters.processors.fields import json_object, plausible, ref
 from chalicelib.domain.errors import InvalidInput, Unauthenticated
 from chalicelib.domain.payments import CHARGEBACK, FAILED, REFUNDED, SUCCEEDED, PaymentEvent
-from chalicelib.services.schemas import StandardPaymentIn
-from chalicelib.services.schemas import parse as parse_model
+from chalicelib.inputs.parsing import parse as parse_model
+from chalicelib.inputs.webhooks import StandardPaymentIn
 
 PROVIDER = "standard"
 TYPES = {"payment.succeeded": SUCCEEDED, "payment.failed": FAILED, "payment.refunded": REFUNDED,

@@ -1,27 +1,22 @@
-"""Bodies are checked strictly at the edge: every bad input is an InvalidInput naming its field
-(SPEC capability 1 and "Errors and bad input"; API.md account and policy bodies)."""
+"""An account body is checked strictly at the edge: every bad input is an InvalidInput naming its field
+(SPEC capability 1 and "Errors and bad input"; API.md account body). Also the reading rules every input shares:
+malformed JSON, unknown fields, a field sent twice."""
 
 from __future__ import annotations
 
 import copy
 import json
-from datetime import time
 from typing import Any
 
 import pytest
 
-from chalicelib.domain.errors import InvalidInput
-from chalicelib.domain.policies import ESCALATE, STANDARD, Caps, Policy, SendWindow, Step, validate_policy
-from chalicelib.services.schemas import AccountIn, FlagIn, PolicyIn, parse
-from tests.support.samples import ACCOUNT, POLICY, account
+from chalicelib.inputs.accounts import AccountIn
+from chalicelib.inputs.parsing import parse
+from tests.support.inputs import as_json, rejected
+from tests.support.samples import ACCOUNT, account
 
 pytestmark = pytest.mark.unit
 
-
-TEMPLATES = {"email": {"heads_up"}, "sms": set()}
-
-
-# --- builders ----------------------------------------------------------------------------------
 
 def invoice(**changes: Any) -> dict[str, Any]:
     body = copy.deepcopy(ACCOUNT["invoices"][0])
@@ -32,29 +27,6 @@ def invoice(**changes: Any) -> dict[str, Any]:
 def without(*keys: str) -> dict[str, Any]:
     return {k: v for k, v in account().items() if k not in keys}
 
-
-def as_json(body: Any) -> str:
-    return json.dumps(body, ensure_ascii=False)
-
-
-def rejected(model, text: str) -> InvalidInput:
-    with pytest.raises(InvalidInput) as caught:
-        parse(model, text)
-    return caught.value
-
-
-def policy(*steps: Step, **changes: Any) -> Policy:
-    """A valid two-step policy unless told otherwise."""
-    return Policy("p", steps or (Step(-3, "email", "heads_up"), Step(35, action=ESCALATE)), **changes)
-
-
-def invalid_policy(pol: Policy) -> InvalidInput:
-    with pytest.raises(InvalidInput) as caught:
-        validate_policy(pol, TEMPLATES)
-    return caught.value
-
-
-# --- AccountIn: what is accepted -----------------------------------------------------------------
 
 def test_the_api_md_sample_account_parses():
     parsed = parse(AccountIn, as_json(ACCOUNT))
@@ -100,8 +72,6 @@ def test_a_country_alone_is_enough_to_place_the_debtor():
 def test_a_timezone_alone_is_enough_to_place_the_debtor():
     assert parse(AccountIn, as_json(without("country"))).timezone == "Europe/Madrid"
 
-
-# --- AccountIn: what is refused, and the field named -------------------------------------------------
 
 @pytest.mark.parametrize("text", ["{", '{"name": "Ana",}', "", "null garbage", "{'name': 'Ana'}"])
 def test_malformed_json_is_refused_without_a_field(text):
@@ -201,15 +171,6 @@ def test_a_non_ascii_local_part_is_refused_naming_email(email):
     assert email.split("@")[0] not in error.message  # the message explains without repeating the address
 
 
-@pytest.mark.parametrize("field", ["sender_email", "support_email"])
-def test_a_tenants_addresses_follow_the_same_rule(field):
-    from chalicelib.services.schemas import TenantIn
-
-    tenant = {"name": "Bücher GmbH", "sender_email": "rechnung@example.com"}
-    assert getattr(parse(TenantIn, {**tenant, field: "rechnung@bücher.de"}), field) == "rechnung@xn--bcher-kva.de"
-    assert rejected(TenantIn, as_json({**tenant, field: "jürgen@example.com"})).field == field
-
-
 @pytest.mark.parametrize("email", ["ana@", "not-an-email", "ana@@example.com", "ana example@x.com", "@example.com"])
 def test_a_bad_email_is_refused(email):
     assert rejected(AccountIn, as_json(account(email=email))).field == "email"
@@ -263,125 +224,7 @@ def test_neither_timezone_nor_country_is_refused_naming_them():
     assert error.field in ("timezone", "country")
 
 
-# --- FlagIn ----------------------------------------------------------------------------------------
-
-def test_a_flag_note_may_run_over_lines_but_hides_no_control_characters():
-    assert parse(FlagIn, {"flag": "dispute", "active": True, "note": "Called us.\nSays it was paid."}).note
-    assert rejected(FlagIn, as_json({"flag": "dispute", "active": True, "note": "a\u0000b"})).field == "note"
-
-
-def test_a_flag_body_from_api_md_parses():
-    parsed = parse(FlagIn, '{"flag": "hardship", "active": true, "until": "2026-12-12", "note": "lost job"}')
-    assert (parsed.flag, parsed.active, parsed.until.isoformat()) == ("hardship", True, "2026-12-12")
-
-
-@pytest.mark.parametrize(("body", "field"), [({"flag": "angry", "active": True}, "flag"),
-                                             ({"flag": "dispute", "active": "yes"}, "active"),
-                                             ({"flag": "dispute", "active": True, "by": "me"}, "by")])
-def test_a_bad_flag_body_names_its_field(body, field):
-    assert rejected(FlagIn, json.dumps(body)).field == field
-
-
-# --- PolicyIn ----------------------------------------------------------------------------------------
-
-def test_the_api_md_policy_body_parses():
-    parsed = parse(PolicyIn, json.dumps(POLICY))
-    assert [s.offset_days for s in parsed.steps] == [-3, 1, 4, 10, 21, 35]
-    assert parsed.steps[-1].action == "escalate"
-    assert parsed.settlement.discount_percent == 10
-
-
-def test_a_step_with_both_an_action_and_a_channel_is_refused():
-    body = copy.deepcopy(POLICY)
-    body["steps"][5] = {"offset_days": 35, "action": "escalate", "channel": "email"}
-    assert rejected(PolicyIn, json.dumps(body)).field == "steps[5]"
-
-
-def test_a_message_step_without_a_template_is_refused():
-    body = copy.deepcopy(POLICY)
-    body["steps"][0] = {"offset_days": -3, "channel": "email"}
-    assert rejected(PolicyIn, json.dumps(body)).field == "steps[0]"
-
-
-def test_an_unknown_policy_field_is_named():
-    assert rejected(PolicyIn, json.dumps({**POLICY, "max_steps": 9})).field == "max_steps"
-
-
-# --- validate_policy ------------------------------------------------------------------------------------
-
-def test_a_sound_policy_validates():
-    validate_policy(policy(), TEMPLATES)
-
-
-def test_an_unknown_email_template_is_refused_naming_the_step():
-    error = invalid_policy(policy(Step(-3, "email", "heads_up"), Step(1, "email", "threatening_letter")))
-    assert error.field == "steps[1].template"
-
-
-def test_an_sms_step_without_any_sms_template_is_refused():
-    error = invalid_policy(policy(Step(-3, "email", "heads_up"), Step(4, "sms", "sms_nudge")))
-    assert error.field == "steps[1].template"
-
-
-def test_steps_out_of_order_are_refused():
-    error = invalid_policy(policy(Step(35, action=ESCALATE), Step(-3, "email", "heads_up")))
-    assert error.field == "steps"
-
-
-def test_a_duplicate_step_is_refused():
-    error = invalid_policy(policy(Step(-3, "email", "heads_up"), Step(-3, "email", "heads_up")))
-    assert error.field == "steps[1]"
-
-
-def test_a_policy_without_steps_is_refused():
-    assert invalid_policy(Policy("p", ())).field == "steps"
-
-
-@pytest.mark.parametrize(("start", "end"), [(time(10), time(10)), (time(12), time(10))])
-def test_a_window_that_starts_at_or_after_its_end_is_refused(start, end):
-    assert invalid_policy(policy(send_window=SendWindow(start, end))).field == "send_window"
-
-
-@pytest.mark.parametrize(("start", "end"), [(time(5), time(7, 30)), (time(6), time(8)), (time(21), time(23))])
-def test_a_window_outside_0800_2100_is_refused(start, end):
-    assert invalid_policy(policy(send_window=SendWindow(start, end))).field == "send_window"
-
-
-def test_a_window_without_weekdays_is_refused():
-    assert invalid_policy(policy(send_window=SendWindow(weekdays=frozenset()))).field == "send_window.weekdays"
-
-
-@pytest.mark.parametrize(("caps", "field"), [(Caps(email_per_7d=4), "caps.email_per_7d"),
-                                             (Caps(sms_per_7d=3), "caps.sms_per_7d"),
-                                             (Caps(per_day=2), "caps.per_day")])
-def test_caps_above_the_defaults_are_refused(caps, field):
-    assert invalid_policy(policy(caps=caps)).field == field
-
-
-def test_caps_may_be_tightened_to_zero():
-    validate_policy(policy(caps=Caps(email_per_7d=1, sms_per_7d=0, per_day=1)), TEMPLATES)
-
-
-@pytest.mark.parametrize("days", [0, -1, 91])
-def test_hardship_pause_outside_1_to_90_days_is_refused(days):
-    assert invalid_policy(policy(hardship_pause_days=days)).field == "hardship_pause_days"
-
-
-def test_the_built_in_standard_policy_passes_with_its_own_templates():
-    templates = {"email": {s.template for s in STANDARD.steps if s.channel == "email"},
-                 "sms": {s.template for s in STANDARD.steps if s.channel == "sms"}}
-    validate_policy(STANDARD, templates)
-
-
 @pytest.mark.parametrize(("tag", "stored"), [("en-JP", "en-JP"), ("es-419", "es-419"), ("zh-hant-tw", "zh-Hant-TW")])
 def test_a_real_tag_without_cldr_data_for_its_region_is_kept(tag, stored):
     # Given a tag whose language CLDR knows, When it is parsed, Then it is kept (normalised), not refused.
     assert parse(AccountIn, json.dumps(account(locale=tag))).locale == stored
-
-
-def test_a_window_that_opens_after_the_last_sms_hour_is_refused_for_a_policy_with_sms():
-    late = SendWindow(time(20, 0), time(21, 0))
-    sms_policy = policy(Step(1, "sms", "sms_nudge"), send_window=late)
-    with pytest.raises(InvalidInput) as caught:
-        validate_policy(sms_policy, {**TEMPLATES, "sms": {"sms_nudge"}})
-    assert caught.value.field == "send_window" and "SMS" in caught.value.message

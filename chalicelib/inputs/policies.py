@@ -1,0 +1,66 @@
+"""A reminder policy: its steps, send window, caps, plans, settlement and segment."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field, model_validator
+
+from chalicelib.domain.money import MAX_AMOUNT
+from chalicelib.domain.policies import FREQUENCIES
+from chalicelib.inputs.fields import NAME_PATTERN, ClockTime, Country, Strict
+
+
+class StepIn(Strict):
+    offset_days: Annotated[int, Field(ge=-60, le=365)]
+    channel: Literal["email", "sms"] | None = None
+    template: Annotated[str, Field(pattern=NAME_PATTERN)] | None = None
+    action: Literal["escalate"] | None = None
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> StepIn:
+        if self.action and (self.channel or self.template):
+            raise ValueError("a step is either an action or a message (channel + template), not both")
+        if not self.action and not (self.channel and self.template):
+            raise ValueError("a message step needs both channel and template")
+        return self
+
+
+class SendWindowIn(Strict):
+    start: ClockTime = "09:00"
+    end: ClockTime = "19:00"
+    weekdays: Annotated[list[Annotated[int, Field(ge=0, le=6)]], Field(min_length=1, max_length=7)] = [
+        0, 1, 2, 3, 4, 5]
+
+
+class CapsIn(Strict):
+    email_per_7d: Annotated[int, Field(ge=0)] = 3
+    sms_per_7d: Annotated[int, Field(ge=0)] = 2
+    per_day: Annotated[int, Field(ge=1)] = 1
+
+
+class PlansIn(Strict):
+    max_instalments: Annotated[int, Field(ge=1, le=24)] = 6
+    min_instalment: Annotated[int, Field(ge=0, le=MAX_AMOUNT)] = 1000
+    frequencies: list[Literal[FREQUENCIES]] = ["weekly", "fortnightly", "monthly"]  # type: ignore[valid-type]
+
+
+class SettlementIn(Strict):
+    discount_percent: Annotated[int, Field(ge=0, le=50)]
+    valid_days: Annotated[int, Field(ge=1, le=60)]
+
+
+class SegmentIn(Strict):
+    min_balance: Annotated[int, Field(ge=0, le=MAX_AMOUNT)] = 0
+    tags: list[Annotated[str, Field(pattern=NAME_PATTERN)]] = []
+    countries: list[Country] = []
+
+
+class PolicyIn(Strict):
+    steps: Annotated[list[StepIn], Field(min_length=1, max_length=20)]
+    send_window: SendWindowIn = SendWindowIn()
+    caps: CapsIn = CapsIn()
+    plans: PlansIn = PlansIn()
+    settlement: SettlementIn | None = None
+    hardship_pause_days: Annotated[int, Field(ge=1, le=90)] = 30
+    segment: SegmentIn = SegmentIn()
