@@ -96,12 +96,16 @@ def cmd_init(_args: argparse.Namespace) -> int:
 
 
 def cmd_tenant_create(args: argparse.Namespace) -> int:
+    from chalicelib.inputs.parsing import parse
+    from chalicelib.inputs.tenants import TenantIn
+
     fields = {
         "name": args.name, "sender_email": args.sender_email, "country": args.country, "timezone": args.timezone,
         "locale": args.locale, "role": args.role, "support_email": args.support_email,
         "sms_sender_id": args.sms_sender_id,
     }
-    tenant, key = container().tenants.create(fields)
+    given = parse(TenantIn, {name: value for name, value in fields.items() if value is not None})
+    tenant, key = container().tenants.create(given)
     emit({"tenant_id": tenant.tenant_id, "api_key": key})
     return 0
 

@@ -11,6 +11,10 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
+from chalicelib.inputs.flags import FlagIn
+from chalicelib.inputs.parsing import parse
+from chalicelib.inputs.tenants import TenantIn
+
 DEMO_TENANT = {"name": "Kindly Demo Co", "sender_email": "billing@kindly-demo.example.com", "country": "GB",
                "timezone": "Europe/London", "locale": "en-GB", "support_email": "help@kindly-demo.example.com",
                "sms_sender_id": "KindlyDemo"}
@@ -66,12 +70,13 @@ def account_body(name: str, locale: str, zone: str, country: str, overdue: int, 
 
 
 def load_demo(app: Any, today: date) -> dict[str, Any]:
-    tenant, key = app.tenants.create(DEMO_TENANT)
+    tenant, key = app.tenants.create(parse(TenantIn, DEMO_TENANT))
     app.policies.put(tenant.tenant_id, DEMO_POLICY, demo_policy_body())
     for account_id, name, locale, zone, country, overdue, currency, amount, extra in DEMO_ACCOUNTS:
         body = account_body(name, locale, zone, country, overdue, currency, amount, extra, today, account_id)
         app.accounts.upsert(tenant.tenant_id, account_id, body, "demo-loader")
     app.accounts.set_flag(tenant.tenant_id, "demo-dispute",
-                          {"flag": "dispute", "active": True, "note": "customer says the invoice was paid"},
+                          parse(FlagIn, {"flag": "dispute", "active": True,
+                                         "note": "customer says the invoice was paid"}),
                           "demo-loader")
     return {"tenant_id": tenant.tenant_id, "api_key": key, "accounts": len(DEMO_ACCOUNTS)}

@@ -5,6 +5,8 @@ from __future__ import annotations
 from chalice import Blueprint, Response
 
 from chalicelib.bootstrap import container
+from chalicelib.inputs.flags import FlagIn
+from chalicelib.inputs.parsing import parse
 from chalicelib.routes.http import body_of, guarded, json_response
 
 api = Blueprint(__name__)
@@ -36,7 +38,8 @@ def get_account(account_id: str) -> Response:
 @guarded
 def set_flag(account_id: str) -> Response:
     tenant_id, actor = _caller()
-    account = container().accounts.set_flag(tenant_id, account_id, body_of(api.current_request), actor)
+    flag = parse(FlagIn, body_of(api.current_request))
+    account = container().accounts.set_flag(tenant_id, account_id, flag, actor)
     return json_response(account.to_dict())
 
 

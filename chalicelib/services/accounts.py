@@ -137,8 +137,7 @@ class AccountService:
             raise NotFound(f"no account {account_id!r}", "account_id")
         return account
 
-    def set_flag(self, tenant_id: str, account_id: str, body: str | bytes | dict[str, Any], actor: str) -> Account:
-        data = parse(FlagIn, body)
+    def set_flag(self, tenant_id: str, account_id: str, data: FlagIn, actor: str) -> Account:
         check_account_id(account_id)
         return retrying(lambda: self._set_flag_once(tenant_id, account_id, data, actor))
 

@@ -8,7 +8,6 @@ from typing import Any
 from chalicelib.domain.errors import Unauthenticated
 from chalicelib.domain.ports import TenantRepository
 from chalicelib.domain.tenants import API_KEY_PREFIX, ApiKey, Tenant, hash_api_key, new_api_key, new_tenant_id
-from chalicelib.inputs.parsing import parse
 from chalicelib.inputs.tenants import TenantIn
 
 KEY_CACHE_SECONDS = 60
@@ -22,8 +21,7 @@ class TenantService:
         self._key_cache: dict[str, tuple[float, ApiKey]] = {}
         self._tenant_cache: dict[str, tuple[float, Tenant]] = {}
 
-    def create(self, fields: dict[str, Any]) -> tuple[Tenant, str]:
-        data = parse(TenantIn, {k: v for k, v in fields.items() if v is not None})
+    def create(self, data: TenantIn) -> tuple[Tenant, str]:
         now = self._clock.now()
         tenant = Tenant(new_tenant_id(), data.name, data.sender_email, data.country, data.timezone, data.locale,
                         data.role, data.support_email, data.sms_sender_id, now)

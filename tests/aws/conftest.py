@@ -46,14 +46,21 @@ def client(aws: Any) -> Iterator[Any]:
 
 @pytest.fixture
 def tenant(aws: Any) -> dict[str, str]:
-    created, key = aws.tenants.create({"name": "Acme Ltd", "sender_email": "billing@acme.example.com", "country": "ES",
-                                       "timezone": "Europe/Madrid", "locale": "es-ES"})
+    from chalicelib.inputs.parsing import parse
+    from chalicelib.inputs.tenants import TenantIn
+
+    created, key = aws.tenants.create(parse(TenantIn, {
+        "name": "Acme Ltd", "sender_email": "billing@acme.example.com", "country": "ES", "timezone": "Europe/Madrid",
+        "locale": "es-ES"}))
     return {"tenant_id": created.tenant_id, "api_key": key}
 
 
 @pytest.fixture
 def other_tenant(aws: Any) -> dict[str, str]:
-    created, key = aws.tenants.create({"name": "Globex", "sender_email": "ar@globex.example.com"})
+    from chalicelib.inputs.parsing import parse
+    from chalicelib.inputs.tenants import TenantIn
+
+    created, key = aws.tenants.create(parse(TenantIn, {"name": "Globex", "sender_email": "ar@globex.example.com"}))
     return {"tenant_id": created.tenant_id, "api_key": key}
 
 

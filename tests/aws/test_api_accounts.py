@@ -236,14 +236,16 @@ def test_a_csv_import_refuses_a_non_ascii_local_part_and_keeps_the_other_rows(aw
 
 def test_a_tenant_sender_with_an_idn_domain_is_registered_with_ses_in_ascii(aws):
     from chalicelib.domain.errors import InvalidInput
+    from chalicelib.inputs.parsing import parse
+    from chalicelib.inputs.tenants import TenantIn
 
-    created, _key = aws.tenants.create({"name": "Bücher GmbH", "sender_email": "rechnung@bücher.de",
-                                        "support_email": "hilfe@bücher.de"})
+    created, _key = aws.tenants.create(parse(TenantIn, {"name": "Bücher GmbH", "sender_email": "rechnung@bücher.de",
+                                                        "support_email": "hilfe@bücher.de"}))
     assert (created.sender_email, created.support_email) == ("rechnung@xn--bcher-kva.de", "hilfe@xn--bcher-kva.de")
     identities = aws.client("sesv2").list_email_identities()["EmailIdentities"]
     assert "rechnung@xn--bcher-kva.de" in [identity["IdentityName"] for identity in identities]
     for fields, field in [({"sender_email": "jürgen@example.com"}, "sender_email"),
                           ({"sender_email": "ar@example.com", "support_email": "hilfé@example.com"}, "support_email")]:
         with pytest.raises(InvalidInput) as refused:
-            aws.tenants.create({"name": "Refused", **fields})
+            aws.tenants.create(parse(TenantIn, {"name": "Refused", **fields}))
         assert refused.value.field == field

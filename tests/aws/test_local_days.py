@@ -11,6 +11,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from chalicelib.domain.errors import Conflict, InvalidInput
+from chalicelib.inputs.flags import FlagIn
+from chalicelib.inputs.parsing import parse
 from tests.aws.test_first_reminder import auth
 from tests.support.samples import account
 
@@ -50,7 +52,7 @@ def stored(client, tenant):
 
 
 def flag(app, tenant, body):
-    return app.accounts.set_flag(tenant["tenant_id"], "acct-1", json.dumps(body), "api_key:test")
+    return app.accounts.set_flag(tenant["tenant_id"], "acct-1", parse(FlagIn, json.dumps(body)), "api_key:test")
 
 
 @pytest.mark.parametrize(("zone", "today", "clock"), LATE_AND_EARLY, ids=IDS)

@@ -16,6 +16,9 @@ from chalicelib.adapters.clock import FixedClock
 from chalicelib.bootstrap import Container
 from chalicelib.cli import run_sweep
 from chalicelib.domain.errors import Throttled
+from chalicelib.inputs.flags import FlagIn
+from chalicelib.inputs.parsing import parse
+from chalicelib.inputs.tenants import TenantIn
 from tests.aws.conftest import sent_emails, sent_sms
 from tests.support.samples import account, assert_finance_event
 
@@ -162,21 +165,23 @@ def test_a_permanent_refusal_is_recorded_and_not_retried(aws, tenant):
 
 def test_a_dispute_withholds_with_the_reason_and_lifting_it_resumes(aws, tenant):
     upsert(aws, tenant)
-    aws.accounts.set_flag(tenant["tenant_id"], "acct-1", {"flag": "dispute", "active": True}, "test")
+    aws.accounts.set_flag(tenant["tenant_id"], "acct-1", parse(FlagIn, {"flag": "dispute", "active": True}), "test")
     summary = run_sweep(at(aws, "2026-12-01T09:00:00Z"), instant("2026-12-01T09:00:00Z"))
     assert summary["withheld"] == {"dispute_open": 1} and sent_emails() == []
     stored = aws.accounts.get(tenant["tenant_id"], "acct-1")
     assert stored.state == "paused" and stored.next_action_at is None
 
-    aws.accounts.set_flag(tenant["tenant_id"], "acct-1", {"flag": "dispute", "active": False}, "test")
+    aws.accounts.set_flag(tenant["tenant_id"], "acct-1", parse(FlagIn, {"flag": "dispute", "active": False}), "test")
     assert run_sweep(at(aws, "2026-12-01T10:00:00Z"), instant("2026-12-01T10:00:00Z"))["sent"] == 1
 
 
 def test_a_flag_shows_as_paused_at_once(aws, tenant):
     upsert(aws, tenant)
-    flagged = aws.accounts.set_flag(tenant["tenant_id"], "acct-1", {"flag": "hardship", "active": True}, "test")
+    flagged = aws.accounts.set_flag(tenant["tenant_id"], "acct-1", parse(FlagIn, {"flag": "hardship", "active": True}),
+                                    "test")
     assert flagged.state == "paused"
-    lifted = aws.accounts.set_flag(tenant["tenant_id"], "acct-1", {"flag": "hardship", "active": False}, "test")
+    lifted = aws.accounts.set_flag(tenant["tenant_id"], "acct-1", parse(FlagIn, {"flag": "hardship", "active": False}),
+                                   "test")
     assert lifted.state == "active" and lifted.next_action_at is not None
 
 
@@ -195,7 +200,7 @@ def test_a_vulnerable_debtor_is_handed_to_a_person_instead_of_reminded(aws, tena
     # Given an overdue account flagged vulnerable
     upsert(aws, tenant)
     received = finance_inbox(aws)
-    aws.accounts.set_flag(tenant["tenant_id"], "acct-1", {"flag": "vulnerable", "active": True}, "test")
+    aws.accounts.set_flag(tenant["tenant_id"], "acct-1", parse(FlagIn, {"flag": "vulnerable", "active": True}), "test")
     # When a reminder comes due at a decent hour
     summary = run_sweep(at(aws, "2026-12-01T09:00:00Z"), instant("2026-12-01T09:00:00Z"))
     # Then nothing goes to the debtor, and the finance team gets one hand-off that names no one
@@ -350,8 +355,9 @@ def test_an_sms_carries_a_short_link_that_leads_to_the_signed_self_service_link(
 
 
 def test_a_third_party_sms_with_a_long_tenant_name_still_fits_two_segments(aws):
-    long_name, key = aws.tenants.create({"name": "Northwind Collections & Recovery Services",
-                                         "sender_email": "ar@northwind.example.com", "role": "third_party"})
+    long_name, key = aws.tenants.create(parse(TenantIn, {"name": "Northwind Collections & Recovery Services",
+                                                         "sender_email": "ar@northwind.example.com",
+                                                         "role": "third_party"}))
     upsert(aws, {"tenant_id": long_name.tenant_id}, "acct-long")
     summary = run_sweep(at(aws, "2026-11-20T10:00:00Z"), instant("2026-11-20T10:00:00Z"))
     assert summary["sent"] == 1, summary

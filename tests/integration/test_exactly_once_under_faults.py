@@ -24,6 +24,8 @@ from chalicelib.adapters.clock import FixedClock
 from chalicelib.bootstrap import Container
 from chalicelib.cli import run_sweep
 from chalicelib.domain.errors import Conflict
+from chalicelib.inputs.parsing import parse
+from chalicelib.inputs.tenants import TenantIn
 from chalicelib.local.servers import fetch_outbox, local_environment
 from chalicelib.services.remind import SEND_LEASE
 from tests.support import webhooks as wh
@@ -113,8 +115,9 @@ def world(moto_server: Any, dynamodb_local: Any) -> Iterator[dict[str, Any]]:
 def debtor(world: dict[str, Any]) -> dict[str, Any]:
     """A tenant of its own and one overdue account with an address and number no other test uses."""
     app = world["app"]
-    tenant, _key = app.tenants.create({"name": "Acme Cobros", "sender_email": "cobros@acme.example.com",
-                                       "country": "ES", "timezone": "Europe/Madrid", "locale": "es-ES"})
+    tenant, _key = app.tenants.create(parse(TenantIn, {
+        "name": "Acme Cobros", "sender_email": "cobros@acme.example.com", "country": "ES", "timezone": "Europe/Madrid",
+        "locale": "es-ES"}))
     address = f"ana.{uuid.uuid4().hex[:12]}@example.com"
     phone = f"+346{random.randint(10_000_000, 99_999_999)}"  # noqa: S311 - a test number, not a secret
     app.accounts.upsert(tenant.tenant_id, "acct-1", account(email=address, phone=phone), "test")
