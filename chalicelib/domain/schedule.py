@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
+from . import accounts as acc
 from .accounts import Account
 from .policies import Policy, Step
 
@@ -116,3 +117,36 @@ def due_step(account: Account, policy: Policy, at: datetime,
     usable = [i for i in come_due if reachable(policy.steps[i])]
     chosen = usable[-1] if usable else come_due[-1]
     return DueStep(chosen, policy.steps[chosen], cycle, due_on, tuple(i for i in come_due if i < chosen))
+
+
+def refresh_schedule(account: Account, policy: Policy) -> None:
+    """Recompute state and next action after anything changes what is owed or what holds messages. A
+    pending thank-you brings the next action forward (it goes out even when nothing is owed)."""
+    _refresh_steps(account, policy)
+    thanks = account.pending_thanks
+    if thanks is not None and account.state != acc.HELD and (
+            account.next_action_at is None or thanks.not_before < account.next_action_at):
+        account.next_action_at = thanks.not_before
+
+
+def _refresh_steps(account: Account, policy: Policy) -> None:
+    anchor = account.anchor()
+    if anchor is not None and account.cycle != anchor[0]:
+        # A new overdue episode: its own schedule from the first step. An escalation belonged to the last one.
+        account.cycle = anchor[0]
+        mark_handled(account, policy, -1)
+        if account.state == acc.ESCALATED:
+            account.state = acc.ACTIVE
+    else:
+        align_progress(account, policy)
+    if account.hold_reason is not None:  # money went back: a person decides what happens next
+        account.state, account.next_action_at = acc.HELD, None
+        return
+    if not account.owes_anything():
+        account.state, account.next_action_at = acc.SETTLED, None
+        return
+    if account.state in (acc.ESCALATED,):
+        account.next_action_at = None
+        return
+    account.next_action_at = next_action_at(account, policy)
+    account.state = acc.ACTIVE if account.next_action_at else acc.COMPLETED

@@ -10,7 +10,7 @@ from chalicelib.domain import accounts as acc
 from chalicelib.domain.accounts import Account, Flag, Invoice, SmsConsent
 from chalicelib.domain.errors import Conflict, InvalidInput, NotFound
 from chalicelib.domain.ports import AccountRepository
-from chalicelib.domain.schedule import align_progress, local_day, mark_handled, next_action_at, recipient_zones
+from chalicelib.domain.schedule import local_day, recipient_zones, refresh_schedule
 from chalicelib.inputs.accounts import AccountIn
 from chalicelib.inputs.fields import ID_PATTERN
 from chalicelib.inputs.flags import FlagIn
@@ -23,39 +23,6 @@ def check_account_id(account_id: str) -> None:
         raise InvalidInput(
             "an account id is 1-128 letters, digits and . _ : @ - (starting with a letter or digit)", "account_id"
         )
-
-
-def refresh_schedule(account: Account, policy: Any) -> None:
-    """Recompute state and next action after anything changes what is owed or what holds messages. A
-    pending thank-you brings the next action forward (it goes out even when nothing is owed)."""
-    _refresh_steps(account, policy)
-    thanks = account.pending_thanks
-    if thanks is not None and account.state != acc.HELD and (
-            account.next_action_at is None or thanks.not_before < account.next_action_at):
-        account.next_action_at = thanks.not_before
-
-
-def _refresh_steps(account: Account, policy: Any) -> None:
-    anchor = account.anchor()
-    if anchor is not None and account.cycle != anchor[0]:
-        # A new overdue episode: its own schedule from the first step. An escalation belonged to the last one.
-        account.cycle = anchor[0]
-        mark_handled(account, policy, -1)
-        if account.state == acc.ESCALATED:
-            account.state = acc.ACTIVE
-    else:
-        align_progress(account, policy)
-    if account.hold_reason is not None:  # money went back: a person decides what happens next
-        account.state, account.next_action_at = acc.HELD, None
-        return
-    if not account.owes_anything():
-        account.state, account.next_action_at = acc.SETTLED, None
-        return
-    if account.state in (acc.ESCALATED,):
-        account.next_action_at = None
-        return
-    account.next_action_at = next_action_at(account, policy)
-    account.state = acc.ACTIVE if account.next_action_at else acc.COMPLETED
 
 
 def account_from_input(tenant_id: str, account_id: str, data: AccountIn, default_locale: str) -> Account:

@@ -4,27 +4,42 @@ read beyond the account and policy, nothing is written, nothing is sent."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import replace
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from chalicelib.domain.accounts import VULNERABLE, Account, SentRecord
+from chalicelib.domain.accounts import VULNERABLE, Account
 from chalicelib.domain.audit import iso
-from chalicelib.domain.courtesy import Defer, Withhold, evaluate, flag_rule
+from chalicelib.domain.decision import (
+    THANK_YOU,
+    Calendar,
+    Defer,
+    Escalate,
+    Nothing,
+    Send,
+    Thank,
+    Withhold,
+    apply_delivered,
+    apply_withheld,
+    decide,
+    remember_send,
+    skip_superseded,
+)
 from chalicelib.domain.messages import EMAIL
 from chalicelib.domain.policies import ESCALATE, Policy
-from chalicelib.domain.schedule import due_step, mark_handled, recipient_zones, zone
+from chalicelib.domain.schedule import next_action_at, recipient_zones, refresh_schedule, zone
 from chalicelib.inputs.parsing import parse
 from chalicelib.inputs.preview import PreviewIn
-from chalicelib.services.accounts import account_from_input, refresh_schedule
-from chalicelib.services.remind import guard_input, is_vulnerable, reachable_by
+from chalicelib.services.accounts import account_from_input
 
 MAX_EVENTS = 200
+PREVIEW_ID = "preview"
 
 
-def simulate(account: Account, policy: Policy, start: datetime, days: int,
-             holidays: Callable[[str | None, str | None], Callable[[date], bool]]) -> list[dict[str, Any]]:
+def simulate(account: Account, policy: Policy, start: datetime, days: int, calendar: Calendar
+             ) -> list[dict[str, Any]]:
+    """Run the worker's own `decide` over a copy of the account, with a simulated clock: each time the
+    worker would pick the account up, decide, and move the copy on as the worker would after a delivery."""
     account = replace(account, policy=policy.name, pending_events=[], recent_sends=list(account.recent_sends))
     refresh_schedule(account, policy)
     end = start + timedelta(days=days)
@@ -32,43 +47,61 @@ def simulate(account: Account, policy: Policy, start: datetime, days: int,
     messages: list[dict[str, Any]] = []
     deferred_by: str | None = None
     for _ in range(MAX_EVENTS):
-        at = account.next_action_at
-        if at is None or at > end or not account.owes_anything():
+        if account.next_action_at is None or account.next_action_at > end:
             break
-        at = max(at, start)
-        due = due_step(account, policy, at, reachable_by(account, policy, at, holidays))
-        if due is None:
-            break
-        if due.superseded:
-            mark_handled(account, policy, max(due.superseded))
-        entry = {"at": iso(at), "local_time": at.astimezone(where).isoformat(), "channel": due.step.channel,
-                 "template": due.step.template, "withheld": None, "deferred_by": deferred_by}
-        if is_vulnerable(account, at):
-            messages.append({**entry, "channel": None, "template": None, "action": ESCALATE, "reason": VULNERABLE})
-            break
-        if due.step.action == ESCALATE:
-            held = flag_rule(guard_input(account, policy, EMAIL, at, holidays))
-            if held is None:
-                messages.append({**entry, "action": ESCALATE})
+        at = max(account.next_action_at, start)
+        refresh_schedule(account, policy)
+        decision = decide(account, policy, at, calendar)
+        entry = {"at": iso(at), "local_time": at.astimezone(where).isoformat(), "channel": None,
+                 "template": None, "withheld": None, "deferred_by": deferred_by}
+        if isinstance(decision, Nothing):
+            if decision.reason == "held":
                 break
-            messages.append({**entry, "action": ESCALATE, "withheld": held.rule})
-            account.next_action_at = held.resume_at
+            following = next_action_at(account, policy)
+            if following is None or following <= at:
+                break
+            account.next_action_at = following
             continue
-        decision = evaluate(guard_input(account, policy, due.step.channel or EMAIL, at, holidays))
         if isinstance(decision, Defer):
-            account.next_action_at, deferred_by = decision.until, decision.rule
+            if decision.thanks is not None:
+                account.pending_thanks = replace(decision.thanks, not_before=decision.until)
+                refresh_schedule(account, policy)
+            else:
+                account.next_action_at = decision.until
+            deferred_by = decision.rule
             continue
         deferred_by = None
-        if isinstance(decision, Withhold):
-            messages.append({**entry, "withheld": decision.rule})
-            if decision.holds_step:
-                account.next_action_at = decision.resume_at
-                continue
-        else:
+        if isinstance(decision, Thank | Withhold) and decision.thanks is not None:
+            account.pending_thanks = None
+            refresh_schedule(account, policy)
+            messages.append({**entry, "channel": EMAIL, "template": THANK_YOU,
+                             "withheld": decision.rule if isinstance(decision, Withhold) else None})
+            if isinstance(decision, Thank):
+                remember_send(account, EMAIL, PREVIEW_ID, at)
+            continue
+        if isinstance(decision, Withhold) and decision.due is None:  # nothing owed: nothing more to ask
+            account.next_action_at = None
+            continue
+        due = decision.due if not isinstance(decision, Thank) else None
+        assert due is not None
+        skip_superseded(account, policy, due)
+        entry = {**entry, "channel": due.step.channel, "template": due.step.template}
+        if isinstance(decision, Escalate):
+            if decision.reason == VULNERABLE:
+                entry = {**entry, "channel": None, "template": None, "action": ESCALATE, "reason": VULNERABLE}
+            else:
+                entry = {**entry, "action": ESCALATE}
             messages.append(entry)
-            account.recent_sends.append(SentRecord(at, due.step.channel or EMAIL, "preview"))
-        mark_handled(account, policy, due.index)
-        refresh_schedule(account, policy)
+            apply_delivered(account, policy, due, PREVIEW_ID, at)
+        elif isinstance(decision, Withhold):
+            if due.step.action == ESCALATE:
+                entry = {**entry, "action": ESCALATE}
+            messages.append({**entry, "withheld": decision.rule})
+            apply_withheld(account, policy, decision)
+        else:
+            assert isinstance(decision, Send)
+            messages.append(entry)
+            apply_delivered(account, policy, due, PREVIEW_ID, at)
     return messages
 
 

@@ -7,20 +7,22 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from chalicelib.domain import accounts as acc
-from chalicelib.domain.accounts import Account, PendingThanks, SentRecord
+from chalicelib.domain.accounts import Account, PendingThanks
 from chalicelib.domain.audit import SYSTEM, iso
-from chalicelib.domain.courtesy import (
-    Allow,
+from chalicelib.domain.decision import (
+    THANK_YOU,
+    Decision,
     Defer,
-    GuardInput,
+    Escalate,
+    Nothing,
+    Send,
+    Thank,
     Withhold,
-    balance_rule,
-    channel_rule,
-    evaluate,
-    evaluate_receipt,
-    flag_rule,
-    open_hours,
+    apply_delivered,
+    apply_withheld,
+    decide,
+    remember_send,
+    skip_superseded,
 )
 from chalicelib.domain.errors import Conflict, PermanentSendError, Throttled
 from chalicelib.domain.finance_events import finance_event
@@ -40,24 +42,14 @@ from chalicelib.domain.messages import (
     message_id,
     retry_after,
 )
-from chalicelib.domain.policies import ESCALATE, Policy, Step
-from chalicelib.domain.schedule import (
-    DueStep,
-    due_step,
-    local_day,
-    mark_handled,
-    next_action_at,
-    recipient_zones,
-    zone,
-)
+from chalicelib.domain.policies import ESCALATE, Policy
+from chalicelib.domain.schedule import DueStep, mark_handled, next_action_at, recipient_zones, refresh_schedule, zone
 from chalicelib.domain.tenants import Tenant
-from chalicelib.services.accounts import refresh_schedule
 from chalicelib.services.links import LinkService
 
 # While a send is in flight the account is parked this long, so no other worker picks it up.
 SEND_LEASE = timedelta(minutes=10)
 CONFLICT_RETRIES = 3
-THANK_YOU = "thank_you"
 RETRIES_EXHAUSTED = "retries_exhausted"
 
 
@@ -128,56 +120,48 @@ class RemindService:
             return Outcome("skipped", "tenant_not_found")
         policy = self._policies.resolve(account.tenant_id, account.policy)
         refresh_schedule(account, policy)
-        if account.state == acc.HELD:  # money went back since the sweep looked: a person decides, not us
-            account.pending_thanks = None
+        return self._carry_out(account, tenant, policy, decide(account, policy, now, self._holidays), now)
+
+    def _carry_out(self, account: Account, tenant: Tenant, policy: Policy, decision: Decision, now: datetime
+                   ) -> Outcome:
+        if isinstance(decision, Nothing):
+            if decision.reason == "held":
+                account.pending_thanks = None
+            else:
+                account.next_action_at = next_action_at(account, policy)
             self._accounts.save(account)
-            return Outcome("skipped", "held")
-        if account.pending_thanks is not None and account.pending_thanks.not_before <= now:
-            return self._thank(account, tenant, policy, now)
-        if not account.owes_anything():
-            return self._settled(account, now)
-        due = due_step(account, policy, now, reachable_by(account, policy, now, self._holidays))
+            return Outcome("skipped", decision.reason)
+        if isinstance(decision, Thank | Defer | Withhold) and decision.thanks is not None:
+            return self._thank(account, tenant, policy, decision, now)
+        due = decision.due if not isinstance(decision, Thank) else None
         if due is None:
-            account.next_action_at = next_action_at(account, policy)
-            self._accounts.save(account)
-            return Outcome("skipped", "not_yet")
+            return self._settled(account, decision.rule if isinstance(decision, Withhold) else "", now)
         if due.superseded:
-            mark_handled(account, policy, max(due.superseded))  # spent: never sent, even if this one waits
+            skip_superseded(account, policy, due)
             account.record(now, "steps_skipped", SYSTEM, {
                 "steps": [policy.steps[i].key for i in due.superseded],
                 "reason": "a later step came due first; only the latest is sent",
             })
-        if is_vulnerable(account, now):
-            return self._hand_to_person(account, tenant, policy, due, now)
-        if due.step.action == ESCALATE:
-            return self._escalate(account, tenant, policy, due, now)
-        decision = evaluate(self._guard_input(account, policy, due, now))
+        if isinstance(decision, Escalate):
+            return self._hand_over(account, tenant, policy, due, now, decision.reason)
         if isinstance(decision, Withhold):
-            return self._withhold(account, policy, due, decision, now)
+            return self._withhold(account, policy, decision, now)
         if isinstance(decision, Defer):
             return self._defer(account, due, decision, now)
-        assert isinstance(decision, Allow)
+        assert isinstance(decision, Send)
         return self._send(account, tenant, policy, due, now)
 
-    def _guard_input(self, account: Account, policy: Policy, due: DueStep, now: datetime) -> GuardInput:
-        return guard_input(account, policy, due.step.channel or EMAIL, now, self._holidays)
-
     # --- outcomes that send nothing -----------------------------------------------------------------
-    def _settled(self, account: Account, now: datetime) -> Outcome:
-        rule = balance_rule(GuardInput(now, EMAIL, ("UTC",), account.balance(), (), None))
-        assert rule is not None
-        account.record(now, "message_withheld", SYSTEM, {"rule": rule.rule, "next_action_at": None})
+    def _settled(self, account: Account, rule: str, now: datetime) -> Outcome:
+        account.record(now, "message_withheld", SYSTEM, {"rule": rule, "next_action_at": None})
         account.updated_at = now
         self._accounts.save(account)
-        return Outcome("withheld", rule.rule)
+        return Outcome("withheld", rule)
 
-    def _withhold(self, account: Account, policy: Policy, due: DueStep, decision: Withhold, now: datetime) -> Outcome:
-        if decision.holds_step:
-            account.next_action_at = decision.resume_at
-            account.state = acc.PAUSED
-        else:
-            mark_handled(account, policy, due.index)
-            refresh_schedule(account, policy)
+    def _withhold(self, account: Account, policy: Policy, decision: Withhold, now: datetime) -> Outcome:
+        due = decision.due
+        assert due is not None
+        apply_withheld(account, policy, decision)
         account.updated_at = now
         account.record(now, "message_withheld", SYSTEM, {
             **_step_details(due), "rule": decision.rule,
@@ -198,20 +182,6 @@ class RemindService:
         self._accounts.save(account)
         return Outcome("deferred", decision.rule, due.step.channel, due.step.template, until=decision.until)
 
-    def _escalate(self, account: Account, tenant: Tenant, policy: Policy, due: DueStep, now: datetime) -> Outcome:
-        """The policy's last word: hand the account to a person, never an automated threat."""
-        held = flag_rule(self._guard_input(account, policy, due, now))
-        if held is not None:
-            return self._withhold(account, policy, due, held, now)
-        return self._hand_over(account, tenant, policy, due, now, "policy_escalation")
-
-    def _hand_to_person(self, account: Account, tenant: Tenant, policy: Policy, due: DueStep, now: datetime
-                        ) -> Outcome:
-        """FCA FG21/1: a vulnerable customer is handled by a person. The message that came due is not sent;
-        the account goes to the finance team once per cycle instead, and automated reminders stop."""
-        handoff = replace(due, step=Step(due.step.offset_days, action=ESCALATE, template=acc.VULNERABLE))
-        return self._hand_over(account, tenant, policy, handoff, now, acc.VULNERABLE)
-
     def _hand_over(self, account: Account, tenant: Tenant, policy: Policy, due: DueStep, now: datetime,
                    reason: str) -> Outcome:
         """Publish a personal-data-free escalation to the finance topic, at most once (through the outbox)."""
@@ -224,12 +194,11 @@ class RemindService:
         return self._dispatch(account, policy, due, now, publish)
 
     # --- a thank-you for a payment ------------------------------------------------------------------
-    def _thank(self, account: Account, tenant: Tenant, policy: Policy, now: datetime) -> Outcome:
-        """SPEC 7: a payment is thanked, once per payment. A receipt, not a reminder (courtesy.evaluate_receipt)."""
-        thanks = account.pending_thanks
+    def _thank(self, account: Account, tenant: Tenant, policy: Policy, decision: Thank | Defer | Withhold,
+               now: datetime) -> Outcome:
+        thanks = decision.thanks
         assert thanks is not None
         details = _thanks_details(thanks)
-        decision = evaluate_receipt(guard_input(account, policy, EMAIL, now, self._holidays))
         account.updated_at = now
         if isinstance(decision, Defer):
             account.pending_thanks = replace(thanks, not_before=decision.until)
@@ -296,7 +265,7 @@ class RemindService:
         try:
             rendered = self._renderer.render(context)  # also sets the List-Unsubscribe headers for email
         except MessageTooLong:  # never send a split, garbled SMS; the step is recorded as withheld
-            return self._withhold(account, policy, due, Withhold("message_too_long", holds_step=False), now)
+            return self._withhold(account, policy, Withhold("message_too_long", due), now)
         return self._dispatch(account, policy, due, now,
                               lambda msg_id: self._deliver(account, tenant, channel, rendered, msg_id), short_link)
 
@@ -434,45 +403,6 @@ class RemindService:
         )
 
 
-def guard_input(account: Account, policy: Policy, channel: str, now: datetime,
-                holidays: Callable[[str | None, str | None], Callable[[date], bool]]) -> GuardInput:
-    """What the courtesy guard needs to know about this account, for a message on `channel` at `now`."""
-    zones = recipient_zones(account)
-    inp = GuardInput(
-        at=now,
-        channel=channel,
-        zones=zones,
-        balance=account.balance(),
-        holding_flags=tuple((f.name, f.until) for f in account.holding_flags(local_day(now, zones))),
-        address=account.email if channel == EMAIL else account.phone,
-        email_suppressed=account.email_suppressed,
-        sms_consent=account.sms_consent is not None,
-        sms_opted_out=account.sms_opted_out,
-        recent_sends=tuple(account.recent_sends),
-        window=policy.send_window,
-        caps=policy.caps,
-        is_holiday=holidays(account.country, account.region),
-        preferred_hours=account.preferred_hours,
-    )
-    opening, closing = open_hours(inp)
-    if opening >= closing:  # the debtor's hours and the policy's window no longer meet: the policy's alone
-        return replace(inp, preferred_hours=None)
-    return inp
-
-
-def is_vulnerable(account: Account, now: datetime) -> bool:
-    return any(flag.name == acc.VULNERABLE for flag in account.holding_flags(local_day(now, recipient_zones(account))))
-
-
-def reachable_by(account: Account, policy: Policy, now: datetime,
-                 holidays: Callable[[str | None, str | None], Callable[[date], bool]]) -> Callable[[Step], bool]:
-    """Whether a step's channel can reach this debtor at all (address, consent, no opt-out); actions always can."""
-    def reachable(step: Step) -> bool:
-        return step.action is not None or channel_rule(guard_input(account, policy, step.channel or EMAIL, now,
-                                                                   holidays)) is None
-    return reachable
-
-
 def _apply_outcome(account: Account, policy: Policy, due: DueStep, msg_id: str, status: str, now: datetime,
                    retry_at: datetime | None = None) -> str:
     """Move the account on after a delivery attempt; return the audit event type that says what happened."""
@@ -480,22 +410,12 @@ def _apply_outcome(account: Account, policy: Policy, due: DueStep, msg_id: str, 
         assert retry_at is not None
         account.next_action_at = retry_at
         return "message_delayed"
+    if status == SENT:
+        apply_delivered(account, policy, due, msg_id, now)
+        return "escalated" if due.step.action == ESCALATE else "message_sent"
     mark_handled(account, policy, due.index)
-    escalation = due.step.action == ESCALATE
-    if status == SENT and escalation:
-        account.state = acc.ESCALATED
-    elif status == SENT:
-        remember_send(account, due.step.channel or EMAIL, msg_id, now)
     refresh_schedule(account, policy)
-    if status != SENT:
-        return "message_failed"
-    return "escalated" if escalation else "message_sent"
-
-
-def remember_send(account: Account, channel: str, msg_id: str, now: datetime) -> None:
-    """Keep the last week's sends on the account, so the caps need no extra read."""
-    week_ago = now - timedelta(days=7)
-    account.recent_sends = [s for s in account.recent_sends if s.at > week_ago] + [SentRecord(now, channel, msg_id)]
+    return "message_failed"
 
 
 def _thanks_details(thanks: PendingThanks) -> dict[str, Any]:

@@ -534,7 +534,7 @@ def test_a_receipt_keeps_the_debtors_preferred_hours_too():
 
 
 def test_preferred_hours_that_no_longer_meet_the_policys_window_give_way_to_it():
-    from chalicelib.services.remind import guard_input as account_guard_input
+    from chalicelib.domain.decision import guard_input as account_guard_input
 
     debtor = Account("t", "a", "Ana", "es-ES", "standard", email="ana@example.com", timezone="Europe/Madrid",
                      preferred_hours=(time(19, 0), time(21, 0)))  # chosen before the policy's window shrank

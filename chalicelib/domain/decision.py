@@ -1,0 +1,212 @@
+"""What to do with one due account, decided in one place for the worker and the preview alike.
+
+`decide` reads the account (as `schedule.refresh_schedule` left it), the policy, the instant and the
+debtor's calendar, and returns a decision with the rule that explains it; it does no I/O and changes
+nothing. The `apply_*` functions move an account on after a decision, the same way for the worker (which
+then saves it) and for the preview (which only keeps simulating).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
+
+from . import accounts as acc
+from .accounts import Account, PendingThanks, SentRecord
+from .courtesy import (
+    Defer as GuardDefer,
+)
+from .courtesy import (
+    GuardInput,
+    balance_rule,
+    channel_rule,
+    evaluate,
+    evaluate_receipt,
+    flag_rule,
+    open_hours,
+)
+from .courtesy import (
+    Withhold as GuardWithhold,
+)
+from .messages import EMAIL
+from .policies import ESCALATE, Policy, Step
+from .schedule import DueStep, due_step, local_day, mark_handled, recipient_zones, refresh_schedule
+
+# The debtor's public holidays, by country and region: a calendar for one debtor is `calendar(country, region)`.
+Calendar = Callable[[str | None, str | None], Callable[[date], bool]]
+
+THANK_YOU = "thank_you"
+POLICY_ESCALATION = "policy_escalation"
+
+
+@dataclass(frozen=True)
+class Nothing:
+    """Nothing to do now: `held` (a person decides), `not_yet` (no step has come due)."""
+
+    reason: str
+
+
+@dataclass(frozen=True)
+class Send:
+    due: DueStep
+    channel: str
+    template: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class Escalate:
+    """Hand the account to a person: the policy's last step, or a vulnerable debtor (`reason`)."""
+
+    due: DueStep
+    reason: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class Thank:
+    thanks: PendingThanks
+    at: datetime
+
+
+@dataclass(frozen=True)
+class Defer:
+    """Wait until `until` (a time rule). `due` is None for a thank-you, whose `thanks` is then set."""
+
+    rule: str
+    until: datetime
+    due: DueStep | None = None
+    thanks: PendingThanks | None = None
+
+
+@dataclass(frozen=True)
+class Withhold:
+    """Not sent (a status rule). `holds_step`: the step waits until `resume_at`; otherwise it is spent.
+    `due` and `thanks` are both None when nothing is owed any more (the balance rule)."""
+
+    rule: str
+    due: DueStep | None = None
+    thanks: PendingThanks | None = None
+    holds_step: bool = False
+    resume_at: datetime | None = None
+
+
+Decision = Nothing | Send | Escalate | Thank | Defer | Withhold
+
+
+def decide(account: Account, policy: Policy, now: datetime, calendar: Calendar) -> Decision:
+    """What to do for `account` at `now`; the order of the checks is the order of precedence."""
+    if account.state == acc.HELD:  # money went back: a person decides, not us
+        return Nothing("held")
+    thanks = account.pending_thanks
+    if thanks is not None and thanks.not_before <= now:
+        return _thanks_decision(account, policy, thanks, now, calendar)
+    if not account.owes_anything():
+        rule = balance_rule(GuardInput(now, EMAIL, ("UTC",), account.balance(), (), None))
+        assert rule is not None
+        return Withhold(rule.rule)
+    due = due_step(account, policy, now, reachable_by(account, policy, now, calendar))
+    if due is None:
+        return Nothing("not_yet")
+    if is_vulnerable(account, now):
+        # FCA FG21/1: the message that came due is not sent; a person takes the account instead.
+        handoff = replace(due, step=Step(due.step.offset_days, action=ESCALATE, template=acc.VULNERABLE))
+        return Escalate(handoff, acc.VULNERABLE, now)
+    channel = due.step.channel or EMAIL
+    if due.step.action == ESCALATE:
+        held = flag_rule(guard_input(account, policy, channel, now, calendar))
+        if held is not None:
+            return Withhold(held.rule, due, holds_step=held.holds_step, resume_at=held.resume_at)
+        return Escalate(due, POLICY_ESCALATION, now)
+    verdict = evaluate(guard_input(account, policy, channel, now, calendar))
+    if isinstance(verdict, GuardWithhold):
+        return Withhold(verdict.rule, due, holds_step=verdict.holds_step, resume_at=verdict.resume_at)
+    if isinstance(verdict, GuardDefer):
+        return Defer(verdict.rule, verdict.until, due)
+    return Send(due, channel, due.step.template or "", now)
+
+
+def _thanks_decision(account: Account, policy: Policy, thanks: PendingThanks, now: datetime,
+                     calendar: Calendar) -> Decision:
+    """SPEC 7: a payment is thanked, once per payment. A receipt, not a reminder (courtesy.evaluate_receipt)."""
+    verdict = evaluate_receipt(guard_input(account, policy, EMAIL, now, calendar))
+    if isinstance(verdict, GuardDefer):
+        return Defer(verdict.rule, verdict.until, thanks=thanks)
+    if isinstance(verdict, GuardWithhold):
+        return Withhold(verdict.rule, thanks=thanks)
+    return Thank(thanks, now)
+
+
+# --- the facts the guard needs ------------------------------------------------------------------------
+
+def guard_input(account: Account, policy: Policy, channel: str, now: datetime, calendar: Calendar) -> GuardInput:
+    """What the courtesy guard needs to know about this account, for a message on `channel` at `now`."""
+    zones = recipient_zones(account)
+    inp = GuardInput(
+        at=now,
+        channel=channel,
+        zones=zones,
+        balance=account.balance(),
+        holding_flags=tuple((f.name, f.until) for f in account.holding_flags(local_day(now, zones))),
+        address=account.email if channel == EMAIL else account.phone,
+        email_suppressed=account.email_suppressed,
+        sms_consent=account.sms_consent is not None,
+        sms_opted_out=account.sms_opted_out,
+        recent_sends=tuple(account.recent_sends),
+        window=policy.send_window,
+        caps=policy.caps,
+        is_holiday=calendar(account.country, account.region),
+        preferred_hours=account.preferred_hours,
+    )
+    opening, closing = open_hours(inp)
+    if opening >= closing:  # the debtor's hours and the policy's window no longer meet: the policy's alone
+        return replace(inp, preferred_hours=None)
+    return inp
+
+
+def is_vulnerable(account: Account, now: datetime) -> bool:
+    return any(flag.name == acc.VULNERABLE for flag in account.holding_flags(local_day(now, recipient_zones(account))))
+
+
+def reachable_by(account: Account, policy: Policy, now: datetime, calendar: Calendar) -> Callable[[Step], bool]:
+    """Whether a step's channel can reach this debtor at all (address, consent, no opt-out); actions always can."""
+    def reachable(step: Step) -> bool:
+        return step.action is not None or channel_rule(guard_input(account, policy, step.channel or EMAIL, now,
+                                                                   calendar)) is None
+    return reachable
+
+
+# --- moving the account on after a decision -----------------------------------------------------------
+
+def skip_superseded(account: Account, policy: Policy, due: DueStep) -> None:
+    """Earlier steps that came due together are spent: never sent, even if the chosen one waits."""
+    if due.superseded:
+        mark_handled(account, policy, max(due.superseded))
+
+
+def apply_withheld(account: Account, policy: Policy, withheld: Withhold) -> None:
+    """A reminder step withheld: it waits (a pause) or is spent (no way to reach the debtor)."""
+    assert withheld.due is not None
+    if withheld.holds_step:
+        account.next_action_at = withheld.resume_at
+        account.state = acc.PAUSED
+    else:
+        mark_handled(account, policy, withheld.due.index)
+        refresh_schedule(account, policy)
+
+
+def apply_delivered(account: Account, policy: Policy, due: DueStep, msg_id: str, now: datetime) -> None:
+    """A step carried out: the cycle moves on; an escalation ends the automated reminders."""
+    mark_handled(account, policy, due.index)
+    if due.step.action == ESCALATE:
+        account.state = acc.ESCALATED
+    else:
+        remember_send(account, due.step.channel or EMAIL, msg_id, now)
+    refresh_schedule(account, policy)
+
+
+def remember_send(account: Account, channel: str, msg_id: str, now: datetime) -> None:
+    """Keep the last week's sends on the account, so the caps need no extra read."""
+    week_ago = now - timedelta(days=7)
+    account.recent_sends = [s for s in account.recent_sends if s.at > week_ago] + [SentRecord(now, channel, msg_id)]
