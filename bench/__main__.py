@@ -254,11 +254,14 @@ def main() -> int:
         from chalicelib.adapters.provision import initialise
         from chalicelib.bootstrap import Container
         from chalicelib.config import settings
+        from chalicelib.inputs.parsing import parse
+        from chalicelib.inputs.tenants import TenantIn
 
         app = Container(settings())
         initialise(app)
-        tenant, _key = app.tenants.create({"name": "Bench Co", "sender_email": "billing@bench.example.com",
-                                           "country": "GB", "timezone": "Europe/London", "locale": "en-GB"})
+        tenant, _key = app.tenants.create(parse(TenantIn, {
+            "name": "Bench Co", "sender_email": "billing@bench.example.com",
+            "country": "GB", "timezone": "Europe/London", "locale": "en-GB"}))
         results: dict[str, Any] = {"measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
                                    "dynamodb": "DynamoDB Local" if dynamodb else "moto"}
         print("sweep read cost against table size…", file=sys.stderr)

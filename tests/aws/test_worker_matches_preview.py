@@ -14,6 +14,8 @@ from chalicelib.domain.accounts import PendingThanks
 from chalicelib.domain.audit import iso
 from chalicelib.domain.policies import STANDARD
 from chalicelib.domain.schedule import refresh_schedule
+from chalicelib.inputs.flags import FlagIn
+from chalicelib.inputs.parsing import parse
 from chalicelib.services.preview import simulate
 from tests.support.samples import account
 
@@ -48,7 +50,8 @@ def _set_up(aws: Any, tenant_id: str) -> None:
     app = Container(aws.settings, clock=FixedClock(START))
     for account_id, body in ACCOUNTS.items():
         app.accounts.upsert(tenant_id, account_id, body, "test")
-    app.accounts.set_flag(tenant_id, "disputed", {"flag": "dispute", "active": True, "until": "2026-12-10"}, "test")
+    app.accounts.set_flag(tenant_id, "disputed", parse(FlagIn, {"flag": "dispute", "active": True,
+                                                                "until": "2026-12-10"}), "test")
     repository = app.account_repository
     for account_id, changes in {
         "held": {"hold_reason": "chargeback", "pending_thanks": PendingThanks("stripe:pi_h:evt_h", START)},
