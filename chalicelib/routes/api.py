@@ -5,8 +5,6 @@ from __future__ import annotations
 from chalice import Blueprint, Response
 
 from chalicelib.bootstrap import container
-from chalicelib.inputs.flags import FlagIn
-from chalicelib.inputs.parsing import parse
 from chalicelib.routes.http import body_of, guarded, json_response
 
 api = Blueprint(__name__)
@@ -37,6 +35,9 @@ def get_account(account_id: str) -> Response:
 @api.route("/v1/accounts/{account_id}/flags", methods=["POST"], content_types=JSON_ONLY)
 @guarded
 def set_flag(account_id: str) -> Response:
+    from chalicelib.inputs.flags import FlagIn  # pydantic loads only for the routes that parse (cold start)
+    from chalicelib.inputs.parsing import parse
+
     tenant_id, actor = _caller()
     flag = parse(FlagIn, body_of(api.current_request))
     account = container().accounts.set_flag(tenant_id, account_id, flag, actor)
