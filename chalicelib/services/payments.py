@@ -31,9 +31,10 @@ from chalicelib.domain.payments import (
     terms,
 )
 from chalicelib.domain.ports import ParkedPayments
+from chalicelib.domain.schedule import refresh_schedule
 from chalicelib.inputs.parsing import parse
 from chalicelib.inputs.secrets import WebhookSecretIn
-from chalicelib.services.accounts import check_account_id, refresh_schedule, retrying
+from chalicelib.services.accounts import check_account_id, retrying
 
 Parser = Callable[[bytes, Mapping[str, str], str], list[PaymentEvent]]
 FINANCE_EVENTS = {"refund": "refund", "chargeback": "chargeback"}

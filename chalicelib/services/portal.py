@@ -15,9 +15,9 @@ from chalicelib.domain.errors import Conflict, InvalidInput, NotFound
 from chalicelib.domain.finance_events import finance_event
 from chalicelib.domain.links import PORTAL
 from chalicelib.domain.policies import Policy
-from chalicelib.domain.schedule import local_day, recipient_zones
+from chalicelib.domain.schedule import local_day, recipient_zones, refresh_schedule
 from chalicelib.domain.tenants import Tenant
-from chalicelib.services.accounts import refresh_schedule, retrying
+from chalicelib.services.accounts import retrying
 from chalicelib.services.links import linked_account
 
 MAX_NOTE = 1000
