@@ -12,9 +12,11 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from .accounts import Account
 from .audit import iso
 from .errors import Conflict
 from .policies import DEFAULT_OFFER_AFTER_DAYS, Policy
+from .schedule import local_day, recipient_zones
 
 
 @dataclass(frozen=True)
@@ -84,6 +86,13 @@ def make_offer(terms: SettlementTerms | None, owed: Mapping[str, int], overdue_s
     if amount <= 0:  # a discount of everything is not an offer, it is a write-off for a person to decide
         return None
     return SettlementOffer(amount, currency, today + timedelta(days=terms.valid_days), balance)
+
+
+def offer_for_account(account: Account, policy: Policy, at: datetime) -> SettlementOffer | None:
+    """The offer due to an account at `at`: counted from its oldest open invoice, on the debtor's local day."""
+    anchor = account.anchor()
+    return make_offer(SettlementTerms.of(policy), account.balance(), anchor[1] if anchor else None,
+                      local_day(at, recipient_zones(account)))
 
 
 def lapsed(offer: SettlementOffer, today: date, owed: Mapping[str, int]) -> bool:

@@ -10,6 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from chalicelib.domain import settlement as s
+from chalicelib.domain.accounts import Account, Invoice
 from chalicelib.domain.errors import Conflict
 from chalicelib.domain.money import MAX_AMOUNT
 from chalicelib.domain.policies import STANDARD, Policy
@@ -53,6 +54,18 @@ def test_no_offer_without_terms_a_discount_something_overdue_or_a_single_currenc
     assert offer({"EUR": 10000, "USD": 0}).currency == "EUR"
     assert offer({"EUR": 0}) is None
     assert offer({"EUR": 1}) is None  # 10% off one cent leaves nothing to pay: that is a person's write-off
+
+
+def test_an_account_is_offered_from_its_oldest_open_invoice_on_the_debtor_s_own_day():
+    policy = Policy(name="p", steps=STANDARD.steps, settlement={"discount_percent": 10, "valid_days": 7,
+                                                                "offer_after_days": 30})
+    account = Account("t_1", "acct-1", "Ana", "en-US", "p", timezone="America/New_York", invoices=[
+        Invoice("INV-2", 3000, "USD", date(2026, 11, 5), date(2026, 11, 20)),
+        Invoice("INV-1", 7000, "USD", date(2026, 10, 15), date(2026, 11, 1))])
+    # 04:30 UTC on 1 December is still 30 November in New York: 29 days overdue there.
+    assert s.offer_for_account(account, policy, datetime(2026, 12, 1, 4, 30, tzinfo=UTC)) is None
+    made = s.offer_for_account(account, policy, datetime(2026, 12, 1, 5, 30, tzinfo=UTC))
+    assert made == s.SettlementOffer(9000, "USD", date(2026, 12, 8), 10000)
 
 
 def test_the_policy_s_terms_with_the_default_for_a_policy_stored_before_offer_after_days():
