@@ -19,6 +19,16 @@ DEFAULT_SMS_PER_7D = 2
 DEFAULT_PER_DAY = 1
 MAX_STEPS = 20
 
+# Plans, settlement offers and promises (plans.py, settlement.py, promises.py). A policy stored before a
+# limit existed reads as its default.
+DEFAULT_MAX_MONTHS = 12  # the last instalment falls at most this many months after the plan is made
+MAX_PLAN_MONTHS = 36
+DEFAULT_GRACE_DAYS = 3  # an instalment or promise unpaid this many days after its date is missed / broken
+MAX_GRACE_DAYS = 14
+DEFAULT_OFFER_AFTER_DAYS = 30  # days overdue before a settlement offer is made
+DEFAULT_PROMISE_DAYS = 30  # how far ahead a promise to pay may fall
+MAX_PROMISE_DAYS = 90
+
 
 @dataclass(frozen=True)
 class Step:
@@ -73,6 +83,7 @@ class Policy:
     caps: Caps = Caps()
     plans: dict[str, Any] = field(default_factory=dict)
     settlement: dict[str, Any] | None = None
+    promise: dict[str, Any] = field(default_factory=dict)
     hardship_pause_days: int = 30
     segment: dict[str, Any] = field(default_factory=dict)
     version: int = 0  # 0 = built in
@@ -86,6 +97,7 @@ class Policy:
             "caps": self.caps.to_dict(),
             "plans": self.plans,
             "settlement": self.settlement,
+            "promise": self.promise,
             "hardship_pause_days": self.hardship_pause_days,
             "segment": self.segment,
         }
@@ -104,8 +116,11 @@ STANDARD = Policy(
     ),
     send_window=SendWindow(time(9, 0), time(19, 0), frozenset(range(6))),
     caps=Caps(),
-    plans={"max_instalments": 6, "min_instalment": 1000, "frequencies": ["weekly", "fortnightly", "monthly"]},
-    settlement=None,
+    plans={"max_instalments": 6, "min_instalment": 1000,
+           "frequencies": ["weekly", "fortnightly", "monthly", "last_working_day"],
+           "max_months": 6, "grace_days": DEFAULT_GRACE_DAYS},
+    settlement=None,  # forgiving money is the creditor's decision: a tenant opts in with its own policy
+    promise={"max_days": DEFAULT_PROMISE_DAYS},
     hardship_pause_days=30,
     segment={"min_balance": 0, "tags": [], "countries": []},
 )
@@ -157,3 +172,6 @@ def validate_policy(policy: Policy, templates: dict[str, set[str]]) -> None:
             raise InvalidInput(f"caps.{name} may be tightened but not raised above {default}", f"caps.{name}")
     if not 0 < policy.hardship_pause_days <= 90:
         raise InvalidInput("hardship_pause_days must be between 1 and 90", "hardship_pause_days")
+    frequencies = policy.plans.get("frequencies", [])
+    if len(set(frequencies)) != len(frequencies):
+        raise InvalidInput("each plan frequency may be listed once", "plans.frequencies")

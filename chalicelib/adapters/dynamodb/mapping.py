@@ -265,6 +265,7 @@ def body_to_policy(name: str, version: int, body: dict[str, Any]) -> Policy:
         caps=Caps(**body["caps"]),
         plans=body.get("plans") or {},
         settlement=body.get("settlement"),
+        promise=body.get("promise") or {},
         hardship_pause_days=int(body.get("hardship_pause_days", 30)),
         segment=body.get("segment") or {},
     )
