@@ -11,7 +11,7 @@ from chalicelib.adapters.processors import parser_for
 from chalicelib.domain.payments import PaymentEvent
 from chalicelib.services.payments import PaymentService
 from tests.support.memory import BuiltInPolicies, FinanceInbox, MemoryAccounts, MemoryParking, Secrets
-from tests.unit.test_payments_redelivery import ACCOUNT, NOW, SECRETS, TENANT, Spec, signed, the_account
+from tests.unit.services.test_payments_redelivery import ACCOUNT, NOW, SECRETS, TENANT, Spec, signed, the_account
 
 
 class AccountArrivesWhileParking(MemoryParking):
