@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import copy
 import itertools
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -67,8 +67,19 @@ class FakeAccounts:
         self.trails: dict[tuple[str, str], dict[int, StoredEvent]] = {}
         self.outbox: dict[tuple[str, str, str], OutboxEntry] = {}
         self.refs: dict[str, tuple[str, str]] = {}
+        self.writes = 0  # successful account writes, to tell a repeat that wrote nothing
         self._snapshots: dict[str, Account] = {}
         self._tickets = itertools.count(1)
+        self._interference: list[Callable[[], None]] = []
+
+    def before_next_write(self, change: Callable[[], None]) -> None:
+        """Run `change` just before the next write (save, claim, finish) is checked: another worker or request
+        that got there first, so the use case under test meets a Conflict it must retry or refuse."""
+        self._interference.append(change)
+
+    def _interfere(self) -> None:
+        while self._interference:
+            self._interference.pop(0)()
 
     # --- reads -------------------------------------------------------------------------------
     def get(self, tenant_id: str, account_id: str) -> Account | None:
@@ -128,6 +139,7 @@ class FakeAccounts:
 
     # --- writes ------------------------------------------------------------------------------
     def save(self, account: Account) -> None:
+        self._interfere()
         self._transact(account)
 
     def add_refs(self, account: Account, ref_keys: set[str]) -> None:
@@ -143,6 +155,7 @@ class FakeAccounts:
 
     def claim_message(self, account: Account, message: dict[str, Any], short_link: ShortLink | None = None) -> bool:
         key = (account.tenant_id, account.account_id, message["message_id"])
+        self._interfere()
         self._check_version(account)
         existing = self.outbox.get(key)
         if existing is not None and existing.status != RETRY:
@@ -165,6 +178,7 @@ class FakeAccounts:
         return True
 
     def finish_message(self, account: Account, message_id: str, status: str, details: dict[str, Any]) -> None:
+        self._interfere()
         entry = self.outbox.get((account.tenant_id, account.account_id, message_id))
         self._check_version(account)
         if entry is None or entry.status != PENDING:
@@ -198,6 +212,7 @@ class FakeAccounts:
         for event in account.pending_events:
             trail[event.seq] = event
         account.pending_events.clear()
+        self.writes += 1
 
     # --- for tests -----------------------------------------------------------------------------
     def put(self, account: Account) -> Account:
