@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from chalicelib.domain.accounts import Account
 from chalicelib.domain.errors import PermanentSendError, Throttled
 from chalicelib.domain.messages import FAILED, RETRY, SENT
 from chalicelib.inputs.flags import FlagIn
@@ -185,10 +186,15 @@ def test_the_last_step_escalates_to_finance_once(accounts, faked):
     assert faked.email.sent == []
 
 
-@pytest.mark.parametrize(("account_id", "reason"), [("acct-missing", "not_found")])
-def test_an_account_that_is_gone_is_skipped_and_nothing_written(remind, faked, tenant, account_id, reason):
+def test_an_account_that_is_gone_or_whose_tenant_is_gone_is_skipped_and_nothing_written(remind, faked, tenant):
+    orphan = Account("t_gone", ACCOUNT_ID, "Ana", "es-ES", "standard", email="ana@example.com",
+                     next_action_at=faked.clock.now() - timedelta(days=1))
+    faked.accounts.put(orphan)
     before = faked.stored()
-    assert remind.process(tenant.tenant_id, account_id).reason == reason
+
+    assert remind.process(tenant.tenant_id, "acct-missing").reason == "not_found"
+    assert remind.process("t_gone", ACCOUNT_ID).reason == "tenant_not_found"
+
     assert faked.stored() == before
 
 
