@@ -97,8 +97,12 @@ class FakeAccounts:
 
     def _due_order(self, keys: list[tuple[str, str]], at: datetime) -> list[tuple[str, str]]:
         limit = due_key(at)
-        timed = [(due_key(self.items[key].next_action_at), key) for key in keys]  # type: ignore[arg-type]
-        return [key for when, key in sorted(timed) if when <= limit]
+        timed = []
+        for key in keys:
+            due = self.items[key].next_action_at
+            if due is not None and due_key(due) <= limit:  # the index keeps whole seconds, as text
+                timed.append((due_key(due), key))
+        return [key for _, key in sorted(timed)]
 
     def _with_snapshots(self, keys: list[tuple[str, str]]) -> Iterator[tuple[str, str, dict[str, Any] | None]]:
         # Like the real one, the keys are read from the index first and the items afterwards.
@@ -124,7 +128,7 @@ class FakeAccounts:
 
     def events(self, tenant_id: str, account_id: str) -> list[StoredEvent]:
         trail = self.trails.get((tenant_id, account_id), {})
-        return [trail[seq] for seq in sorted(trail)]
+        return [copy.deepcopy(trail[seq]) for seq in sorted(trail)]
 
     def message_status(self, tenant_id: str, account_id: str, message_id: str) -> str | None:
         entry = self.outbox.get((tenant_id, account_id, message_id))
