@@ -44,11 +44,13 @@ def test_two_queue_messages_for_one_account_send_one_reminder(remind, sweep, acc
     sweep.enqueue_due(faked.queue, tenant.tenant_id)  # the sweep ran again before the worker got there
     [first, second] = faked.queue.bodies
 
-    kinds = [remind.process(item["tenant_id"], item["account_id"], item.get("snapshot")).kind
-             for item in (first, second)]
+    outcomes = [remind.process(item["tenant_id"], item["account_id"], item.get("snapshot"))
+                for item in (first, second)]
 
-    assert kinds == ["sent", "skipped"]  # the second's snapshot was stale: read again, it was no longer due
+    # The second's snapshot was stale: its write was refused, and read again the account was no longer due.
+    assert [(o.kind, o.reason) for o in outcomes] == [("sent", None), ("skipped", "not_due")]
     assert len(faked.email.sent) == 1
+    assert "message_not_resent" not in faked.accounts.audit_types(tenant.tenant_id, ACCOUNT_ID)
 
 
 def after_next_email(faked, change):
