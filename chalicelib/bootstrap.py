@@ -46,6 +46,30 @@ class Container:
         return repository
 
     @cached_property
+    def tenant_repository(self) -> Any:
+        from chalicelib.adapters.dynamodb.repositories import DynamoTenants
+
+        return DynamoTenants(self.models)
+
+    @cached_property
+    def policy_repository(self) -> Any:
+        from chalicelib.adapters.dynamodb.repositories import DynamoPolicies
+
+        return DynamoPolicies(self.models)
+
+    @cached_property
+    def short_links(self) -> Any:
+        from chalicelib.adapters.dynamodb.repositories import DynamoLinks
+
+        return DynamoLinks(self.models)
+
+    @cached_property
+    def holidays(self) -> Any:
+        from chalicelib.adapters.holiday_calendar import holiday_checker
+
+        return holiday_checker
+
+    @cached_property
     def parked_payments(self) -> Any:
         from chalicelib.adapters.dynamodb.repositories import DynamoParkedPayments
 
@@ -94,6 +118,12 @@ class Container:
         return SsmWebhookSecrets(self.client("ssm"), self.settings.webhook_secret_prefix)
 
     @cached_property
+    def finance_topic(self) -> Any:
+        from chalicelib.adapters.finance_topic import SnsFinanceTopic
+
+        return SnsFinanceTopic(self.client("sns"), self.client("sqs"), self.topic_arn(self.settings.finance_topic))
+
+    @cached_property
     def renderer(self) -> Any:
         from chalicelib.adapters.templates_jinja import JinjaRenderer
 
@@ -112,19 +142,17 @@ class Container:
     # --- use cases ----------------------------------------------------------------------------
     @cached_property
     def tenants(self) -> Any:
-        from chalicelib.adapters.dynamodb.repositories import DynamoTenants
         from chalicelib.services.tenants import TenantService
 
-        return TenantService(DynamoTenants(self.models), self.email, self.clock)
+        return TenantService(self.tenant_repository, self.email, self.clock)
 
     @cached_property
     def policies(self) -> Any:
-        from chalicelib.adapters.dynamodb.repositories import DynamoPolicies
         from chalicelib.adapters.templates_jinja import available_templates
         from chalicelib.services.policies import PolicyService
 
         return PolicyService(
-            DynamoPolicies(self.models), self.clock,
+            self.policy_repository, self.clock,
             lambda: {"email": available_templates("email"), "sms": available_templates("sms")},
         )
 
@@ -137,29 +165,26 @@ class Container:
 
     @cached_property
     def links(self) -> Any:
-        from chalicelib.adapters.dynamodb.repositories import DynamoLinks
         from chalicelib.services.links import LinkService
 
         return LinkService(self.link_secret.value, self.settings.public_base_url, self.settings.link_ttl_days,
-                           DynamoLinks(self.models).get)
+                           self.short_links.get)
 
     @cached_property
     def remind(self) -> Any:
-        from chalicelib.adapters.holiday_calendar import holiday_checker
         from chalicelib.services.remind import RemindService
 
         return RemindService(
             accounts=self.account_repository, policies=self.policies, tenants=self.tenants,
             renderer=self.renderer, email=self.email, sms=self.sms, notifier=self.notifier,
-            links=self.links, holidays=holiday_checker, clock=self.clock,
+            links=self.links, holidays=self.holidays, clock=self.clock,
         )
 
     @cached_property
     def preview(self) -> Any:
-        from chalicelib.adapters.holiday_calendar import holiday_checker
         from chalicelib.services.preview import PreviewService
 
-        return PreviewService(self.accounts, self.policies, self.tenants, holiday_checker, self.clock)
+        return PreviewService(self.accounts, self.policies, self.tenants, self.holidays, self.clock)
 
     @cached_property
     def sweep(self) -> Any:
@@ -203,11 +228,9 @@ class Container:
 
     @cached_property
     def finance_subscriptions(self) -> Any:
-        from chalicelib.adapters.finance_topic import SnsFinanceTopic
         from chalicelib.services.subscriptions import FinanceSubscriptions
 
-        topic = SnsFinanceTopic(self.client("sns"), self.client("sqs"), self.topic_arn(self.settings.finance_topic))
-        return FinanceSubscriptions(topic)
+        return FinanceSubscriptions(self.finance_topic)
 
     @cached_property
     def contact(self) -> Any:

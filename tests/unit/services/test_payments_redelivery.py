@@ -20,8 +20,9 @@ from chalicelib.adapters.processors import parser_for
 from chalicelib.domain.accounts import Account, Invoice
 from chalicelib.domain.payments import CHARGEBACK, FAILED, KINDS, REFUNDED, SUCCEEDED
 from chalicelib.services.payments import PaymentService
+from chalicelib.services.policies import PolicyService
+from tests.fakes import FakeAccounts, FakeFinanceNotifier, FakeParkedPayments, FakePolicies, FakeWebhookSecrets
 from tests.support import webhooks as wh
-from tests.support.memory import BuiltInPolicies, FinanceInbox, MemoryAccounts, MemoryParking, Secrets
 
 TENANT, ACCOUNT = "t_1", "acct-1"
 T0 = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
@@ -29,6 +30,15 @@ NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
 INVOICES = ("INV-A", "INV-B", "INV-C")
 SECRETS = {"stripe": wh.STRIPE_SECRET, "paddle": wh.PADDLE_SECRET, "gocardless": wh.GOCARDLESS_SECRET,
            "standard": wh.STANDARD_SECRET}
+
+
+def secrets() -> FakeWebhookSecrets:
+    return FakeWebhookSecrets({(TENANT, provider): secret for provider, secret in SECRETS.items()})
+
+
+def built_in_policies() -> PolicyService:
+    """The policy service as wired, over a tenant with no policies of its own: the built-in ones apply."""
+    return PolicyService(FakePolicies(), FixedClock(NOW), lambda: {})
 
 
 @dataclass(frozen=True)
@@ -120,12 +130,12 @@ def _standard(spec: Spec, at: datetime) -> dict[str, Any]:
 
 # --- running a sequence of deliveries -----------------------------------------------------------------
 
-def deliver(provider: str, deliveries: list[Spec]) -> tuple[MemoryAccounts, FinanceInbox, list[str]]:
-    accounts, finance = MemoryAccounts(), FinanceInbox()
+def deliver(provider: str, deliveries: list[Spec]) -> tuple[FakeAccounts, FakeFinanceNotifier, list[str]]:
+    accounts, finance = FakeAccounts(), FakeFinanceNotifier()
     accounts.put(the_account())
-    service = PaymentService(accounts=accounts, secrets=Secrets(SECRETS), policies=BuiltInPolicies(),
+    service = PaymentService(accounts=accounts, secrets=secrets(), policies=built_in_policies(),
                              notifier=finance, clock=FixedClock(NOW), parser_for=parser_for,
-                             parked=MemoryParking())
+                             parked=FakeParkedPayments())
     outcomes = []
     for spec in deliveries:
         body, headers = signed(provider, spec)
@@ -134,12 +144,13 @@ def deliver(provider: str, deliveries: list[Spec]) -> tuple[MemoryAccounts, Fina
     return accounts, finance, outcomes
 
 
-def observable(accounts: MemoryAccounts, finance: FinanceInbox) -> dict[str, Any]:
+def observable(accounts: FakeAccounts, finance: FakeFinanceNotifier) -> dict[str, Any]:
     stored = accounts.get(TENANT, ACCOUNT)
     assert stored is not None
     return {"ledger": stored.payments, "balance": stored.balance(), "paid": stored.amounts_paid(),
             "state": stored.state, "thanks": stored.pending_thanks,
-            "audit": [(e.type, e.actor, json.dumps(e.details, sort_keys=True)) for e in accounts.audit],
+            "audit": [(e.type, e.actor, json.dumps(e.details, sort_keys=True))
+                      for e in accounts.events(TENANT, ACCOUNT)],
             "finance": finance.published}
 
 

@@ -49,7 +49,7 @@ def test_a_failing_record_logs_its_account_and_error_type_without_personal_data(
     assert line.levelno == logging.ERROR
     assert (line.tenant_id, line.account_id, line.sqs_message_id) == ("t-1", "acct-bad", "m-1")
     assert line.error_type == "RuntimeError"
-    assert line.error_at.startswith("test_worker_failures.py:") and line.error_at.endswith("in process")
+    assert line.error_at.startswith("test_queues.py:") and line.error_at.endswith("in process")
     everything = json.dumps(vars(line), default=str)
     assert ADDRESS not in everything and PHONE not in everything
     assert line.exc_info is None  # a traceback would repeat the message

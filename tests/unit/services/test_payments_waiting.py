@@ -10,14 +10,23 @@ from chalicelib.adapters.clock import FixedClock
 from chalicelib.adapters.processors import parser_for
 from chalicelib.domain.payments import PaymentEvent
 from chalicelib.services.payments import PaymentService
-from tests.support.memory import BuiltInPolicies, FinanceInbox, MemoryAccounts, MemoryParking, Secrets
-from tests.unit.test_payments_redelivery import ACCOUNT, NOW, SECRETS, TENANT, Spec, signed, the_account
+from tests.fakes import FakeAccounts, FakeFinanceNotifier, FakeParkedPayments
+from tests.unit.services.test_payments_redelivery import (
+    ACCOUNT,
+    NOW,
+    TENANT,
+    Spec,
+    built_in_policies,
+    secrets,
+    signed,
+    the_account,
+)
 
 
-class AccountArrivesWhileParking(MemoryParking):
+class AccountArrivesWhileParking(FakeParkedPayments):
     """Intake wrote the account (and found nothing waiting) just before this payment was parked."""
 
-    def __init__(self, accounts: MemoryAccounts) -> None:
+    def __init__(self, accounts: FakeAccounts) -> None:
         super().__init__()
         self._accounts = accounts
 
@@ -27,12 +36,12 @@ class AccountArrivesWhileParking(MemoryParking):
 
 
 def service(accounts, parking):
-    return PaymentService(accounts=accounts, secrets=Secrets(SECRETS), policies=BuiltInPolicies(),
-                          notifier=FinanceInbox(), clock=FixedClock(NOW), parser_for=parser_for, parked=parking)
+    return PaymentService(accounts=accounts, secrets=secrets(), policies=built_in_policies(),
+                          notifier=FakeFinanceNotifier(), clock=FixedClock(NOW), parser_for=parser_for, parked=parking)
 
 
 def test_an_account_written_while_its_payment_is_parked_still_gets_it():
-    accounts = MemoryAccounts()
+    accounts = FakeAccounts()
     parking = AccountArrivesWhileParking(accounts)
     body, headers = signed("standard", Spec("evt_1", "payment_succeeded", 0, 0, 4900, 0))
 
@@ -44,7 +53,7 @@ def test_an_account_written_while_its_payment_is_parked_still_gets_it():
 
 
 def test_waiting_payments_are_applied_once_in_the_order_they_happened():
-    accounts, parking = MemoryAccounts(), MemoryParking()
+    accounts, parking = FakeAccounts(), FakeParkedPayments()
     payments = service(accounts, parking)
     for spec in (Spec("evt_2", "payment_succeeded", 0, 5, 4900, None), Spec("evt_1", "payment_succeeded", 0, 1,
                                                                                2000, None)):
@@ -55,7 +64,7 @@ def test_waiting_payments_are_applied_once_in_the_order_they_happened():
     assert payments.apply_waiting(accounts.get(TENANT, ACCOUNT)) is True
 
     stored = accounts.get(TENANT, ACCOUNT)
-    assert [(e.type, e.details["event_id"]) for e in accounts.audit] == [
+    assert [(e.type, e.details["event_id"]) for e in accounts.events(TENANT, ACCOUNT)] == [
         ("payment_succeeded", "evt_1"), ("payment_succeeded", "evt_2")]
     assert stored.amounts_paid()["INV-A"] == 4900 and parking.items == {}
     assert payments.apply_waiting(stored) is False
@@ -64,7 +73,7 @@ def test_waiting_payments_are_applied_once_in_the_order_they_happened():
 def test_an_amountless_payment_for_an_account_owing_nothing_is_not_parked_to_guess_at_a_later_invoice():
     # Given an account that exists but owes nothing (its invoices are void), and a GoCardless payment with no
     # amount and no currency: there is no invoice it could be settling
-    accounts, parking = MemoryAccounts(), MemoryParking()
+    accounts, parking = FakeAccounts(), FakeParkedPayments()
     accounts.put(replace(the_account(), invoices=[replace(i, status="void") for i in the_account().invoices]))
     body, headers = signed("gocardless", Spec("EV1", "payment_succeeded", 0, 0, 0, None))
 

@@ -155,3 +155,19 @@ def test_a_file_without_account_id_column_writes_nothing():
     result = import_csv(["name,email\n", "Ana,ana@example.com\n"], upsert)
     assert upsert.calls == []
     assert error_for(result, line=1)["message"]
+
+
+# --- through the real intake, over the fakes ----------------------------------------------------------
+
+def test_an_import_writes_the_valid_accounts_through_intake_and_none_of_the_bad_ones(accounts, faked, tenant):
+    lines = csv_lines(row("acct-ok", "INV-1"), row("acct-ok", "INV-2", amount="1000"),
+                      row("acct-bad-amount", "INV-3"), row("acct-bad-amount", "INV-4", amount="12.50"),
+                      row("acct-bad-email", "INV-5", email="not-an-address"))
+
+    result = import_csv(lines, lambda account_id, body: accounts.upsert(tenant.tenant_id, account_id, body, "csv"))
+
+    assert (result["created"], result["updated"]) == (1, 0)
+    assert [(e["line"], e["account_id"]) for e in result["errors"]] == [(5, "acct-bad-amount"),
+                                                                        (6, "acct-bad-email")]
+    assert [a.account_id for a in faked.accounts.all_of(tenant.tenant_id)] == ["acct-ok"]
+    assert faked.accounts.get(tenant.tenant_id, "acct-ok").balance() == {"EUR": 5900}
