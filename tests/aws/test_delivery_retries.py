@@ -5,7 +5,7 @@ failed once, told to finance once as a delivery_problem, and the schedule moves 
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from unittest import mock
 from zoneinfo import ZoneInfo
 
@@ -93,8 +93,9 @@ def test_a_thank_you_that_keeps_failing_is_given_up_once(client, aws, tenant):
     payload = stripe_paid()
     assert post(client, tenant["tenant_id"], "stripe", payload, wh.stripe_headers(payload)).status_code == 200
     received = finance_inbox(aws)
-    # When the sweep keeps coming back
-    swept = sweep_until_quiet(aws, tenant, "2026-12-01T09:00:00Z", RuntimeError("connection reset"))
+    # When the sweep keeps coming back, from the morning after the payment (the processor dates it by the real clock)
+    morning = (datetime.now(UTC) + timedelta(days=1)).replace(hour=9, minute=0, second=0, microsecond=0)
+    swept = sweep_until_quiet(aws, tenant, morning.isoformat(), RuntimeError("connection reset"))
     # Then the thank-you was tried MAX_SEND_ATTEMPTS times with growing waits, then recorded failed once
     assert sum(calls for _, calls in swept) == MAX_SEND_ATTEMPTS
     events = timeline(aws, tenant)
