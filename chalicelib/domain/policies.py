@@ -8,6 +8,7 @@ from typing import Any
 
 from .errors import InvalidInput
 from .messages import CHANNELS
+from .offers import policy_allows_plans
 
 ESCALATE = "escalate"
 ACTIONS = (ESCALATE,)
@@ -18,6 +19,9 @@ DEFAULT_EMAIL_PER_7D = 3
 DEFAULT_SMS_PER_7D = 2
 DEFAULT_PER_DAY = 1
 MAX_STEPS = 20
+# Steps whose whole point is to offer a plan: a policy that allows no plan may not schedule them. (Other
+# reminders mention plans only when the account can take one; see the templates and domain.offers.)
+PLAN_OFFER_TEMPLATES = frozenset({"plan_offer"})
 
 # Plans, settlement offers and promises (plans.py, settlement.py, promises.py). A policy stored before a
 # limit existed reads as its default.
@@ -147,6 +151,11 @@ def validate_policy(policy: Policy, templates: dict[str, set[str]]) -> None:
                 known = ", ".join(sorted(templates.get(step.channel, set())))
                 raise InvalidInput(
                     f"no {step.channel} template named {step.template!r}; known: {known}", f"{where}.template"
+                )
+            if step.template in PLAN_OFFER_TEMPLATES and not policy_allows_plans(policy.plans):
+                raise InvalidInput(
+                    f"{where} sends {step.template!r}, which offers a payment plan, but this policy's plans allow "
+                    f"none (it needs at least one frequency and max_instalments of 2 or more)", f"{where}.template"
                 )
         if step.key in seen:
             raise InvalidInput("the same step appears twice", where)

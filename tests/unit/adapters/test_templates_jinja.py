@@ -25,6 +25,10 @@ pytestmark = pytest.mark.unit
 
 EMAIL_TEMPLATES = ("heads_up", "gentle_reminder", "plan_offer", "can_we_help", "final_notice_kind", "thank_you")
 SMS_TEMPLATES = ("sms_nudge", "sms_reminder")
+# The plan and settlement messages need a plan or an offer in their context: tests/unit/test_plan_templates.py.
+PLAN_EMAIL_TEMPLATES = ("plan_confirmed", "instalment_heads_up", "instalment_missed", "plan_ended",
+                        "settlement_offer", "settlement_confirmed")
+PLAN_SMS_TEMPLATES = ("instalment_heads_up", "instalment_missed")
 LOCALES = {"en": "en-US", "es": "es-ES", "fr": "fr-FR", "de": "de-DE"}
 ROLES = ("first_party", "third_party")
 
@@ -107,10 +111,10 @@ def test_the_template_names_are_the_ones_policies_may_use():
 @pytest.mark.parametrize("lang", LOCALES)
 def test_every_language_has_every_template(lang):
     # A missing translation would silently fall back to English: make it a failure instead.
-    for template in EMAIL_TEMPLATES:
+    for template in EMAIL_TEMPLATES + PLAN_EMAIL_TEMPLATES:
         for part in ("subject", "txt", "html"):
             assert (TEMPLATE_ROOT / "email" / lang / f"{template}.{part}.j2").is_file()
-    for template in SMS_TEMPLATES:
+    for template in SMS_TEMPLATES + PLAN_SMS_TEMPLATES:
         assert (TEMPLATE_ROOT / "sms" / lang / f"{template}.txt.j2").is_file()
 
 

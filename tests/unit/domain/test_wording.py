@@ -107,7 +107,7 @@ def test_stop_must_be_the_literal_keyword():
         ("en", "Thank you for your courtesy and patience."),
         ("en", "Your invoice was issued on 15 November 2026; it is covered by our warranty."),
         ("en", "Please excuse this courtesy note; our courtyard office is open."),
-        ("es", "Sin embargo, puede pagar a plazos cuando quiera."),
+        ("es", "Sin embargo, puede pagar cuando quiera."),
         ("fr", "Un délai court ? Le seize novembre, vous pourrez payer. Sinon, faites une pause."),
         ("de", "Die Haftung bleibt unverändert; gerne helfen wir Ihnen."),
     ],
