@@ -21,7 +21,8 @@ class _Commands:
         self._stage = stage
 
     def add_parser(self, name: str, **kwargs: Any) -> argparse.ArgumentParser:
-        return self._group.add_parser(name, parents=[self._stage], **kwargs)
+        parser: argparse.ArgumentParser = self._group.add_parser(name, parents=[self._stage], **kwargs)
+        return parser
 
     def add_group(self, name: str, help: str) -> _Commands:  # noqa: A002 - argparse's own word
         parser = self._group.add_parser(name, help=help)

@@ -6,7 +6,7 @@ import email
 import email.policy
 import json
 from email.message import EmailMessage
-from typing import Any, cast
+from typing import Any
 
 from chalicelib.local.network import http
 
@@ -39,7 +39,7 @@ def _raw_email(item: dict[str, Any]) -> dict[str, Any]:
     raw = item.get("raw_data") or ""
     # moto keeps the raw message as text (decoded as UTF-8); parse it back as bytes so 8bit parts decode right
     data = raw.encode("utf-8", "surrogateescape") if isinstance(raw, str) else bytes(raw)
-    message = cast(EmailMessage, email.message_from_bytes(data, policy=email.policy.default))
+    message = email.message_from_bytes(data, policy=email.policy.default)
     headers: dict[str, str] = {}
     for name, value in message.items():
         headers.setdefault(name, str(value))  # decoded (RFC 2047) by policy.default
