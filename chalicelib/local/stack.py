@@ -125,7 +125,7 @@ def _run(root: Path, stack_file: Path, args: Any) -> int:
             say(f"demo tenant      {demo['tenant_id']} with {demo['accounts']} accounts")
             say(f"demo API key     {demo['api_key']}")
             say(f"try              curl -H 'Authorization: Bearer {demo['api_key']}' "
-                 f"http://127.0.0.1:{args.port}/v1/accounts/demo-madrid")
+                f"http://127.0.0.1:{args.port}/v1/accounts/demo-madrid")
             say(f"debtor's page    {app.links.portal_url(demo['tenant_id'], 'demo-madrid', app.clock.now())}")
         timer = args.sweep_all_tenants or not args.no_demo
         if not args.once:
@@ -134,7 +134,7 @@ def _run(root: Path, stack_file: Path, args: Any) -> int:
             # Your own tenants are left to `kindly sweep --at`, so a script's results never race the timer.
             scope = "every tenant" if args.sweep_all_tenants else "the demo tenant (--sweep-all-tenants for all)"
             say(f"sweeping {scope} every {args.sweep_every}s" if timer else
-                 "no timer sweep without the demo (add --sweep-all-tenants); use `kindly sweep --at`")
+                "no timer sweep without the demo (add --sweep-all-tenants); use `kindly sweep --at`")
             say("`kindly outbox` shows what SES and SNS received; Ctrl-C stops everything")
         while True:
             if timer:
