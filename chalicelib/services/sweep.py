@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
@@ -48,7 +48,3 @@ def summarise(outcomes: list[Any]) -> dict[str, Any]:
         "skipped": sum(1 for o in outcomes if o.kind == "skipped"),
     }
 
-
-def run_in_process(items: list[dict[str, Any]], handle: Callable[[dict[str, Any]], Any]) -> list[Any]:
-    """Feed work items to the same record handler the queue worker uses, one by one, to completion."""
-    return [handle(item) for item in items]

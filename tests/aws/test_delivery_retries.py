@@ -9,9 +9,9 @@ from datetime import UTC, datetime, timedelta
 from unittest import mock
 from zoneinfo import ZoneInfo
 
-from chalicelib.cli import run_sweep
 from chalicelib.domain.errors import Throttled
 from chalicelib.domain.messages import MAX_SEND_ATTEMPTS
+from chalicelib.in_process_sweep import run_sweep
 from tests.aws.conftest import sent_emails
 from tests.aws.test_reminder_worker import at, finance_inbox, instant, timeline, upsert
 from tests.aws.test_webhooks import post, set_secret, stripe_paid
