@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 from chalicelib.domain import accounts as acc
 from chalicelib.domain.accounts import Account, Flag, Invoice, SmsConsent
-from chalicelib.domain.errors import Conflict, InvalidInput, NotFound
+from chalicelib.domain.errors import InvalidInput, NotFound
 from chalicelib.domain.ports import AccountRepository
 from chalicelib.domain.schedule import local_day, recipient_zones, refresh_schedule
 from chalicelib.inputs.accounts import AccountIn
 from chalicelib.inputs.fields import ID_PATTERN
 from chalicelib.inputs.flags import FlagIn
 from chalicelib.inputs.parsing import parse
+from chalicelib.services.conflicts import retry_on_conflict
 from chalicelib.services.policies import PolicyService
 
 
@@ -67,7 +68,7 @@ class AccountService:
             raise InvalidInput(f"no policy named {data.policy!r}", "policy")
         tenant = self._tenants.get(tenant_id)
         incoming = account_from_input(tenant_id, account_id, data, tenant.locale if tenant else "en-US")
-        account, created = retrying(lambda: self._upsert_once(incoming, actor))
+        account, created = retry_on_conflict(lambda: self._upsert_once(incoming, actor))
         # Also after a repeat that wrote nothing: a retried PUT (say, after a failure just here) still brings the
         # payments that were waiting for this account.
         if self._on_upsert is not None and self._on_upsert(account):
@@ -106,7 +107,7 @@ class AccountService:
 
     def set_flag(self, tenant_id: str, account_id: str, data: FlagIn, actor: str) -> Account:
         check_account_id(account_id)
-        return retrying(lambda: self._set_flag_once(tenant_id, account_id, data, actor))
+        return retry_on_conflict(lambda: self._set_flag_once(tenant_id, account_id, data, actor))
 
     def _set_flag_once(self, tenant_id: str, account_id: str, data: FlagIn, actor: str) -> Account:
         account = self.get(tenant_id, account_id)
@@ -125,24 +126,6 @@ class AccountService:
         })
         self._accounts.save(account)
         return account
-
-
-T = TypeVar("T")
-CONFLICT_RETRIES = 3
-CONCURRENT_CHANGE = ("account", "audit")  # the Conflict fields a repository raises when a save lost a race
-
-
-def retrying(operation: Callable[[], T]) -> T:
-    """Re-read and re-apply when a reminder (or another request) changed the account or its audit chain
-    meanwhile, so a billing system's PUT or a webhook is not refused just because a message was going out at
-    that moment. Other conflicts (a refusal the operation itself raises) are not retried."""
-    for attempt in range(CONFLICT_RETRIES):
-        try:
-            return operation()
-        except Conflict as exc:
-            if exc.field not in CONCURRENT_CHANGE or attempt == CONFLICT_RETRIES - 1:
-                raise
-    raise AssertionError("unreachable")
 
 
 def _billing_data(account: Account) -> tuple[Any, ...]:

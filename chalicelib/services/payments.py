@@ -34,7 +34,8 @@ from chalicelib.domain.ports import ParkedPayments
 from chalicelib.domain.schedule import refresh_schedule
 from chalicelib.inputs.parsing import parse
 from chalicelib.inputs.secrets import WebhookSecretIn
-from chalicelib.services.accounts import check_account_id, retrying
+from chalicelib.services.accounts import check_account_id
+from chalicelib.services.conflicts import retry_on_conflict
 
 Parser = Callable[[bytes, Mapping[str, str], str], list[PaymentEvent]]
 FINANCE_EVENTS = {"refund": "refund", "chargeback": "chargeback"}
@@ -116,7 +117,7 @@ class PaymentService:
         account_id = self._find(tenant_id, event)
         if account_id is None:
             return EventResult(event.event_id, event.kind, NO_ACCOUNT)
-        return retrying(lambda: self._apply_once(tenant_id, account_id, event))
+        return retry_on_conflict(lambda: self._apply_once(tenant_id, account_id, event))
 
     def _find(self, tenant_id: str, event: PaymentEvent) -> str | None:
         if event.account_ref is not None:
@@ -173,7 +174,7 @@ class PaymentService:
     # --- a person decides after money went back ---------------------------------------------------------
     def resume(self, tenant_id: str, account_id: str, actor: str) -> Account:
         check_account_id(account_id)
-        return retrying(lambda: self._resume_once(tenant_id, account_id, actor))
+        return retry_on_conflict(lambda: self._resume_once(tenant_id, account_id, actor))
 
     def _resume_once(self, tenant_id: str, account_id: str, actor: str) -> Account:
         account = self._accounts.get(tenant_id, account_id)

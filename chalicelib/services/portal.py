@@ -17,7 +17,7 @@ from chalicelib.domain.links import PORTAL
 from chalicelib.domain.policies import Policy
 from chalicelib.domain.schedule import local_day, recipient_zones, refresh_schedule
 from chalicelib.domain.tenants import Tenant
-from chalicelib.services.accounts import retrying
+from chalicelib.services.conflicts import retry_on_conflict
 from chalicelib.services.links import linked_account
 
 MAX_NOTE = 1000
@@ -182,7 +182,7 @@ class PortalService:
 
     # --- shared plumbing ----------------------------------------------------------------------------------------
     def _act(self, token: str, event_type: str, change: Any) -> None:
-        retrying(lambda: self._act_once(token, event_type, change))
+        retry_on_conflict(lambda: self._act_once(token, event_type, change))
 
     def _act_once(self, token: str, event_type: str, change: Any) -> None:
         now = self._clock.now()

@@ -24,7 +24,7 @@ from chalicelib.domain.decision import (
     remember_send,
     skip_superseded,
 )
-from chalicelib.domain.errors import Conflict, PermanentSendError, Throttled
+from chalicelib.domain.errors import PermanentSendError, Throttled
 from chalicelib.domain.finance_events import finance_event
 from chalicelib.domain.links import ShortLink
 from chalicelib.domain.messages import (
@@ -45,11 +45,11 @@ from chalicelib.domain.messages import (
 from chalicelib.domain.policies import ESCALATE, Policy
 from chalicelib.domain.schedule import DueStep, mark_handled, next_action_at, recipient_zones, refresh_schedule, zone
 from chalicelib.domain.tenants import Tenant
+from chalicelib.services.conflicts import retry_on_conflict
 from chalicelib.services.links import LinkService
 
 # While a send is in flight the account is parked this long, so no other worker picks it up.
 SEND_LEASE = timedelta(minutes=10)
-CONFLICT_RETRIES = 3
 RETRIES_EXHAUSTED = "retries_exhausted"
 
 
@@ -96,17 +96,15 @@ class RemindService:
     def process(self, tenant_id: str, account_id: str, snapshot: dict[str, Any] | None = None) -> Outcome:
         """Evaluate one account. A snapshot from the sweep saves a read; every write is conditional on its
         version, so a stale one only costs a retry from a fresh read."""
-        for attempt in range(CONFLICT_RETRIES):
-            try:
-                if snapshot is not None and attempt == 0:
-                    account = self._accounts.from_snapshot(snapshot)
-                else:
-                    account = self._accounts.get(tenant_id, account_id)
-                return self._process_once(account)
-            except Conflict:
-                if attempt == CONFLICT_RETRIES - 1:
-                    raise
-        raise AssertionError("unreachable")
+        snapshots = iter([snapshot] if snapshot is not None else [])
+
+        def once() -> Outcome:
+            first = next(snapshots, None)
+            if first is not None:
+                return self._process_once(self._accounts.from_snapshot(first))
+            return self._process_once(self._accounts.get(tenant_id, account_id))
+
+        return retry_on_conflict(once)
 
     # --- one pass over one account ----------------------------------------------------------------
     def _process_once(self, account: Account | None) -> Outcome:
@@ -352,20 +350,19 @@ class RemindService:
                          reason: str | None) -> Account:
         """Record a delivery attempt with the account in one transaction; `apply` moves the account on and says
         what to audit. If the account moved meanwhile, re-read it and apply again."""
-        for attempt in range(CONFLICT_RETRIES):
-            event_type, details = apply(account)
-            account.updated_at = now
-            account.record(now, event_type, SYSTEM, {**details, "message_id": msg_id,
+        accounts = iter([account])
+
+        def once() -> Account:
+            current = next(accounts, None) or self._accounts.get(account.tenant_id, account.account_id)
+            event_type, details = apply(current)
+            current.updated_at = now
+            current.record(now, event_type, SYSTEM, {**details, "message_id": msg_id,
                                                      "provider_message_id": provider_id, "reason": reason})
-            try:
-                self._accounts.finish_message(account, msg_id, status, {"provider_message_id": provider_id,
-                                                                         "reason": reason})
-                return account
-            except Conflict:
-                if attempt == CONFLICT_RETRIES - 1:
-                    raise
-                account = self._accounts.get(account.tenant_id, account.account_id)
-        raise AssertionError("unreachable")
+            self._accounts.finish_message(current, msg_id, status, {"provider_message_id": provider_id,
+                                                                     "reason": reason})
+            return current
+
+        return retry_on_conflict(once)
 
     def _already_claimed(self, account: Account, policy: Policy, due: DueStep, msg_id: str, now: datetime
                          ) -> Outcome:
