@@ -159,7 +159,7 @@ class Container:
         from chalicelib.adapters.holiday_calendar import holiday_checker
         from chalicelib.services.preview import PreviewService
 
-        return PreviewService(self.accounts, self.policies, self.tenants, holiday_checker, self.clock)
+        return PreviewService(self.account_repository, self.policies, self.tenants, holiday_checker, self.clock)
 
     @cached_property
     def sweep(self) -> Any:

@@ -2,56 +2,23 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from typing import Any
 
 from chalicelib.domain import accounts as acc
-from chalicelib.domain.accounts import Account, Flag, Invoice, SmsConsent
+from chalicelib.domain.accounts import Account, Flag
 from chalicelib.domain.errors import InvalidInput, NotFound
-from chalicelib.domain.ports import AccountRepository
+from chalicelib.domain.ports import AccountRepository, Clock, PolicyBook, TenantLookup
 from chalicelib.domain.schedule import local_day, recipient_zones, refresh_schedule
-from chalicelib.inputs.accounts import AccountIn
-from chalicelib.inputs.fields import ID_PATTERN
+from chalicelib.inputs.accounts import AccountIn, account_from_input
 from chalicelib.inputs.flags import FlagIn
+from chalicelib.inputs.ids import check_account_id
 from chalicelib.inputs.parsing import parse
 from chalicelib.services.conflicts import retry_on_conflict
-from chalicelib.services.policies import PolicyService
-
-
-def check_account_id(account_id: str) -> None:
-    if not re.fullmatch(ID_PATTERN, account_id or ""):
-        raise InvalidInput(
-            "an account id is 1-128 letters, digits and . _ : @ - (starting with a letter or digit)", "account_id"
-        )
-
-
-def account_from_input(tenant_id: str, account_id: str, data: AccountIn, default_locale: str) -> Account:
-    """The domain account an API body describes (what the billing system owns; Kindly's own state empty)."""
-    return Account(
-        tenant_id=tenant_id,
-        account_id=account_id,
-        name=data.name,
-        email=data.email,
-        phone=data.phone,
-        locale=data.locale or default_locale,
-        timezone=data.timezone,
-        country=data.country,
-        region=data.subdivision,
-        sms_consent=SmsConsent(data.sms_consent.source, data.sms_consent.at) if data.sms_consent else None,
-        policy=data.policy,
-        processor_ids=dict(data.processor_ids),
-        tags=list(data.tags),
-        invoices=[
-            Invoice(i.id, i.amount, i.currency, i.issued_on, i.due_on, i.status, i.processor_invoice_id,
-                    i.payment_url)
-            for i in data.invoices
-        ],
-    )
 
 
 class AccountService:
-    def __init__(self, accounts: AccountRepository, policies: PolicyService, tenants: Any, clock: Any,
+    def __init__(self, accounts: AccountRepository, policies: PolicyBook, tenants: TenantLookup, clock: Clock,
                  on_upsert: Callable[[Account], bool] | None = None) -> None:
         self._accounts = accounts
         self._policies = policies
