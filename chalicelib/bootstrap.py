@@ -150,9 +150,15 @@ class Container:
 
         return RemindService(
             accounts=self.account_repository, policies=self.policies, tenants=self.tenants,
-            renderer=self.renderer, email=self.email, sms=self.sms, notifier=self.notifier,
-            links=self.links, holidays=holiday_checker, clock=self.clock,
+            delivery=self.delivery, holidays=holiday_checker, clock=self.clock,
         )
+
+    @cached_property
+    def delivery(self) -> Any:
+        from chalicelib.services.delivery import Delivery
+
+        return Delivery(accounts=self.account_repository, renderer=self.renderer, email=self.email, sms=self.sms,
+                        notifier=self.notifier, links=self.links)
 
     @cached_property
     def preview(self) -> Any:
