@@ -5,9 +5,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.config import Settings, settings
+
+if TYPE_CHECKING:
+    from chalicelib.services.delivery import Delivery
+    from chalicelib.services.figures import FinanceFigures
+    from chalicelib.services.preview import PreviewService
+    from chalicelib.services.remind import RemindService
+    from chalicelib.services.unsubscribe import UnsubscribeService
 
 
 @dataclass
@@ -144,7 +151,7 @@ class Container:
                            DynamoLinks(self.models).get)
 
     @cached_property
-    def remind(self) -> Any:
+    def remind(self) -> RemindService:
         from chalicelib.adapters.holiday_calendar import holiday_checker
         from chalicelib.services.remind import RemindService
 
@@ -154,14 +161,14 @@ class Container:
         )
 
     @cached_property
-    def delivery(self) -> Any:
+    def delivery(self) -> Delivery:
         from chalicelib.services.delivery import Delivery
 
         return Delivery(accounts=self.account_repository, renderer=self.renderer, email=self.email, sms=self.sms,
                         notifier=self.notifier, links=self.links)
 
     @cached_property
-    def preview(self) -> Any:
+    def preview(self) -> PreviewService:
         from chalicelib.adapters.holiday_calendar import holiday_checker
         from chalicelib.services.preview import PreviewService
 
@@ -190,10 +197,10 @@ class Container:
                              links=self.links, notifier=self.notifier, clock=self.clock)
 
     @cached_property
-    def metrics(self) -> Any:
-        from chalicelib.services.metrics import MetricsService
+    def figures(self) -> FinanceFigures:
+        from chalicelib.services.figures import FinanceFigures
 
-        return MetricsService(self.account_repository, self.clock)
+        return FinanceFigures(self.account_repository, self.clock)
 
     @cached_property
     def feedback(self) -> Any:
@@ -216,10 +223,10 @@ class Container:
         return FinanceSubscriptions(topic)
 
     @cached_property
-    def contact(self) -> Any:
-        from chalicelib.services.contact import ContactService
+    def unsubscribe(self) -> UnsubscribeService:
+        from chalicelib.services.unsubscribe import UnsubscribeService
 
-        return ContactService(self.account_repository, self.links, self.clock)
+        return UnsubscribeService(self.account_repository, self.links, self.clock)
 
 
 _container: Container | None = None

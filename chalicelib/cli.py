@@ -191,7 +191,7 @@ def run_sweep(app: Any, at: datetime, tenant_id: str | None = None,
 
 
 def args_instant(at: datetime) -> str:
-    from chalicelib.domain.audit import iso
+    from chalicelib.domain.times import iso
 
     return iso(at)
 

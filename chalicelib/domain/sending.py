@@ -11,11 +11,12 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from .accounts import Account, PendingThanks
-from .audit import SYSTEM, iso
+from .audit import SYSTEM
 from .decision import apply_delivered, remember_send
 from .messages import EMAIL, RETRY, SENT
 from .policies import ESCALATE, Policy
 from .schedule import DueStep, mark_handled, refresh_schedule
+from .times import iso
 
 # While a reminder is in flight the account is parked this long, so no other worker picks it up.
 SEND_LEASE = timedelta(minutes=10)

@@ -11,7 +11,7 @@ from datetime import date, datetime
 from typing import Any
 
 from chalicelib.domain.accounts import Account
-from chalicelib.domain.audit import SYSTEM, iso
+from chalicelib.domain.audit import SYSTEM
 from chalicelib.domain.errors import PermanentSendError, Throttled
 from chalicelib.domain.links import ShortLink
 from chalicelib.domain.messages import (
@@ -33,6 +33,7 @@ from chalicelib.domain.ports import AccountRepository, EmailSender, FinanceNotif
 from chalicelib.domain.schedule import recipient_zones
 from chalicelib.domain.sending import Attempt, MessageKind
 from chalicelib.domain.tenants import Tenant
+from chalicelib.domain.times import iso
 from chalicelib.services.conflicts import retry_on_conflict
 
 RETRIES_EXHAUSTED = "retries_exhausted"

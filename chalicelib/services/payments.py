@@ -14,7 +14,6 @@ from typing import Any
 
 from chalicelib.domain import accounts as acc
 from chalicelib.domain.accounts import Account, PendingThanks
-from chalicelib.domain.audit import iso
 from chalicelib.domain.errors import Conflict, InvalidInput, NotFound, Unauthenticated
 from chalicelib.domain.payments import (
     APPLIED,
@@ -39,6 +38,7 @@ from chalicelib.domain.ports import (
     WebhookSecrets,
 )
 from chalicelib.domain.schedule import refresh_schedule
+from chalicelib.domain.times import iso
 from chalicelib.inputs.ids import check_account_id, is_plausible_id
 from chalicelib.inputs.parsing import parse
 from chalicelib.inputs.secrets import WebhookSecretIn

@@ -10,7 +10,6 @@ from typing import Any
 
 from chalicelib.domain import accounts as acc
 from chalicelib.domain.accounts import DEBTOR, Account, Flag, self_pause_allowed
-from chalicelib.domain.audit import iso
 from chalicelib.domain.courtesy import EMAIL_QUIET_START, QUIET_END
 from chalicelib.domain.errors import Conflict, InvalidInput, NotFound
 from chalicelib.domain.finance_events import finance_event
@@ -19,6 +18,7 @@ from chalicelib.domain.policies import Policy
 from chalicelib.domain.ports import AccountRepository, Clock, FinanceNotifier, Links, PolicyBook, TenantLookup
 from chalicelib.domain.schedule import local_day, recipient_zones, refresh_schedule
 from chalicelib.domain.tenants import Tenant
+from chalicelib.domain.times import iso
 from chalicelib.services.conflicts import retry_on_conflict
 
 MAX_NOTE = 1000

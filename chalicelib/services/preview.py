@@ -9,7 +9,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from chalicelib.domain.accounts import VULNERABLE, Account
-from chalicelib.domain.audit import iso
 from chalicelib.domain.decision import (
     THANK_YOU,
     Calendar,
@@ -30,6 +29,7 @@ from chalicelib.domain.messages import EMAIL
 from chalicelib.domain.policies import ESCALATE, Policy
 from chalicelib.domain.ports import AccountRepository, Clock, PolicyBook, TenantLookup
 from chalicelib.domain.schedule import next_action_at, recipient_zones, refresh_schedule, zone
+from chalicelib.domain.times import iso
 from chalicelib.inputs.accounts import account_from_input
 from chalicelib.inputs.parsing import parse
 from chalicelib.inputs.preview import PreviewIn

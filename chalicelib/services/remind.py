@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from chalicelib.domain.accounts import Account, PendingThanks
-from chalicelib.domain.audit import SYSTEM, iso
+from chalicelib.domain.audit import SYSTEM
 from chalicelib.domain.decision import (
     THANK_YOU,
     Calendar,
@@ -31,6 +31,7 @@ from chalicelib.domain.ports import AccountRepository, Clock, PolicyBook, Tenant
 from chalicelib.domain.schedule import DueStep, next_action_at, recipient_zones, refresh_schedule, zone
 from chalicelib.domain.sending import SEND_LEASE, ReminderStep, ThankYou
 from chalicelib.domain.tenants import Tenant
+from chalicelib.domain.times import iso
 from chalicelib.services.conflicts import retry_on_conflict
 from chalicelib.services.delivery import RETRIES_EXHAUSTED, Delivery, Message
 

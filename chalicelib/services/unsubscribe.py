@@ -1,4 +1,4 @@
-"""The debtor's own choices about contact; for now, one-click unsubscribe (RFC 8058)."""
+"""One-click unsubscribe (RFC 8058) from the signed link in every email."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from chalicelib.domain.links import UNSUBSCRIBE, linked_account
 from chalicelib.domain.ports import AccountRepository, Clock, Links
 
 
-class ContactService:
+class UnsubscribeService:
     def __init__(self, accounts: AccountRepository, links: Links, clock: Clock) -> None:
         self._accounts = accounts
         self._links = links
