@@ -52,8 +52,7 @@ class ReminderStep:
     due: DueStep
 
     def details(self) -> dict[str, Any]:
-        step = self.due.step
-        return {"step": step.key, "channel": step.channel, "template": step.template, "cycle": self.due.cycle}
+        return step_details(self.due)
 
     def claimed(self, account: Account, now: datetime) -> None:
         account.next_action_at = now + SEND_LEASE
@@ -103,3 +102,8 @@ class ThankYou:
     def already_claimed(self, account: Account, message_id: str, outbox_status: str | None, now: datetime) -> None:
         account.pending_thanks = None  # already thanked for this payment: never twice
         refresh_schedule(account, self.policy)
+
+
+def step_details(due: DueStep) -> dict[str, Any]:
+    """What every audit event about a policy step says of it."""
+    return {"step": due.step.key, "channel": due.step.channel, "template": due.step.template, "cycle": due.cycle}

@@ -29,13 +29,13 @@ from chalicelib.domain.outcomes import Outcome
 from chalicelib.domain.policies import Policy
 from chalicelib.domain.ports import AccountRepository, Clock, PolicyBook, TenantLookup
 from chalicelib.domain.schedule import DueStep, next_action_at, recipient_zones, refresh_schedule, zone
-from chalicelib.domain.sending import SEND_LEASE, ReminderStep, ThankYou
+from chalicelib.domain.sending import SEND_LEASE, ReminderStep, ThankYou, step_details
 from chalicelib.domain.tenants import Tenant
 from chalicelib.domain.times import iso
 from chalicelib.services.conflicts import retry_on_conflict
-from chalicelib.services.delivery import RETRIES_EXHAUSTED, Delivery, Message
+from chalicelib.services.delivery import Delivery, Message
 
-__all__ = ["RETRIES_EXHAUSTED", "SEND_LEASE", "Outcome", "RemindService"]
+__all__ = ["SEND_LEASE", "Outcome", "RemindService"]  # what the worker and its tests name from here
 
 
 class RemindService:
@@ -114,7 +114,7 @@ class RemindService:
         apply_withheld(account, policy, decision)
         account.updated_at = now
         account.record(now, "message_withheld", SYSTEM, {
-            **ReminderStep(policy, due).details(), "rule": decision.rule,
+            **step_details(due), "rule": decision.rule,
             "step_spent": not decision.holds_step,
             "next_action_at": iso(account.next_action_at) if account.next_action_at else None,
         })
@@ -126,8 +126,7 @@ class RemindService:
         account.updated_at = now
         local = decision.until.astimezone(zone(recipient_zones(account)[0]))
         account.record(now, "message_deferred", SYSTEM, {
-            "step": due.step.key, "channel": due.step.channel, "template": due.step.template, "cycle": due.cycle,
-            "rule": decision.rule, "until": iso(decision.until), "local_until": local.isoformat(),
+            **step_details(due), "rule": decision.rule, "until": iso(decision.until), "local_until": local.isoformat(),
         })
         self._accounts.save(account)
         return Outcome("deferred", decision.rule, due.step.channel, due.step.template, until=decision.until)
@@ -154,9 +153,9 @@ class RemindService:
             return Outcome("withheld", decision.rule, EMAIL, THANK_YOU)
         anchor = account.anchor()
         return self._delivery.send(account, tenant, Message(
-            message_id(account.tenant_id, account.account_id, "thanks", thanks.payment), EMAIL, THANK_YOU,
-            f"thanks:{thanks.payment}", "thanks", ThankYou(policy, thanks), details,
-            due_on=anchor[1] if anchor else now.date(),
+            message_id=message_id(account.tenant_id, account.account_id, "thanks", thanks.payment),
+            channel=EMAIL, template=THANK_YOU, step_key=f"thanks:{thanks.payment}", cycle="thanks",
+            kind=ThankYou(policy, thanks), details=details, due_on=anchor[1] if anchor else now.date(),
         ), now)
 
     # --- a policy step: an email, an SMS, or the hand-over to a person ------------------------------------------
@@ -167,10 +166,11 @@ class RemindService:
         if isinstance(decision, Escalate):  # personal-data-free, at most once (through the outbox)
             event = finance_event("escalation", account.tenant_id, account.account_id, now, about=msg_id,
                                   balance=account.balance(), step=step.key, reason=decision.reason)
-            return Message(msg_id, step.channel or step.action or EMAIL, step.template or step.action or "",
-                           step.key, due.cycle, kind, kind.details(), hand_over=event, sent_as="escalated")
-        return Message(msg_id, step.channel or EMAIL, step.template or "", step.key, due.cycle, kind, kind.details(),
-                       due_on=due.due_on)
+            return Message(message_id=msg_id, channel=step.channel or step.action or EMAIL,
+                           template=step.template or step.action or "", step_key=step.key, cycle=due.cycle,
+                           kind=kind, details=kind.details(), hand_over=event, sent_as="escalated")
+        return Message(message_id=msg_id, channel=step.channel or EMAIL, template=step.template or "",
+                       step_key=step.key, cycle=due.cycle, kind=kind, details=kind.details(), due_on=due.due_on)
 
 
 def _thanks_details(thanks: PendingThanks) -> dict[str, Any]:
