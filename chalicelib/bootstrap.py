@@ -5,9 +5,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.config import Settings, settings
+
+if TYPE_CHECKING:
+    from chalicelib.services.delivery import Delivery
+    from chalicelib.services.figures import FinanceFigures
+    from chalicelib.services.preview import PreviewService
+    from chalicelib.services.remind import RemindService
+    from chalicelib.services.unsubscribe import UnsubscribeService
 
 
 @dataclass
@@ -171,20 +178,26 @@ class Container:
                            self.short_links.get)
 
     @cached_property
-    def remind(self) -> Any:
+    def remind(self) -> RemindService:
         from chalicelib.services.remind import RemindService
 
         return RemindService(
             accounts=self.account_repository, policies=self.policies, tenants=self.tenants,
-            renderer=self.renderer, email=self.email, sms=self.sms, notifier=self.notifier,
-            links=self.links, holidays=self.holidays, clock=self.clock,
+            delivery=self.delivery, holidays=self.holidays, clock=self.clock,
         )
 
     @cached_property
-    def preview(self) -> Any:
+    def delivery(self) -> Delivery:
+        from chalicelib.services.delivery import Delivery
+
+        return Delivery(accounts=self.account_repository, renderer=self.renderer, email=self.email, sms=self.sms,
+                        notifier=self.notifier, links=self.links)
+
+    @cached_property
+    def preview(self) -> PreviewService:
         from chalicelib.services.preview import PreviewService
 
-        return PreviewService(self.accounts, self.policies, self.tenants, self.holidays, self.clock)
+        return PreviewService(self.account_repository, self.policies, self.tenants, self.holidays, self.clock)
 
     @cached_property
     def sweep(self) -> Any:
@@ -209,10 +222,10 @@ class Container:
                              links=self.links, notifier=self.notifier, clock=self.clock)
 
     @cached_property
-    def metrics(self) -> Any:
-        from chalicelib.services.metrics import MetricsService
+    def figures(self) -> FinanceFigures:
+        from chalicelib.services.figures import FinanceFigures
 
-        return MetricsService(self.account_repository, self.clock)
+        return FinanceFigures(self.account_repository, self.clock)
 
     @cached_property
     def feedback(self) -> Any:
@@ -233,10 +246,10 @@ class Container:
         return FinanceSubscriptions(self.finance_topic)
 
     @cached_property
-    def contact(self) -> Any:
-        from chalicelib.services.contact import ContactService
+    def unsubscribe(self) -> UnsubscribeService:
+        from chalicelib.services.unsubscribe import UnsubscribeService
 
-        return ContactService(self.account_repository, self.links, self.clock)
+        return UnsubscribeService(self.account_repository, self.links, self.clock)
 
 
 _container: Container | None = None

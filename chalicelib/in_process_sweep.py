@@ -16,7 +16,7 @@ def run_sweep(app: Any, at: datetime, tenant_id: str | None = None,
               on_outcome: Callable[[dict[str, Any], Any], None] | None = None) -> dict[str, Any]:
     """The due index is read, each due account becomes an SQS-shaped record, and the worker's own batch
     function processes them; returns the summary API.md promises plus the errors and the instant."""
-    from chalicelib.domain.audit import iso
+    from chalicelib.domain.times import iso
     from chalicelib.routes.queues import process_reminder_batch
     from chalicelib.services.sweep import summarise
 

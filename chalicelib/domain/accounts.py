@@ -6,7 +6,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from .audit import AuditEvent, ChainHead, chain_event, iso
+from .audit import AuditEvent, ChainHead, chain_event
 from .money import add_balances
 from .payments import (
     FAILED,
@@ -19,6 +19,7 @@ from .payments import (
     superseded_failure,
 )
 from .tallies import add_tallies, tally_keys
+from .times import iso
 
 VULNERABLE = "vulnerable"  # not a pause: the account is handed to a person
 FLAGS = ("dispute", "hardship", "breathing_space", "cease_contact", "bankruptcy", "deceased", VULNERABLE)

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any
 
-from chalicelib.domain.accounts import Account
 from chalicelib.domain.errors import NotFound
 from chalicelib.domain.links import (
     PORTAL,
@@ -54,12 +52,3 @@ class LinkService:
 
     def read(self, token: str, purpose: str, now: datetime) -> LinkClaims:
         return read_link(self._secret(), token, purpose, now)
-
-
-def linked_account(links: LinkService, accounts: Any, token: str, purpose: str, now: datetime) -> Account:
-    """The account a signed link names; Unauthenticated for a bad or expired link, NotFound if it is gone."""
-    claims = links.read(token, purpose, now)
-    account: Account | None = accounts.get(claims.tenant_id, claims.account_id)
-    if account is None:
-        raise NotFound("this link no longer points to an account")
-    return account

@@ -3,24 +3,27 @@ how to pay it, and the debtor's own choices — a pause, a dispute, how and in w
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any
 
 from chalicelib.domain import accounts as acc
 from chalicelib.domain.accounts import DEBTOR, Account, Flag, self_pause_allowed
-from chalicelib.domain.audit import iso
 from chalicelib.domain.courtesy import EMAIL_QUIET_START, QUIET_END
 from chalicelib.domain.errors import Conflict, InvalidInput, NotFound
 from chalicelib.domain.finance_events import finance_event
-from chalicelib.domain.links import PORTAL
+from chalicelib.domain.links import PORTAL, linked_account
 from chalicelib.domain.policies import Policy
+from chalicelib.domain.ports import AccountRepository, Clock, FinanceNotifier, Links, PolicyBook, TenantLookup
 from chalicelib.domain.schedule import local_day, recipient_zones, refresh_schedule
 from chalicelib.domain.tenants import Tenant
-from chalicelib.services.accounts import retrying
-from chalicelib.services.links import linked_account
+from chalicelib.domain.times import iso
+from chalicelib.services.conflicts import retry_on_conflict
 
 MAX_NOTE = 1000
+# A debtor's action: changes the account (under its policy, at `now`), says what to audit; None if nothing.
+Change = Callable[[Account, Policy, datetime], dict[str, Any] | None]
 LANGUAGES = ("en", "es", "fr", "de")  # the languages Kindly's messages and pages are written in
 
 
@@ -104,7 +107,8 @@ def can_pause(account: Account, policy: Policy, now: datetime) -> bool:
 
 
 class PortalService:
-    def __init__(self, *, accounts: Any, policies: Any, tenants: Any, links: Any, notifier: Any, clock: Any) -> None:
+    def __init__(self, *, accounts: AccountRepository, policies: PolicyBook, tenants: TenantLookup, links: Links,
+                 notifier: FinanceNotifier, clock: Clock) -> None:
         self._accounts = accounts
         self._policies = policies
         self._tenants = tenants
@@ -139,15 +143,15 @@ class PortalService:
 
     def dispute(self, token: str, note: str) -> None:
         """'I don't think I owe this': collection pauses until a person looks (FDCPA 1692g(b)); finance is told."""
-        note = _clean_note(note)
+        cleaned = _clean_note(note)
 
         def change(account: Account, policy: Policy, now: datetime) -> dict[str, Any] | None:
             current = account.flags.get("dispute")
             if current is not None and current.active:
                 return None
-            account.flags = {**account.flags, "dispute": Flag("dispute", True, now, None, note, DEBTOR)}
+            account.flags = {**account.flags, "dispute": Flag("dispute", True, now, None, cleaned, DEBTOR)}
             self._notify(account, "dispute_opened", now, {})
-            return {"flag": "dispute", "until": None, "note_given": bool(note)}
+            return {"flag": "dispute", "until": None, "note_given": bool(cleaned)}
 
         self._act(token, "flag_set", change)
 
@@ -181,10 +185,10 @@ class PortalService:
         self._act(token, "preferences_changed", change)
 
     # --- shared plumbing ----------------------------------------------------------------------------------------
-    def _act(self, token: str, event_type: str, change: Any) -> None:
-        retrying(lambda: self._act_once(token, event_type, change))
+    def _act(self, token: str, event_type: str, change: Change) -> None:
+        retry_on_conflict(lambda: self._act_once(token, event_type, change))
 
-    def _act_once(self, token: str, event_type: str, change: Any) -> None:
+    def _act_once(self, token: str, event_type: str, change: Change) -> None:
         now = self._clock.now()
         account = self._account(token, now)
         policy = self._policies.resolve(account.tenant_id, account.policy)
@@ -207,7 +211,7 @@ class PortalService:
             balance=account.balance(), source="self_service", **extra))
 
     def _account(self, token: str, now: datetime) -> Account:
-        return linked_account(self._links, self._accounts, token, PORTAL, now)
+        return linked_account(self._links.read(token, PORTAL, now), self._accounts.get)
 
 
 def _clean_note(note: str) -> str | None:

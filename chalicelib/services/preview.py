@@ -9,7 +9,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from chalicelib.domain.accounts import VULNERABLE, Account
-from chalicelib.domain.audit import iso
 from chalicelib.domain.decision import (
     THANK_YOU,
     Calendar,
@@ -25,12 +24,15 @@ from chalicelib.domain.decision import (
     remember_send,
     skip_superseded,
 )
+from chalicelib.domain.errors import NotFound
 from chalicelib.domain.messages import EMAIL
 from chalicelib.domain.policies import ESCALATE, Policy
+from chalicelib.domain.ports import AccountRepository, Clock, PolicyBook, TenantLookup
 from chalicelib.domain.schedule import next_action_at, recipient_zones, refresh_schedule, zone
+from chalicelib.domain.times import iso
+from chalicelib.inputs.accounts import account_from_input
 from chalicelib.inputs.parsing import parse
 from chalicelib.inputs.preview import PreviewIn
-from chalicelib.services.accounts import account_from_input
 
 MAX_EVENTS = 200
 PREVIEW_ID = "preview"
@@ -106,7 +108,8 @@ def simulate(account: Account, policy: Policy, start: datetime, days: int, calen
 
 
 class PreviewService:
-    def __init__(self, accounts: Any, policies: Any, tenants: Any, holidays: Any, clock: Any) -> None:
+    def __init__(self, accounts: AccountRepository, policies: PolicyBook, tenants: TenantLookup, holidays: Calendar,
+                 clock: Clock) -> None:
         self._accounts = accounts
         self._policies = policies
         self._tenants = tenants
@@ -117,7 +120,10 @@ class PreviewService:
         data = parse(PreviewIn, body)
         policy = self._policies.get(tenant_id, name)
         if data.account_id is not None:
-            account = self._accounts.get(tenant_id, data.account_id)
+            found = self._accounts.get(tenant_id, data.account_id)
+            if found is None:
+                raise NotFound(f"no account {data.account_id!r}", "account_id")
+            account = found
         else:
             assert data.account is not None
             tenant = self._tenants.get(tenant_id)

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
-from chalicelib.domain.audit import iso
+from chalicelib.domain.times import iso
 
 
 class SweepService:

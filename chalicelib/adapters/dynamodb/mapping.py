@@ -10,10 +10,11 @@ from decimal import Decimal
 from typing import Any
 
 from chalicelib.domain.accounts import Account, Flag, Invoice, PendingThanks, SentRecord, SmsConsent
-from chalicelib.domain.audit import AuditEvent, ChainHead, StoredEvent, UnreadableEvent, iso
+from chalicelib.domain.audit import AuditEvent, ChainHead, StoredEvent, UnreadableEvent
 from chalicelib.domain.payments import Payment, PaymentEvent
 from chalicelib.domain.policies import Caps, Policy, SendWindow, Step
 from chalicelib.domain.tenants import ApiKey, Tenant
+from chalicelib.domain.times import iso
 
 
 def parse_instant(text: str) -> datetime:

@@ -9,8 +9,8 @@ import pytest
 
 from chalicelib.domain.errors import InvalidInput
 from chalicelib.inputs.accounts import AccountIn
+from chalicelib.inputs.ids import check_account_id
 from chalicelib.inputs.parsing import parse
-from chalicelib.services.accounts import check_account_id
 from chalicelib.services.policies import PolicyService
 from tests.support.samples import account
 

@@ -10,9 +10,8 @@ import pytest
 
 from chalicelib.adapters.holiday_calendar import holiday_checker
 from chalicelib.domain.errors import InvalidInput
-from chalicelib.inputs.accounts import AccountIn
+from chalicelib.inputs.accounts import AccountIn, account_from_input
 from chalicelib.inputs.parsing import parse
-from chalicelib.services.accounts import account_from_input
 from tests.support.samples import account
 
 MADRID_DAY = date(2026, 5, 2)  # Fiesta de la Comunidad de Madrid: a holiday in Madrid, not in Spain

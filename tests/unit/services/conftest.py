@@ -92,12 +92,12 @@ def audit(container: Any) -> Any:
 
 @pytest.fixture
 def figures(container: Any) -> Any:
-    return container.metrics  # being renamed to the finance figures
+    return container.figures
 
 
 @pytest.fixture
 def unsubscribe(container: Any) -> Any:
-    return container.contact  # being renamed to unsubscribe
+    return container.unsubscribe
 
 
 @pytest.fixture

@@ -1,17 +1,16 @@
-"""The debtor's own choices about contact; for now, one-click unsubscribe (RFC 8058)."""
+"""One-click unsubscribe (RFC 8058) from the signed link in every email."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from chalicelib.domain.accounts import Account
-from chalicelib.domain.links import UNSUBSCRIBE
-from chalicelib.services.links import linked_account
+from chalicelib.domain.links import UNSUBSCRIBE, linked_account
+from chalicelib.domain.ports import AccountRepository, Clock, Links
 
 
-class ContactService:
-    def __init__(self, accounts: Any, links: Any, clock: Any) -> None:
+class UnsubscribeService:
+    def __init__(self, accounts: AccountRepository, links: Links, clock: Clock) -> None:
         self._accounts = accounts
         self._links = links
         self._clock = clock
@@ -33,4 +32,4 @@ class ContactService:
         return account.message_locale
 
     def _account(self, token: str, now: datetime) -> Account:
-        return linked_account(self._links, self._accounts, token, UNSUBSCRIBE, now)
+        return linked_account(self._links.read(token, UNSUBSCRIBE, now), self._accounts.get)

@@ -1,4 +1,5 @@
-"""The finance view (SPEC 10): what was recovered, what was sent and withheld and why, opt-outs, disputes.
+"""The finance figures behind GET /v1/metrics (SPEC 10): what was recovered, sent and withheld and why, opt-outs,
+disputes.
 
 Figures are sums over the tenant's accounts: each account carries its own running tallies (domain.tallies)
 and its payment ledger, so one paginated query over the tenant's partition answers, with no read of the
@@ -12,13 +13,13 @@ from datetime import datetime
 from typing import Any
 
 from chalicelib.domain.accounts import Account
-from chalicelib.domain.audit import iso
 from chalicelib.domain.money import add_balances
 from chalicelib.domain.payments import CHARGEBACK, FAILED, REFUNDED, SUCCEEDED
 from chalicelib.domain.schedule import local_day, recipient_zones
+from chalicelib.domain.times import iso
 
 
-class MetricsService:
+class FinanceFigures:
     def __init__(self, accounts: Any, clock: Any) -> None:
         self._accounts = accounts
         self._clock = clock

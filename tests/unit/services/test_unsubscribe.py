@@ -1,4 +1,4 @@
-"""One-click unsubscribe (services/contact.py, becoming `unsubscribe`) over the fakes."""
+"""One-click unsubscribe (services/unsubscribe.py) over the fakes."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The finance figures (services/metrics.py, becoming the finance figures) over the fakes: sums over the tenant's
+"""The finance figures (services/figures.py) over the fakes: sums over the tenant's
 own accounts only, from the tallies each audit event adds."""
 
 from __future__ import annotations

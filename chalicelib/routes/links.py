@@ -8,7 +8,7 @@ from chalice import Blueprint, Response
 from chalicelib.bootstrap import container
 from chalicelib.domain.errors import KindlyError, NotFound
 
-unsubscribe = Blueprint(__name__)
+links = Blueprint(__name__)
 FORM = ["application/x-www-form-urlencoded", "multipart/form-data", "text/plain", "application/json"]
 
 
@@ -21,29 +21,29 @@ def _page(kind: str, locales: list[str], status: int = 200, form_action: str | N
 def _browser_languages() -> list[str]:
     from chalicelib.adapters.templates_jinja import accepted_languages
 
-    return accepted_languages(unsubscribe.current_request.headers.get("accept-language"))
+    return accepted_languages(links.current_request.headers.get("accept-language"))
 
 
-@unsubscribe.route("/u/{token}", methods=["GET"])
+@links.route("/u/{token}", methods=["GET"])
 def confirm(token: str) -> Response:
     # A GET never unsubscribes: mail scanners follow links. A person confirms with one button.
     try:
-        locale = container().contact.unsubscribe_locale(token)
+        locale = container().unsubscribe.unsubscribe_locale(token)
     except KindlyError:
         return _page("invalid", _browser_languages(), status=401)
     return _page("unsubscribe", [locale, *_browser_languages()], form_action=token)  # escaped by the template
 
 
-@unsubscribe.route("/u/{token}", methods=["POST"], content_types=FORM)
+@links.route("/u/{token}", methods=["POST"], content_types=FORM)
 def one_click(token: str) -> Response:
     try:
-        locale = container().contact.unsubscribe(token)
+        locale = container().unsubscribe.unsubscribe(token)
     except KindlyError:
         return _page("invalid", _browser_languages(), status=401)
     return _page("unsubscribed", [locale, *_browser_languages()])
 
 
-@unsubscribe.route("/s/{code}", methods=["GET"])
+@links.route("/s/{code}", methods=["GET"])
 def short_link(code: str) -> Response:
     """An SMS's short link: on to the signed self-service link it stands for."""
     app = container()
