@@ -17,7 +17,10 @@ from chalicelib.domain.errors import Conflict
 from chalicelib.domain.links import PORTAL, ShortLink
 from chalicelib.domain.messages import FAILED, PENDING, RETRY, SENT
 from chalicelib.domain.payments import PaymentEvent
+from chalicelib.domain.plans import PlanLimits, PlanRequest, apply_payment, quote, start_plan
 from chalicelib.domain.policies import STANDARD
+from chalicelib.domain.promises import Promise
+from chalicelib.domain.settlement import SettlementOffer
 from chalicelib.domain.tenants import FIRST_PARTY, ApiKey, Tenant
 from tests.fakes import FakeAccounts, FakeParkedPayments, FakePolicies, FakeTenants
 
@@ -80,6 +83,23 @@ def test_a_saved_account_reads_back_as_saved_with_its_trail_and_a_version(repos)
     stored = repos.accounts.get(TENANT, "acct-1")
     assert stored == account
     assert [e.type for e in repos.accounts.events(TENANT, "acct-1")] == ["account_created"]
+
+
+def test_a_plan_a_promise_and_a_settlement_offer_read_back_as_saved(repos):
+    account = an_account(due=T0)
+    request = PlanRequest("monthly", 3, date(2026, 12, 10), "EUR")
+    quoted = quote(request, {"EUR": 4900}, PlanLimits.of(STANDARD), date(2026, 12, 1))
+    plan, _ = apply_payment(start_plan(quoted, "monthly", "debtor", T0), 1700)
+    account.plan = plan
+    account.promise = Promise(2000, "EUR", date(2026, 12, 20), T0, paid=500)
+    account.settlement_offer = SettlementOffer(4410, "EUR", date(2026, 12, 31), 4900, accepted_at=T0)
+
+    stored = saved(repos, account)
+
+    assert (stored.plan, stored.promise, stored.settlement_offer) == (plan, account.promise, account.settlement_offer)
+    assert stored.plan is not None and [i.paid for i in stored.plan.instalments] == [1634, 66, 0]
+    assert stored.to_dict()["plan"]["instalments"][0] == {"n": 1, "due_on": "2026-12-10", "amount": 1634,
+                                                          "paid": 1634, "status": "paid"}
 
 
 def test_a_read_is_a_copy_the_caller_may_change_freely(repos):
