@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -42,6 +43,25 @@ def client(aws: Any) -> Iterator[Any]:
 
     with Client(app, stage_name="local") as test_client:
         yield test_client
+
+
+@pytest.fixture
+def app_clock(aws: Any) -> Iterator[Callable[[datetime], Any]]:
+    """`app_clock(instant)` stops the routes' clock (what chalice.test.Client requests run with) at `instant`.
+
+    A webhook dates what it applies (the payment's thank-you, the audit) by the app's clock, while the tests
+    sweep at fixed instants: with the app's clock stopped before those, the payment comes before the sweeps on
+    any date the suite runs. (The processors still check signatures and event times against the real clock, so
+    events are dated at a fixed instant in the past, not by the app's clock.)"""
+    from chalicelib import bootstrap
+    from chalicelib.adapters.clock import FixedClock
+
+    def stop_at(instant: datetime) -> Any:
+        bootstrap._container = bootstrap.Container(aws.settings, clock=FixedClock(instant))
+        return bootstrap._container
+
+    yield stop_at
+    bootstrap._container = aws  # the routes' own container again, before the aws fixture forgets it
 
 
 @pytest.fixture

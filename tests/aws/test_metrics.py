@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from tests.aws.test_first_reminder import auth, sweep
+from tests.aws.test_webhooks import at, epoch
 from tests.support import webhooks as wh
 from tests.support.samples import account
 
@@ -15,8 +16,9 @@ def metrics(client, tenant):
     return json.loads(answer.body)
 
 
-def test_figures_follow_what_happened(client, aws, tenant, other_tenant):
-    # Given three overdue accounts: one reminded, one disputed, one that pays through Stripe
+def test_figures_follow_what_happened(client, aws, app_clock, tenant, other_tenant):
+    # Given three overdue accounts: one reminded, one disputed, one that pays through Stripe on 30 Nov
+    app_clock(at("2026-11-30T12:00:00Z"))
     for account_id, email, customer in (("a-1", "a1@example.com", "cus_1"), ("a-2", "a2@example.com", "cus_2"),
                                         ("a-3", "a3@example.com", "cus_3")):
         body = account(email=email, processor_ids={"stripe": customer}, invoices=[
@@ -26,7 +28,8 @@ def test_figures_follow_what_happened(client, aws, tenant, other_tenant):
     client.http.post("/v1/accounts/a-2/flags", headers=auth(tenant),
                      body=json.dumps({"flag": "dispute", "active": True}))
     client.http.put("/v1/webhook-secrets/stripe", headers=auth(tenant), body=json.dumps({"secret": wh.STRIPE_SECRET}))
-    paid = wh.body(wh.stripe_event("invoice.paid", wh.stripe_invoice(4900, id="in_a-3", customer="cus_3")))
+    paid = wh.body(wh.stripe_event("invoice.paid", wh.stripe_invoice(4900, id="in_a-3", customer="cus_3"),
+                                   created=epoch("2026-11-30T11:59:00Z")))
     assert client.http.post(f"/webhooks/{tenant['tenant_id']}/stripe", headers=wh.stripe_headers(paid),
                             body=paid).status_code == 200
 

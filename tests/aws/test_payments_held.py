@@ -8,7 +8,7 @@ import json
 from chalicelib.services.importer import import_csv
 from tests.aws.test_first_reminder import auth, sweep
 from tests.aws.test_payments_once import gocardless_confirmed, outcomes, thanks_sent, timeline
-from tests.aws.test_webhooks import get_account, post, set_secret, stripe_paid
+from tests.aws.test_webhooks import at, epoch, get_account, post, set_secret, stripe_paid
 from tests.support import webhooks as wh
 from tests.support.samples import account
 
@@ -17,9 +17,10 @@ def parked_items(aws):
     return list(aws.models.parked_payments.scan())
 
 
-def test_a_payment_before_its_account_is_held_then_applied_when_the_account_arrives(client, aws, tenant):
+def test_a_payment_before_its_account_is_held_then_applied_when_the_account_arrives(client, aws, app_clock, tenant):
+    app_clock(at("2026-11-30T12:00:00Z"))  # before the sweep below, on any date the suite runs
     set_secret(client, tenant, "stripe", wh.STRIPE_SECRET)
-    payload = stripe_paid()
+    payload = stripe_paid(created=epoch("2026-11-30T11:59:00Z"))
 
     # When Stripe reports a payment for a customer Kindly does not know yet
     answer = post(client, tenant["tenant_id"], "stripe", payload, wh.stripe_headers(payload))

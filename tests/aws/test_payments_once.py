@@ -7,7 +7,7 @@ import json
 import time
 
 from tests.aws.test_first_reminder import auth, sweep
-from tests.aws.test_webhooks import EVENTS, get_account, overdue, post, set_secret, stripe_paid  # noqa: F401
+from tests.aws.test_webhooks import EVENTS, at, epoch, get_account, overdue, post, set_secret, stripe_paid  # noqa: F401
 from tests.support import webhooks as wh
 from tests.support.samples import account
 
@@ -96,15 +96,18 @@ def test_an_older_stripe_event_redelivered_after_a_newer_one_is_unchanged(client
 
 # --- one audit event and one thank-you per payment ------------------------------------------------------
 
-def test_the_rest_of_a_partly_paid_stripe_invoice_is_audited_and_thanked_on_its_own(client, aws, overdue):  # noqa: F811
-    now = int(time.time())
-    part = stripe_paid(2000, "evt_part", now - 60)
+def test_the_rest_of_a_partly_paid_stripe_invoice_is_audited_and_thanked_on_its_own(
+        client, aws, app_clock, overdue):  # noqa: F811
+    # Given a part paid on 30 Nov and thanked on 1 Dec
+    app_clock(at("2026-11-30T12:00:00Z"))
+    part = stripe_paid(2000, "evt_part", epoch("2026-11-30T11:59:00Z"))
     post(client, overdue["tenant_id"], "stripe", part, wh.stripe_headers(part))
     sweep(aws, "2026-12-01T09:00:00Z")
     assert len(thanks_sent(client, overdue)) == 1
 
-    # When the debtor pays the rest of the same invoice
-    rest = stripe_paid(4900, "evt_rest", now)
+    # When the debtor pays the rest of the same invoice, later that day
+    app_clock(at("2026-12-01T12:00:00Z"))
+    rest = stripe_paid(4900, "evt_rest", epoch("2026-12-01T11:59:00Z"))
     assert outcomes(post(client, overdue["tenant_id"], "stripe", rest, wh.stripe_headers(rest))) == ["applied"]
 
     # Then the second payment has its own audit event and its own thank-you

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import time
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -32,6 +33,15 @@ def timeline_types(client, tenant, account_id="acct-1"):
     return [event["type"] for event in json.loads(answer.body)["events"]]
 
 
+def at(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def epoch(text: str) -> int:
+    """A processor's event time, fixed in the past (processors refuse times after the real now)."""
+    return int(at(text).timestamp())
+
+
 def post(client, tenant_id, provider, payload: bytes, headers):
     return client.http.post(f"/webhooks/{tenant_id}/{provider}", headers=headers, body=payload)
 
@@ -49,10 +59,11 @@ def stripe_paid(amount_paid=4900, event_id="evt_paid", created=None):
 
 # --- Stripe ------------------------------------------------------------------------------------------
 
-def test_stripe_payment_settles_the_account_and_stops_reminders(client, aws, overdue):
+def test_stripe_payment_settles_the_account_and_stops_reminders(client, aws, app_clock, overdue):
     # Given an overdue account whose Stripe customer id is on record
-    # When Stripe reports the invoice paid, signed with the tenant's secret
-    payload = stripe_paid()
+    # When Stripe reports the invoice paid on 30 Nov, signed with the tenant's secret
+    app_clock(at("2026-11-30T12:00:00Z"))
+    payload = stripe_paid(created=epoch("2026-11-30T11:59:00Z"))
     answer = post(client, overdue["tenant_id"], "stripe", payload, wh.stripe_headers(payload))
 
     # Then the payment is applied and nothing is owed: the only thing scheduled is a thank-you
@@ -300,7 +311,7 @@ def test_a_failed_charge_puts_the_processors_retry_page_in_the_next_reminder(cli
 
 def test_a_worker_that_picked_the_account_before_a_refund_sends_nothing(client, aws, overdue):
     # Given the sweep queued the account, and then a refund holds it (simulated: held, yet still due)
-    from datetime import UTC, datetime
+    from datetime import UTC
 
     from chalicelib.adapters.clock import FixedClock
     from chalicelib.bootstrap import Container
@@ -321,9 +332,10 @@ def test_a_worker_that_picked_the_account_before_a_refund_sends_nothing(client, 
     assert repo.get(overdue["tenant_id"], "acct-1").next_action_at is None
 
 
-def test_the_thank_you_waits_for_a_decent_hour_and_respects_an_unsubscribe(client, aws, overdue):
-    # Given a payment reported in the night
-    payload = stripe_paid()
+def test_the_thank_you_waits_for_a_decent_hour_and_respects_an_unsubscribe(client, aws, app_clock, overdue):
+    # Given a payment reported in the night (23:00 in Madrid)
+    app_clock(at("2026-12-01T22:00:00Z"))
+    payload = stripe_paid(created=epoch("2026-12-01T21:59:00Z"))
     post(client, overdue["tenant_id"], "stripe", payload, wh.stripe_headers(payload))
 
     # When the sweep runs at 23:30 in Madrid, the thank-you waits for the morning; it goes out at 08:00
@@ -336,7 +348,8 @@ def test_the_thank_you_waits_for_a_decent_hour_and_respects_an_unsubscribe(clien
     account = repo.get(overdue["tenant_id"], "acct-1")
     account.email_suppressed = "unsubscribed"
     repo.save(account)
-    refund_then_pay = stripe_paid(amount_paid=4900, event_id="evt_other")
+    app_clock(at("2026-12-02T12:00:00Z"))
+    refund_then_pay = stripe_paid(amount_paid=4900, event_id="evt_other", created=epoch("2026-12-02T11:59:00Z"))
     later = json.loads(refund_then_pay)
     later["data"]["object"]["id"] = "in_2"
     later_body = wh.body(later)
