@@ -134,3 +134,25 @@ def test_stripe_pays_two_instalments_and_the_metrics_count_the_plan(client, over
     figures = json.loads(client.http.get("/v1/metrics", headers=auth(overdue)).body)
     assert figures["plans"]["started"] == 1 and figures["plans"]["active"] == 1
     assert figures["plans"]["recovered"] == {"EUR": 3267}
+
+
+def test_stripe_paying_a_standing_offer_settles_for_less_and_a_later_upsert_keeps_it_settled(client, aws, overdue):
+    from chalicelib.domain.settlement import SettlementOffer
+
+    stored = aws.account_repository.get(overdue["tenant_id"], "acct-1")
+    stored.settlement_offer = SettlementOffer(4410, "EUR", date.today() + timedelta(days=7), 4900)
+    aws.account_repository.save(stored)
+    set_secret(client, overdue, "stripe", wh.STRIPE_SECRET)
+
+    payload = wh.body(wh.stripe_event("invoice.payment_succeeded", wh.stripe_invoice(4410, status="open"),
+                                      "evt_offer", int(time.time()) - 60))
+    assert post(client, overdue["tenant_id"], "stripe", payload, wh.stripe_headers(payload)).status_code == 200
+
+    shown = get_account(client, overdue)
+    assert shown["state"] == "settled" and shown["balance"] == {"EUR": 0}
+    assert timeline_types(client, overdue)[-2:] == ["payment_succeeded", "settled_for_less"]
+    # the billing system still says the invoice is open: the settlement stands
+    assert call(client, "put", "/v1/accounts/acct-1", overdue, account(name="Ana G.")).status_code == 200
+    assert get_account(client, overdue)["state"] == "settled"
+    figures = json.loads(client.http.get("/v1/metrics", headers=auth(overdue)).body)
+    assert figures["recovered"] == {"EUR": 4410} and figures["settled_for_less"] == 1
