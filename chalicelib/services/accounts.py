@@ -9,13 +9,14 @@ from typing import Any, TypeVar
 from chalicelib.domain import accounts as acc
 from chalicelib.domain.accounts import Account, Flag, Invoice, SmsConsent
 from chalicelib.domain.errors import Conflict, InvalidInput, NotFound
-from chalicelib.domain.ports import AccountRepository
+from chalicelib.domain.ports import AccountRepository, Clock
 from chalicelib.domain.schedule import local_day, recipient_zones, refresh_schedule
 from chalicelib.inputs.accounts import AccountIn
 from chalicelib.inputs.fields import ID_PATTERN
 from chalicelib.inputs.flags import FlagIn
 from chalicelib.inputs.parsing import parse
 from chalicelib.services.policies import PolicyService
+from chalicelib.services.tenants import TenantService
 
 
 def check_account_id(account_id: str) -> None:
@@ -50,7 +51,7 @@ def account_from_input(tenant_id: str, account_id: str, data: AccountIn, default
 
 
 class AccountService:
-    def __init__(self, accounts: AccountRepository, policies: PolicyService, tenants: Any, clock: Any,
+    def __init__(self, accounts: AccountRepository, policies: PolicyService, tenants: TenantService, clock: Clock,
                  on_upsert: Callable[[Account], bool] | None = None) -> None:
         self._accounts = accounts
         self._policies = policies

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from chalicelib.domain.accounts import Account
 from chalicelib.domain.links import UNSUBSCRIBE
-from chalicelib.services.links import linked_account
+from chalicelib.domain.ports import AccountRepository, Clock
+from chalicelib.services.links import LinkService, linked_account
 
 
 class ContactService:
-    def __init__(self, accounts: Any, links: Any, clock: Any) -> None:
+    def __init__(self, accounts: AccountRepository, links: LinkService, clock: Clock) -> None:
         self._accounts = accounts
         self._links = links
         self._clock = clock

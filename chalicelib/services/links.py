@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any
 
 from chalicelib.domain.accounts import Account
 from chalicelib.domain.errors import NotFound
@@ -18,6 +17,7 @@ from chalicelib.domain.links import (
     read_link,
     sign_link,
 )
+from chalicelib.domain.ports import AccountRepository, ShortLinks
 
 # An unsubscribe link must keep working long after the email that carried it (RFC 8058 asks for it).
 UNSUBSCRIBE_TTL = timedelta(days=400)
@@ -25,11 +25,11 @@ UNSUBSCRIBE_TTL = timedelta(days=400)
 
 class LinkService:
     def __init__(self, secret: Callable[[], bytes], base_url: str, portal_ttl_days: int,
-                 find_short: Callable[[str], ShortLink | None] | None = None) -> None:
+                 short_links: ShortLinks | None = None) -> None:
         self._secret = secret
         self._base_url = base_url
         self._portal_ttl = timedelta(days=portal_ttl_days)
-        self._find_short = find_short
+        self._short_links = short_links
 
     def short_portal_link(self, tenant_id: str, account_id: str, now: datetime) -> tuple[str, ShortLink]:
         """A short self-service link for SMS; the caller stores the ShortLink with the message it rides in."""
@@ -38,7 +38,7 @@ class LinkService:
 
     def expand(self, code: str, now: datetime) -> str:
         """The signed portal link a short code stands for (expiring when the code does)."""
-        link = self._find_short(code) if self._find_short and is_short_code(code) else None
+        link = self._short_links.get(code) if self._short_links and is_short_code(code) else None
         if link is None or link.expires <= now:
             raise NotFound("this link has expired or does not exist")
         token = sign_link(self._secret(), link.tenant_id, link.account_id, link.purpose, now, link.expires - now)
@@ -56,10 +56,10 @@ class LinkService:
         return read_link(self._secret(), token, purpose, now)
 
 
-def linked_account(links: LinkService, accounts: Any, token: str, purpose: str, now: datetime) -> Account:
+def linked_account(links: LinkService, accounts: AccountRepository, token: str, purpose: str, now: datetime) -> Account:
     """The account a signed link names; Unauthenticated for a bad or expired link, NotFound if it is gone."""
     claims = links.read(token, purpose, now)
-    account: Account | None = accounts.get(claims.tenant_id, claims.account_id)
+    account = accounts.get(claims.tenant_id, claims.account_id)
     if account is None:
         raise NotFound("this link no longer points to an account")
     return account

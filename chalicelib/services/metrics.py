@@ -11,15 +11,16 @@ from collections import Counter
 from datetime import datetime
 from typing import Any
 
-from chalicelib.domain.accounts import Account
+from chalicelib.domain.accounts import Account, Flag
 from chalicelib.domain.audit import iso
 from chalicelib.domain.money import add_balances
 from chalicelib.domain.payments import CHARGEBACK, FAILED, REFUNDED, SUCCEEDED
+from chalicelib.domain.ports import AccountRepository, Clock
 from chalicelib.domain.schedule import local_day, recipient_zones
 
 
 class MetricsService:
-    def __init__(self, accounts: Any, clock: Any) -> None:
+    def __init__(self, accounts: AccountRepository, clock: Clock) -> None:
         self._accounts = accounts
         self._clock = clock
 
@@ -64,7 +65,7 @@ class MetricsService:
         }
 
 
-def _holding(account: Account, now: datetime) -> list[Any]:
+def _holding(account: Account, now: datetime) -> list[Flag]:
     return account.holding_flags(local_day(now, recipient_zones(account)))
 
 

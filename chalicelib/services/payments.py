@@ -30,11 +30,12 @@ from chalicelib.domain.payments import (
     record_payment,
     terms,
 )
-from chalicelib.domain.ports import ParkedPayments
+from chalicelib.domain.ports import AccountRepository, Clock, FinanceNotifier, ParkedPayments, WebhookSecrets
 from chalicelib.domain.schedule import refresh_schedule
 from chalicelib.inputs.parsing import parse
 from chalicelib.inputs.secrets import WebhookSecretIn
 from chalicelib.services.accounts import check_account_id, retrying
+from chalicelib.services.policies import PolicyService
 
 Parser = Callable[[bytes, Mapping[str, str], str], list[PaymentEvent]]
 FINANCE_EVENTS = {"refund": "refund", "chargeback": "chargeback"}
@@ -55,7 +56,8 @@ class EventResult:
 
 
 class PaymentService:
-    def __init__(self, *, accounts: Any, secrets: Any, policies: Any, notifier: Any, clock: Any,
+    def __init__(self, *, accounts: AccountRepository, secrets: WebhookSecrets, policies: PolicyService,
+                 notifier: FinanceNotifier, clock: Clock,
                  parser_for: Callable[[str], Parser], parked: ParkedPayments) -> None:
         self._accounts = accounts
         self._parked = parked

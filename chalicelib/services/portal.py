@@ -3,6 +3,7 @@ how to pay it, and the debtor's own choices — a pause, a dispute, how and in w
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any
@@ -15,12 +16,17 @@ from chalicelib.domain.errors import Conflict, InvalidInput, NotFound
 from chalicelib.domain.finance_events import finance_event
 from chalicelib.domain.links import PORTAL
 from chalicelib.domain.policies import Policy
+from chalicelib.domain.ports import AccountRepository, Clock, FinanceNotifier
 from chalicelib.domain.schedule import local_day, recipient_zones, refresh_schedule
 from chalicelib.domain.tenants import Tenant
 from chalicelib.services.accounts import retrying
-from chalicelib.services.links import linked_account
+from chalicelib.services.links import LinkService, linked_account
+from chalicelib.services.policies import PolicyService
+from chalicelib.services.tenants import TenantService
 
 MAX_NOTE = 1000
+# A debtor's action on the account: the details to audit, or None when it changes nothing.
+Change = Callable[[Account, Policy, datetime], dict[str, Any] | None]
 LANGUAGES = ("en", "es", "fr", "de")  # the languages Kindly's messages and pages are written in
 
 
@@ -104,7 +110,8 @@ def can_pause(account: Account, policy: Policy, now: datetime) -> bool:
 
 
 class PortalService:
-    def __init__(self, *, accounts: Any, policies: Any, tenants: Any, links: Any, notifier: Any, clock: Any) -> None:
+    def __init__(self, *, accounts: AccountRepository, policies: PolicyService, tenants: TenantService,
+                 links: LinkService, notifier: FinanceNotifier, clock: Clock) -> None:
         self._accounts = accounts
         self._policies = policies
         self._tenants = tenants
@@ -139,15 +146,15 @@ class PortalService:
 
     def dispute(self, token: str, note: str) -> None:
         """'I don't think I owe this': collection pauses until a person looks (FDCPA 1692g(b)); finance is told."""
-        note = _clean_note(note)
+        cleaned = _clean_note(note)
 
         def change(account: Account, policy: Policy, now: datetime) -> dict[str, Any] | None:
             current = account.flags.get("dispute")
             if current is not None and current.active:
                 return None
-            account.flags = {**account.flags, "dispute": Flag("dispute", True, now, None, note, DEBTOR)}
+            account.flags = {**account.flags, "dispute": Flag("dispute", True, now, None, cleaned, DEBTOR)}
             self._notify(account, "dispute_opened", now, {})
-            return {"flag": "dispute", "until": None, "note_given": bool(note)}
+            return {"flag": "dispute", "until": None, "note_given": bool(cleaned)}
 
         self._act(token, "flag_set", change)
 
@@ -181,10 +188,10 @@ class PortalService:
         self._act(token, "preferences_changed", change)
 
     # --- shared plumbing ----------------------------------------------------------------------------------------
-    def _act(self, token: str, event_type: str, change: Any) -> None:
+    def _act(self, token: str, event_type: str, change: Change) -> None:
         retrying(lambda: self._act_once(token, event_type, change))
 
-    def _act_once(self, token: str, event_type: str, change: Any) -> None:
+    def _act_once(self, token: str, event_type: str, change: Change) -> None:
         now = self._clock.now()
         account = self._account(token, now)
         policy = self._policies.resolve(account.tenant_id, account.policy)

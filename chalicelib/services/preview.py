@@ -27,10 +27,13 @@ from chalicelib.domain.decision import (
 )
 from chalicelib.domain.messages import EMAIL
 from chalicelib.domain.policies import ESCALATE, Policy
+from chalicelib.domain.ports import Clock, HolidayCalendar
 from chalicelib.domain.schedule import next_action_at, recipient_zones, refresh_schedule, zone
 from chalicelib.inputs.parsing import parse
 from chalicelib.inputs.preview import PreviewIn
-from chalicelib.services.accounts import account_from_input
+from chalicelib.services.accounts import AccountService, account_from_input
+from chalicelib.services.policies import PolicyService
+from chalicelib.services.tenants import TenantService
 
 MAX_EVENTS = 200
 PREVIEW_ID = "preview"
@@ -106,7 +109,8 @@ def simulate(account: Account, policy: Policy, start: datetime, days: int, calen
 
 
 class PreviewService:
-    def __init__(self, accounts: Any, policies: Any, tenants: Any, holidays: Any, clock: Any) -> None:
+    def __init__(self, accounts: AccountService, policies: PolicyService, tenants: TenantService,
+                 holidays: HolidayCalendar, clock: Clock) -> None:
         self._accounts = accounts
         self._policies = policies
         self._tenants = tenants

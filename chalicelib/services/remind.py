@@ -37,15 +37,27 @@ from chalicelib.domain.messages import (
     InvoiceLine,
     MessageContext,
     MessageTooLong,
+    RenderedMessage,
     account_tag,
     delivery_problem,
     message_id,
     retry_after,
 )
 from chalicelib.domain.policies import ESCALATE, Policy
+from chalicelib.domain.ports import (
+    AccountRepository,
+    Clock,
+    EmailSender,
+    FinanceNotifier,
+    HolidayCalendar,
+    Renderer,
+    SmsSender,
+)
 from chalicelib.domain.schedule import DueStep, mark_handled, next_action_at, recipient_zones, refresh_schedule, zone
 from chalicelib.domain.tenants import Tenant
 from chalicelib.services.links import LinkService
+from chalicelib.services.policies import PolicyService
+from chalicelib.services.tenants import TenantService
 
 # While a send is in flight the account is parked this long, so no other worker picks it up.
 SEND_LEASE = timedelta(minutes=10)
@@ -78,9 +90,9 @@ class Failure:
 
 class RemindService:
     def __init__(
-        self, *, accounts: Any, policies: Any, tenants: Any, renderer: Any, email: Any, sms: Any,
-        notifier: Any, links: LinkService, holidays: Callable[[str | None, str | None], Callable[[date], bool]],
-        clock: Any,
+        self, *, accounts: AccountRepository, policies: PolicyService, tenants: TenantService, renderer: Renderer,
+        email: EmailSender, sms: SmsSender, notifier: FinanceNotifier, links: LinkService, holidays: HolidayCalendar,
+        clock: Clock,
     ) -> None:
         self._accounts = accounts
         self._policies = policies
@@ -97,6 +109,7 @@ class RemindService:
         """Evaluate one account. A snapshot from the sweep saves a read; every write is conditional on its
         version, so a stale one only costs a retry from a fresh read."""
         for attempt in range(CONFLICT_RETRIES):
+            account: Account | None
             try:
                 if snapshot is not None and attempt == 0:
                     account = self._accounts.from_snapshot(snapshot)
@@ -318,12 +331,16 @@ class RemindService:
             return False
         return True
 
-    def _deliver(self, account: Account, tenant: Tenant, channel: str, rendered: Any, msg_id: str) -> str:
+    def _deliver(self, account: Account, tenant: Tenant, channel: str, rendered: RenderedMessage, msg_id: str
+                 ) -> str:
         tags = {"tenant_id": account.tenant_id, "account": account_tag(account.account_id), "message_id": msg_id}
+        address = account.email if channel == EMAIL else account.phone
+        if not address:  # the guard lets nothing out to a missing address; refused for good, never retried
+            raise PermanentSendError(f"no_{channel}_address")
         if channel == EMAIL:
             return self._email.send(sender=tenant.sender_email, sender_name=tenant.name,
-                                    recipient=account.email, message=rendered, tags=tags)
-        return self._sms.send(phone=account.phone, text=rendered.text, sender_id=tenant.sms_sender_id, tags=tags)
+                                    recipient=address, message=rendered, tags=tags)
+        return self._sms.send(phone=address, text=rendered.text, sender_id=tenant.sms_sender_id, tags=tags)
 
     def _finish(self, account: Account, policy: Policy, due: DueStep, msg_id: str, status: str, now: datetime, *,
                 provider_id: str | None = None, reason: str | None = None, error: Exception | None = None,
@@ -364,13 +381,13 @@ class RemindService:
             except Conflict:
                 if attempt == CONFLICT_RETRIES - 1:
                     raise
-                account = self._accounts.get(account.tenant_id, account.account_id)
+                account = self._accounts.get(account.tenant_id, account.account_id) or account
         raise AssertionError("unreachable")
 
     def _already_claimed(self, account: Account, policy: Policy, due: DueStep, msg_id: str, now: datetime
                          ) -> Outcome:
         """The outbox already holds this message: never send it again, only bring the account up to date."""
-        reloaded = self._accounts.get(account.tenant_id, account.account_id)
+        reloaded = self._accounts.get(account.tenant_id, account.account_id) or account
         status = self._accounts.message_status(account.tenant_id, account.account_id, msg_id)
         mark_handled(reloaded, policy, max(reloaded.last_step, due.index))
         refresh_schedule(reloaded, policy)
