@@ -5,17 +5,17 @@ from chalice import Chalice
 from chalicelib.routes.api import api
 from chalicelib.routes.feedback import feedback
 from chalicelib.routes.http import error_shape_middleware
+from chalicelib.routes.links import links
 from chalicelib.routes.portal import portal
 from chalicelib.routes.queues import queues
 from chalicelib.routes.schedules import schedules
-from chalicelib.routes.unsubscribe import unsubscribe
 from chalicelib.routes.webhooks import webhooks
 
 app = Chalice(app_name="kindly")
 app.register_middleware(error_shape_middleware, "http")
 app.register_blueprint(api)
 app.register_blueprint(portal)
-app.register_blueprint(unsubscribe)
+app.register_blueprint(links)
 app.register_blueprint(webhooks)
 app.register_blueprint(schedules)
 app.register_blueprint(queues)

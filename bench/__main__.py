@@ -111,7 +111,7 @@ def bench_reminders(app_factory: Any, tenant_id: str, count: int) -> dict[str, A
     at = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
     app = app_factory(at)
     items = list(app.sweep.due_items(at, tenant_id))[:count]
-    from chalicelib.cli import sqs_event
+    from chalicelib.in_process_sweep import sqs_event
     from chalicelib.routes.queues import process_reminder_batch
 
     _ = app.remind  # build (and cache) the use case before counting: a warm Lambda has it already
@@ -237,7 +237,9 @@ def main() -> int:
     parser.add_argument("--moto-dynamodb", action="store_true", help="use moto instead of DynamoDB Local")
     args = parser.parse_args()
 
-    from chalicelib.local.servers import local_environment, start_dynamodb_local, start_moto
+    from chalicelib.local.dynamodb_local import start_dynamodb_local
+    from chalicelib.local.environment import local_environment
+    from chalicelib.local.moto_server import start_moto
     from chalicelib.observability import log_to_stderr
 
     log_to_stderr("WARNING")
@@ -247,9 +249,9 @@ def main() -> int:
     try:
         os.environ.update(local_environment(moto.url, dynamodb.url if dynamodb else None))
         os.environ.setdefault("KINDLY_STAGE", "local")
-        from chalicelib import cli
+        from chalicelib.cli.stage import load_stage
 
-        cli.load_stage("local")
+        load_stage("local")
         from chalicelib.adapters.clock import FixedClock
         from chalicelib.adapters.provision import initialise
         from chalicelib.bootstrap import Container

@@ -30,10 +30,10 @@ if TYPE_CHECKING:  # annotations only: the app's cold start imports no adapter o
     )
     from chalicelib.services.accounts import AccountService
     from chalicelib.services.audit import AuditService
-    from chalicelib.services.contact import ContactService
+    from chalicelib.services.delivery import Delivery
     from chalicelib.services.feedback import FeedbackService
+    from chalicelib.services.figures import FinanceFigures
     from chalicelib.services.links import LinkService
-    from chalicelib.services.metrics import MetricsService
     from chalicelib.services.payments import PaymentService
     from chalicelib.services.policies import PolicyService
     from chalicelib.services.portal import PortalService
@@ -42,6 +42,7 @@ if TYPE_CHECKING:  # annotations only: the app's cold start imports no adapter o
     from chalicelib.services.subscriptions import FinanceSubscriptions
     from chalicelib.services.sweep import SweepService
     from chalicelib.services.tenants import TenantService
+    from chalicelib.services.unsubscribe import UnsubscribeService
 
 
 def _system_clock() -> Clock:
@@ -80,10 +81,10 @@ class Container:
         return repository
 
     @cached_property
-    def parked_payments(self) -> ParkedPayments:
-        from chalicelib.adapters.dynamodb.repositories import DynamoParkedPayments
+    def tenant_repository(self) -> TenantRepository:
+        from chalicelib.adapters.dynamodb.repositories import DynamoTenants
 
-        return DynamoParkedPayments(self.models)
+        return DynamoTenants(self.models)
 
     @cached_property
     def policy_repository(self) -> PolicyRepository:
@@ -92,16 +93,22 @@ class Container:
         return DynamoPolicies(self.models)
 
     @cached_property
-    def tenant_repository(self) -> TenantRepository:
-        from chalicelib.adapters.dynamodb.repositories import DynamoTenants
-
-        return DynamoTenants(self.models)
-
-    @cached_property
     def short_links(self) -> ShortLinks:
         from chalicelib.adapters.dynamodb.repositories import DynamoLinks
 
         return DynamoLinks(self.models)
+
+    @cached_property
+    def holidays(self) -> HolidayCalendar:
+        from chalicelib.adapters.holiday_calendar import holiday_checker
+
+        return holiday_checker
+
+    @cached_property
+    def parked_payments(self) -> ParkedPayments:
+        from chalicelib.adapters.dynamodb.repositories import DynamoParkedPayments
+
+        return DynamoParkedPayments(self.models)
 
     @cached_property
     def email(self) -> EmailSender:
@@ -146,27 +153,22 @@ class Container:
         return SsmWebhookSecrets(self.client("ssm"), self.settings.webhook_secret_prefix)
 
     @cached_property
+    def finance_topic(self) -> FinanceTopic:
+        from chalicelib.adapters.finance_topic import SnsFinanceTopic
+
+        return SnsFinanceTopic(self.client("sns"), self.client("sqs"), self.topic_arn(self.settings.finance_topic))
+
+    @cached_property
     def renderer(self) -> Templates:
         from chalicelib.adapters.templates_jinja import JinjaRenderer
 
         return JinjaRenderer()
-
-    @property
-    def holidays(self) -> HolidayCalendar:
-        from chalicelib.adapters.holiday_calendar import holiday_checker
-
-        return holiday_checker
 
     def queue(self) -> WorkQueue:
         from chalicelib.adapters.queue_sqs import SqsQueue
 
         sqs = self.client("sqs")
         return SqsQueue(sqs, sqs.get_queue_url(QueueName=self.settings.reminders_queue)["QueueUrl"])
-
-    def finance_topic(self) -> FinanceTopic:
-        from chalicelib.adapters.finance_topic import SnsFinanceTopic
-
-        return SnsFinanceTopic(self.client("sns"), self.client("sqs"), self.topic_arn(self.settings.finance_topic))
 
     def topic_arn(self, name: str) -> str:
         sts_account = self.client("sts").get_caller_identity()["Account"]
@@ -209,15 +211,21 @@ class Container:
 
         return RemindService(
             accounts=self.account_repository, policies=self.policies, tenants=self.tenants,
-            renderer=self.renderer, email=self.email, sms=self.sms, notifier=self.notifier,
-            links=self.links, holidays=self.holidays, clock=self.clock,
+            delivery=self.delivery, holidays=self.holidays, clock=self.clock,
         )
+
+    @cached_property
+    def delivery(self) -> Delivery:
+        from chalicelib.services.delivery import Delivery
+
+        return Delivery(accounts=self.account_repository, renderer=self.renderer, email=self.email, sms=self.sms,
+                        notifier=self.notifier, links=self.links)
 
     @cached_property
     def preview(self) -> PreviewService:
         from chalicelib.services.preview import PreviewService
 
-        return PreviewService(self.accounts, self.policies, self.tenants, self.holidays, self.clock)
+        return PreviewService(self.account_repository, self.policies, self.tenants, self.holidays, self.clock)
 
     @cached_property
     def sweep(self) -> SweepService:
@@ -242,10 +250,10 @@ class Container:
                              links=self.links, notifier=self.notifier, clock=self.clock)
 
     @cached_property
-    def metrics(self) -> MetricsService:
-        from chalicelib.services.metrics import MetricsService
+    def figures(self) -> FinanceFigures:
+        from chalicelib.services.figures import FinanceFigures
 
-        return MetricsService(self.account_repository, self.clock)
+        return FinanceFigures(self.account_repository, self.clock)
 
     @cached_property
     def feedback(self) -> FeedbackService:
@@ -263,13 +271,13 @@ class Container:
     def finance_subscriptions(self) -> FinanceSubscriptions:
         from chalicelib.services.subscriptions import FinanceSubscriptions
 
-        return FinanceSubscriptions(self.finance_topic())
+        return FinanceSubscriptions(self.finance_topic)
 
     @cached_property
-    def contact(self) -> ContactService:
-        from chalicelib.services.contact import ContactService
+    def unsubscribe(self) -> UnsubscribeService:
+        from chalicelib.services.unsubscribe import UnsubscribeService
 
-        return ContactService(self.account_repository, self.links, self.clock)
+        return UnsubscribeService(self.account_repository, self.links, self.clock)
 
 
 _container: Container | None = None

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
 @dataclass(frozen=True)
@@ -80,3 +85,45 @@ def read_settings(environ: dict[str, str] | None = None) -> Settings:
 @lru_cache(maxsize=1)
 def settings() -> Settings:
     return read_settings()
+
+
+# --- the `kindly` command's own settings, and the stages it can load ------------------------------------
+
+
+@dataclass(frozen=True)
+class CliSettings:
+    stage: str  # when no --stage is given
+    local_stack_file: Path  # where a running `kindly local up` says how to reach it
+    log_level: str
+    aws_endpoint_url: str | None  # set when the stand-ins of a local stack (or your own) are in use
+
+
+def cli_settings(environ: Mapping[str, str] | None = None) -> CliSettings:
+    """Read afresh on every call: loading a stage or a running local stack changes the environment."""
+    env = os.environ if environ is None else environ
+    return CliSettings(
+        stage=(env.get("KINDLY_STAGE") or "").strip() or "local",
+        # Tests point it elsewhere, so a suite run never meets the stack a developer has up in a terminal.
+        local_stack_file=Path(env.get("KINDLY_LOCAL_STACK_FILE") or REPO_ROOT / ".kindly" / "local-stack.json"),
+        log_level=(env.get("KINDLY_CLI_LOG_LEVEL") or "").strip() or "WARNING",
+        aws_endpoint_url=env.get("AWS_ENDPOINT_URL") or None,
+    )
+
+
+class UnknownStage(ValueError):
+    pass
+
+
+def stage_variables(stage: str, root: Path = REPO_ROOT) -> dict[str, str]:
+    """The environment `.chalice/config.json` gives the app on that stage (shared variables, then the stage's)."""
+    config = json.loads((root / ".chalice" / "config.json").read_text())
+    if stage not in config["stages"]:
+        raise UnknownStage(f"unknown stage {stage!r}; .chalice/config.json has {', '.join(config['stages'])}")
+    return {**config.get("environment_variables", {}), **config["stages"][stage].get("environment_variables", {})}
+
+
+def apply_stage(stage: str) -> None:
+    """Give this process the stage's variables, as Chalice gives them to the app; the caller's own win."""
+    for name, value in stage_variables(stage).items():
+        os.environ.setdefault(name, value)
+    settings.cache_clear()

@@ -34,14 +34,3 @@ class SqsQueue:
                 return len(batch)
         raise RuntimeError(f"SQS refused {len(pending)} messages after retries")
 
-
-class InProcessQueue:
-    """Collects what the sweep would enqueue so `kindly sweep --at` can run the worker in-process."""
-
-    def __init__(self) -> None:
-        self.bodies: list[dict[str, Any]] = []
-
-    def send_batch(self, bodies: Iterable[dict[str, Any]]) -> int:
-        before = len(self.bodies)
-        self.bodies.extend(bodies)
-        return len(self.bodies) - before

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import Callable
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
@@ -20,7 +21,14 @@ from babel.lists import format_list
 from babel.numbers import format_currency, get_currency_precision
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context, select_autoescape
 
-from chalicelib.domain.messages import EMAIL, SMS, MessageContext, MessageTooLong, RenderedMessage
+from chalicelib.domain.messages import (
+    EMAIL,
+    SMS,
+    InstalmentLine,
+    MessageContext,
+    MessageTooLong,
+    RenderedMessage,
+)
 from chalicelib.domain.wording import gsm7_fold, sms_segments
 
 TEMPLATE_ROOT = Path(__file__).resolve().parent.parent / "templates"
@@ -30,6 +38,25 @@ MAX_SMS_SEGMENTS = 2
 _PARTS = {EMAIL: ("subject", "txt", "html"), SMS: ("txt",)}
 # Any run of whitespace except the no-break spaces Babel puts inside amounts and dates ("49,00\u00a0€").
 _BREAKING_SPACE = re.compile(r"[^\S\u00a0\u2007\u202f]+")
+
+
+# What each plan or settlement message cannot be written without, read from the context.
+_NEEDS: dict[str, tuple[str, Callable[[MessageContext], object]]] = {
+    "plan_confirmed": ("instalments", lambda ctx: ctx.instalments),
+    "instalment_heads_up": ("next_instalment", lambda ctx: ctx.next_instalment),
+    "instalment_missed": ("a missed instalment", lambda ctx: _last_missed(ctx)),
+    "plan_ended": ("instalments", lambda ctx: ctx.instalments),
+    "settlement_offer": ("settlement", lambda ctx: ctx.settlement),
+    "settlement_confirmed": ("settlement", lambda ctx: ctx.settlement),
+}
+
+
+def _last_missed(ctx: MessageContext) -> InstalmentLine | None:
+    return next((line for line in reversed(ctx.instalments) if line.status == "missed"), None)
+
+
+class MissingMessageData(ValueError):
+    """The context lacks what the template is about (a plan message without a plan, an offer without terms)."""
 
 
 class UnknownTemplate(KeyError):
@@ -43,8 +70,9 @@ class UnknownTemplate(KeyError):
 
 
 def available_templates(channel: str, template_root: Path | None = None) -> set[str]:
-    """Template names a policy step may use on `channel` (those that exist in English)."""
-    return set(_available(channel, template_root or TEMPLATE_ROOT))
+    """Template names a policy step may use on `channel` (those that exist in English). The plan and settlement
+    messages are left out: they follow a plan or an offer, and are sent when one changes, not on a schedule."""
+    return set(_available(channel, template_root or TEMPLATE_ROOT)) - set(_NEEDS)
 
 
 @lru_cache(maxsize=8)
@@ -84,6 +112,18 @@ def _longdate_filter(context, value) -> str:
 def _mediumdate_filter(context, value) -> str:
     """Like 15 Nov 2026 or 15.11.2026: as exact as the long form, and short enough for an SMS."""
     return format_date(value, format="medium", locale=context["babel_locale"])
+
+
+@pass_context
+def _schedule_table_filter(context, rows, headers) -> str:
+    """Instalment rows as a plain-text table: number, long date and amount, columns padded to line up."""
+    locale = context["babel_locale"]
+    body = [(str(r.n), format_date(r.due_on, format="long", locale=locale), _money(locale, r.amount, r.currency))
+            for r in rows]
+    table = [tuple(headers), *body]
+    widths = [max(len(line[i]) for line in table) for i in range(3)]
+    lines = (f"{n.ljust(widths[0])}   {when.ljust(widths[1])}   {amount.rjust(widths[2])}" for n, when, amount in table)
+    return "\n".join(line.rstrip() for line in lines)
 
 
 @pass_context
@@ -130,7 +170,8 @@ class JinjaRenderer:
             lstrip_blocks=True,
         )
         self.env.filters.update(
-            money=_money_filter, longdate=_longdate_filter, mediumdate=_mediumdate_filter, balance=_balance_filter
+            money=_money_filter, longdate=_longdate_filter, mediumdate=_mediumdate_filter, balance=_balance_filter,
+            schedule_table=_schedule_table_filter,
         )
         self._languages = {
             folder: {p.name for p in (self.template_root / folder).iterdir() if p.is_dir()}
@@ -159,12 +200,19 @@ class JinjaRenderer:
     def render(self, ctx: MessageContext) -> RenderedMessage:
         if ctx.template not in _available(ctx.channel, self.template_root):
             raise UnknownTemplate(ctx.template, ctx.channel)
+        if ctx.template in _NEEDS:
+            what, read = _NEEDS[ctx.template]
+            if not read(ctx):
+                raise MissingMessageData(f"template {ctx.template!r} needs {what} in its context")
         lang = re.split(r"[-_]", ctx.locale, maxsplit=1)[0].lower()
         if lang not in self._languages[ctx.channel]:
             lang = FALLBACK_LANGUAGE
         variables = {f.name: getattr(ctx, f.name) for f in dataclasses.fields(ctx)}
         variables.update(
-            lang=lang, third_party=ctx.tenant_role == "third_party", babel_locale=_babel_locale(ctx.locale)
+            lang=lang, third_party=ctx.tenant_role == "third_party", babel_locale=_babel_locale(ctx.locale),
+            missed_instalment=_last_missed(ctx),
+            plan_total=sum(line.amount for line in ctx.instalments),
+            plan_currency=ctx.instalments[0].currency if ctx.instalments else None,
         )
         parts = {part: self._render_part(ctx, lang, part, variables) for part in _PARTS[ctx.channel]}
         if ctx.channel == SMS:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .audit import AuditEvent, ChainHead, chain_event, iso
+from .audit import AuditEvent, ChainHead, chain_event
 from .money import add_balances
 from .payments import (
     FAILED,
@@ -19,6 +19,12 @@ from .payments import (
     superseded_failure,
 )
 from .tallies import add_tallies, tally_keys
+from .times import iso
+
+if TYPE_CHECKING:  # plans, promises and settlement read accounts; accounts only carry them
+    from .plans import Plan
+    from .promises import Promise
+    from .settlement import SettlementOffer
 
 VULNERABLE = "vulnerable"  # not a pause: the account is handed to a person
 FLAGS = ("dispute", "hardship", "breathing_space", "cease_contact", "bankruptcy", "deceased", VULNERABLE)
@@ -126,6 +132,9 @@ class Account:
     hold_reason: str | None = None  # why the account is HELD (refund / chargeback)
     payments: list[Payment] = field(default_factory=list)  # the processors' ledger, oldest first
     pending_thanks: PendingThanks | None = None
+    plan: Plan | None = None  # the payment plan agreed (active, or how the last one ended)
+    promise: Promise | None = None  # the last promise to pay
+    settlement_offer: SettlementOffer | None = None  # the standing (or accepted) offer to settle for less
     next_action_at: datetime | None = None
     recent_sends: list[SentRecord] = field(default_factory=list)
     tallies: dict[str, int] = field(default_factory=dict)  # running counts for the finance figures (tallies.py)
@@ -246,6 +255,9 @@ class Account:
                                             if self.preferred_hours else None)},
             "state": self.state,
             "hold_reason": self.hold_reason,
+            "plan": self.plan.to_dict() if self.plan else None,
+            "promise": self.promise.to_dict() if self.promise else None,
+            "settlement_offer": self.settlement_offer.to_dict() if self.settlement_offer else None,
             "next_action_at": iso(self.next_action_at) if self.next_action_at else None,
             "created_at": iso(self.created_at) if self.created_at else None,
             "updated_at": iso(self.updated_at) if self.updated_at else None,
@@ -274,6 +286,9 @@ def with_profile(current: Account, incoming: Account) -> Account:
         hold_reason=current.hold_reason,
         payments=current.payments,
         pending_thanks=current.pending_thanks,
+        plan=current.plan,
+        promise=current.promise,
+        settlement_offer=current.settlement_offer,
         next_action_at=current.next_action_at,
         recent_sends=current.recent_sends,
         tallies=current.tallies,

@@ -5,8 +5,10 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
+
+from .times import iso
 
 GENESIS_HASH = "0" * 64
 
@@ -67,11 +69,6 @@ class VerifyResult:
 
     def to_dict(self) -> dict[str, Any]:
         return {"ok": self.ok, "first_broken_seq": self.first_broken_seq, "events": self.events}
-
-
-def iso(instant: datetime) -> str:
-    """An instant as UTC ISO 8601 with a Z, the one form Kindly writes."""
-    return instant.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def event_hash(

@@ -7,7 +7,7 @@ import hashlib
 from datetime import datetime
 from typing import Any
 
-from .audit import iso
+from .times import iso
 
 
 def finance_event(type_: str, tenant_id: str, account_id: str, at: datetime, *, about: str, **details: Any

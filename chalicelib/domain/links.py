@@ -11,10 +11,15 @@ import binascii
 import hashlib
 import hmac
 import struct
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
-from .errors import Unauthenticated
+from .errors import NotFound, Unauthenticated
+
+if TYPE_CHECKING:
+    from .accounts import Account
 
 PORTAL = "p"
 UNSUBSCRIBE = "u"
@@ -113,3 +118,11 @@ def read_link(secret: bytes, token: str, purpose: str, now: datetime) -> LinkCla
     if expires < now.timestamp():
         raise Unauthenticated("this link has expired")
     return LinkClaims(tenant_id, account_id, purpose, expires)
+
+
+def linked_account(claims: LinkClaims, find: Callable[[str, str], Account | None]) -> Account:
+    """The account a checked link names (`find` reads it by tenant and account id); NotFound if it is gone."""
+    account = find(claims.tenant_id, claims.account_id)
+    if account is None:
+        raise NotFound("this link no longer points to an account")
+    return account

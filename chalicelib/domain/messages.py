@@ -5,11 +5,13 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from .finance_events import finance_event
+from .offers import Offers
 
 EMAIL = "email"
 SMS = "sms"
@@ -43,6 +45,62 @@ class InvoiceLine:
 
 
 @dataclass(frozen=True)
+class InstalmentLine:
+    """One row of the debtor's payment plan, as a message shows it."""
+
+    n: int
+    due_on: date
+    amount: int  # minor units
+    currency: str  # ISO 4217
+    paid: int = 0
+    status: str = "due"  # "due" | "paid" | "missed"
+
+
+@dataclass(frozen=True)
+class SettlementTerms:
+    """A settlement offer, as a message shows it: pay `amount` by `valid_until` and the balance is settled."""
+
+    amount: int  # minor units
+    currency: str
+    valid_until: date
+    accepted_at: datetime | None = None
+
+
+def _read(row: Any, name: str, default: Any = None) -> Any:
+    return row.get(name, default) if isinstance(row, Mapping) else getattr(row, name, default)
+
+
+def _as_date(value: Any) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
+
+
+def instalment_lines(rows: Iterable[Any], currency: str) -> tuple[InstalmentLine, ...]:
+    """A plan's instalments ({n, due_on, amount, paid, status}, as mappings or objects) as message rows."""
+    return tuple(
+        InstalmentLine(int(_read(r, "n")), _as_date(_read(r, "due_on")), int(_read(r, "amount")), currency,
+                       int(_read(r, "paid", 0) or 0), str(_read(r, "status", "due")))
+        for r in rows
+    )
+
+
+def next_instalment(lines: Iterable[InstalmentLine]) -> InstalmentLine | None:
+    """The earliest instalment not yet paid in full (payments pay the earliest unpaid instalment first)."""
+    return next((line for line in lines if line.status != "paid"), None)
+
+
+def settlement_terms(offer: Any) -> SettlementTerms | None:
+    """A settlement offer ({amount, currency, valid_until, accepted_at}, as a mapping or object) for a message."""
+    if offer is None:
+        return None
+    return SettlementTerms(int(_read(offer, "amount")), str(_read(offer, "currency")),
+                           _as_date(_read(offer, "valid_until")), _read(offer, "accepted_at"))
+
+
+@dataclass(frozen=True)
 class MessageContext:
     """Everything a template may use. No template reads anything else."""
 
@@ -59,6 +117,17 @@ class MessageContext:
     portal_url: str  # signed self-service link
     unsubscribe_url: str  # signed one-click unsubscribe link
     timezone: str = "UTC"
+    # What the account can be offered and what it has taken (issue 9). The defaults offer nothing, so a message
+    # built without them never promises a plan or a settlement (see domain.offers and wording.lint_message).
+    plan_possible: bool = False  # domain.offers.plan_possible for this account and its policy
+    instalments: tuple[InstalmentLine, ...] = ()  # the debtor's current (or just ended) plan
+    next_instalment: InstalmentLine | None = None
+    settlement: SettlementTerms | None = None  # the standing (or just accepted) settlement offer
+
+    @property
+    def offers(self) -> Offers:
+        """What this message may talk about: a plan when one is possible or exists, a settlement when offered."""
+        return Offers(plan=self.plan_possible or bool(self.instalments), settlement=self.settlement is not None)
 
 
 @dataclass(frozen=True)

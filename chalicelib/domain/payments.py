@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from .audit import iso
+from .times import iso
 
 if TYPE_CHECKING:
     from .accounts import Account, Invoice

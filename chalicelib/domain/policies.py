@@ -8,6 +8,7 @@ from typing import Any
 
 from .errors import InvalidInput
 from .messages import CHANNELS
+from .offers import policy_allows_plans
 
 ESCALATE = "escalate"
 ACTIONS = (ESCALATE,)
@@ -18,6 +19,19 @@ DEFAULT_EMAIL_PER_7D = 3
 DEFAULT_SMS_PER_7D = 2
 DEFAULT_PER_DAY = 1
 MAX_STEPS = 20
+# Steps whose whole point is to offer a plan: a policy that allows no plan may not schedule them. (Other
+# reminders mention plans only when the account can take one; see the templates and domain.offers.)
+PLAN_OFFER_TEMPLATES = frozenset({"plan_offer"})
+
+# Plans, settlement offers and promises (plans.py, settlement.py, promises.py). A policy stored before a
+# limit existed reads as its default.
+DEFAULT_MAX_MONTHS = 12  # the last instalment falls at most this many months after the plan is made
+MAX_PLAN_MONTHS = 36
+DEFAULT_GRACE_DAYS = 3  # an instalment or promise unpaid this many days after its date is missed / broken
+MAX_GRACE_DAYS = 14
+DEFAULT_OFFER_AFTER_DAYS = 30  # days overdue before a settlement offer is made
+DEFAULT_PROMISE_DAYS = 30  # how far ahead a promise to pay may fall
+MAX_PROMISE_DAYS = 90
 
 
 @dataclass(frozen=True)
@@ -73,6 +87,7 @@ class Policy:
     caps: Caps = Caps()
     plans: dict[str, Any] = field(default_factory=dict)
     settlement: dict[str, Any] | None = None
+    promise: dict[str, Any] = field(default_factory=dict)
     hardship_pause_days: int = 30
     segment: dict[str, Any] = field(default_factory=dict)
     version: int = 0  # 0 = built in
@@ -86,6 +101,7 @@ class Policy:
             "caps": self.caps.to_dict(),
             "plans": self.plans,
             "settlement": self.settlement,
+            "promise": self.promise,
             "hardship_pause_days": self.hardship_pause_days,
             "segment": self.segment,
         }
@@ -104,8 +120,11 @@ STANDARD = Policy(
     ),
     send_window=SendWindow(time(9, 0), time(19, 0), frozenset(range(6))),
     caps=Caps(),
-    plans={"max_instalments": 6, "min_instalment": 1000, "frequencies": ["weekly", "fortnightly", "monthly"]},
-    settlement=None,
+    plans={"max_instalments": 6, "min_instalment": 1000,
+           "frequencies": ["weekly", "fortnightly", "monthly", "last_working_day"],
+           "max_months": 6, "grace_days": DEFAULT_GRACE_DAYS},
+    settlement=None,  # forgiving money is the creditor's decision: a tenant opts in with its own policy
+    promise={"max_days": DEFAULT_PROMISE_DAYS},
     hardship_pause_days=30,
     segment={"min_balance": 0, "tags": [], "countries": []},
 )
@@ -133,6 +152,11 @@ def validate_policy(policy: Policy, templates: dict[str, set[str]]) -> None:
                 raise InvalidInput(
                     f"no {step.channel} template named {step.template!r}; known: {known}", f"{where}.template"
                 )
+            if step.template in PLAN_OFFER_TEMPLATES and not policy_allows_plans(policy.plans):
+                raise InvalidInput(
+                    f"{where} sends {step.template!r}, which offers a payment plan, but this policy's plans allow "
+                    f"none (it needs at least one frequency and max_instalments of 2 or more)", f"{where}.template"
+                )
         if step.key in seen:
             raise InvalidInput("the same step appears twice", where)
         seen.add(step.key)
@@ -157,3 +181,6 @@ def validate_policy(policy: Policy, templates: dict[str, set[str]]) -> None:
             raise InvalidInput(f"caps.{name} may be tightened but not raised above {default}", f"caps.{name}")
     if not 0 < policy.hardship_pause_days <= 90:
         raise InvalidInput("hardship_pause_days must be between 1 and 90", "hardship_pause_days")
+    frequencies = policy.plans.get("frequencies", [])
+    if len(set(frequencies)) != len(frequencies):
+        raise InvalidInput("each plan frequency may be listed once", "plans.frequencies")

@@ -9,7 +9,7 @@ from typing import Any, Protocol
 
 from .accounts import Account
 from .audit import StoredEvent
-from .links import ShortLink
+from .links import LinkClaims, ShortLink
 from .messages import MessageContext, RenderedMessage
 from .payments import PaymentEvent
 from .policies import Policy
@@ -175,3 +175,35 @@ class FinanceTopic(Protocol):
     def subscribe(self, protocol: str, endpoint: str, filter_policy: dict[str, Any],
                   raw_delivery: bool) -> dict[str, Any]:
         """Subscribe an endpoint to the finance topic with this filter; what was set up (subscription arn...)."""
+
+
+# --- what one use case offers the others (the container wires the service that implements each) ---------------
+
+class PolicyBook(Protocol):
+    """The policies in force (services.policies.PolicyService)."""
+
+    def exists(self, tenant_id: str, name: str) -> bool: ...
+
+    def get(self, tenant_id: str, name: str) -> Policy:
+        """The latest version, or a built-in policy; NotFound naming `name` if there is neither."""
+
+    def resolve(self, tenant_id: str, name: str) -> Policy: ...
+
+
+class TenantLookup(Protocol):
+    """A tenant by id (services.tenants.TenantService)."""
+
+    def get(self, tenant_id: str) -> Tenant | None: ...
+
+
+class Links(Protocol):
+    """Signed, expiring links to the debtor's page and to unsubscribe (services.links.LinkService)."""
+
+    def read(self, token: str, purpose: str, now: datetime) -> LinkClaims: ...
+
+    def portal_url(self, tenant_id: str, account_id: str, now: datetime) -> str: ...
+
+    def unsubscribe_url(self, tenant_id: str, account_id: str, now: datetime) -> str: ...
+
+    def short_portal_link(self, tenant_id: str, account_id: str, now: datetime) -> tuple[str, ShortLink]:
+        """A short link for SMS; the caller stores the ShortLink with the message it rides in."""

@@ -11,6 +11,8 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
+from .offers import NOTHING, Offers
+
 LANGUAGES = ("en", "es", "fr", "de")
 
 
@@ -88,6 +90,59 @@ FAKE_LEGAL = _Rule(
     },
 )
 
+# Offers the account cannot take up. Telling a debtor they can spread the payment when the policy allows no
+# plan, or settle for less when no offer stands, is a false or misleading representation: FDCPA 15 U.S.C.
+# 1692e(10); UK FCA CONC 2.2 (general principles: clear, fair, not misleading) and CONC 7.3 (the forbearance a
+# customer in arrears is told of must really be open to them). These words are only allowed with `can=`.
+PLAN_OFFER = _Rule(
+    problem="offers a payment plan the account cannot take",
+    why="FDCPA 15 U.S.C. 1692e(10); FCA CONC 2.2, CONC 7.3",
+    patterns={
+        "en": (
+            r"(?:payment|repayment|instal?ment) plans?", r"instal?ments?", r"spread(?:s|ing)?(?: \w+){0,3} over",
+            r"spread(?:s|ing)? (?:it|this|that|them|the \w+|your \w+)", r"(?:smaller|several|a few) payments",
+            r"pay(?:ing)? (?:it )?in (?:parts|stages|instal?ments)", r"split(?:ting)? (?:it|the \w+|your \w+)",
+        ),
+        "es": (
+            r"plan(?:es)? de pagos?", r"pagos? (?:a|en) plazos", r"plazos?", r"cuotas?", r"fraccion\w*",
+            r"repart\w+", r"varios pagos", r"pagos más pequeños",
+        ),
+        "fr": (
+            r"plans? de paiement", r"[ée]ch[ée]anciers?", r"[ée]chelonn\w*", r"[ée]tal\w+",
+            r"mensualit[ée]s?", r"en plusieurs (?:fois|versements|paiements|[ée]ch[ée]ances)",
+            r"plusieurs [ée]ch[ée]ances", r"plusieurs paiements",
+        ),
+        "de": (
+            r"\w*ratenplan\w*", r"\w*ratenzahlung\w*", r"raten", r"rate", r"zahlungsplan\w*", r"teilzahlung\w*",
+            r"teilbetr[äa]g\w*", r"mehrere zahlungen", r"kleinere zahlungen", r"aufteil\w*", r"verteil\w*",
+        ),
+    },
+)
+
+SETTLEMENT_OFFER = _Rule(
+    problem="offers a settlement the account has not been offered",
+    why="FDCPA 15 U.S.C. 1692e(10); FCA CONC 2.2, CONC 7.3",
+    patterns={
+        "en": (
+            r"settle(?:s|d|ment)? for less", r"settlement offers?", r"reduced (?:amount|balance|sum|payment)",
+            r"discount\w*", r"(?:consider|treat)(?: \w+){1,3} (?:as )?settled", r"pay less", r"forgiv\w*",
+            r"write[- ]off", r"written off",
+        ),
+        "es": (
+            r"importe reducido", r"cantidad reducida", r"descuentos?", r"quitas?", r"pagar menos",
+            r"por (?:saldad[ao]|liquidad[ao])", r"acuerdo de liquidaci[oó]n", r"ofertas? de liquidaci[oó]n",
+        ),
+        "fr": (
+            r"montant r[ée]duit", r"somme r[ée]duite", r"remises?", r"r[ée]ductions?", r"payer moins",
+            r"comme (?:r[ée]gl[ée]e?|sold[ée]e?)", r"r[èe]glement transactionnel", r"offres? de r[èe]glement",
+        ),
+        "de": (
+            r"reduziert\w* betrag", r"ermäßigt\w* betrag", r"nachlass", r"rabatt\w*", r"weniger zahlen",
+            r"als (?:beglichen|erledigt)", r"vergleichsangebot\w*", r"abfindung\w*", r"erlass\w*",
+        ),
+    },
+)
+
 # Every electronic message must say how to stop them: Reg F 12 CFR 1006.6(e) (opt-out notice in
 # email and text), CAN-SPAM 15 U.S.C. 7704(a)(3), UK PECR reg. 22.
 UNSUBSCRIBE_WORDS: dict[str, tuple[str, ...]] = {
@@ -125,16 +180,22 @@ def _find(rule: _Rule, text: str, lang: str) -> list[str]:
     return [f"{rule.problem}: {word!r} ({rule.why})" for word in found]
 
 
-def lint_message(text: str, channel: str, locale: str = "en") -> list[str]:
+def lint_message(text: str, channel: str, locale: str = "en", can: Offers = NOTHING) -> list[str]:
     """Problems with a message's wording, in plain words; an empty list means it may be sent.
 
     English rules apply to every message; the rules of the locale's language (es, fr, de) are added.
+    `can` is what the account can actually take up (see domain.offers): plan or settlement wording is a
+    problem unless it says so, and by default it says nothing is on offer.
     """
     if channel not in ("email", "sms"):
         raise ValueError(f"unknown channel {channel!r}")
     lang = _language(locale)
     flat = " ".join(text.split())
     problems = _find(THREATS, flat, lang) + _find(FAKE_LEGAL, flat, lang)
+    if not can.plan:
+        problems += _find(PLAN_OFFER, flat, lang)
+    if not can.settlement:
+        problems += _find(SETTLEMENT_OFFER, flat, lang)
     if channel == "sms":
         # Carriers act on the keyword itself, so it must be there in capitals, in every language.
         if not _whole_words(("STOP",), ignore_case=False).search(flat):

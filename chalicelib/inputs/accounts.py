@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, Field, model_validator
 
-from chalicelib.domain.accounts import INVOICE_STATUSES
+from chalicelib.domain.accounts import INVOICE_STATUSES, Account, Invoice, SmsConsent
 from chalicelib.inputs.fields import (
     NAME_PATTERN,
     Amount,
@@ -82,3 +82,27 @@ class AccountIn(Strict):
                 raise FieldError(f"invoices[{i}].id", f"invoice id {invoice.id!r} appears twice")
             seen.add(invoice.id)
         return self
+
+
+def account_from_input(tenant_id: str, account_id: str, data: AccountIn, default_locale: str) -> Account:
+    """The domain account an API body describes (what the billing system owns; Kindly's own state empty)."""
+    return Account(
+        tenant_id=tenant_id,
+        account_id=account_id,
+        name=data.name,
+        email=data.email,
+        phone=data.phone,
+        locale=data.locale or default_locale,
+        timezone=data.timezone,
+        country=data.country,
+        region=data.subdivision,
+        sms_consent=SmsConsent(data.sms_consent.source, data.sms_consent.at) if data.sms_consent else None,
+        policy=data.policy,
+        processor_ids=dict(data.processor_ids),
+        tags=list(data.tags),
+        invoices=[
+            Invoice(i.id, i.amount, i.currency, i.issued_on, i.due_on, i.status, i.processor_invoice_id,
+                    i.payment_url)
+            for i in data.invoices
+        ],
+    )

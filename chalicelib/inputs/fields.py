@@ -13,8 +13,8 @@ from typing import Annotated
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from chalicelib.domain.money import MAX_AMOUNT, is_currency
+from chalicelib.inputs.ids import ID_PATTERN
 
-ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$"
 NAME_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,63}$"
 # C0 and C1 control characters, and the bidirectional overrides used to disguise text.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")

@@ -7,7 +7,16 @@ from typing import Annotated, Literal
 from pydantic import Field, model_validator
 
 from chalicelib.domain.money import MAX_AMOUNT
-from chalicelib.domain.policies import FREQUENCIES
+from chalicelib.domain.policies import (
+    DEFAULT_GRACE_DAYS,
+    DEFAULT_MAX_MONTHS,
+    DEFAULT_OFFER_AFTER_DAYS,
+    DEFAULT_PROMISE_DAYS,
+    FREQUENCIES,
+    MAX_GRACE_DAYS,
+    MAX_PLAN_MONTHS,
+    MAX_PROMISE_DAYS,
+)
 from chalicelib.inputs.fields import NAME_PATTERN, ClockTime, Country, Strict
 
 
@@ -42,12 +51,20 @@ class CapsIn(Strict):
 class PlansIn(Strict):
     max_instalments: Annotated[int, Field(ge=1, le=24)] = 6
     min_instalment: Annotated[int, Field(ge=0, le=MAX_AMOUNT)] = 1000
-    frequencies: list[Literal[FREQUENCIES]] = ["weekly", "fortnightly", "monthly"]  # type: ignore[valid-type]
+    frequencies: Annotated[list[Literal[FREQUENCIES]], Field(min_length=1)] = [  # type: ignore[valid-type]
+        "weekly", "fortnightly", "monthly"]
+    max_months: Annotated[int, Field(ge=1, le=MAX_PLAN_MONTHS)] = DEFAULT_MAX_MONTHS
+    grace_days: Annotated[int, Field(ge=0, le=MAX_GRACE_DAYS)] = DEFAULT_GRACE_DAYS
 
 
 class SettlementIn(Strict):
     discount_percent: Annotated[int, Field(ge=0, le=50)]
     valid_days: Annotated[int, Field(ge=1, le=60)]
+    offer_after_days: Annotated[int, Field(ge=0, le=365)] = DEFAULT_OFFER_AFTER_DAYS
+
+
+class PromiseIn(Strict):
+    max_days: Annotated[int, Field(ge=1, le=MAX_PROMISE_DAYS)] = DEFAULT_PROMISE_DAYS
 
 
 class SegmentIn(Strict):
@@ -62,5 +79,6 @@ class PolicyIn(Strict):
     caps: CapsIn = CapsIn()
     plans: PlansIn = PlansIn()
     settlement: SettlementIn | None = None
+    promise: PromiseIn = PromiseIn()
     hardship_pause_days: Annotated[int, Field(ge=1, le=90)] = 30
     segment: SegmentIn = SegmentIn()

@@ -101,4 +101,4 @@ def put_webhook_secret(provider: str) -> Response:
 @guarded
 def metrics() -> Response:
     tenant_id, _actor = _caller()
-    return json_response(container().metrics.figures(tenant_id))
+    return json_response(container().figures.figures(tenant_id))

@@ -2,56 +2,23 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 from chalicelib.domain import accounts as acc
-from chalicelib.domain.accounts import Account, Flag, Invoice, SmsConsent
-from chalicelib.domain.errors import Conflict, InvalidInput, NotFound
-from chalicelib.domain.ports import AccountRepository, Clock
+from chalicelib.domain.accounts import Account, Flag
+from chalicelib.domain.errors import InvalidInput, NotFound
+from chalicelib.domain.ports import AccountRepository, Clock, PolicyBook, TenantLookup
 from chalicelib.domain.schedule import local_day, recipient_zones, refresh_schedule
-from chalicelib.inputs.accounts import AccountIn
-from chalicelib.inputs.fields import ID_PATTERN
+from chalicelib.inputs.accounts import AccountIn, account_from_input
 from chalicelib.inputs.flags import FlagIn
+from chalicelib.inputs.ids import check_account_id
 from chalicelib.inputs.parsing import parse
-from chalicelib.services.policies import PolicyService
-from chalicelib.services.tenants import TenantService
-
-
-def check_account_id(account_id: str) -> None:
-    if not re.fullmatch(ID_PATTERN, account_id or ""):
-        raise InvalidInput(
-            "an account id is 1-128 letters, digits and . _ : @ - (starting with a letter or digit)", "account_id"
-        )
-
-
-def account_from_input(tenant_id: str, account_id: str, data: AccountIn, default_locale: str) -> Account:
-    """The domain account an API body describes (what the billing system owns; Kindly's own state empty)."""
-    return Account(
-        tenant_id=tenant_id,
-        account_id=account_id,
-        name=data.name,
-        email=data.email,
-        phone=data.phone,
-        locale=data.locale or default_locale,
-        timezone=data.timezone,
-        country=data.country,
-        region=data.subdivision,
-        sms_consent=SmsConsent(data.sms_consent.source, data.sms_consent.at) if data.sms_consent else None,
-        policy=data.policy,
-        processor_ids=dict(data.processor_ids),
-        tags=list(data.tags),
-        invoices=[
-            Invoice(i.id, i.amount, i.currency, i.issued_on, i.due_on, i.status, i.processor_invoice_id,
-                    i.payment_url)
-            for i in data.invoices
-        ],
-    )
+from chalicelib.services.conflicts import retry_on_conflict
 
 
 class AccountService:
-    def __init__(self, accounts: AccountRepository, policies: PolicyService, tenants: TenantService, clock: Clock,
+    def __init__(self, accounts: AccountRepository, policies: PolicyBook, tenants: TenantLookup, clock: Clock,
                  on_upsert: Callable[[Account], bool] | None = None) -> None:
         self._accounts = accounts
         self._policies = policies
@@ -68,7 +35,7 @@ class AccountService:
             raise InvalidInput(f"no policy named {data.policy!r}", "policy")
         tenant = self._tenants.get(tenant_id)
         incoming = account_from_input(tenant_id, account_id, data, tenant.locale if tenant else "en-US")
-        account, created = retrying(lambda: self._upsert_once(incoming, actor))
+        account, created = retry_on_conflict(lambda: self._upsert_once(incoming, actor))
         # Also after a repeat that wrote nothing: a retried PUT (say, after a failure just here) still brings the
         # payments that were waiting for this account.
         if self._on_upsert is not None and self._on_upsert(account):
@@ -107,7 +74,7 @@ class AccountService:
 
     def set_flag(self, tenant_id: str, account_id: str, data: FlagIn, actor: str) -> Account:
         check_account_id(account_id)
-        return retrying(lambda: self._set_flag_once(tenant_id, account_id, data, actor))
+        return retry_on_conflict(lambda: self._set_flag_once(tenant_id, account_id, data, actor))
 
     def _set_flag_once(self, tenant_id: str, account_id: str, data: FlagIn, actor: str) -> Account:
         account = self.get(tenant_id, account_id)
@@ -126,24 +93,6 @@ class AccountService:
         })
         self._accounts.save(account)
         return account
-
-
-T = TypeVar("T")
-CONFLICT_RETRIES = 3
-CONCURRENT_CHANGE = ("account", "audit")  # the Conflict fields a repository raises when a save lost a race
-
-
-def retrying(operation: Callable[[], T]) -> T:
-    """Re-read and re-apply when a reminder (or another request) changed the account or its audit chain
-    meanwhile, so a billing system's PUT or a webhook is not refused just because a message was going out at
-    that moment. Other conflicts (a refusal the operation itself raises) are not retried."""
-    for attempt in range(CONFLICT_RETRIES):
-        try:
-            return operation()
-        except Conflict as exc:
-            if exc.field not in CONCURRENT_CHANGE or attempt == CONFLICT_RETRIES - 1:
-                raise
-    raise AssertionError("unreachable")
 
 
 def _billing_data(account: Account) -> tuple[Any, ...]:

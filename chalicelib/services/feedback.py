@@ -9,7 +9,7 @@ from typing import Any
 
 from chalicelib.domain.messages import account_from_tag, delivery_problem
 from chalicelib.domain.ports import AccountRepository, Clock, FinanceNotifier
-from chalicelib.services.accounts import retrying
+from chalicelib.services.conflicts import retry_on_conflict
 
 ENGAGEMENT = {"Delivery": "delivered", "Open": "opened", "Click": "clicked"}
 
@@ -35,7 +35,7 @@ class FeedbackService:
         problem = _problem(event)
         if problem is None:
             return "noted"  # a soft bounce, a delay: SES retries; nothing to change
-        return retrying(lambda: self._suppress(tenant_id, account_id, message_id, problem, event))
+        return retry_on_conflict(lambda: self._suppress(tenant_id, account_id, message_id, problem, event))
 
     def _suppress(self, tenant_id: str, account_id: str, message_id: str, problem: str, event: dict[str, Any]) -> str:
         account = self._accounts.get(tenant_id, account_id)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from chalicelib.domain.accounts import Account
 from chalicelib.domain.errors import NotFound
 from chalicelib.domain.links import (
     PORTAL,
@@ -17,7 +16,7 @@ from chalicelib.domain.links import (
     read_link,
     sign_link,
 )
-from chalicelib.domain.ports import AccountRepository, ShortLinks
+from chalicelib.domain.ports import ShortLinks
 
 # An unsubscribe link must keep working long after the email that carried it (RFC 8058 asks for it).
 UNSUBSCRIBE_TTL = timedelta(days=400)
@@ -54,12 +53,3 @@ class LinkService:
 
     def read(self, token: str, purpose: str, now: datetime) -> LinkClaims:
         return read_link(self._secret(), token, purpose, now)
-
-
-def linked_account(links: LinkService, accounts: AccountRepository, token: str, purpose: str, now: datetime) -> Account:
-    """The account a signed link names; Unauthenticated for a bad or expired link, NotFound if it is gone."""
-    claims = links.read(token, purpose, now)
-    account = accounts.get(claims.tenant_id, claims.account_id)
-    if account is None:
-        raise NotFound("this link no longer points to an account")
-    return account

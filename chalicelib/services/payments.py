@@ -14,7 +14,6 @@ from typing import Any
 
 from chalicelib.domain import accounts as acc
 from chalicelib.domain.accounts import Account, PendingThanks
-from chalicelib.domain.audit import iso
 from chalicelib.domain.errors import Conflict, InvalidInput, NotFound, Unauthenticated
 from chalicelib.domain.payments import (
     APPLIED,
@@ -30,12 +29,20 @@ from chalicelib.domain.payments import (
     record_payment,
     terms,
 )
-from chalicelib.domain.ports import AccountRepository, Clock, FinanceNotifier, ParkedPayments, WebhookSecrets
+from chalicelib.domain.ports import (
+    AccountRepository,
+    Clock,
+    FinanceNotifier,
+    ParkedPayments,
+    PolicyBook,
+    WebhookSecrets,
+)
 from chalicelib.domain.schedule import refresh_schedule
+from chalicelib.domain.times import iso
+from chalicelib.inputs.ids import check_account_id, is_plausible_id
 from chalicelib.inputs.parsing import parse
 from chalicelib.inputs.secrets import WebhookSecretIn
-from chalicelib.services.accounts import check_account_id, retrying
-from chalicelib.services.policies import PolicyService
+from chalicelib.services.conflicts import retry_on_conflict
 
 Parser = Callable[[bytes, Mapping[str, str], str], list[PaymentEvent]]
 FINANCE_EVENTS = {"refund": "refund", "chargeback": "chargeback"}
@@ -56,7 +63,7 @@ class EventResult:
 
 
 class PaymentService:
-    def __init__(self, *, accounts: AccountRepository, secrets: WebhookSecrets, policies: PolicyService,
+    def __init__(self, *, accounts: AccountRepository, secrets: WebhookSecrets, policies: PolicyBook,
                  notifier: FinanceNotifier, clock: Clock,
                  parser_for: Callable[[str], Parser], parked: ParkedPayments) -> None:
         self._accounts = accounts
@@ -80,7 +87,7 @@ class PaymentService:
         """Verify the processor's signature, then apply each event once. Raises Unauthenticated (bad or missing
         signature, stale timestamp, no secret set) or InvalidInput (unreadable body) before writing anything."""
         parse_events = self._parser_for(provider)
-        secret = self._secrets.get(tenant_id, provider) if _plausible_id(tenant_id) else None
+        secret = self._secrets.get(tenant_id, provider) if is_plausible_id(tenant_id) else None
         if secret is None:
             raise Unauthenticated(f"no {provider} webhook secret is set for this tenant", "provider")
         return [self._apply(tenant_id, event) for event in parse_events(body, headers, secret)]
@@ -118,15 +125,11 @@ class PaymentService:
         account_id = self._find(tenant_id, event)
         if account_id is None:
             return EventResult(event.event_id, event.kind, NO_ACCOUNT)
-        return retrying(lambda: self._apply_once(tenant_id, account_id, event))
+        return retry_on_conflict(lambda: self._apply_once(tenant_id, account_id, event))
 
     def _find(self, tenant_id: str, event: PaymentEvent) -> str | None:
         if event.account_ref is not None:
-            try:
-                check_account_id(event.account_ref)
-            except InvalidInput:
-                return None
-            return event.account_ref
+            return event.account_ref if is_plausible_id(event.account_ref) else None
         for key in lookup_keys(tenant_id, event):
             found = self._accounts.account_for_ref(key)
             if found is not None and found[0] == tenant_id:
@@ -175,7 +178,7 @@ class PaymentService:
     # --- a person decides after money went back ---------------------------------------------------------
     def resume(self, tenant_id: str, account_id: str, actor: str) -> Account:
         check_account_id(account_id)
-        return retrying(lambda: self._resume_once(tenant_id, account_id, actor))
+        return retry_on_conflict(lambda: self._resume_once(tenant_id, account_id, actor))
 
     def _resume_once(self, tenant_id: str, account_id: str, actor: str) -> Account:
         account = self._accounts.get(tenant_id, account_id)
@@ -198,21 +201,13 @@ class PaymentService:
 
 def _parking_keys(tenant_id: str, event: PaymentEvent) -> list[str]:
     """Where the event waits; an account id no account could have (too long, odd characters) is not one."""
-    plausible = event.account_ref is not None and _plausible_id(event.account_ref)
+    plausible = event.account_ref is not None and is_plausible_id(event.account_ref)
     return parking_keys(tenant_id, event if plausible else replace(event, account_ref=None))
 
 
 def _waits_for_account(result: EventResult) -> bool:
     """No account of the tenant carries what the event names (yet); not one found that has no use for it."""
     return result.outcome == NO_ACCOUNT and result.account_id is None
-
-
-def _plausible_id(tenant_id: str) -> bool:
-    try:
-        check_account_id(tenant_id)
-    except InvalidInput:
-        return False
-    return True
 
 
 def _check_standard_secret(secret: str) -> None:

@@ -40,6 +40,7 @@ class PolicyService:
             caps=Caps(data.caps.email_per_7d, data.caps.sms_per_7d, data.caps.per_day),
             plans=data.plans.model_dump(),
             settlement=data.settlement.model_dump() if data.settlement else None,
+            promise=data.promise.model_dump(),
             hardship_pause_days=data.hardship_pause_days,
             segment=data.segment.model_dump(),
         )

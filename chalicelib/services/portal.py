@@ -10,22 +10,19 @@ from typing import Any
 
 from chalicelib.domain import accounts as acc
 from chalicelib.domain.accounts import DEBTOR, Account, Flag, self_pause_allowed
-from chalicelib.domain.audit import iso
 from chalicelib.domain.courtesy import EMAIL_QUIET_START, QUIET_END
 from chalicelib.domain.errors import Conflict, InvalidInput, NotFound
 from chalicelib.domain.finance_events import finance_event
-from chalicelib.domain.links import PORTAL
+from chalicelib.domain.links import PORTAL, linked_account
 from chalicelib.domain.policies import Policy
-from chalicelib.domain.ports import AccountRepository, Clock, FinanceNotifier
+from chalicelib.domain.ports import AccountRepository, Clock, FinanceNotifier, Links, PolicyBook, TenantLookup
 from chalicelib.domain.schedule import local_day, recipient_zones, refresh_schedule
 from chalicelib.domain.tenants import Tenant
-from chalicelib.services.accounts import retrying
-from chalicelib.services.links import LinkService, linked_account
-from chalicelib.services.policies import PolicyService
-from chalicelib.services.tenants import TenantService
+from chalicelib.domain.times import iso
+from chalicelib.services.conflicts import retry_on_conflict
 
 MAX_NOTE = 1000
-# A debtor's action on the account: the details to audit, or None when it changes nothing.
+# A debtor's action: changes the account (under its policy, at `now`), says what to audit; None if nothing.
 Change = Callable[[Account, Policy, datetime], dict[str, Any] | None]
 LANGUAGES = ("en", "es", "fr", "de")  # the languages Kindly's messages and pages are written in
 
@@ -110,8 +107,8 @@ def can_pause(account: Account, policy: Policy, now: datetime) -> bool:
 
 
 class PortalService:
-    def __init__(self, *, accounts: AccountRepository, policies: PolicyService, tenants: TenantService,
-                 links: LinkService, notifier: FinanceNotifier, clock: Clock) -> None:
+    def __init__(self, *, accounts: AccountRepository, policies: PolicyBook, tenants: TenantLookup, links: Links,
+                 notifier: FinanceNotifier, clock: Clock) -> None:
         self._accounts = accounts
         self._policies = policies
         self._tenants = tenants
@@ -189,7 +186,7 @@ class PortalService:
 
     # --- shared plumbing ----------------------------------------------------------------------------------------
     def _act(self, token: str, event_type: str, change: Change) -> None:
-        retrying(lambda: self._act_once(token, event_type, change))
+        retry_on_conflict(lambda: self._act_once(token, event_type, change))
 
     def _act_once(self, token: str, event_type: str, change: Change) -> None:
         now = self._clock.now()
@@ -214,7 +211,7 @@ class PortalService:
             balance=account.balance(), source="self_service", **extra))
 
     def _account(self, token: str, now: datetime) -> Account:
-        return linked_account(self._links, self._accounts, token, PORTAL, now)
+        return linked_account(self._links.read(token, PORTAL, now), self._accounts.get)
 
 
 def _clean_note(note: str) -> str | None:

@@ -9,10 +9,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from chalicelib.domain.accounts import VULNERABLE, Account
-from chalicelib.domain.audit import iso
 from chalicelib.domain.decision import (
     THANK_YOU,
-    Calendar,
     Defer,
     Escalate,
     Nothing,
@@ -25,21 +23,21 @@ from chalicelib.domain.decision import (
     remember_send,
     skip_superseded,
 )
+from chalicelib.domain.errors import NotFound
 from chalicelib.domain.messages import EMAIL
 from chalicelib.domain.policies import ESCALATE, Policy
-from chalicelib.domain.ports import Clock, HolidayCalendar
+from chalicelib.domain.ports import AccountRepository, Clock, HolidayCalendar, PolicyBook, TenantLookup
 from chalicelib.domain.schedule import next_action_at, recipient_zones, refresh_schedule, zone
+from chalicelib.domain.times import iso
+from chalicelib.inputs.accounts import account_from_input
 from chalicelib.inputs.parsing import parse
 from chalicelib.inputs.preview import PreviewIn
-from chalicelib.services.accounts import AccountService, account_from_input
-from chalicelib.services.policies import PolicyService
-from chalicelib.services.tenants import TenantService
 
 MAX_EVENTS = 200
 PREVIEW_ID = "preview"
 
 
-def simulate(account: Account, policy: Policy, start: datetime, days: int, calendar: Calendar
+def simulate(account: Account, policy: Policy, start: datetime, days: int, calendar: HolidayCalendar
              ) -> list[dict[str, Any]]:
     """Run the worker's own `decide` over a copy of the account, with a simulated clock: each time the
     worker would pick the account up, decide, and move the copy on as the worker would after a delivery."""
@@ -109,7 +107,7 @@ def simulate(account: Account, policy: Policy, start: datetime, days: int, calen
 
 
 class PreviewService:
-    def __init__(self, accounts: AccountService, policies: PolicyService, tenants: TenantService,
+    def __init__(self, accounts: AccountRepository, policies: PolicyBook, tenants: TenantLookup,
                  holidays: HolidayCalendar, clock: Clock) -> None:
         self._accounts = accounts
         self._policies = policies
@@ -121,7 +119,10 @@ class PreviewService:
         data = parse(PreviewIn, body)
         policy = self._policies.get(tenant_id, name)
         if data.account_id is not None:
-            account = self._accounts.get(tenant_id, data.account_id)
+            found = self._accounts.get(tenant_id, data.account_id)
+            if found is None:
+                raise NotFound(f"no account {data.account_id!r}", "account_id")
+            account = found
         else:
             assert data.account is not None
             tenant = self._tenants.get(tenant_id)

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from chalicelib.domain.audit import iso
 from chalicelib.domain.ports import AccountRepository, Clock, DueEntry, WorkQueue
+from chalicelib.domain.times import iso
 
 if TYPE_CHECKING:  # the scheduled sweep never loads the worker
-    from chalicelib.services.remind import Outcome
+    from chalicelib.domain.outcomes import Outcome
 
 
 class SweepService:
@@ -52,7 +52,3 @@ def summarise(outcomes: list[Outcome]) -> dict[str, Any]:
         "skipped": sum(1 for o in outcomes if o.kind == "skipped"),
     }
 
-
-def run_in_process(items: list[dict[str, Any]], handle: Callable[[dict[str, Any]], Outcome]) -> list[Outcome]:
-    """Feed work items to the same record handler the queue worker uses, one by one, to completion."""
-    return [handle(item) for item in items]

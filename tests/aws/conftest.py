@@ -68,8 +68,9 @@ def other_tenant(aws: Any) -> dict[str, str]:
 def kindly(aws: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
     """`kindly ...` in-process against the test's moto world (no local stack to look for): returns main."""
     from chalicelib import cli
+    from chalicelib.cli import stage
 
-    monkeypatch.setattr(cli, "_use_running_local_stack", lambda: None)
+    monkeypatch.setattr(stage, "use_running_local_stack", lambda: None)
     return cli.main
 
 

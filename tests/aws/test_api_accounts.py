@@ -185,7 +185,7 @@ def test_a_deferral_survives_a_repeat_put_and_a_contact_change(client, aws, tena
 
     from chalicelib.adapters.clock import FixedClock
     from chalicelib.bootstrap import Container
-    from chalicelib.cli import run_sweep
+    from chalicelib.in_process_sweep import run_sweep
 
     put(client, tenant, "acct-1", account())
     night = datetime.fromisoformat("2026-12-01T22:00:00+00:00")

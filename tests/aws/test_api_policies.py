@@ -91,7 +91,7 @@ def test_an_account_can_use_a_stored_policy_and_its_schedule_follows_it(client, 
 def test_editing_a_policy_mid_cycle_neither_skips_nor_repeats_a_step(client, aws, tenant):
     from chalicelib.adapters.clock import FixedClock
     from chalicelib.bootstrap import Container
-    from chalicelib.cli import run_sweep
+    from chalicelib.in_process_sweep import run_sweep
     from tests.aws.conftest import sent_emails
     from tests.support.samples import account
 

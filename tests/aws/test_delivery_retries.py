@@ -5,13 +5,13 @@ failed once, told to finance once as a delivery_problem, and the schedule moves 
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from unittest import mock
 from zoneinfo import ZoneInfo
 
-from chalicelib.cli import run_sweep
 from chalicelib.domain.errors import Throttled
 from chalicelib.domain.messages import MAX_SEND_ATTEMPTS
+from chalicelib.in_process_sweep import run_sweep
 from tests.aws.conftest import sent_emails
 from tests.aws.test_reminder_worker import at, finance_inbox, instant, timeline, upsert
 from tests.aws.test_webhooks import post, set_secret, stripe_paid
@@ -93,8 +93,9 @@ def test_a_thank_you_that_keeps_failing_is_given_up_once(client, aws, tenant):
     payload = stripe_paid()
     assert post(client, tenant["tenant_id"], "stripe", payload, wh.stripe_headers(payload)).status_code == 200
     received = finance_inbox(aws)
-    # When the sweep keeps coming back
-    swept = sweep_until_quiet(aws, tenant, "2026-12-01T09:00:00Z", RuntimeError("connection reset"))
+    # When the sweep keeps coming back, from the morning after the payment (the processor dates it by the real clock)
+    morning = (datetime.now(UTC) + timedelta(days=1)).replace(hour=9, minute=0, second=0, microsecond=0)
+    swept = sweep_until_quiet(aws, tenant, morning.isoformat(), RuntimeError("connection reset"))
     # Then the thank-you was tried MAX_SEND_ATTEMPTS times with growing waits, then recorded failed once
     assert sum(calls for _, calls in swept) == MAX_SEND_ATTEMPTS
     events = timeline(aws, tenant)

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from chalicelib.cli import run_sweep
+from chalicelib.in_process_sweep import run_sweep
 from chalicelib.local.demo import DEMO_ACCOUNTS, load_demo
 from tests.aws.conftest import sent_emails
 

@@ -8,7 +8,7 @@ import json
 from datetime import datetime
 from email import policy as email_policy
 
-from chalicelib.cli import run_sweep
+from chalicelib.in_process_sweep import run_sweep
 from tests.aws.conftest import sent_emails
 from tests.support.samples import account
 

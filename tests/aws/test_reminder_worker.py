@@ -13,8 +13,8 @@ import pytest
 
 from chalicelib.adapters.clock import FixedClock
 from chalicelib.bootstrap import Container
-from chalicelib.cli import run_sweep
 from chalicelib.domain.errors import Throttled
+from chalicelib.in_process_sweep import run_sweep
 from chalicelib.inputs.flags import FlagIn
 from chalicelib.inputs.parsing import parse
 from chalicelib.inputs.tenants import TenantIn

@@ -348,7 +348,7 @@ def test_the_thank_you_waits_for_a_decent_hour_and_respects_an_unsubscribe(clien
 
 # --- signed by the processor, yet malformed: a 400 (the processor stops retrying), nothing written ----------
 
-NAMED_CASES = [  # issue 7's examples; tests/unit/test_processors.py goes through every field
+NAMED_CASES = [  # issue 7's examples; tests/unit/adapters/test_processors.py goes through every field
     ("stripe", wh.stripe_paid_with(data=["not", "an", "object"]), "data"),
     ("stripe", wh.stripe_paid_with(data__object="in_1Abc"), "data.object"),
     ("stripe", wh.stripe_paid_with(created=253402300800), "created"),  # the year 10000

@@ -9,11 +9,11 @@ from typing import Any
 from chalicelib.adapters.clock import FixedClock
 from chalicelib.adapters.holiday_calendar import holiday_checker
 from chalicelib.bootstrap import Container
-from chalicelib.cli import run_sweep
 from chalicelib.domain.accounts import PendingThanks
-from chalicelib.domain.audit import iso
 from chalicelib.domain.policies import STANDARD
 from chalicelib.domain.schedule import refresh_schedule
+from chalicelib.domain.times import iso
+from chalicelib.in_process_sweep import run_sweep
 from chalicelib.inputs.flags import FlagIn
 from chalicelib.inputs.parsing import parse
 from chalicelib.services.preview import simulate

@@ -7,13 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from chalicelib.local.servers import (
-    LocalServer,
-    ensure_dynamodb_local,
-    local_environment,
-    start_dynamodb_local,
-    start_moto_process,
-)
+from chalicelib.local.dynamodb_local import ensure_dynamodb_local, start_dynamodb_local
+from chalicelib.local.environment import local_environment
+from chalicelib.local.local_server import LocalServer
+from chalicelib.local.moto_server import start_moto_process
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 

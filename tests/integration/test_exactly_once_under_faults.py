@@ -22,11 +22,12 @@ from botocore.exceptions import ClientError
 
 from chalicelib.adapters.clock import FixedClock
 from chalicelib.bootstrap import Container
-from chalicelib.cli import run_sweep
 from chalicelib.domain.errors import Conflict
+from chalicelib.in_process_sweep import run_sweep
 from chalicelib.inputs.parsing import parse
 from chalicelib.inputs.tenants import TenantIn
-from chalicelib.local.servers import fetch_outbox, local_environment
+from chalicelib.local.environment import local_environment
+from chalicelib.local.outbox import fetch_outbox
 from chalicelib.services.remind import SEND_LEASE
 from tests.support import webhooks as wh
 from tests.support.samples import account

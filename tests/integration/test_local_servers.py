@@ -13,16 +13,13 @@ from typing import Any
 import boto3
 import pytest
 
-from chalicelib.local import servers
-from chalicelib.local.servers import (
-    LocalServer,
-    dynamodb_local_dir,
-    ensure_dynamodb_local,
-    fetch_outbox,
-    local_environment,
-    reset_moto,
-    start_moto,
-)
+from chalicelib.local import dynamodb_local as dynamodb_local_installer
+from chalicelib.local.dynamodb_local import dynamodb_local_dir, ensure_dynamodb_local
+from chalicelib.local.environment import local_environment
+from chalicelib.local.local_server import LocalServer
+from chalicelib.local.moto_server import reset_moto, start_moto
+from chalicelib.local.network import free_port
+from chalicelib.local.outbox import fetch_outbox
 
 pytestmark = pytest.mark.integration
 
@@ -74,10 +71,12 @@ def test_dynamodb_local_dir_is_none_without_the_package(tmp_path: Path) -> None:
 
 
 def test_ensure_dynamodb_local_names_what_to_install(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(servers.shutil, "which", lambda name: None if name == "java" else f"/usr/bin/{name}")
+    monkeypatch.setattr(dynamodb_local_installer.shutil, "which",
+                        lambda name: None if name == "java" else f"/usr/bin/{name}")
     with pytest.raises(RuntimeError, match="openjdk-17-jre-headless"):
         ensure_dynamodb_local(tmp_path)
-    monkeypatch.setattr(servers.shutil, "which", lambda name: None if name == "npm" else f"/usr/bin/{name}")
+    monkeypatch.setattr(dynamodb_local_installer.shutil, "which",
+                        lambda name: None if name == "npm" else f"/usr/bin/{name}")
     with pytest.raises(RuntimeError, match="npm"):
         ensure_dynamodb_local(tmp_path)
 
@@ -250,7 +249,7 @@ def test_sns_sms_shows_in_the_outbox_and_reset_clears_it(local_env: dict[str, st
 
 
 def test_start_moto_on_a_given_port_and_stop(local_env: dict[str, str]) -> None:
-    port = servers.free_port()
+    port = free_port()
     server = start_moto(port)
     try:
         assert server.name == "moto"

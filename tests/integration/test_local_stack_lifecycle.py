@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from chalicelib.local.servers import free_port, port_is_bindable
+from chalicelib.local.network import free_port, port_is_bindable
 
 BIN = Path(sys.executable).parent
 ROOT = Path(__file__).resolve().parents[2]

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from chalicelib.local.servers import local_environment
+from chalicelib.local.environment import local_environment
 
 BIN = Path(sys.executable).parent
 ROOT = Path(__file__).resolve().parents[2]

@@ -22,7 +22,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from chalicelib.local.servers import fetch_outbox, free_port, local_environment
+from chalicelib.local.environment import local_environment
+from chalicelib.local.network import free_port
+from chalicelib.local.outbox import fetch_outbox
 from tests.support.samples import ACCOUNT
 
 BIN = Path(sys.executable).parent

@@ -10,10 +10,14 @@ from decimal import Decimal
 from typing import Any
 
 from chalicelib.domain.accounts import Account, Flag, Invoice, PendingThanks, SentRecord, SmsConsent
-from chalicelib.domain.audit import AuditEvent, ChainHead, StoredEvent, UnreadableEvent, iso
+from chalicelib.domain.audit import AuditEvent, ChainHead, StoredEvent, UnreadableEvent
 from chalicelib.domain.payments import Payment, PaymentEvent
+from chalicelib.domain.plans import Plan
 from chalicelib.domain.policies import Caps, Policy, SendWindow, Step
+from chalicelib.domain.promises import Promise
+from chalicelib.domain.settlement import SettlementOffer
 from chalicelib.domain.tenants import ApiKey, Tenant
+from chalicelib.domain.times import iso
 
 
 def parse_instant(text: str) -> datetime:
@@ -70,6 +74,7 @@ def account_to_item(account: Account, model_cls: Any, shards: int) -> Any:
         tallies=account.tallies or None,
         thanks=({"payment": account.pending_thanks.payment, "not_before": iso(account.pending_thanks.not_before)}
                 if account.pending_thanks else None),
+        arrangements=_arrangements(account),
         next_action_at=iso(account.next_action_at) if account.next_action_at else None,
         audit_seq=account.audit_head.seq,
         audit_hash=account.audit_head.hash,
@@ -135,6 +140,7 @@ def item_to_account(item: Any) -> Account:
         tallies={key: int(n) for key, n in (item.tallies or {}).items()},
         pending_thanks=(PendingThanks(item.thanks["payment"], parse_instant(item.thanks["not_before"]))
                         if item.thanks else None),
+        **_arrangements_of(item.arrangements or {}),
         next_action_at=parse_instant(item.next_action_at) if item.next_action_at else None,
         recent_sends=[
             SentRecord(parse_instant(s["at"]), s["channel"], s["message_id"]) for s in item.recent_sends or []
@@ -144,6 +150,24 @@ def item_to_account(item: Any) -> Account:
         updated_at=parse_instant(item.updated_at) if item.updated_at else None,
         version=item.version,
     )
+
+
+def _arrangements(account: Account) -> dict[str, Any] | None:
+    stored = {
+        "plan": account.plan.to_dict() if account.plan else None,
+        "promise": account.promise.to_dict() if account.promise else None,
+        "settlement_offer": account.settlement_offer.to_record() if account.settlement_offer else None,
+    }
+    return {name: value for name, value in stored.items() if value is not None} or None
+
+
+def _arrangements_of(stored: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "plan": Plan.from_dict(stored["plan"]) if stored.get("plan") else None,
+        "promise": Promise.from_dict(stored["promise"]) if stored.get("promise") else None,
+        "settlement_offer": (SettlementOffer.from_record(stored["settlement_offer"])
+                             if stored.get("settlement_offer") else None),
+    }
 
 
 def _hours(pair: list[str] | None) -> tuple[time, time] | None:
@@ -265,6 +289,7 @@ def body_to_policy(name: str, version: int, body: dict[str, Any]) -> Policy:
         caps=Caps(**body["caps"]),
         plans=body.get("plans") or {},
         settlement=body.get("settlement"),
+        promise=body.get("promise") or {},
         hardship_pause_days=int(body.get("hardship_pause_days", 30)),
         segment=body.get("segment") or {},
     )

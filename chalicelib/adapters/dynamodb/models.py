@@ -85,6 +85,7 @@ class AccountModel(Model):
     hold_reason = UnicodeAttribute(null=True)
     payments = JSONAttribute(null=True)
     thanks = JSONAttribute(null=True)
+    arrangements = JSONAttribute(null=True)  # plan, promise, settlement offer
     tallies = JSONAttribute(null=True)
     next_action_at = UnicodeAttribute(null=True)
     due_shard = NumberAttribute(null=True)

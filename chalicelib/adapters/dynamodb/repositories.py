@@ -15,13 +15,14 @@ from pynamodb.transactions import TransactWrite
 from chalicelib.adapters.dynamodb import mapping
 from chalicelib.adapters.dynamodb.models import Models
 from chalicelib.domain.accounts import Account
-from chalicelib.domain.audit import StoredEvent, iso
+from chalicelib.domain.audit import StoredEvent
 from chalicelib.domain.errors import Conflict, Throttled
 from chalicelib.domain.links import ShortLink
 from chalicelib.domain.messages import PENDING, RETRY
 from chalicelib.domain.payments import PaymentEvent, parked_key
 from chalicelib.domain.policies import Policy
 from chalicelib.domain.tenants import ApiKey, Tenant
+from chalicelib.domain.times import iso
 
 BATCH_GET_LIMIT = 100
 MAX_SNAPSHOT_CHARS = 200_000  # SQS allows 256 KB a message

@@ -1,0 +1,39 @@
+"""`kindly init`, `kindly tenant create` and `kindly finance subscribe`: setting up the AWS side and tenants."""
+
+from __future__ import annotations
+
+import argparse
+
+from chalicelib.cli.usage import UsageError, container, emit
+
+
+def cmd_init(_args: argparse.Namespace) -> int:
+    from chalicelib.adapters.provision import initialise
+
+    emit(initialise(container()))
+    return 0
+
+
+def cmd_tenant_create(args: argparse.Namespace) -> int:
+    from chalicelib.inputs.parsing import parse
+    from chalicelib.inputs.tenants import TenantIn
+
+    fields = {
+        "name": args.name, "sender_email": args.sender_email, "country": args.country, "timezone": args.timezone,
+        "locale": args.locale, "role": args.role, "support_email": args.support_email,
+        "sms_sender_id": args.sms_sender_id,
+    }
+    given = parse(TenantIn, {name: value for name, value in fields.items() if value is not None})
+    tenant, key = container().tenants.create(given)
+    emit({"tenant_id": tenant.tenant_id, "api_key": key})
+    return 0
+
+
+def cmd_finance_subscribe(args: argparse.Namespace) -> int:
+    from chalicelib.domain.errors import InvalidInput
+
+    try:
+        emit(container().finance_subscriptions.subscribe(args.tenant, args.protocol, args.endpoint))
+    except InvalidInput as exc:
+        raise UsageError(f"--{exc.field}: {exc.message}") from exc
+    return 0

@@ -1,0 +1,131 @@
+"""The `kindly` command line: every command, option and help text (API.md lists them)."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from chalicelib.cli.commands.accounts import cmd_account_get, cmd_account_put, cmd_import_accounts
+from chalicelib.cli.commands.audit import cmd_audit_verify, cmd_timeline
+from chalicelib.cli.commands.local import cmd_local_up, cmd_outbox
+from chalicelib.cli.commands.policies import cmd_policy_get, cmd_policy_preview, cmd_policy_put
+from chalicelib.cli.commands.sweep import cmd_sweep
+from chalicelib.cli.commands.tenants import cmd_finance_subscribe, cmd_init, cmd_tenant_create
+
+
+class _Commands:
+    """Sub-command groups whose every command also accepts --stage (kindly init --stage dev)."""
+
+    def __init__(self, group: Any, stage: argparse.ArgumentParser) -> None:
+        self._group = group
+        self._stage = stage
+
+    def add_parser(self, name: str, **kwargs: Any) -> argparse.ArgumentParser:
+        parser: argparse.ArgumentParser = self._group.add_parser(name, parents=[self._stage], **kwargs)
+        return parser
+
+    def add_group(self, name: str, help: str) -> _Commands:  # noqa: A002 - argparse's own word
+        parser = self._group.add_parser(name, help=help)
+        return _Commands(parser.add_subparsers(dest=f"{name}_command", required=True), self._stage)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    stage = argparse.ArgumentParser(add_help=False)
+    stage.add_argument("--stage", default=argparse.SUPPRESS,
+                       help="stage in .chalice/config.json (default: $KINDLY_STAGE or local)")
+    parser = argparse.ArgumentParser(prog="kindly", description="Kindly: humane reminders for overdue payments.",
+                                     parents=[stage])
+    commands = _Commands(parser.add_subparsers(dest="command", required=True), stage)
+
+    local = commands.add_group("local", help="the local stack")
+    up = local.add_parser("up", help="start moto (or DynamoDB Local), the API and a sweep timer, in the foreground")
+    up.add_argument("--dynamodb-local", action="store_true", help="use Amazon's DynamoDB Local for DynamoDB")
+    up.add_argument("--port", type=int, default=8000, help="port for the API (chalice local)")
+    up.add_argument("--sweep-every", type=int, default=60, help="seconds between sweeps")
+    up.add_argument("--no-demo", action="store_true", help="do not load the demo tenant and accounts")
+    up.add_argument("--once", action="store_true", help="run one sweep and stop (for scripts and tests)")
+    up.add_argument("--sweep-all-tenants", action="store_true",
+                    help="let the timer sweep every tenant, not only the demo one")
+    up.set_defaults(func=cmd_local_up, needs_stage=False)
+
+    commands.add_parser("init", help="create tables, queues, topics, SES identities; idempotent").set_defaults(
+        func=cmd_init)
+
+    tenant = commands.add_group("tenant", help="tenants")
+    create = tenant.add_parser("create", help="create a tenant and print its API key (shown once)")
+    create.add_argument("--name", required=True)
+    create.add_argument("--sender-email", required=True)
+    create.add_argument("--country")
+    create.add_argument("--timezone")
+    create.add_argument("--locale")
+    create.add_argument("--role", choices=["first_party", "third_party"])
+    create.add_argument("--support-email")
+    create.add_argument("--sms-sender-id")
+    create.set_defaults(func=cmd_tenant_create)
+
+    account = commands.add_group("account", help="accounts")
+    put = account.add_parser("put", help="upsert one account from a JSON file (the API's body)")
+    put.add_argument("account")
+    put.add_argument("file")
+    put.add_argument("--tenant", required=True)
+    put.set_defaults(func=cmd_account_put)
+    get = account.add_parser("get", help="show one account")
+    get.add_argument("account")
+    get.add_argument("--tenant", required=True)
+    get.set_defaults(func=cmd_account_get)
+
+    imports = commands.add_group("import", help="bulk loads")
+    accounts_csv = imports.add_parser("accounts", help="upsert accounts from CSV; bad rows reported by line")
+    accounts_csv.add_argument("file")
+    accounts_csv.add_argument("--tenant", required=True)
+    accounts_csv.set_defaults(func=cmd_import_accounts)
+
+    policy = commands.add_group("policy", help="policies")
+    policy_put = policy.add_parser("put", help="store a new version of a policy from a JSON file")
+    policy_put.add_argument("name")
+    policy_put.add_argument("file")
+    policy_put.add_argument("--tenant", required=True)
+    policy_put.set_defaults(func=cmd_policy_put)
+    policy_get = policy.add_parser("get", help="show the policy in force")
+    policy_get.add_argument("name")
+    policy_get.add_argument("--tenant", required=True)
+    policy_get.set_defaults(func=cmd_policy_get)
+
+    policy_preview = policy.add_parser("preview", help="what the policy would send an account over N days")
+    policy_preview.add_argument("name")
+    policy_preview.add_argument("--tenant", required=True)
+    policy_preview.add_argument("--account", required=True)
+    policy_preview.add_argument("--days", type=int, default=60)
+    policy_preview.add_argument("--start", help="ISO 8601 instant to start from (default: now)")
+    policy_preview.set_defaults(func=cmd_policy_preview)
+
+    sweep = commands.add_parser("sweep", help="run the sweep at an instant, in-process, to completion")
+    sweep.add_argument("--at", required=True, help="ISO 8601 instant with offset, e.g. 2026-12-01T15:00:00Z")
+    sweep.add_argument("--tenant")
+    sweep.add_argument("--dry-run", action="store_true", help="decide everything, send and write nothing")
+    sweep.set_defaults(func=cmd_sweep)
+
+    timeline = commands.add_parser("timeline", help="an account's audit trail")
+    timeline.add_argument("account")
+    timeline.add_argument("--tenant", required=True)
+    timeline.add_argument("--json", action="store_true", help="JSON lines (the export format)")
+    timeline.set_defaults(func=cmd_timeline)
+
+    audit = commands.add_group("audit", help="the audit trail")
+    verify = audit.add_parser("verify", help="recompute the hash chain; exit 1 on a broken link")
+    verify.add_argument("account", nargs="?")
+    verify.add_argument("--tenant", required=True)
+    verify.set_defaults(func=cmd_audit_verify)
+
+    finance = commands.add_group("finance", help="the finance topic")
+    subscribe = finance.add_parser("subscribe", help="subscribe an endpoint to one tenant's finance events")
+    subscribe.add_argument("--tenant", required=True)
+    subscribe.add_argument("--protocol", required=True, choices=["email", "https", "sqs"])
+    subscribe.add_argument("--endpoint", required=True,
+                           help="an email address, an https:// URL or an SQS queue ARN, as the protocol says")
+    subscribe.set_defaults(func=cmd_finance_subscribe)
+
+    outbox = commands.add_parser("outbox", help="what the local stack's SES and SNS received")
+    outbox.add_argument("--tenant")
+    outbox.set_defaults(func=cmd_outbox)
+    return parser

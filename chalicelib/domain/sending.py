@@ -1,0 +1,109 @@
+"""What sending a message does to its account, by kind of message: the worker's delivery path (services.delivery)
+is the same for every kind; only these moves differ. Pure: the caller saves the account.
+
+A kind is claimed (the account is changed as the outbox entry is created), finished (moved on after a try, saying
+which audit event records it) or found already claimed (brought up to date; never sent again)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from .accounts import Account, PendingThanks
+from .audit import SYSTEM
+from .decision import apply_delivered, remember_send
+from .messages import EMAIL, RETRY, SENT
+from .policies import ESCALATE, Policy
+from .schedule import DueStep, mark_handled, refresh_schedule
+from .times import iso
+
+# While a reminder is in flight the account is parked this long, so no other worker picks it up.
+SEND_LEASE = timedelta(minutes=10)
+EVENT_FOR = {SENT: "message_sent", RETRY: "message_delayed"}  # any other status: message_failed
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """How one try of a message ended: `status` sent | retry | failed; `error` names a passing error's type."""
+
+    status: str
+    message_id: str
+    at: datetime
+    retry_at: datetime | None = None
+    error: str | None = None
+
+
+class MessageKind(Protocol):
+    def claimed(self, account: Account, now: datetime) -> None: ...
+
+    def finished(self, account: Account, attempt: Attempt) -> tuple[str, dict[str, Any]]:
+        """Move the account on after a try; the audit event type and what it adds to the message's details."""
+
+    def already_claimed(self, account: Account, message_id: str, outbox_status: str | None, now: datetime) -> None:
+        ...
+
+
+@dataclass(frozen=True)
+class ReminderStep:
+    """A policy step: an email, an SMS, or the hand-over to a person (escalation)."""
+
+    policy: Policy
+    due: DueStep
+
+    def details(self) -> dict[str, Any]:
+        return step_details(self.due)
+
+    def claimed(self, account: Account, now: datetime) -> None:
+        account.next_action_at = now + SEND_LEASE
+
+    def finished(self, account: Account, attempt: Attempt) -> tuple[str, dict[str, Any]]:
+        if attempt.status == RETRY:
+            account.next_action_at = attempt.retry_at
+            event_type = EVENT_FOR[RETRY]
+        elif attempt.status == SENT:
+            apply_delivered(account, self.policy, self.due, attempt.message_id, attempt.at)
+            event_type = "escalated" if self.due.step.action == ESCALATE else EVENT_FOR[SENT]
+        else:
+            mark_handled(account, self.policy, self.due.index)
+            refresh_schedule(account, self.policy)
+            event_type = "message_failed"
+        return event_type, {"error": attempt.error,
+                            "next_action_at": iso(account.next_action_at) if account.next_action_at else None}
+
+    def already_claimed(self, account: Account, message_id: str, outbox_status: str | None, now: datetime) -> None:
+        mark_handled(account, self.policy, max(account.last_step, self.due.index))
+        refresh_schedule(account, self.policy)
+        account.record(now, "message_not_resent", SYSTEM, {
+            **self.details(), "message_id": message_id, "outbox_status": outbox_status,
+            "reason": "the outbox already holds this message; a message is sent at most once",
+        })
+
+
+@dataclass(frozen=True)
+class ThankYou:
+    """The thank-you for a payment (or for the payments that came while one waited)."""
+
+    policy: Policy
+    thanks: PendingThanks
+
+    def claimed(self, account: Account, now: datetime) -> None:
+        pass  # the thank-you was taken off the account before its claim
+
+    def finished(self, account: Account, attempt: Attempt) -> tuple[str, dict[str, Any]]:
+        if attempt.status == RETRY:
+            assert attempt.retry_at is not None
+            account.pending_thanks = PendingThanks(self.thanks.payment, attempt.retry_at)
+            refresh_schedule(account, self.policy)
+        elif attempt.status == SENT:
+            remember_send(account, EMAIL, attempt.message_id, attempt.at)
+        return EVENT_FOR.get(attempt.status, "message_failed"), {}
+
+    def already_claimed(self, account: Account, message_id: str, outbox_status: str | None, now: datetime) -> None:
+        account.pending_thanks = None  # already thanked for this payment: never twice
+        refresh_schedule(account, self.policy)
+
+
+def step_details(due: DueStep) -> dict[str, Any]:
+    """What every audit event about a policy step says of it."""
+    return {"step": due.step.key, "channel": due.step.channel, "template": due.step.template, "cycle": due.cycle}

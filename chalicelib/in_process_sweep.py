@@ -1,0 +1,47 @@
+"""The scheduled sweep and the queue worker in one process, to completion: what `kindly sweep --at` and the
+local stack's timer run, through the same batch function as the deployed worker."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+BATCH_SIZE = 10  # what the deployed worker receives at most (routes/queues.py)
+
+
+def run_sweep(app: Any, at: datetime, tenant_id: str | None = None,
+              on_outcome: Callable[[dict[str, Any], Any], None] | None = None) -> dict[str, Any]:
+    """The due index is read, each due account becomes an SQS-shaped record, and the worker's own batch
+    function processes them; returns the summary API.md promises plus the errors and the instant."""
+    from chalicelib.domain.times import iso
+    from chalicelib.routes.queues import process_reminder_batch
+    from chalicelib.services.sweep import summarise
+
+    items = list(app.sweep.due_items(at, tenant_id))
+    outcomes: list[Any] = []
+    errors = 0
+    for start in range(0, len(items), BATCH_SIZE):
+        batch = items[start:start + BATCH_SIZE]
+        response, batch_outcomes = process_reminder_batch(sqs_event(batch), app)
+        errors += len(response.get("batchItemFailures", []))
+        outcomes.extend(batch_outcomes)
+        if on_outcome:
+            for item, outcome in zip(batch, batch_outcomes, strict=False):
+                on_outcome(item, outcome)
+    return {**summarise(outcomes), "errors": errors, "at": iso(at), "dry_run": app.dry_run}
+
+
+def sqs_event(bodies: list[dict[str, Any]]) -> dict[str, Any]:
+    """The event SQS would deliver to the worker for these message bodies."""
+    return {"Records": [
+        {
+            "messageId": str(uuid.uuid4()), "receiptHandle": "in-process", "body": json.dumps(body),
+            "attributes": {"ApproximateReceiveCount": "1"}, "messageAttributes": {}, "md5OfBody": "",
+            "eventSource": "aws:sqs", "eventSourceARN": "arn:aws:sqs:local:000000000000:in-process",
+            "awsRegion": "local",
+        }
+        for body in bodies
+    ]}

@@ -1,0 +1,350 @@
+"""The fakes in tests/fakes are only worth what they share with the real adapters: every assertion here runs
+once against each fake and once against the DynamoDB repository on moto, so a fake that drifts from the
+adapter it stands for fails here before it can make a unit test lie."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from chalicelib.adapters.dynamodb.mapping import shard_of
+from chalicelib.domain.accounts import Account, Invoice
+from chalicelib.domain.audit import ChainHead
+from chalicelib.domain.errors import Conflict
+from chalicelib.domain.links import PORTAL, ShortLink
+from chalicelib.domain.messages import FAILED, PENDING, RETRY, SENT
+from chalicelib.domain.payments import PaymentEvent
+from chalicelib.domain.plans import PlanLimits, PlanRequest, apply_payment, quote, start_plan
+from chalicelib.domain.policies import STANDARD
+from chalicelib.domain.promises import Promise
+from chalicelib.domain.settlement import SettlementOffer
+from chalicelib.domain.tenants import FIRST_PARTY, ApiKey, Tenant
+from tests.fakes import FakeAccounts, FakeParkedPayments, FakePolicies, FakeTenants
+
+T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+TENANT, OTHER = "t_contract", "t_other"
+
+
+@dataclass
+class Repositories:
+    accounts: Any
+    parked: Any
+    policies: Any
+    tenants: Any
+    short_links: Any
+    shards: int
+
+
+@pytest.fixture(params=["fake", "dynamodb"])
+def repos(request: pytest.FixtureRequest) -> Repositories:
+    if request.param == "fake":
+        accounts = FakeAccounts(shards=4)
+        return Repositories(accounts, FakeParkedPayments(), FakePolicies(), FakeTenants(), accounts.short_links, 4)
+    aws = request.getfixturevalue("aws")
+    return Repositories(aws.account_repository, aws.parked_payments, aws.policy_repository, aws.tenant_repository,
+                        aws.short_links, aws.settings.due_index_shards)
+
+
+def an_account(account_id: str = "acct-1", tenant_id: str = TENANT, due: datetime | None = None) -> Account:
+    account = Account(tenant_id, account_id, "Ana", "es-ES", "standard", email="ana@example.com",
+                      timezone="Europe/Madrid", country="ES", processor_ids={"stripe": "cus_1"},
+                      invoices=[Invoice("INV-1", 4900, "EUR", date(2026, 11, 1), date(2026, 11, 15),
+                                        processor_invoice_id="in_1")],
+                      next_action_at=due, created_at=T0, updated_at=T0)
+    account.record(T0, "account_created", "test", {"balance": {"EUR": 4900}})
+    return account
+
+
+def a_message(message_id: str = "msg_1") -> dict[str, Any]:
+    return {"message_id": message_id, "tenant_id": TENANT, "account_id": "acct-1", "channel": "email",
+            "template": "gentle_reminder", "step_key": "s1", "cycle": "c1", "status": PENDING,
+            "created_at": "2026-12-01T09:00:00Z", "updated_at": "2026-12-01T09:00:00Z"}
+
+
+def saved(repos: Repositories, account: Account) -> Account:
+    repos.accounts.save(account)
+    stored = repos.accounts.get(account.tenant_id, account.account_id)
+    assert stored is not None
+    return stored
+
+
+# --- get / save / Conflict ----------------------------------------------------------------------------------
+
+def test_a_saved_account_reads_back_as_saved_with_its_trail_and_a_version(repos):
+    account = an_account(due=T0)
+    assert repos.accounts.get(TENANT, "acct-1") is None
+
+    repos.accounts.save(account)
+
+    assert account.pending_events == [] and account.version is not None
+    stored = repos.accounts.get(TENANT, "acct-1")
+    assert stored == account
+    assert [e.type for e in repos.accounts.events(TENANT, "acct-1")] == ["account_created"]
+
+
+def test_a_plan_a_promise_and_a_settlement_offer_read_back_as_saved(repos):
+    account = an_account(due=T0)
+    request = PlanRequest("monthly", 3, date(2026, 12, 10), "EUR")
+    quoted = quote(request, {"EUR": 4900}, PlanLimits.of(STANDARD), date(2026, 12, 1))
+    plan, _ = apply_payment(start_plan(quoted, "monthly", "debtor", T0), 1700)
+    account.plan = plan
+    account.promise = Promise(2000, "EUR", date(2026, 12, 20), T0, paid=500)
+    account.settlement_offer = SettlementOffer(4410, "EUR", date(2026, 12, 31), 4900, accepted_at=T0)
+
+    stored = saved(repos, account)
+
+    assert (stored.plan, stored.promise, stored.settlement_offer) == (plan, account.promise, account.settlement_offer)
+    assert stored.plan is not None and [i.paid for i in stored.plan.instalments] == [1634, 66, 0]
+    assert stored.to_dict()["plan"]["instalments"][0] == {"n": 1, "due_on": "2026-12-10", "amount": 1634,
+                                                          "paid": 1634, "status": "paid"}
+
+
+def test_a_read_is_a_copy_the_caller_may_change_freely(repos):
+    stored = saved(repos, an_account())
+    stored.name = "changed"
+    stored.invoices[0] = replace(stored.invoices[0], amount=1)
+    again = repos.accounts.get(TENANT, "acct-1")
+    assert again.name == "Ana" and again.invoices[0].amount == 4900
+
+
+def test_each_save_moves_the_version_on_and_a_stale_copy_is_refused_leaving_the_newer_one(repos):
+    first = saved(repos, an_account())
+    stale = repos.accounts.get(TENANT, "acct-1")
+    first.name = "Ana B."
+    first.record(T0, "account_updated", "test", {})
+    repos.accounts.save(first)
+    assert first.version != stale.version
+
+    stale.name = "Ana C."
+    stale.record(T0, "account_updated", "test", {"from": "stale"})
+    with pytest.raises(Conflict) as refused:
+        repos.accounts.save(stale)
+
+    assert refused.value.field == "account"
+    assert repos.accounts.get(TENANT, "acct-1") == first
+    assert [e.details for e in repos.accounts.events(TENANT, "acct-1")][1:] == [{}]
+    assert len(stale.pending_events) == 1  # a refused save leaves the caller's events to retry with
+
+
+def test_a_new_account_cannot_overwrite_one_that_exists(repos):
+    saved(repos, an_account())
+    with pytest.raises(Conflict) as refused:
+        repos.accounts.save(an_account())
+    assert refused.value.field == "account"
+    assert len(repos.accounts.events(TENANT, "acct-1")) == 1
+
+
+def test_an_audit_event_whose_seq_is_taken_is_a_conflict_on_the_audit_trail(repos):
+    current = saved(repos, an_account())
+    current.audit_head = ChainHead()  # as if it had not seen the trail: its next event reuses seq 1
+    current.record(T0, "account_updated", "test", {})
+
+    with pytest.raises(Conflict) as refused:
+        repos.accounts.save(current)
+
+    assert refused.value.field == "audit"
+    assert [e.type for e in repos.accounts.events(TENANT, "acct-1")] == ["account_created"]
+
+
+# --- due queries --------------------------------------------------------------------------------------------
+
+def test_due_reads_each_shard_by_time_with_snapshots_and_skips_accounts_with_nothing_due(repos):
+    for account_id, due in (("early", T0 - timedelta(hours=2)), ("edge", T0), ("later", T0 + timedelta(seconds=1)),
+                            ("none", None)):
+        repos.accounts.save(an_account(account_id, due=due))
+    repos.accounts.save(an_account("other", OTHER, due=T0 - timedelta(hours=1)))
+
+    found: dict[int, list[tuple[str, str]]] = {}
+    for shard in range(repos.shards):
+        for tenant_id, account_id, snapshot in repos.accounts.due(T0, shard):
+            assert shard_of(tenant_id, account_id, repos.shards) == shard
+            assert repos.accounts.from_snapshot(snapshot) == repos.accounts.get(tenant_id, account_id)
+            found.setdefault(shard, []).append((tenant_id, account_id))
+
+    assert sorted(key for keys in found.values() for key in keys) == [
+        (TENANT, "early"), (TENANT, "edge"), (OTHER, "other")]
+    for keys in found.values():  # within a shard, earliest first
+        times = [repos.accounts.get(*key).next_action_at for key in keys]
+        assert times == sorted(times)
+
+
+def test_due_of_tenant_reads_only_that_tenants_due_accounts_earliest_first(repos):
+    repos.accounts.save(an_account("b", due=T0 - timedelta(minutes=1)))
+    repos.accounts.save(an_account("a", due=T0 - timedelta(minutes=5)))
+    repos.accounts.save(an_account("c", due=T0 + timedelta(minutes=1)))
+    repos.accounts.save(an_account("x", OTHER, due=T0 - timedelta(hours=1)))
+
+    found = list(repos.accounts.due_of_tenant(TENANT, T0))
+
+    assert [(tenant_id, account_id) for tenant_id, account_id, _ in found] == [(TENANT, "a"), (TENANT, "b")]
+
+
+def test_a_snapshot_taken_before_a_change_is_stale_when_saved(repos):
+    repos.accounts.save(an_account(due=T0))
+    [(_, _, snapshot)] = list(repos.accounts.due_of_tenant(TENANT, T0))
+    current = repos.accounts.get(TENANT, "acct-1")
+    current.name = "Ana B."
+    repos.accounts.save(current)
+
+    from_queue = repos.accounts.from_snapshot(snapshot)
+    assert from_queue.name == "Ana"
+    with pytest.raises(Conflict):
+        repos.accounts.save(from_queue)
+
+
+def test_all_of_lists_one_tenants_accounts_only(repos):
+    for account_id in ("b", "a"):
+        repos.accounts.save(an_account(account_id))
+    repos.accounts.save(an_account("z", OTHER))
+
+    assert [a.account_id for a in repos.accounts.all_of(TENANT)] == ["a", "b"]
+
+
+# --- the outbox ---------------------------------------------------------------------------------------------
+
+def test_a_message_is_claimed_once_with_the_account_and_a_second_claim_writes_nothing(repos):
+    account = saved(repos, an_account(due=T0))
+    account.next_action_at = T0 + timedelta(minutes=10)
+    assert repos.accounts.message_status(TENANT, "acct-1", "msg_1") is None
+    assert repos.accounts.message_attempts(TENANT, "acct-1", "msg_1") == 0
+
+    assert repos.accounts.claim_message(account, a_message()) is True
+
+    assert repos.accounts.get(TENANT, "acct-1") == account
+    assert repos.accounts.message_status(TENANT, "acct-1", "msg_1") == PENDING
+    assert repos.accounts.message_attempts(TENANT, "acct-1", "msg_1") == 1
+
+    again = repos.accounts.get(TENANT, "acct-1")
+    again.next_action_at = T0 + timedelta(hours=1)
+    again.record(T0, "message_sent", "test", {})
+    assert repos.accounts.claim_message(again, a_message()) is False
+
+    assert repos.accounts.get(TENANT, "acct-1") == account  # the refused claim did not write the account
+    assert [e.type for e in repos.accounts.events(TENANT, "acct-1")] == ["account_created"]
+    assert repos.accounts.message_attempts(TENANT, "acct-1", "msg_1") == 1
+
+
+def test_a_stale_account_cannot_claim_a_message(repos):
+    stale = saved(repos, an_account(due=T0))
+    repos.accounts.save(repos.accounts.get(TENANT, "acct-1"))
+
+    with pytest.raises(Conflict) as refused:
+        repos.accounts.claim_message(stale, a_message())
+
+    assert refused.value.field == "account"
+    assert repos.accounts.message_status(TENANT, "acct-1", "msg_1") is None
+
+
+def test_finishing_records_the_outcome_with_the_account_once(repos):
+    account = saved(repos, an_account(due=T0))
+    repos.accounts.claim_message(account, a_message())
+    account.record(T0, "message_sent", "test", {"message_id": "msg_1"})
+
+    repos.accounts.finish_message(account, "msg_1", SENT, {"provider_message_id": "ses-1", "reason": None})
+
+    assert repos.accounts.message_status(TENANT, "acct-1", "msg_1") == SENT
+    assert repos.accounts.get(TENANT, "acct-1") == account
+    assert [e.type for e in repos.accounts.events(TENANT, "acct-1")] == ["account_created", "message_sent"]
+    account.record(T0, "message_failed", "test", {})
+    with pytest.raises(Conflict) as refused:
+        repos.accounts.finish_message(account, "msg_1", FAILED, {"reason": "late"})
+    assert refused.value.field == "message"
+    assert repos.accounts.message_status(TENANT, "acct-1", "msg_1") == SENT
+    assert len(repos.accounts.events(TENANT, "acct-1")) == 2
+
+
+def test_finishing_a_message_never_claimed_is_refused(repos):
+    account = saved(repos, an_account(due=T0))
+    with pytest.raises(Conflict) as refused:
+        repos.accounts.finish_message(account, "msg_unknown", SENT, {})
+    assert refused.value.field == "message"
+    assert repos.accounts.message_status(TENANT, "acct-1", "msg_unknown") is None
+
+
+def test_a_message_handed_back_for_retry_may_be_claimed_again_and_counts_its_tries(repos):
+    account = saved(repos, an_account(due=T0))
+    repos.accounts.claim_message(account, a_message())
+    repos.accounts.finish_message(account, "msg_1", RETRY, {"reason": "provider_throttled"})
+
+    assert repos.accounts.claim_message(account, a_message()) is True
+
+    assert repos.accounts.message_status(TENANT, "acct-1", "msg_1") == PENDING
+    assert repos.accounts.message_attempts(TENANT, "acct-1", "msg_1") == 2
+
+
+def test_a_short_link_is_written_with_the_message_that_carries_it(repos):
+    account = saved(repos, an_account(due=T0))
+    link = ShortLink("Ab3dE5gH9k", TENANT, "acct-1", PORTAL, T0 + timedelta(days=45))
+    assert repos.short_links.get(link.code) is None
+
+    repos.accounts.claim_message(account, a_message(), link)
+
+    assert repos.short_links.get(link.code) == link
+
+
+def test_engagement_is_noted_on_a_message_that_exists_only(repos):
+    account = saved(repos, an_account(due=T0))
+    assert repos.accounts.note_engagement(TENANT, "acct-1", "msg_1", "delivered", T0) is False
+    repos.accounts.claim_message(account, a_message())
+    assert repos.accounts.note_engagement(TENANT, "acct-1", "msg_1", "delivered", T0) is True
+
+
+# --- processor refs and parked payments ---------------------------------------------------------------------
+
+def test_refs_point_at_their_account(repos):
+    account = an_account()
+    assert repos.accounts.account_for_ref("t_contract#stripe#cus_1") is None
+
+    repos.accounts.add_refs(account, {"t_contract#stripe#cus_1", "t_contract#invoice#in_1"})
+
+    assert repos.accounts.account_for_ref("t_contract#stripe#cus_1") == (TENANT, "acct-1")
+    assert repos.accounts.account_for_ref("t_contract#invoice#in_1") == (TENANT, "acct-1")
+    assert repos.accounts.account_for_ref("t_contract#stripe#cus_2") is None
+
+
+def a_payment(event_id: str) -> PaymentEvent:
+    return PaymentEvent("stripe", event_id, "payment_succeeded", T0, "ch_1", "EUR", 4900, customer_ref="cus_1")
+
+
+def test_parked_payments_wait_under_each_key_for_their_tenant_until_released(repos):
+    first, second = a_payment("evt_1"), a_payment("evt_2")
+    repos.parked.park(TENANT, ["k-account", "k-customer"], first, T0 + timedelta(days=90))
+    repos.parked.park(TENANT, ["k-customer"], second, T0 + timedelta(days=90))
+    repos.parked.park(OTHER, ["k-customer"], a_payment("evt_other"), T0 + timedelta(days=90))
+
+    assert repos.parked.waiting(TENANT, "k-account") == [first]
+    assert sorted(e.event_id for e in repos.parked.waiting(TENANT, "k-customer")) == ["evt_1", "evt_2"]
+    assert repos.parked.waiting(TENANT, "k-nothing") == []
+
+    repos.parked.release(["k-account", "k-customer"], first)
+
+    assert repos.parked.waiting(TENANT, "k-account") == []
+    assert repos.parked.waiting(TENANT, "k-customer") == [second]
+    assert [e.event_id for e in repos.parked.waiting(OTHER, "k-customer")] == ["evt_other"]
+
+
+# --- policies and tenants -----------------------------------------------------------------------------------
+
+def test_each_policy_version_numbers_on_and_the_latest_is_read(repos):
+    assert repos.policies.latest(TENANT, "gentle") is None
+    first = repos.policies.add_version(TENANT, replace(STANDARD, name="gentle"), T0)
+    second = repos.policies.add_version(TENANT, replace(STANDARD, name="gentle", hardship_pause_days=60), T0)
+
+    assert (first.version, second.version) == (1, 2)
+    assert repos.policies.latest(TENANT, "gentle") == second
+    assert repos.policies.latest(OTHER, "gentle") is None
+
+
+def test_a_tenant_and_its_key_are_found_by_id_and_by_hash(repos):
+    tenant = Tenant("t_new", "Acme", "billing@acme.example.com", "ES", "Europe/Madrid", "es-ES", FIRST_PARTY, None,
+                    None, T0)
+    key = ApiKey("key_1", "hash_1", "t_new", T0)
+    assert repos.tenants.get("t_new") is None and repos.tenants.key_by_hash("hash_1") is None
+
+    repos.tenants.add(tenant, key)
+
+    assert repos.tenants.get("t_new") == tenant
+    assert repos.tenants.key_by_hash("hash_1") == key

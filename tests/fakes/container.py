@@ -1,0 +1,101 @@
+"""The real composition root (chalicelib.bootstrap.Container) with every adapter replaced by its in-memory fake,
+so use-case tests run the real services, wired the real way, without a socket.
+
+The fakes are put in the container's cached properties before first use; anything that would still reach
+AWS (a boto3 client, the pynamodb models) raises at once instead of trying the network."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from chalicelib.bootstrap import Container
+from chalicelib.config import Settings, read_settings
+
+from .clock import FakeClock
+from .queue import FakeQueue
+from .repositories import FakeAccounts, FakeParkedPayments, FakePolicies, FakeShortLinks, FakeTenants
+from .secrets import FakeLinkSecret, FakeWebhookSecrets
+from .senders import FakeEmail, FakeFinanceNotifier, FakeFinanceTopic, FakeSms
+
+
+class NoAws:
+    """Stands where an adapter was not faked: touching it fails the test instead of opening a connection."""
+
+    def __init__(self, what: str) -> None:
+        self._what = what
+
+    def __getattr__(self, name: str) -> Any:
+        raise AssertionError(f"{self._what}.{name} reached for AWS: fake it in tests/fakes/container.py")
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        raise AssertionError(f"{self._what} reached for AWS: fake it in tests/fakes/container.py")
+
+
+@dataclass
+class Faked:
+    """The container and the fakes inside it, for arranging state and asserting on it."""
+
+    container: Container
+    clock: FakeClock
+    accounts: FakeAccounts
+    parked: FakeParkedPayments
+    policies: FakePolicies
+    tenants: FakeTenants
+    short_links: FakeShortLinks
+    email: FakeEmail
+    sms: FakeSms
+    notifier: FakeFinanceNotifier
+    queue: FakeQueue
+    webhook_secrets: FakeWebhookSecrets
+    finance_topic: FakeFinanceTopic
+    renderer: Any
+    holidays: Any
+    settings: Settings = field(repr=False, default_factory=lambda: read_settings({}))
+
+    def stored(self) -> Any:
+        """Everything every repository and outbound fake holds, to prove a refused call changed nothing."""
+        return (self.accounts.state(), dict(self.parked.items), dict(self.policies.versions),
+                dict(self.tenants.tenants), dict(self.tenants.keys), list(self.email.sent), list(self.sms.sent),
+                list(self.notifier.published), list(self.queue.batches), dict(self.webhook_secrets.secrets),
+                list(self.finance_topic.subscriptions))
+
+
+def fake_container(at: datetime, *, renderer: Any = None, holidays: Any = None, shards: int = 4,
+                   environ: dict[str, str] | None = None) -> Faked:
+    """A Container whose adapters are fakes. The renderer and holiday calendar are the real ones unless given
+    (both are pure: Jinja templates in the package, the `holidays` library); pass FakeRenderer() / FakeHolidays()
+    to control them."""
+    settings = read_settings({"KINDLY_DUE_INDEX_SHARDS": str(shards), **(environ or {})})
+    clock = FakeClock(at)
+    container = Container(settings, clock=clock)
+    if renderer is None:
+        from chalicelib.adapters.templates_jinja import JinjaRenderer
+
+        renderer = JinjaRenderer()
+    if holidays is None:
+        from chalicelib.adapters.holiday_calendar import holiday_checker
+
+        holidays = holiday_checker
+    short_links = FakeShortLinks()
+    faked = Faked(
+        container=container, clock=clock, accounts=FakeAccounts(shards, short_links), parked=FakeParkedPayments(),
+        policies=FakePolicies(), tenants=FakeTenants(), short_links=short_links, email=FakeEmail(), sms=FakeSms(),
+        notifier=FakeFinanceNotifier(), queue=FakeQueue(), webhook_secrets=FakeWebhookSecrets(),
+        finance_topic=FakeFinanceTopic(), renderer=renderer, holidays=holidays, settings=settings,
+    )
+    adapters = {
+        "account_repository": faked.accounts, "parked_payments": faked.parked,
+        "tenant_repository": faked.tenants, "policy_repository": faked.policies, "short_links": short_links,
+        "email": faked.email, "sms": faked.sms, "notifier": faked.notifier, "link_secret": FakeLinkSecret(),
+        "webhook_secrets": faked.webhook_secrets, "renderer": renderer, "holidays": holidays,
+        "finance_topic": faked.finance_topic,
+        # what must never be reached once the above are in place
+        "models": NoAws("models"), "client": NoAws("client"), "topic_arn": NoAws("topic_arn"),
+        "queue": lambda: faked.queue,
+    }
+    missing = set(adapters) - set(dir(container))
+    assert not missing, f"Container no longer has {sorted(missing)}: update fake_container"
+    container.__dict__.update(adapters)
+    return faked

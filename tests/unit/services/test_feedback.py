@@ -1,0 +1,72 @@
+"""What SES says back (services/feedback.py) over the fakes: a hard bounce or a complaint stops email, is audited
+and told to finance, once; engagement is noted on the outbox; anything else changes nothing."""
+
+from __future__ import annotations
+
+import pytest
+
+from chalicelib.domain.messages import account_tag
+from tests.unit.services.conftest import ACCOUNT_ID, put_account, stored
+
+
+@pytest.fixture
+def sent(remind, accounts, faked, tenant):
+    """A reminder went out; its SES tags are how SES's events find it."""
+    put_account(accounts, tenant)
+    remind.process(tenant.tenant_id, ACCOUNT_ID)
+    [email] = faked.email.sent
+    return email
+
+
+def ses_event(email, kind, **detail):
+    return {"eventType": kind, "mail": {"tags": {name: [value] for name, value in email.tags.items()}}, **detail}
+
+
+def bounce(email, bounce_type="Permanent", address="ana@example.com"):
+    return ses_event(email, "Bounce", bounce={"bounceType": bounce_type,
+                                              "bouncedRecipients": [{"emailAddress": address}]})
+
+
+def test_a_hard_bounce_stops_email_is_audited_and_finance_hears_once(feedback, sent, faked, tenant):
+    assert feedback.record(bounce(sent)) == "bounced"
+
+    assert stored(faked, tenant).email_suppressed == "bounced"
+    event = faked.accounts.events(tenant.tenant_id, ACCOUNT_ID)[-1]
+    assert (event.type, event.actor) == ("email_bounced", "ses")
+    assert "ana@example.com" not in str(event.details)
+    [problem] = faked.notifier.events("delivery_problem")
+    assert problem["problem"] == "bounced"
+
+    before = faked.stored()
+    assert feedback.record(bounce(sent)) == "already_suppressed"
+    assert faked.stored() == before
+
+
+def test_a_complaint_stops_email_too(feedback, sent, faked, tenant):
+    complaint = ses_event(sent, "Complaint", complaint={"complainedRecipients": [{"emailAddress": "ANA@example.com"}]})
+    assert feedback.record(complaint) == "complained"
+    assert stored(faked, tenant).email_suppressed == "complained"
+
+
+@pytest.mark.parametrize(("event", "answer"), [
+    (lambda email: bounce(email, "Transient"), "noted"),
+    (lambda email: bounce(email, address="old@example.com"), "address_changed"),
+    (lambda email: {"eventType": "Bounce", "mail": {"tags": {}}}, "untracked"),
+    (lambda email: {**bounce(email), "mail": {"tags": {**{k: [v] for k, v in email.tags.items()},
+                                                        "account": [account_tag("acct-gone")]}}}, "unknown_account"),
+])
+def test_what_is_not_a_lasting_problem_of_this_address_changes_nothing(feedback, sent, faked, event, answer):
+    before = faked.stored()
+    assert feedback.record(event(sent)) == answer
+    assert faked.stored() == before
+
+
+def test_delivery_and_opens_are_noted_on_the_message_in_the_outbox(feedback, sent, faked, tenant):
+    assert feedback.record(ses_event(sent, "Delivery")) == "delivered"
+    assert feedback.record(ses_event(sent, "Open")) == "opened"
+
+    [entry] = faked.accounts.outbox.values()
+    assert set(entry.engagement) == {"delivered", "opened"}
+    unknown = ses_event(sent, "Click")
+    unknown["mail"]["tags"]["message_id"] = ["msg_unknown"]
+    assert feedback.record(unknown) == "unknown_message"

@@ -1,0 +1,35 @@
+"""The finance figures (services/figures.py) over the fakes: sums over the tenant's
+own accounts only, from the tallies each audit event adds."""
+
+from __future__ import annotations
+
+from tests.unit.services.conftest import create_tenant, pay, put_account
+
+
+def test_the_figures_count_what_was_sent_paid_disputed_and_still_owed(figures, accounts, remind, payments, portal,
+                                                                      links, faked, tenant):
+    put_account(accounts, tenant, "acct-1")
+    put_account(accounts, tenant, "acct-2")
+    put_account(accounts, tenant, "acct-3")
+    remind.process(tenant.tenant_id, "acct-1")
+    pay(payments, faked, tenant, account_id="acct-2", amount=4900)
+    portal.dispute(links.portal_url(tenant.tenant_id, "acct-3", faked.clock.now()).rsplit("/p/", 1)[1], "")
+
+    report = figures.figures(tenant.tenant_id)
+
+    assert report["accounts"] == {"total": 3, "by_state": {"active": 1, "paused": 1, "settled": 1}}
+    assert report["recovered"] == {"EUR": 4900} and report["outstanding"] == {"EUR": 9800}
+    assert report["messages"]["sent"] == {"email": 1}
+    assert report["payments"]["payment_succeeded"] == 1
+    assert report["disputes"] == {"open": 1, "opened": 1}
+
+
+def test_another_tenants_accounts_are_not_counted(figures, accounts, tenants, faked, tenant):
+    other = create_tenant(tenants, name="Globex")
+    put_account(accounts, other, "acct-9")
+    before = faked.stored()
+
+    report = figures.figures(tenant.tenant_id)
+
+    assert report["accounts"]["total"] == 0 and report["outstanding"] == {}
+    assert faked.stored() == before  # a report reads only
