@@ -9,16 +9,18 @@ import importlib
 import inspect
 import pkgutil
 from pathlib import Path
+from types import ModuleType
 from typing import Any, Protocol
 
 import pytest
 
 import chalicelib.adapters
+import chalicelib.services
 from chalicelib.domain import ports
 
 pytestmark = pytest.mark.unit
 
-BOOTSTRAP = Path(__file__).resolve().parents[2] / "chalicelib" / "bootstrap.py"
+BOOTSTRAP = Path(__file__).resolve().parents[3] / "chalicelib" / "bootstrap.py"
 
 
 def _protocols() -> dict[str, type]:
@@ -59,11 +61,11 @@ def _implements(candidate: object, protocol: type) -> bool:
     return True
 
 
-def _adapters() -> dict[str, object]:
-    """Every class and function defined in chalicelib.adapters, by name (but the payment processors' parsers:
-    a use case gets them through `parser_for`, not as a port)."""
+def _adapters(package: ModuleType = chalicelib.adapters) -> dict[str, object]:
+    """Every class and function defined in the package (the adapters unless told), by name (but the payment
+    processors' parsers: a use case gets them through `parser_for`, not as a port)."""
     found: dict[str, object] = {}
-    for info in pkgutil.walk_packages(chalicelib.adapters.__path__, "chalicelib.adapters."):
+    for info in pkgutil.walk_packages(package.__path__, f"{package.__name__}."):
         if info.name.startswith("chalicelib.adapters.processors."):
             continue
         module = importlib.import_module(info.name)
@@ -84,11 +86,23 @@ def _adapter_imports(member: ast.FunctionDef) -> set[str]:
             and (node.module or "").startswith("chalicelib.adapters") for alias in node.names}
 
 
-def test_every_port_has_an_adapter():
-    adapters = _adapters()
+def test_every_port_has_an_implementation():
+    """An adapter, or for what one use case offers the others (PolicyBook, TenantLookup, Links) a service."""
+    implementations = {**_adapters(), **_adapters(chalicelib.services)}
     unimplemented = sorted(name for name, protocol in _protocols().items()
-                           if not any(_implements(adapter, protocol) for adapter in adapters.values()))
+                           if not any(_implements(found, protocol) for found in implementations.values()))
     assert unimplemented == []
+
+
+def test_the_services_implement_the_ports_other_use_cases_take():
+    from chalicelib.services.links import LinkService
+    from chalicelib.services.policies import PolicyService
+    from chalicelib.services.tenants import TenantService
+
+    assert _implements(PolicyService, ports.PolicyBook)
+    assert _implements(TenantService, ports.TenantLookup)
+    assert _implements(LinkService, ports.Links)
+    assert not _implements(TenantService, ports.Links)
 
 
 def test_the_container_hands_out_each_adapter_as_a_port_it_implements():
