@@ -1,6 +1,7 @@
 # Kindly: local development and CI entry points.
 #   make run    - install what is missing, then start the local stack (kindly local up $(ARGS))
-#   make test   - install what is missing, then run the whole suite (pytest $(PYTEST_ARGS))
+#   make test   - install what is missing, lint, then run the whole suite (pytest $(PYTEST_ARGS))
+#   make lint   - ruff, and mypy --strict on the domain, the services and the container (pyproject.toml)
 # Fresh clones need only python3 (with venv), node + npm, and either java or root with apt-get.
 
 SHELL := /bin/bash
@@ -83,11 +84,13 @@ deps: venv node_modules system-deps
 run: deps
 	$(VENV_BIN)/kindly local up $(ARGS)
 
-test: deps
+# Lint first: a type error fails `make test`, and so `.ci/run`.
+test: deps lint
 	$(VENV_BIN)/python -m pytest -q $(if $(filter 0,$(KINDLY_BROWSER_TESTS)),-m "not browser") $(PYTEST_ARGS)
 
 lint: venv
 	$(VENV_BIN)/ruff check .
+	$(VENV_BIN)/mypy
 
 bench: deps
 	$(VENV_BIN)/python -m bench $(ARGS)

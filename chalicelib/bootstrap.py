@@ -3,47 +3,75 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.config import Settings, settings
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # annotations only: the app's cold start imports no adapter or service it does not use
+    from chalicelib.adapters.dynamodb.models import Models
+    from chalicelib.domain.ports import (
+        AccountRepository,
+        Clock,
+        EmailSender,
+        FinanceNotifier,
+        FinanceTopic,
+        HolidayCalendar,
+        LinkSecret,
+        ParkedPayments,
+        PolicyRepository,
+        ShortLinks,
+        SmsSender,
+        Templates,
+        TenantRepository,
+        WebhookSecrets,
+        WorkQueue,
+    )
+    from chalicelib.services.accounts import AccountService
+    from chalicelib.services.audit import AuditService
     from chalicelib.services.delivery import Delivery
+    from chalicelib.services.feedback import FeedbackService
     from chalicelib.services.figures import FinanceFigures
+    from chalicelib.services.links import LinkService
+    from chalicelib.services.payments import PaymentService
     from chalicelib.services.plans import PlanService
+    from chalicelib.services.policies import PolicyService
+    from chalicelib.services.portal import PortalService
     from chalicelib.services.preview import PreviewService
     from chalicelib.services.remind import RemindService
+    from chalicelib.services.subscriptions import FinanceSubscriptions
+    from chalicelib.services.sweep import SweepService
+    from chalicelib.services.tenants import TenantService
     from chalicelib.services.unsubscribe import UnsubscribeService
+
+
+def _system_clock() -> Clock:
+    from chalicelib.adapters.clock import SystemClock
+
+    return SystemClock()
 
 
 @dataclass
 class Container:
     settings: Settings
-    clock: Any = None  # SystemClock unless a caller (the CLI sweep) fixes the time
+    clock: Clock = field(default_factory=_system_clock)  # a caller (the CLI sweep, tests) may fix the time
     dry_run: bool = False  # evaluate everything, write and send nothing
 
-    def __post_init__(self) -> None:
-        if self.clock is None:
-            from chalicelib.adapters.clock import SystemClock
-
-            self.clock = SystemClock()
-
     # --- adapters -----------------------------------------------------------------------------
-    def client(self, service: str) -> Any:
+    def client(self, service: str) -> Any:  # boto3 publishes no types; only adapters hold a client
         from chalicelib.adapters.aws import client
 
         return client(service, self.settings.region)
 
     @cached_property
-    def models(self) -> Any:
+    def models(self) -> Models:
         from chalicelib.adapters.dynamodb.models import build_models
 
         return build_models(self.settings)
 
     @cached_property
-    def account_repository(self) -> Any:
+    def account_repository(self) -> AccountRepository:
         from chalicelib.adapters.dynamodb.repositories import DynamoAccounts
 
         repository = DynamoAccounts(self.models, self.settings.due_index_shards)
@@ -54,90 +82,90 @@ class Container:
         return repository
 
     @cached_property
-    def tenant_repository(self) -> Any:
+    def tenant_repository(self) -> TenantRepository:
         from chalicelib.adapters.dynamodb.repositories import DynamoTenants
 
         return DynamoTenants(self.models)
 
     @cached_property
-    def policy_repository(self) -> Any:
+    def policy_repository(self) -> PolicyRepository:
         from chalicelib.adapters.dynamodb.repositories import DynamoPolicies
 
         return DynamoPolicies(self.models)
 
     @cached_property
-    def short_links(self) -> Any:
+    def short_links(self) -> ShortLinks:
         from chalicelib.adapters.dynamodb.repositories import DynamoLinks
 
         return DynamoLinks(self.models)
 
     @cached_property
-    def holidays(self) -> Any:
+    def holidays(self) -> HolidayCalendar:
         from chalicelib.adapters.holiday_calendar import holiday_checker
 
         return holiday_checker
 
     @cached_property
-    def parked_payments(self) -> Any:
+    def parked_payments(self) -> ParkedPayments:
         from chalicelib.adapters.dynamodb.repositories import DynamoParkedPayments
 
         return DynamoParkedPayments(self.models)
 
     @cached_property
-    def email(self) -> Any:
+    def email(self) -> EmailSender:
+        if self.dry_run:
+            from chalicelib.adapters.dry_run import NullEmail
+
+            return NullEmail()
         from chalicelib.adapters.email_ses import SesEmail
 
-        if self.dry_run:
-            from chalicelib.adapters.dry_run import NullSender
-
-            return NullSender()
         return SesEmail(self.client("sesv2"), self.settings.ses_configuration_set)
 
     @cached_property
-    def sms(self) -> Any:
+    def sms(self) -> SmsSender:
+        if self.dry_run:
+            from chalicelib.adapters.dry_run import NullSms
+
+            return NullSms()
         from chalicelib.adapters.sms_sns import SnsSms
 
-        if self.dry_run:
-            from chalicelib.adapters.dry_run import NullSender
-
-            return NullSender()
         return SnsSms(self.client("sns"))
 
     @cached_property
-    def notifier(self) -> Any:
+    def notifier(self) -> FinanceNotifier:
+        if self.dry_run:
+            from chalicelib.adapters.dry_run import NullNotifier
+
+            return NullNotifier()
         from chalicelib.adapters.sms_sns import SnsFinanceNotifier
 
-        if self.dry_run:
-            from chalicelib.adapters.dry_run import NullSender
-
-            return NullSender()
         return SnsFinanceNotifier(self.client("sns"), lambda: self.topic_arn(self.settings.finance_topic))
 
     @cached_property
-    def link_secret(self) -> Any:
+    def link_secret(self) -> LinkSecret:
         from chalicelib.adapters.secrets_ssm import SsmSecret
 
         return SsmSecret(self.client("ssm"), self.settings.link_secret_parameter)
 
     @cached_property
-    def webhook_secrets(self) -> Any:
+    def webhook_secrets(self) -> WebhookSecrets:
         from chalicelib.adapters.secrets_ssm import SsmWebhookSecrets
 
         return SsmWebhookSecrets(self.client("ssm"), self.settings.webhook_secret_prefix)
 
     @cached_property
-    def finance_topic(self) -> Any:
+    def finance_topic(self) -> FinanceTopic:
         from chalicelib.adapters.finance_topic import SnsFinanceTopic
 
         return SnsFinanceTopic(self.client("sns"), self.client("sqs"), self.topic_arn(self.settings.finance_topic))
 
     @cached_property
-    def renderer(self) -> Any:
+    def renderer(self) -> Templates:
         from chalicelib.adapters.templates_jinja import JinjaRenderer
 
         return JinjaRenderer()
 
-    def queue(self) -> Any:
+    def queue(self) -> WorkQueue:
         from chalicelib.adapters.queue_sqs import SqsQueue
 
         sqs = self.client("sqs")
@@ -149,13 +177,13 @@ class Container:
 
     # --- use cases ----------------------------------------------------------------------------
     @cached_property
-    def tenants(self) -> Any:
+    def tenants(self) -> TenantService:
         from chalicelib.services.tenants import TenantService
 
         return TenantService(self.tenant_repository, self.email, self.clock)
 
     @cached_property
-    def policies(self) -> Any:
+    def policies(self) -> PolicyService:
         from chalicelib.adapters.templates_jinja import available_templates
         from chalicelib.services.policies import PolicyService
 
@@ -165,18 +193,18 @@ class Container:
         )
 
     @cached_property
-    def accounts(self) -> Any:
+    def accounts(self) -> AccountService:
         from chalicelib.services.accounts import AccountService
 
         return AccountService(self.account_repository, self.policies, self.tenants, self.clock,
                               on_upsert=lambda account: self.payments.apply_waiting(account))
 
     @cached_property
-    def links(self) -> Any:
+    def links(self) -> LinkService:
         from chalicelib.services.links import LinkService
 
         return LinkService(self.link_secret.value, self.settings.public_base_url, self.settings.link_ttl_days,
-                           self.short_links.get)
+                           self.short_links)
 
     @cached_property
     def remind(self) -> RemindService:
@@ -201,13 +229,13 @@ class Container:
         return PreviewService(self.account_repository, self.policies, self.tenants, self.holidays, self.clock)
 
     @cached_property
-    def sweep(self) -> Any:
+    def sweep(self) -> SweepService:
         from chalicelib.services.sweep import SweepService
 
         return SweepService(self.account_repository, self.settings.due_index_shards, self.clock)
 
     @cached_property
-    def payments(self) -> Any:
+    def payments(self) -> PaymentService:
         from chalicelib.adapters.processors import parser_for
         from chalicelib.services.payments import PaymentService
 
@@ -222,7 +250,7 @@ class Container:
         return PlanService(self.account_repository, self.policies, self.holidays, self.clock)
 
     @cached_property
-    def portal(self) -> Any:
+    def portal(self) -> PortalService:
         from chalicelib.services.portal import PortalService
 
         return PortalService(accounts=self.account_repository, policies=self.policies, tenants=self.tenants,
@@ -235,19 +263,19 @@ class Container:
         return FinanceFigures(self.account_repository, self.clock)
 
     @cached_property
-    def feedback(self) -> Any:
+    def feedback(self) -> FeedbackService:
         from chalicelib.services.feedback import FeedbackService
 
         return FeedbackService(self.account_repository, self.notifier, self.clock)
 
     @cached_property
-    def audit(self) -> Any:
+    def audit(self) -> AuditService:
         from chalicelib.services.audit import AuditService
 
         return AuditService(self.account_repository)
 
     @cached_property
-    def finance_subscriptions(self) -> Any:
+    def finance_subscriptions(self) -> FinanceSubscriptions:
         from chalicelib.services.subscriptions import FinanceSubscriptions
 
         return FinanceSubscriptions(self.finance_topic)

@@ -2,38 +2,90 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from datetime import datetime
 from typing import Any
+
+from chalicelib.domain.accounts import Account
+from chalicelib.domain.audit import StoredEvent
+from chalicelib.domain.links import ShortLink
+from chalicelib.domain.messages import RenderedMessage
+from chalicelib.domain.ports import AccountRepository, DueEntry
+
+DRY_RUN_ID = "dry-run"
 
 
 class ReadOnlyAccounts:
-    def __init__(self, inner: Any) -> None:
+    """An AccountRepository whose reads go to the real one and whose writes only forget the pending events."""
+
+    def __init__(self, inner: AccountRepository) -> None:
         self._inner = inner
 
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._inner, name)  # reads pass through
+    # --- reads pass through ----------------------------------------------------------------------
+    def get(self, tenant_id: str, account_id: str) -> Account | None:
+        return self._inner.get(tenant_id, account_id)
 
-    def save(self, account: Any) -> None:
+    def events(self, tenant_id: str, account_id: str) -> list[StoredEvent]:
+        return self._inner.events(tenant_id, account_id)
+
+    def account_ids(self, tenant_id: str) -> Iterator[str]:
+        return self._inner.account_ids(tenant_id)
+
+    def message_status(self, tenant_id: str, account_id: str, message_id: str) -> str | None:
+        return self._inner.message_status(tenant_id, account_id, message_id)
+
+    def message_attempts(self, tenant_id: str, account_id: str, message_id: str) -> int:
+        return self._inner.message_attempts(tenant_id, account_id, message_id)
+
+    def provider_message_ids(self, tenant_id: str) -> set[str]:
+        return self._inner.provider_message_ids(tenant_id)
+
+    def due(self, at: datetime, shard: int) -> Iterator[DueEntry]:
+        return self._inner.due(at, shard)
+
+    def due_of_tenant(self, tenant_id: str, at: datetime) -> Iterator[DueEntry]:
+        return self._inner.due_of_tenant(tenant_id, at)
+
+    def from_snapshot(self, snapshot: dict[str, Any]) -> Account:
+        return self._inner.from_snapshot(snapshot)
+
+    def all_of(self, tenant_id: str) -> Iterator[Account]:
+        return self._inner.all_of(tenant_id)
+
+    def account_for_ref(self, ref_key: str) -> tuple[str, str] | None:
+        return self._inner.account_for_ref(ref_key)
+
+    # --- writes change nothing ---------------------------------------------------------------------
+    def save(self, account: Account) -> None:
         account.pending_events.clear()
 
-    def add_refs(self, account: Any, ref_keys: set[str]) -> None:
+    def add_refs(self, account: Account, ref_keys: set[str]) -> None:
         return None
 
-    def note_engagement(self, *_args: Any) -> bool:
+    def note_engagement(self, tenant_id: str, account_id: str, message_id: str, what: str, at: datetime) -> bool:
         return True
 
-    def claim_message(self, account: Any, message: dict[str, Any], short_link: Any = None) -> bool:
+    def claim_message(self, account: Account, message: dict[str, Any], short_link: ShortLink | None = None) -> bool:
         return self._inner.message_status(account.tenant_id, account.account_id, message["message_id"]) is None
 
-    def finish_message(self, account: Any, message_id: str, status: str, details: dict[str, Any]) -> None:
+    def finish_message(self, account: Account, message_id: str, status: str, details: dict[str, Any]) -> None:
         account.pending_events.clear()
 
 
-class NullSender:
-    def send(self, **_kwargs: Any) -> str:
-        return "dry-run"
+class NullEmail:
+    def send(self, *, sender: str, sender_name: str, recipient: str, message: RenderedMessage,
+             tags: dict[str, str]) -> str:
+        return DRY_RUN_ID
 
-    def publish(self, *_args: Any, **_kwargs: Any) -> None:
+    def verify_sender(self, address: str) -> None:
         return None
 
-    def verify_sender(self, _address: str) -> None:
+
+class NullSms:
+    def send(self, *, phone: str, text: str, sender_id: str | None, tags: dict[str, str]) -> str:
+        return DRY_RUN_ID
+
+
+class NullNotifier:
+    def publish(self, tenant_id: str, event: dict[str, Any]) -> None:
         return None

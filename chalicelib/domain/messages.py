@@ -162,7 +162,8 @@ def retry_after(attempts: int) -> timedelta | None:
     """How long to wait after the `attempts`-th failed try of a message; None once its tries are spent."""
     if attempts >= MAX_SEND_ATTEMPTS:
         return None
-    return min(FIRST_RETRY_AFTER * int(3 ** (max(attempts, 1) - 1)), LONGEST_RETRY_AFTER)
+    growth: int = 3 ** (max(attempts, 1) - 1)  # typeshed types int ** int as Any (a negative power is a float)
+    return min(FIRST_RETRY_AFTER * growth, LONGEST_RETRY_AFTER)
 
 
 def delivery_problem(tenant_id: str, account_id: str, at: datetime, channel: str, problem: str, *, about: str,

@@ -14,10 +14,10 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from .accounts import Account
-from .audit import iso
 from .errors import Conflict, InvalidInput
 from .policies import DEFAULT_GRACE_DAYS, DEFAULT_MAX_MONTHS, FREQUENCIES, Policy
 from .schedule import local_day, recipient_zones
+from .times import iso
 
 WEEKLY, FORTNIGHTLY, MONTHLY, LAST_WORKING_DAY = FREQUENCIES
 MIN_INSTALMENTS = 2  # one payment later is a promise to pay (promises.py), not a plan

@@ -1,9 +1,10 @@
-"""What the use cases need from the outside world. Adapters implement these."""
+"""What the use cases need from the outside world. Adapters implement these (structurally: no adapter
+inherits from a port), and the container hands each adapter out typed as its port, so mypy proves the fit."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from datetime import datetime
+from collections.abc import Callable, Iterable, Iterator
+from datetime import date, datetime
 from typing import Any, Protocol
 
 from .accounts import Account
@@ -14,31 +15,57 @@ from .payments import PaymentEvent
 from .policies import Policy
 from .tenants import ApiKey, Tenant
 
-
-class OutboxEntry(Protocol):
-    message_id: str
-    status: str
+DueEntry = tuple[str, str, dict[str, Any] | None]  # (tenant_id, account_id, snapshot or None)
 
 
-class AccountRepository(Protocol):
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """The current instant, timezone-aware (UTC)."""
+
+
+class HolidayCalendar(Protocol):
+    def __call__(self, country: str | None, region: str | None) -> Callable[[date], bool]:
+        """Whether a day is a public holiday where the debtor lives (never, for a country it does not know)."""
+
+
+class AuditTrail(Protocol):
+    """Reading accounts and their stored audit events (audit reports, `kindly audit verify`)."""
+
     def get(self, tenant_id: str, account_id: str) -> Account | None: ...
 
+    def events(self, tenant_id: str, account_id: str) -> list[StoredEvent]: ...
+
+    def account_ids(self, tenant_id: str) -> Iterator[str]:
+        """Every account id of the tenant (reports only)."""
+
+
+class OutboxReader(Protocol):
+    """What the outbox holds about messages already claimed."""
+
+    def message_status(self, tenant_id: str, account_id: str, message_id: str) -> str | None: ...
+
+    def message_attempts(self, tenant_id: str, account_id: str, message_id: str) -> int:
+        """How many times the outbox entry was claimed for sending (0 when there is none)."""
+
+    def provider_message_ids(self, tenant_id: str) -> set[str]:
+        """The ids SES and SNS gave the tenant's messages (`kindly outbox`; not a hot path)."""
+
+
+class AccountRepository(AuditTrail, OutboxReader, Protocol):
     def save(self, account: Account) -> None:
         """Write the account and its pending audit events atomically; Conflict if it changed meanwhile."""
 
-    def due(self, at: datetime, shard: int) -> Iterator[tuple[str, str, dict[str, Any] | None]]:
+    def due(self, at: datetime, shard: int) -> Iterator[DueEntry]:
         """(tenant_id, account_id, snapshot) of accounts whose next action is at or before `at`, from the
         due index; the snapshot (or None) lets the worker skip its own read."""
 
-    def due_of_tenant(self, tenant_id: str, at: datetime) -> Iterator[tuple[str, str, dict[str, Any] | None]]:
+    def due_of_tenant(self, tenant_id: str, at: datetime) -> Iterator[DueEntry]:
         """The same for one tenant, reading none of the others'."""
 
     def from_snapshot(self, snapshot: dict[str, Any]) -> Account: ...
 
     def all_of(self, tenant_id: str) -> Iterator[Account]:
         """Every account of the tenant (reports only)."""
-
-    def events(self, tenant_id: str, account_id: str) -> list[StoredEvent]: ...
 
     def account_for_ref(self, ref_key: str) -> tuple[str, str] | None:
         """(tenant_id, account_id) that a processor's customer or invoice id points at."""
@@ -50,13 +77,11 @@ class AccountRepository(Protocol):
         """Save the account and create the outbox entry (and the short link it carries) in one transaction;
         False if the entry already exists (unless its last try was handed back for retry: each claim is a try)."""
 
-    def message_status(self, tenant_id: str, account_id: str, message_id: str) -> str | None: ...
-
-    def message_attempts(self, tenant_id: str, account_id: str, message_id: str) -> int:
-        """How many times the outbox entry was claimed for sending (0 when there is none)."""
-
     def finish_message(self, account: Account, message_id: str, status: str, details: dict[str, Any]) -> None:
         """Mark the outbox entry and save the account with its audit events, in one transaction."""
+
+    def note_engagement(self, tenant_id: str, account_id: str, message_id: str, what: str, at: datetime) -> bool:
+        """Note on the outbox entry when it was first delivered / opened / clicked; False if there is none."""
 
 
 class ParkedPayments(Protocol):
@@ -68,6 +93,19 @@ class ParkedPayments(Protocol):
         """The tenant's events parked under this key."""
 
     def release(self, keys: list[str], event: PaymentEvent) -> None: ...
+
+
+class ShortLinks(Protocol):
+    def get(self, code: str) -> ShortLink | None:
+        """The short link stored under `code` (written with the message that carries it), if any."""
+
+
+class LinkSecret(Protocol):
+    def value(self) -> bytes:
+        """The key that signs self-service and unsubscribe links."""
+
+    def ensure(self) -> bool:
+        """Create the secret if it is missing (`kindly init`); True if created."""
 
 
 class PolicyRepository(Protocol):
@@ -84,24 +122,42 @@ class TenantRepository(Protocol):
     def key_by_hash(self, key_hash: str) -> ApiKey | None: ...
 
 
-class EmailSender(Protocol):
+class SenderIdentities(Protocol):
+    def verify_sender(self, address: str) -> None:
+        """Register a tenant's sender address with the email provider (on AWS this starts verification)."""
+
+
+class EmailSender(SenderIdentities, Protocol):
     def send(
         self, *, sender: str, sender_name: str, recipient: str, message: RenderedMessage, tags: dict[str, str]
-    ) -> str: ...
-
-    def verify_sender(self, address: str) -> None: ...
+    ) -> str:
+        """Send one email; the provider's message id. PermanentSendError if refused, Throttled to retry."""
 
 
 class SmsSender(Protocol):
-    def send(self, *, phone: str, text: str, sender_id: str | None, tags: dict[str, str]) -> str: ...
+    def send(self, *, phone: str, text: str, sender_id: str | None, tags: dict[str, str]) -> str:
+        """Send one SMS; the provider's message id. PermanentSendError if refused, Throttled to retry."""
 
 
 class Renderer(Protocol):
     def render(self, ctx: MessageContext) -> RenderedMessage: ...
 
 
+class PageRenderer(Protocol):
+    def render_page(self, kind: str, locales: list[str], form_action: str | None = None) -> tuple[str, str]:
+        """A link page (unsubscribe, broken or expired link); (html, language)."""
+
+    def render_portal(self, page: dict[str, Any], locale: str) -> tuple[str, str]:
+        """The self-service page; (html, language)."""
+
+
+class Templates(Renderer, PageRenderer, Protocol):
+    """Messages and pages from the same templates."""
+
+
 class WorkQueue(Protocol):
-    def send_batch(self, bodies: Iterable[dict[str, Any]]) -> int: ...
+    def send_batch(self, bodies: Iterable[dict[str, Any]]) -> int:
+        """Enqueue each body as one work item; how many were enqueued."""
 
 
 class WebhookSecrets(Protocol):
@@ -111,14 +167,17 @@ class WebhookSecrets(Protocol):
 
 
 class FinanceNotifier(Protocol):
-    def publish(self, tenant_id: str, event: dict[str, Any]) -> None: ...
+    def publish(self, tenant_id: str, event: dict[str, Any]) -> None:
+        """Publish a personal-data-free event to the finance topic, tagged with its tenant."""
+
+
+class FinanceTopic(Protocol):
+    def subscribe(self, protocol: str, endpoint: str, filter_policy: dict[str, Any],
+                  raw_delivery: bool) -> dict[str, Any]:
+        """Subscribe an endpoint to the finance topic with this filter; what was set up (subscription arn...)."""
 
 
 # --- what one use case offers the others (the container wires the service that implements each) ---------------
-
-class Clock(Protocol):
-    def now(self) -> datetime: ...
-
 
 class PolicyBook(Protocol):
     """The policies in force (services.policies.PolicyService)."""

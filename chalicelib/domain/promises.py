@@ -11,9 +11,9 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from .audit import iso
 from .errors import Conflict, InvalidInput
 from .policies import DEFAULT_GRACE_DAYS, DEFAULT_PROMISE_DAYS, Policy
+from .times import iso
 
 OPEN, KEPT, BROKEN = "open", "kept", "broken"
 STATUSES = (OPEN, KEPT, BROKEN)

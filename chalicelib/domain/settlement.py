@@ -13,10 +13,10 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from .accounts import Account
-from .audit import iso
 from .errors import Conflict
 from .policies import DEFAULT_OFFER_AFTER_DAYS, Policy
 from .schedule import local_day, recipient_zones
+from .times import iso
 
 
 @dataclass(frozen=True)

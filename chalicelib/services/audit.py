@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
-
+from chalicelib.domain.accounts import Account
 from chalicelib.domain.audit import StoredEvent, VerifyResult, verify_chain
 from chalicelib.domain.errors import NotFound
+from chalicelib.domain.ports import AuditTrail
 
 
 class AuditService:
-    def __init__(self, accounts: Any) -> None:
+    def __init__(self, accounts: AuditTrail) -> None:
         self._accounts = accounts
 
     def timeline(self, tenant_id: str, account_id: str) -> list[StoredEvent]:
@@ -21,7 +21,7 @@ class AuditService:
         account = self._require(tenant_id, account_id)
         return verify_chain(tenant_id, account_id, self._accounts.events(tenant_id, account_id), account.audit_head)
 
-    def _require(self, tenant_id: str, account_id: str) -> Any:
+    def _require(self, tenant_id: str, account_id: str) -> Account:
         account = self._accounts.get(tenant_id, account_id)
         if account is None:
             raise NotFound(f"no account {account_id!r}", "account_id")

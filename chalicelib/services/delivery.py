@@ -124,12 +124,15 @@ class Delivery:
             rendered = self._renderer.render(context)  # also sets the List-Unsubscribe headers for email
         except MessageTooLong:
             return _refused(MESSAGE_TOO_LONG), short_link
+        address = account.email if message.channel == EMAIL else account.phone
+        if not address:  # nothing goes out to a missing address: refused for good, never retried
+            return _refused(f"no_{message.channel}_address"), short_link
         tags = {"tenant_id": account.tenant_id, "account": account_tag(account.account_id),
                 "message_id": message.message_id}
         if message.channel == EMAIL:
             return lambda: self._email.send(sender=tenant.sender_email, sender_name=tenant.name,
-                                            recipient=account.email or "", message=rendered, tags=tags), short_link
-        return lambda: self._sms.send(phone=account.phone or "", text=rendered.text, sender_id=tenant.sms_sender_id,
+                                            recipient=address, message=rendered, tags=tags), short_link
+        return lambda: self._sms.send(phone=address, text=rendered.text, sender_id=tenant.sms_sender_id,
                                       tags=tags), short_link
 
     def _publish(self, account: Account, event: dict[str, Any]) -> str:

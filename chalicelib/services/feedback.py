@@ -8,13 +8,14 @@ from datetime import datetime
 from typing import Any
 
 from chalicelib.domain.messages import account_from_tag, delivery_problem
+from chalicelib.domain.ports import AccountRepository, Clock, FinanceNotifier
 from chalicelib.services.conflicts import retry_on_conflict
 
 ENGAGEMENT = {"Delivery": "delivered", "Open": "opened", "Click": "clicked"}
 
 
 class FeedbackService:
-    def __init__(self, accounts: Any, notifier: Any, clock: Any) -> None:
+    def __init__(self, accounts: AccountRepository, notifier: FinanceNotifier, clock: Clock) -> None:
         self._accounts = accounts
         self._notifier = notifier
         self._clock = clock

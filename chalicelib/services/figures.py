@@ -12,10 +12,11 @@ from collections import Counter
 from datetime import datetime
 from typing import Any
 
-from chalicelib.domain.accounts import Account
+from chalicelib.domain.accounts import Account, Flag
 from chalicelib.domain.money import add_balances
 from chalicelib.domain.payments import CHARGEBACK, FAILED, REFUNDED, SUCCEEDED
 from chalicelib.domain.plans import ACTIVE
+from chalicelib.domain.ports import AccountRepository, Clock
 from chalicelib.domain.schedule import local_day, recipient_zones
 from chalicelib.domain.times import iso
 
@@ -23,7 +24,7 @@ PLAN_FIGURES = ("offered", "started", "completed", "broken", "cancelled")  # tal
 
 
 class FinanceFigures:
-    def __init__(self, accounts: Any, clock: Any) -> None:
+    def __init__(self, accounts: AccountRepository, clock: Clock) -> None:
         self._accounts = accounts
         self._clock = clock
 
@@ -73,7 +74,7 @@ class FinanceFigures:
         }
 
 
-def _holding(account: Account, now: datetime) -> list[Any]:
+def _holding(account: Account, now: datetime) -> list[Flag]:
     return account.holding_flags(local_day(now, recipient_zones(account)))
 
 

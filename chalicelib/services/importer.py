@@ -10,6 +10,7 @@ import csv
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from chalicelib.domain.accounts import Account
 from chalicelib.domain.errors import KindlyError
 
 ACCOUNT_COLUMNS = ("name", "email", "phone", "locale", "timezone", "country", "region", "policy", "tags",
@@ -42,7 +43,7 @@ def _invoice(row: dict[str, str], line: int) -> dict[str, Any]:
     return invoice
 
 
-def import_csv(lines: Iterable[str], upsert: Callable[[str, dict[str, Any]], tuple[Any, bool]]) -> dict[str, Any]:
+def import_csv(lines: Iterable[str], upsert: Callable[[str, dict[str, Any]], tuple[Account, bool]]) -> dict[str, Any]:
     reader = csv.DictReader(lines)
     unknown = sorted(set(reader.fieldnames or []) - set(COLUMNS))
     if unknown or "account_id" not in (reader.fieldnames or []):

@@ -16,6 +16,7 @@ from chalicelib.domain.links import (
     read_link,
     sign_link,
 )
+from chalicelib.domain.ports import ShortLinks
 
 # An unsubscribe link must keep working long after the email that carried it (RFC 8058 asks for it).
 UNSUBSCRIBE_TTL = timedelta(days=400)
@@ -23,11 +24,11 @@ UNSUBSCRIBE_TTL = timedelta(days=400)
 
 class LinkService:
     def __init__(self, secret: Callable[[], bytes], base_url: str, portal_ttl_days: int,
-                 find_short: Callable[[str], ShortLink | None] | None = None) -> None:
+                 short_links: ShortLinks | None = None) -> None:
         self._secret = secret
         self._base_url = base_url
         self._portal_ttl = timedelta(days=portal_ttl_days)
-        self._find_short = find_short
+        self._short_links = short_links
 
     def short_portal_link(self, tenant_id: str, account_id: str, now: datetime) -> tuple[str, ShortLink]:
         """A short self-service link for SMS; the caller stores the ShortLink with the message it rides in."""
@@ -36,7 +37,7 @@ class LinkService:
 
     def expand(self, code: str, now: datetime) -> str:
         """The signed portal link a short code stands for (expiring when the code does)."""
-        link = self._find_short(code) if self._find_short and is_short_code(code) else None
+        link = self._short_links.get(code) if self._short_links and is_short_code(code) else None
         if link is None or link.expires <= now:
             raise NotFound("this link has expired or does not exist")
         token = sign_link(self._secret(), link.tenant_id, link.account_id, link.purpose, now, link.expires - now)

@@ -10,6 +10,7 @@ from typing import Any
 
 from chalicelib.domain.errors import InvalidInput, NotFound
 from chalicelib.domain.policies import BUILT_IN, Caps, Policy, SendWindow, Step, validate_policy
+from chalicelib.domain.ports import Clock, PolicyRepository
 from chalicelib.inputs.fields import NAME_PATTERN
 from chalicelib.inputs.parsing import parse
 from chalicelib.inputs.policies import PolicyIn
@@ -18,7 +19,7 @@ POLICY_CACHE_SECONDS = 30
 
 
 class PolicyService:
-    def __init__(self, policies: Any, clock: Any, templates: Callable[[], dict[str, set[str]]]) -> None:
+    def __init__(self, policies: PolicyRepository, clock: Clock, templates: Callable[[], dict[str, set[str]]]) -> None:
         self._policies = policies
         self._clock = clock
         self._templates = templates

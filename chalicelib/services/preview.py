@@ -11,7 +11,6 @@ from typing import Any
 from chalicelib.domain.accounts import VULNERABLE, Account
 from chalicelib.domain.decision import (
     THANK_YOU,
-    Calendar,
     Defer,
     Escalate,
     Nothing,
@@ -27,7 +26,7 @@ from chalicelib.domain.decision import (
 from chalicelib.domain.errors import NotFound
 from chalicelib.domain.messages import EMAIL
 from chalicelib.domain.policies import ESCALATE, Policy
-from chalicelib.domain.ports import AccountRepository, Clock, PolicyBook, TenantLookup
+from chalicelib.domain.ports import AccountRepository, Clock, HolidayCalendar, PolicyBook, TenantLookup
 from chalicelib.domain.schedule import next_action_at, recipient_zones, refresh_schedule, zone
 from chalicelib.domain.times import iso
 from chalicelib.inputs.accounts import account_from_input
@@ -38,7 +37,7 @@ MAX_EVENTS = 200
 PREVIEW_ID = "preview"
 
 
-def simulate(account: Account, policy: Policy, start: datetime, days: int, calendar: Calendar
+def simulate(account: Account, policy: Policy, start: datetime, days: int, calendar: HolidayCalendar
              ) -> list[dict[str, Any]]:
     """Run the worker's own `decide` over a copy of the account, with a simulated clock: each time the
     worker would pick the account up, decide, and move the copy on as the worker would after a delivery."""
@@ -108,8 +107,8 @@ def simulate(account: Account, policy: Policy, start: datetime, days: int, calen
 
 
 class PreviewService:
-    def __init__(self, accounts: AccountRepository, policies: PolicyBook, tenants: TenantLookup, holidays: Calendar,
-                 clock: Clock) -> None:
+    def __init__(self, accounts: AccountRepository, policies: PolicyBook, tenants: TenantLookup,
+                 holidays: HolidayCalendar, clock: Clock) -> None:
         self._accounts = accounts
         self._policies = policies
         self._tenants = tenants

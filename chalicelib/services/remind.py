@@ -11,7 +11,6 @@ from chalicelib.domain.accounts import Account, PendingThanks
 from chalicelib.domain.audit import SYSTEM
 from chalicelib.domain.decision import (
     THANK_YOU,
-    Calendar,
     Decision,
     Defer,
     Escalate,
@@ -27,7 +26,7 @@ from chalicelib.domain.finance_events import finance_event
 from chalicelib.domain.messages import EMAIL, message_id
 from chalicelib.domain.outcomes import Outcome
 from chalicelib.domain.policies import Policy
-from chalicelib.domain.ports import AccountRepository, Clock, PolicyBook, TenantLookup
+from chalicelib.domain.ports import AccountRepository, Clock, HolidayCalendar, PolicyBook, TenantLookup
 from chalicelib.domain.schedule import DueStep, next_action_at, recipient_zones, refresh_schedule, zone
 from chalicelib.domain.sending import SEND_LEASE, ReminderStep, ThankYou, step_details
 from chalicelib.domain.tenants import Tenant
@@ -40,7 +39,7 @@ __all__ = ["SEND_LEASE", "Outcome", "RemindService"]  # what the worker and its 
 
 class RemindService:
     def __init__(self, *, accounts: AccountRepository, policies: PolicyBook, tenants: TenantLookup,
-                 delivery: Delivery, holidays: Calendar, clock: Clock) -> None:
+                 delivery: Delivery, holidays: HolidayCalendar, clock: Clock) -> None:
         self._accounts = accounts
         self._policies = policies
         self._tenants = tenants

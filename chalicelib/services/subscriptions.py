@@ -7,6 +7,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from chalicelib.domain.errors import InvalidInput
+from chalicelib.domain.ports import FinanceTopic
 
 PROTOCOLS = ("email", "https", "sqs")
 SQS_ARN = re.compile(r"arn:aws[a-z-]*:sqs:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,80}(?P<fifo>\.fifo)?")
@@ -42,8 +43,8 @@ def checked_endpoint(protocol: str, endpoint: str) -> str:
 
 
 class FinanceSubscriptions:
-    def __init__(self, topic: Any) -> None:
-        self._topic = topic  # adapters.finance_topic.SnsFinanceTopic
+    def __init__(self, topic: FinanceTopic) -> None:
+        self._topic = topic
 
     def subscribe(self, tenant_id: str, protocol: str, endpoint: str) -> dict[str, Any]:
         """Everything is checked before anything is created. SQS gets the event itself as the message body

@@ -5,13 +5,17 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from chalicelib.domain.ports import AccountRepository, Clock, DueEntry, WorkQueue
 from chalicelib.domain.times import iso
+
+if TYPE_CHECKING:  # the scheduled sweep never loads the worker
+    from chalicelib.domain.outcomes import Outcome
 
 
 class SweepService:
-    def __init__(self, accounts: Any, shards: int, clock: Any) -> None:
+    def __init__(self, accounts: AccountRepository, shards: int, clock: Clock) -> None:
         self._accounts = accounts
         self._shards = shards
         self._clock = clock
@@ -21,19 +25,19 @@ class SweepService:
             item = {"tenant_id": found_tenant, "account_id": account_id, "due_by": iso(at)}
             yield {**item, "snapshot": snapshot} if snapshot else item
 
-    def _due(self, at: datetime, tenant_id: str | None) -> Iterator[tuple[str, str, dict[str, Any] | None]]:
+    def _due(self, at: datetime, tenant_id: str | None) -> Iterator[DueEntry]:
         if tenant_id is not None:
             yield from self._accounts.due_of_tenant(tenant_id, at)
             return
         for shard in range(self._shards):
             yield from self._accounts.due(at, shard)
 
-    def enqueue_due(self, queue: Any, tenant_id: str | None = None) -> int:
+    def enqueue_due(self, queue: WorkQueue, tenant_id: str | None = None) -> int:
         """What the scheduled function does: every due account becomes one queue message."""
-        return int(queue.send_batch(self.due_items(self._clock.now(), tenant_id)))
+        return queue.send_batch(self.due_items(self._clock.now(), tenant_id))
 
 
-def summarise(outcomes: list[Any]) -> dict[str, Any]:
+def summarise(outcomes: list[Outcome]) -> dict[str, Any]:
     """The JSON summary API.md promises: evaluated / sent / withheld by reason / deferred (and a bit more)."""
     withheld = Counter(o.reason for o in outcomes if o.kind == "withheld")
     deferred_by = Counter(o.reason for o in outcomes if o.kind == "deferred")

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import time
-from typing import Any
 
 from chalicelib.domain.errors import Unauthenticated
-from chalicelib.domain.ports import TenantRepository
+from chalicelib.domain.ports import Clock, SenderIdentities, TenantRepository
 from chalicelib.domain.tenants import API_KEY_PREFIX, ApiKey, Tenant, hash_api_key, new_api_key, new_tenant_id
 from chalicelib.inputs.tenants import TenantIn
 
@@ -14,7 +13,7 @@ KEY_CACHE_SECONDS = 60
 
 
 class TenantService:
-    def __init__(self, tenants: TenantRepository, email: Any, clock: Any) -> None:
+    def __init__(self, tenants: TenantRepository, email: SenderIdentities, clock: Clock) -> None:
         self._tenants = tenants
         self._email = email
         self._clock = clock

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING
 
 
 class FakeClock:
@@ -40,3 +41,10 @@ class FakeHolidays:
         national = self.days.get(country or "", set())
         regional = self.days.get(f"{country}-{region}", set()) if region else set()
         return lambda day: day in national or day in regional
+
+
+if TYPE_CHECKING:  # mypy proves each fake satisfies its port
+    from chalicelib.domain import ports
+
+    _clock: ports.Clock = FakeClock(datetime(2026, 1, 1, tzinfo=UTC))
+    _holidays: ports.HolidayCalendar = FakeHolidays()

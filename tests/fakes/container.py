@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.bootstrap import Container
 from chalicelib.config import Settings, read_settings
@@ -18,6 +18,9 @@ from .queue import FakeQueue
 from .repositories import FakeAccounts, FakeParkedPayments, FakePolicies, FakeShortLinks, FakeTenants
 from .secrets import FakeLinkSecret, FakeWebhookSecrets
 from .senders import FakeEmail, FakeFinanceNotifier, FakeFinanceTopic, FakeSms
+
+if TYPE_CHECKING:
+    from chalicelib.domain.ports import HolidayCalendar, Renderer
 
 
 class NoAws:
@@ -50,8 +53,8 @@ class Faked:
     queue: FakeQueue
     webhook_secrets: FakeWebhookSecrets
     finance_topic: FakeFinanceTopic
-    renderer: Any
-    holidays: Any
+    renderer: Renderer
+    holidays: HolidayCalendar
     settings: Settings = field(repr=False, default_factory=lambda: read_settings({}))
 
     def stored(self) -> Any:
@@ -62,8 +65,8 @@ class Faked:
                 list(self.finance_topic.subscriptions))
 
 
-def fake_container(at: datetime, *, renderer: Any = None, holidays: Any = None, shards: int = 4,
-                   environ: dict[str, str] | None = None) -> Faked:
+def fake_container(at: datetime, *, renderer: Renderer | None = None, holidays: HolidayCalendar | None = None,
+                   shards: int = 4, environ: dict[str, str] | None = None) -> Faked:
     """A Container whose adapters are fakes. The renderer and holiday calendar are the real ones unless given
     (both are pure: Jinja templates in the package, the `holidays` library); pass FakeRenderer() / FakeHolidays()
     to control them."""

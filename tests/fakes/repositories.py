@@ -22,13 +22,14 @@ from typing import TYPE_CHECKING, Any
 
 from chalicelib.adapters.dynamodb.mapping import due_key, shard_of
 from chalicelib.domain.accounts import Account
-from chalicelib.domain.audit import AuditEvent, StoredEvent, iso
+from chalicelib.domain.audit import AuditEvent, StoredEvent
 from chalicelib.domain.errors import Conflict
 from chalicelib.domain.links import ShortLink
 from chalicelib.domain.messages import PENDING, RETRY
 from chalicelib.domain.payments import PaymentEvent, parked_key
 from chalicelib.domain.policies import Policy
 from chalicelib.domain.tenants import ApiKey, Tenant
+from chalicelib.domain.times import iso
 
 SNAPSHOT_KEY = "fake_snapshot"  # a fake's snapshot is a JSON-able ticket, so it can ride in a queue body too
 
@@ -137,6 +138,10 @@ class FakeAccounts:
     def message_attempts(self, tenant_id: str, account_id: str, message_id: str) -> int:
         entry = self.outbox.get((tenant_id, account_id, message_id))
         return entry.attempts if entry else 0
+
+    def provider_message_ids(self, tenant_id: str) -> set[str]:
+        return {entry.provider_message_id for (tenant, _, _), entry in self.outbox.items()
+                if tenant == tenant_id and entry.provider_message_id}
 
     def account_for_ref(self, ref_key: str) -> tuple[str, str] | None:
         return self.refs.get(ref_key)
@@ -304,3 +309,4 @@ if TYPE_CHECKING:  # mypy proves each fake satisfies its port
     _parked: ports.ParkedPayments = FakeParkedPayments()
     _policies: ports.PolicyRepository = FakePolicies()
     _tenants: ports.TenantRepository = FakeTenants()
+    _short_links: ports.ShortLinks = FakeShortLinks()

@@ -35,3 +35,4 @@ if TYPE_CHECKING:
     from chalicelib.domain import ports
 
     _secrets: ports.WebhookSecrets = FakeWebhookSecrets()
+    _link_secret: ports.LinkSecret = FakeLinkSecret()

@@ -135,3 +135,4 @@ if TYPE_CHECKING:
     _email: ports.EmailSender = FakeEmail()
     _sms: ports.SmsSender = FakeSms()
     _notifier: ports.FinanceNotifier = FakeFinanceNotifier()
+    _topic: ports.FinanceTopic = FakeFinanceTopic()

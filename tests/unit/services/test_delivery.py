@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from chalicelib.domain.accounts import Account
-from chalicelib.domain.errors import PermanentSendError
-from chalicelib.domain.messages import FAILED, SENT, message_id
+from chalicelib.domain.errors import Conflict, PermanentSendError
+from chalicelib.domain.messages import FAILED, PENDING, SENT, message_id
 from chalicelib.domain.policies import STANDARD
 from chalicelib.domain.schedule import DueStep, refresh_schedule
 from chalicelib.domain.sending import Attempt, ReminderStep
@@ -28,14 +28,14 @@ NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 TENANT = Tenant("t-1", "Acme", "billing@acme.example.com", "ES", "Europe/Madrid", "es-ES")
 
 
-def world(too_long: bool = False, refusal: Exception | None = None) -> Faked:
+def world(too_long: bool = False, refusal: Exception | None = None, **contact: str | None) -> Faked:
     faked = fake_container(NOW, renderer=FakeRenderer())
     if too_long:
         faked.renderer.too_long.update(step.template for step in STANDARD.steps if step.template)
     if refusal is not None:
         faked.email.fail_next(*[refusal] * 3)
         faked.sms.fail_next(*[refusal] * 3)
-    stored = account_from_input("t-1", "acct-1", parse(AccountIn, json.dumps(account())), "es-ES")
+    stored = account_from_input("t-1", "acct-1", parse(AccountIn, json.dumps({**account(), **contact})), "es-ES")
     refresh_schedule(stored, STANDARD)
     faked.accounts.save(stored)
     return faked
@@ -114,3 +114,37 @@ def test_a_new_kind_of_message_goes_through_the_same_path_by_describing_itself()
     [event] = [e for e in audit(w) if e.type == "plan_heads_up_sent"]
     assert event.details["instalment"] == 2 and event.details["provider_message_id"] == w.email.sent[0].message_id
     assert "claimed" in w.accounts.get("t-1", "acct-1").tags
+
+
+@pytest.mark.parametrize(("index", "contact", "reason"), [
+    (1, {"email": None}, "no_email_address"),  # the gentle reminder, by email
+    (2, {"phone": None}, "no_sms_address"),  # the SMS nudge
+])
+def test_a_message_to_a_missing_address_is_refused_for_good_and_reaches_no_provider(index, contact, reason):
+    w = world(**contact)
+    outcome = send(w, step_message(index))
+    assert (outcome.kind, outcome.reason, outcome.until) == ("failed", reason, None)  # never tried again
+    assert w.email.sent == [] and w.sms.sent == []
+    assert outbox_status(w, outcome.message_id) == FAILED
+    [failed] = [e for e in audit(w) if e.type == "message_failed"]
+    assert failed.details["reason"] == reason and failed.details["finance_told"] is True
+
+
+def test_recording_a_send_whose_account_vanished_meanwhile_ends_in_a_conflict_not_a_crash():
+    """The re-read after a lost race finds nothing: the account in hand is kept, so the record fails as a lost
+    race (the outbox entry stays pending, for the sweep to find) instead of an AttributeError on None."""
+    w = world()
+    message = step_message(1)
+    deliver = w.email.send
+
+    def deliver_while_erased(**kwargs: Any) -> str:
+        provider_id = deliver(**kwargs)
+        del w.accounts.items[("t-1", "acct-1")]  # erased while the email was out
+        return provider_id
+
+    w.email.send = deliver_while_erased  # type: ignore[method-assign]
+    with pytest.raises(Conflict) as raised:
+        send(w, message)
+    assert raised.value.field == "account"
+    assert len(w.email.sent) == 1 and outbox_status(w, message.message_id) == PENDING
+    assert w.accounts.get("t-1", "acct-1") is None
