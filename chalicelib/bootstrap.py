@@ -12,6 +12,7 @@ from chalicelib.config import Settings, settings
 if TYPE_CHECKING:
     from chalicelib.services.delivery import Delivery
     from chalicelib.services.figures import FinanceFigures
+    from chalicelib.services.plans import PlanService
     from chalicelib.services.preview import PreviewService
     from chalicelib.services.remind import RemindService
     from chalicelib.services.unsubscribe import UnsubscribeService
@@ -213,6 +214,12 @@ class Container:
         return PaymentService(accounts=self.account_repository, secrets=self.webhook_secrets,
                               policies=self.policies, notifier=self.notifier, clock=self.clock,
                               parser_for=parser_for, parked=self.parked_payments)
+
+    @cached_property
+    def plans(self) -> PlanService:
+        from chalicelib.services.plans import PlanService
+
+        return PlanService(self.account_repository, self.policies, self.holidays, self.clock)
 
     @cached_property
     def portal(self) -> Any:

@@ -18,6 +18,10 @@ REFUNDED = "refund"
 CHARGEBACK = "chargeback"
 KINDS = (SUCCEEDED, FAILED, REFUNDED, CHARGEBACK)
 MONEY_BACK = (REFUNDED, CHARGEBACK)  # money the debtor paid that went back: the balance reopens
+# What the creditor forgave when a payment settled the account for less (settlement.py): it clears the balance
+# like money would, yet no money moved, so it is never counted as paid or recovered.
+FORGIVEN = "forgiven"
+KINDLY = "kindly"  # the "provider" of the lines Kindly writes itself
 
 
 @dataclass(frozen=True)
@@ -71,6 +75,10 @@ class Payment:
         if self.kind in MONEY_BACK:
             return -self.amount
         return 0
+
+    def credit(self) -> int:
+        """What this line takes off the balance: the money it moves, or what was forgiven."""
+        return self.amount if self.kind == FORGIVEN else self.signed_amount()
 
     def to_dict(self) -> dict[str, Any]:
         return {"provider": self.provider, "payment_ref": self.payment_ref, "kind": self.kind,
@@ -152,9 +160,9 @@ def credited(invoices: list[Invoice], ledger: list[Payment]) -> dict[str, int]:
     for line in ledger:
         target = by_id.get(line.invoice_id or "")
         if target is not None and target.currency == line.currency:
-            paid[target.invoice_id] += line.signed_amount()
+            paid[target.invoice_id] += line.credit()
         else:
-            loose[line.currency] = loose.get(line.currency, 0) + line.signed_amount()
+            loose[line.currency] = loose.get(line.currency, 0) + line.credit()
     overflow: dict[str, int] = {}
     for inv in invoices:  # an invoice paid beyond its amount passes the rest on, like unassigned money
         extra = paid[inv.invoice_id] - inv.amount

@@ -6,13 +6,24 @@ from __future__ import annotations
 from typing import Any
 
 from .payments import KINDS as PAYMENT_KINDS
+from .policies import PLAN_OFFER_TEMPLATES
+
+# A plan's life as its audit events tell it: tallied as plans:<what>.
+PLAN_EVENTS = {"plan_created": "started", "plan_completed": "completed", "plan_broken": "broken",
+               "plan_cancelled": "cancelled"}
 
 
 def tally_keys(event_type: str, details: dict[str, Any]) -> list[str]:
     """What one audit event adds to the figures: sent per channel, withheld and deferred per rule, escalations,
-    flags raised (disputes, hardship...), and payment events per kind."""
+    flags raised (disputes, hardship...), payment events per kind, plans offered (a plan offer sent), started,
+    completed, broken and cancelled, and accounts settled for less."""
     if event_type == "message_sent":
-        return [f"sent:{details.get('channel') or 'email'}"]
+        offered = ["plans:offered"] if details.get("template") in PLAN_OFFER_TEMPLATES else []
+        return [f"sent:{details.get('channel') or 'email'}", *offered]
+    if event_type in PLAN_EVENTS:
+        return [f"plans:{PLAN_EVENTS[event_type]}"]
+    if event_type == "settled_for_less":
+        return ["settled_for_less"]
     if event_type in ("message_withheld", "message_deferred") and details.get("rule"):
         return [f"{event_type.removeprefix('message_')}:{details['rule']}"]
     if event_type == "escalated":

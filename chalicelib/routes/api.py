@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from chalice import Blueprint, Response
 
 from chalicelib.bootstrap import container
 from chalicelib.routes.http import body_of, guarded, json_response
+
+if TYPE_CHECKING:
+    from chalicelib.domain.accounts import Account
 
 api = Blueprint(__name__)
 JSON_ONLY = ["application/json"]
@@ -50,6 +55,57 @@ def resume(account_id: str) -> Response:
     """A person decided: reminders may go on after a refund, a chargeback or an escalation."""
     tenant_id, actor = _caller()
     return json_response(container().payments.resume(tenant_id, account_id, actor).to_dict())
+
+
+@api.route("/v1/accounts/{account_id}/plan/quote", methods=["POST"], content_types=JSON_ONLY)
+@guarded
+def quote_plan(account_id: str) -> Response:
+    """Every instalment date and amount a plan request would get; writes nothing."""
+    from chalicelib.inputs.parsing import parse  # pydantic loads only for the routes that parse (cold start)
+    from chalicelib.inputs.plans import PlanRequestIn
+
+    tenant_id, _actor = _caller()
+    request = parse(PlanRequestIn, body_of(api.current_request)).to_domain()
+    return json_response(container().plans.quote(tenant_id, account_id, request).to_dict())
+
+
+@api.route("/v1/accounts/{account_id}/plan", methods=["PUT"], content_types=JSON_ONLY)
+@guarded
+def put_plan(account_id: str) -> Response:
+    """A plan agreed with finance (on the phone, say); 409 while one is active."""
+    from chalicelib.inputs.parsing import parse
+    from chalicelib.inputs.plans import PlanRequestIn
+
+    tenant_id, actor = _caller()
+    request = parse(PlanRequestIn, body_of(api.current_request)).to_domain()
+    account = container().plans.create(tenant_id, account_id, request, created_by="tenant", actor=actor)
+    return json_response(_plan_of(account), 201)
+
+
+@api.route("/v1/accounts/{account_id}/plan", methods=["DELETE"])
+@guarded
+def delete_plan(account_id: str) -> Response:
+    """Cancel the plan: the policy's schedule resumes."""
+    tenant_id, actor = _caller()
+    return json_response(_plan_of(container().plans.cancel(tenant_id, account_id, actor=actor)))
+
+
+@api.route("/v1/accounts/{account_id}/promise", methods=["POST"], content_types=JSON_ONLY)
+@guarded
+def post_promise(account_id: str) -> Response:
+    """A promise to pay by a date: reminders wait until then plus the grace days; 409 while one is open."""
+    from chalicelib.inputs.parsing import parse
+    from chalicelib.inputs.plans import PromiseIn
+
+    tenant_id, actor = _caller()
+    data = parse(PromiseIn, body_of(api.current_request))
+    account = container().plans.promise(tenant_id, account_id, data.amount, data.currency, data.by, actor=actor)
+    return json_response(account.to_dict()["promise"], 201)
+
+
+def _plan_of(account: Account) -> dict[str, Any]:
+    plan: dict[str, Any] = account.to_dict()["plan"]
+    return plan
 
 
 @api.route("/v1/accounts/{account_id}/timeline", methods=["GET"])

@@ -15,8 +15,11 @@ from typing import Any
 from chalicelib.domain.accounts import Account
 from chalicelib.domain.money import add_balances
 from chalicelib.domain.payments import CHARGEBACK, FAILED, REFUNDED, SUCCEEDED
+from chalicelib.domain.plans import ACTIVE
 from chalicelib.domain.schedule import local_day, recipient_zones
 from chalicelib.domain.times import iso
+
+PLAN_FIGURES = ("offered", "started", "completed", "broken", "cancelled")  # tallied (domain/tallies.py)
 
 
 class FinanceFigures:
@@ -29,7 +32,8 @@ class FinanceFigures:
         tallies: Counter[str] = Counter()
         states: Counter[str] = Counter()
         holding: Counter[str] = Counter()
-        received, returned, outstanding = [], [], []
+        received, returned, outstanding, through_plans = [], [], [], []
+        active_plans = 0
         opt_outs = Counter({"email": 0, "sms": 0})
         total = 0
         for account in self._accounts.all_of(tenant_id):
@@ -40,6 +44,9 @@ class FinanceFigures:
             received += [(p.amount, p.currency) for p in account.payments if p.kind == SUCCEEDED]
             returned += [(p.amount, p.currency) for p in account.payments if p.kind in (REFUNDED, CHARGEBACK)]
             outstanding += [(amount, currency) for currency, amount in account.balance().items()]
+            if account.plan is not None:
+                active_plans += account.plan.status == ACTIVE
+                through_plans.append((account.plan.paid, account.plan.currency))
             opt_outs["email"] += account.email_suppressed == "unsubscribed"
             opt_outs["sms"] += account.sms_opted_out
         recovered = add_balances(received + [(-amount, currency) for amount, currency in returned])
@@ -56,8 +63,9 @@ class FinanceFigures:
                 "deferred": _by_suffix(tallies, "deferred:"),
                 "escalated": tallies.get("escalated", 0),
             },
-            # Payment plans are not offered yet, so none is active, kept or broken.
-            "plans": {"active": 0, "kept": 0, "broken": 0},
+            "plans": {**{what: tallies.get(f"plans:{what}", 0) for what in PLAN_FIGURES}, "active": active_plans,
+                      "recovered": add_balances(through_plans)},
+            "settled_for_less": tallies.get("settled_for_less", 0),
             "opt_outs": dict(opt_outs),
             "disputes": {"open": holding.get("dispute", 0), "opened": tallies.get("flag:dispute", 0)},
             "pauses": {"active": holding.get("hardship", 0) + holding.get("breathing_space", 0),

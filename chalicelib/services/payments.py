@@ -14,7 +14,9 @@ from typing import Any
 
 from chalicelib.domain import accounts as acc
 from chalicelib.domain.accounts import Account, PendingThanks
+from chalicelib.domain.arrangements import follow_money
 from chalicelib.domain.errors import Conflict, InvalidInput, NotFound, Unauthenticated
+from chalicelib.domain.finance_events import finance_event
 from chalicelib.domain.payments import (
     APPLIED,
     MONEY_BACK,
@@ -29,6 +31,7 @@ from chalicelib.domain.payments import (
     record_payment,
     terms,
 )
+from chalicelib.domain.plans import ENDED, PlanLimits
 from chalicelib.domain.ports import (
     AccountRepository,
     Clock,
@@ -37,7 +40,7 @@ from chalicelib.domain.ports import (
     PolicyBook,
     WebhookSecrets,
 )
-from chalicelib.domain.schedule import refresh_schedule
+from chalicelib.domain.schedule import local_day, recipient_zones, refresh_schedule
 from chalicelib.domain.times import iso
 from chalicelib.inputs.ids import check_account_id, is_plausible_id
 from chalicelib.inputs.parsing import parse
@@ -164,14 +167,25 @@ class PaymentService:
             })
         if brings_money(ledger, event, recorded):  # thanked once per payment
             account.pending_thanks = PendingThanks(f"{event.provider}:{event.payment_ref}:{event.event_id}", now)
-        refresh_schedule(account, self._policies.resolve(tenant_id, account.policy))
+        policy = self._policies.resolve(tenant_id, account.policy)
+        followed = follow_money(account, before, local_day(event.occurred_at, recipient_zones(account)),
+                                PlanLimits.of(policy).grace_days, now)
+        if followed.settled is not None:
+            settled = followed.settled
+            self._notifier.publish(tenant_id, finance_event(
+                "settled_for_less", tenant_id, account_id, now, about=f"{event.provider}:{event.event_id}",
+                amount_paid=settled.paid, forgiven=settled.forgiven, currency=settled.currency))
+        refresh_schedule(account, policy)
         account.updated_at = now
         account.record(now, event.kind, f"webhook:{event.provider}", {
             "event_id": event.event_id, "payment_ref": event.payment_ref, "occurred_at": iso(event.occurred_at),
             "amount": ledger_amount(ledger, event), "currency": event.currency, "invoice_id": invoice_id,
             "balance_before": before, "balance": account.balance(), "state": account.state,
             "next_action_at": iso(account.next_action_at) if account.next_action_at else None,
+            **_plan_details(account),
         })
+        for type_, details in followed.events:
+            account.record(now, type_, f"webhook:{event.provider}", details | {"event_id": event.event_id})
         self._accounts.save(account)
         return EventResult(event.event_id, event.kind, APPLIED, account_id)
 
@@ -197,6 +211,16 @@ class PaymentService:
         })
         self._accounts.save(account)
         return account
+
+
+def _plan_details(account: Account) -> dict[str, Any]:
+    """What a payment left of the plan, for its audit event: how much is paid and what is next."""
+    plan = account.plan
+    if plan is None or plan.status in ENDED:
+        return {}
+    next_due = plan.next_due()
+    return {"plan_paid": plan.paid, "plan_status": plan.status,
+            "plan_next_due_on": next_due.due_on.isoformat() if next_due else None}
 
 
 def _parking_keys(tenant_id: str, event: PaymentEvent) -> list[str]:

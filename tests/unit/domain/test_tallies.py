@@ -19,6 +19,15 @@ def test_events_count_by_channel_rule_flag_and_payment_kind():
     assert tally_keys("account_updated", {"balance": {}}) == []
 
 
+def test_plan_offers_and_each_step_of_a_plans_life_are_counted():
+    assert tally_keys("message_sent", {"channel": "email", "template": "plan_offer"}) == ["sent:email", "plans:offered"]
+    assert tally_keys("message_sent", {"channel": "email", "template": "gentle_reminder"}) == ["sent:email"]
+    assert [tally_keys(t, {}) for t in ("plan_created", "plan_completed", "plan_broken", "plan_cancelled")] == [
+        ["plans:started"], ["plans:completed"], ["plans:broken"], ["plans:cancelled"]]
+    assert tally_keys("settled_for_less", {"forgiven": 490}) == ["settled_for_less"]
+    assert tally_keys("promise_made", {}) == []
+
+
 def test_recording_events_keeps_the_tallies_on_the_account():
     acct = Account("t", "a", "Ana", "en-GB", "standard", timezone="Europe/London")
     acct.record(T, "message_sent", "system", {"channel": "email"})

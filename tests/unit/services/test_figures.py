@@ -33,3 +33,25 @@ def test_another_tenants_accounts_are_not_counted(figures, accounts, tenants, fa
 
     assert report["accounts"]["total"] == 0 and report["outstanding"] == {}
     assert faked.stored() == before  # a report reads only
+
+
+def test_the_plan_figures_count_plans_by_their_life_and_what_they_recovered(figures, accounts, container, payments,
+                                                                            faked, tenant):
+    from datetime import date
+
+    from chalicelib.domain.plans import PlanRequest
+
+    plans = container.plans
+    request = PlanRequest("monthly", 2, date(2026, 12, 15))  # 4900 EUR: 2450 + 2450
+    for account_id in ("acct-1", "acct-2", "acct-3"):
+        put_account(accounts, tenant, account_id)
+        plans.create(tenant.tenant_id, account_id, request, created_by="debtor", actor="debtor:portal")
+    pay(payments, faked, tenant, account_id="acct-1", amount=4900)  # completes its plan
+    pay(payments, faked, tenant, "evt_2", account_id="acct-2", amount=2450, payment_id="pay_2")  # one instalment
+    plans.cancel(tenant.tenant_id, "acct-3", actor="api")
+
+    report = figures.figures(tenant.tenant_id)
+
+    assert report["plans"] == {"offered": 0, "started": 3, "active": 1, "completed": 1, "broken": 0,
+                               "cancelled": 1, "recovered": {"EUR": 7350}}
+    assert report["settled_for_less"] == 0
