@@ -84,21 +84,21 @@ def plan_confirm(token: str) -> Response:
 
 
 def _confirm_plan(app: Any, form: dict[str, str], token: str) -> None:
-    """Quote again and create only the plan the debtor saw: edited terms are refused, a replay is a no-op."""
-    from chalicelib.services.portal_arrangements import plan_matches, plan_request, same_terms
+    """Quote again and create only the plan the debtor saw: edited terms are refused; the confirmation of the
+    plan already made (a second click, a reload, a racing twin) changes nothing."""
+    from chalicelib.services.portal_arrangements import plan_request, replayed, same_terms
 
     account = app.portal.view(token).account
     request = plan_request(form)
-    quoted = app.plans.quote(account.tenant_id, account.account_id, request)
-    if not same_terms(form, quoted):
-        raise InvalidInput("the plan's dates or amounts are not the ones quoted", "terms")
-    if plan_matches(account.plan, quoted):
-        return  # the confirmation again (a second click, a reload): the plan exists as confirmed
+    if replayed(form, account.plan):
+        return
     try:
+        quoted = app.plans.quote(account.tenant_id, account.account_id, request)
+        if not same_terms(form, quoted):
+            raise InvalidInput("the plan's dates or amounts are not the ones quoted", "terms")
         app.plans.create(account.tenant_id, account.account_id, request, created_by="debtor", actor=DEBTOR)
     except Conflict:
-        latest = app.portal.view(token).account.plan
-        if not plan_matches(latest, quoted):  # a race with the same confirmation made the same plan: done
+        if not replayed(form, app.portal.view(token).account.plan):  # lost the race to the same confirmation
             raise
 
 

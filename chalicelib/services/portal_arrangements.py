@@ -15,7 +15,7 @@ from chalicelib.domain import plans
 from chalicelib.domain.accounts import Account
 from chalicelib.domain.errors import InvalidInput
 from chalicelib.domain.offers import plan_possible, settlement_stands
-from chalicelib.domain.plans import PlanLimits, PlanRequest, Quote, add_months
+from chalicelib.domain.plans import PlanLimits, PlanRequest, Quote, QuotedInstalment, add_months
 from chalicelib.domain.policies import Policy
 from chalicelib.domain.promises import OPEN, PromiseLimits
 from chalicelib.domain.schedule import local_day, recipient_zones
@@ -103,12 +103,13 @@ def same_terms(form: dict[str, str], quoted: Quote) -> bool:
     return form.get("terms", "") == terms_of(quoted)
 
 
-def plan_matches(plan: plans.Plan | None, quoted: Quote) -> bool:
-    """An active plan with exactly these terms: a replayed confirmation of the plan already made."""
+def replayed(form: dict[str, str], plan: plans.Plan | None) -> bool:
+    """The form confirms exactly the active plan: a replay of the confirmation that made it."""
     if plan is None or plan.status != plans.ACTIVE:
         return False
-    return (plan.currency, plan.total, [(i.due_on, i.amount) for i in plan.instalments]) == \
-        (quoted.currency, quoted.total, [(i.due_on, i.amount) for i in quoted.instalments])
+    made = Quote(plan.currency, plan.total,
+                 tuple(QuotedInstalment(i.n, i.due_on, i.amount) for i in plan.instalments))
+    return same_terms(form, made)
 
 
 def promise_form(form: dict[str, str], owing: dict[str, int]) -> tuple[int, str, date]:
