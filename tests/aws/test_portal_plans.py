@@ -173,3 +173,42 @@ def test_another_tenants_token_is_refused(client, aws, debtor, other_tenant):
                          ("/promise", {"amount": "10", "by": madrid_today().isoformat()})):
         assert post(client, path + action, body).status_code == 401
     assert stored(client, debtor["tenant"]) == before
+
+
+def test_a_tenant_created_with_its_brand_is_shown_on_the_page_within_the_csp(client, aws, capsys):
+    from chalicelib.cli.parser import build_parser
+
+    args = build_parser().parse_args([
+        "tenant", "create", "--name", "Acme Ltd", "--sender-email", "billing@acme.example.com", "--country", "ES",
+        "--timezone", "Europe/Madrid", "--locale", "es-ES", "--display-name", "Acme Books",
+        "--logo-url", "https://cdn.acme.example/logo.png", "--accent-color", "#0F766E",
+        "--support-email", "ayuda@acme.example.com"])
+    assert args.func(args) == 0
+    created = json.loads(capsys.readouterr().out)
+    tenant = {"tenant_id": created["tenant_id"], "api_key": created["api_key"]}
+    assert client.http.put("/v1/accounts/acct-1", headers=auth(tenant), body=json.dumps(account())).status_code == 201
+    path = aws.links.portal_url(tenant["tenant_id"], "acct-1", datetime.now(UTC)).removeprefix(
+        aws.settings.public_base_url)
+
+    answer = client.http.get(path)
+    page = answer.body.decode()
+    csp = answer.headers["Content-Security-Policy"]
+    nonce = re.search(r"'nonce-([^']+)'", csp)[1]
+    assert "img-src 'self' data: https://cdn.acme.example;" in csp and "unsafe-inline" not in csp
+    assert f'<style nonce="{nonce}">' in page and " style=" not in page  # no inline style the CSP would block
+    assert '<img src="https://cdn.acme.example/logo.png" alt="Acme Books">' in page
+    assert "background:#0f766e" in page
+    assert "¿Es una estafa?" in page and "Acme Books (Acme Ltd)" in page and "ayuda@acme.example.com" in page
+    assert nonce != re.search(r"'nonce-([^']+)'", client.http.get(path).headers["Content-Security-Policy"])[1]
+
+
+def test_a_tenant_with_a_light_accent_or_a_plain_http_logo_is_not_created(aws, capsys):
+    from chalicelib.cli.parser import build_parser
+    from chalicelib.domain.errors import InvalidInput
+
+    for extra in (["--accent-color", "#fbbf24"], ["--logo-url", "http://cdn.acme.example/logo.png"]):
+        args = build_parser().parse_args(["tenant", "create", "--name", "Acme", "--sender-email",
+                                          "billing@acme.example.com", *extra])
+        with pytest.raises(InvalidInput) as refused:
+            args.func(args)
+        assert refused.value.field == extra[0].removeprefix("--").replace("-", "_")
