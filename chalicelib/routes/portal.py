@@ -140,8 +140,15 @@ def _act(token: str, done: str, action: Any) -> Response:
         return _refused(token, exc)
     except KindlyError:  # an oversized form, a busy table: the page, with a kind word, not a stack trace
         return _render(token, error="other", status=400)
-    return Response(body="", status_code=303, headers={"Location": f"../{token}?done={done}",
+    return Response(body="", status_code=303, headers={"Location": f"{_up()}{token}?done={done}",
                                                         "Cache-Control": "no-store"})
+
+
+def _up() -> str:
+    """The relative way back to /p/{token}'s folder from the route answering (/p/{token}/plan/confirm is two
+    levels below it): links and form actions stay relative, so the page works under any stage prefix."""
+    route = (portal.current_request.context or {}).get("resourcePath", "/p/{token}")
+    return "../" * max(route.rstrip("/").count("/") - 2, 0)
 
 
 def _form() -> dict[str, str]:
@@ -165,7 +172,7 @@ def _render(token: str, *, notice: str | None = None, error: str | None = None, 
     unsubscribe_url = app.links.unsubscribe_url(view.account.tenant_id, view.account.account_id, view.now)
     nonce = secrets.token_urlsafe(16)
     context = {**view.page(), "token": token, "unsubscribe_url": unsubscribe_url, "notice": notice, "error": error,
-               "quote": quote, "nonce": nonce}
+               "quote": quote, "nonce": nonce, "here": _up() + token}
     html, lang = app.renderer.render_portal(context, view.account.message_locale)
     headers = {**BASE_HEADERS, "Content-Security-Policy": portal_csp(nonce, view.tenant.logo_origin),
                "Content-Language": lang}

@@ -212,3 +212,20 @@ def test_a_tenant_with_a_light_accent_or_a_plain_http_logo_is_not_created(aws, c
         with pytest.raises(InvalidInput) as refused:
             args.func(args)
         assert refused.value.field == extra[0].removeprefix("--").replace("-", "_")
+
+
+def test_every_form_and_redirect_resolves_back_to_the_page_from_where_it_is_answered(client, debtor):
+    from urllib.parse import urljoin
+
+    base = "https://pay.example" + debtor["path"]
+    token = debtor["path"].rsplit("/", 1)[1]
+    quote_url = base + "/plan"
+    actions = re.findall(r'<form method="post" action="([^"]+)"', quote(client, debtor))
+    assert {urljoin(quote_url, action) for action in actions} >= {base + "/plan/confirm", base + "/promise"}
+    refused_at = base + "/plan/confirm"
+    refused = post(client, debtor["path"] + "/plan/confirm", {"frequency": "monthly", "instalments": "2",
+                                                              "first_on": "x"}).body.decode()
+    assert urljoin(refused_at, re.findall(r'action="([^"]+)"', refused)[0]).startswith(base + "/")
+    done = post(client, debtor["path"] + "/plan/confirm", hidden_fields(quote(client, debtor)))
+    assert urljoin(refused_at, done.headers["Location"]) == f"{base}?done=plan"
+    assert token in done.headers["Location"]
