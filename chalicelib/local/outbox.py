@@ -59,7 +59,8 @@ def _attachments(message: EmailMessage) -> list[dict[str, Any]]:
     """Each attached file: its name, type and size, and its text when it is text (a plan's .ics)."""
     found = []
     for part in message.iter_attachments():
-        data = part.get_payload(decode=True) or b""
+        payload = part.get_payload(decode=True)
+        data = payload if isinstance(payload, bytes) else b""
         found.append({"filename": part.get_filename(), "content_type": part.get_content_type(), "size": len(data),
                       "text": data.decode("utf-8", "replace") if part.get_content_maintype() == "text" else None})
     return found

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import uuid
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -49,7 +50,7 @@ def reminder_link(stack):
     due = datetime.fromisoformat(morning_at.replace("Z", "+00:00")).date() - timedelta(days=2)
     invoice = {**ACCOUNT["invoices"][0], "issued_on": (due - timedelta(days=14)).isoformat(),
                "due_on": due.isoformat()}
-    recipient = "ana.plan@example.com"
+    recipient = f"ana.{uuid.uuid4().hex[:8]}@example.com"  # the stack is shared by the module's tests
     status, _ = http("PUT", f"{api}/v1/accounts/acct-plan", {**ACCOUNT, "email": recipient, "invoices": [invoice]},
                      headers)
     assert status == 201
