@@ -73,7 +73,8 @@ def follow_money(account: Account, owed_before: Mapping[str, int], paid_on: date
                 "amount": promise.amount, "currency": promise.currency, "by": promise.by.isoformat()}))
 
     offer = account.settlement_offer
-    if offer is not None and moved(offer.currency) > 0 and not _forgiven_already(account, offer):
+    if (offer is not None and moved(offer.currency) > 0 and not _forgiven_already(account, offer)
+            and not settlement_rules.lapsed(offer, paid_on, owed_before)):  # lapsed: past its date, or debt grew
         paid = offer.balance - owed_after.get(offer.currency, 0)
         if settlement_rules.settles(offer, paid, offer.currency, paid_on) and owed_after.get(offer.currency, 0) > 0:
             forgiven = settlement_rules.forgiven(offer, paid)

@@ -113,3 +113,16 @@ def test_a_payment_of_the_offer_settles_for_less_and_forgives_the_rest_once():
     assert account.balance() == {"EUR": 0}
     again = follow_money(account, before, PAID_ON, 3, AT)  # the same money followed twice forgives nothing more
     assert again.settled is None and sum(line.credit() for line in account.payments) == 4900
+
+
+def test_an_offer_made_for_a_smaller_debt_settles_nothing_once_a_new_invoice_came():
+    account = account_with_plan(4900, 3, "EUR")
+    account.plan = None
+    account.settlement_offer = SettlementOffer(4410, "EUR", date(2026, 12, 8), 4900)
+    account.invoices = [*account.invoices, Invoice("INV-2", 1000, "EUR", date(2026, 11, 20), date(2026, 12, 20))]
+    before = account.balance()
+    account.payments = [Payment("stripe", "ch_1", SUCCEEDED, 5410, "EUR", AT, "evt_1")]
+
+    followed = follow_money(account, before, PAID_ON, 3, AT)
+
+    assert followed.settled is None and account.balance() == {"EUR": 490}
