@@ -47,7 +47,7 @@ def arrangements(account: Account, policy: Policy, now: datetime) -> dict[str, A
         "today": today.isoformat(),
         "plan": _plan(active_plan, pay_urls[0] if pay_urls else None) if active_plan else None,
         "can_plan": arrangeable and active_plan is None and plan_possible(owing.values(), policy.plans),
-        "plan_frequencies": [f for f in limits.frequencies],
+        "plan_frequencies": list(limits.frequencies),
         "plan_max_instalments": limits.max_instalments,
         "plan_latest_first": add_months(today, limits.max_months).isoformat(),
         "currencies": sorted(owing),
