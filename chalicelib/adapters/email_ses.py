@@ -1,4 +1,5 @@
-"""Email through Amazon SES (v2), as a raw MIME message so the unsubscribe headers go out as written."""
+"""Email through Amazon SES (v2), as a raw MIME message so the unsubscribe headers go out as written (and
+attachments, such as a plan's calendar, travel in the same message)."""
 
 from __future__ import annotations
 
@@ -44,6 +45,9 @@ class SesEmail:
         mime.set_content(message.text)
         if message.html:
             mime.add_alternative(message.html, subtype="html")
+        for attachment in message.attachments:  # after the alternatives: multipart/mixed around them
+            maintype, _, subtype = attachment.content_type.partition("/")
+            mime.add_attachment(attachment.data, maintype=maintype, subtype=subtype, filename=attachment.filename)
         request: dict[str, Any] = {
             "FromEmailAddress": sender,
             "Destination": {"ToAddresses": [recipient]},

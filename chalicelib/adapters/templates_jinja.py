@@ -24,6 +24,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context,
 from chalicelib.domain.messages import (
     EMAIL,
     SMS,
+    Attachment,
     InstalmentLine,
     MessageContext,
     MessageTooLong,
@@ -49,6 +50,23 @@ _NEEDS: dict[str, tuple[str, Callable[[MessageContext], object]]] = {
     "settlement_offer": ("settlement", lambda ctx: ctx.settlement),
     "settlement_confirmed": ("settlement", lambda ctx: ctx.settlement),
 }
+
+
+def _attachments(ctx: MessageContext, lang: str) -> tuple[Attachment, ...]:
+    """The plan's calendar goes with its confirmation, so the dates land in the debtor's own calendar."""
+    if ctx.template != "plan_confirmed" or not ctx.instalments:
+        return ()
+    from datetime import UTC, datetime
+
+    from chalicelib.adapters.calendar_ics import plan_calendar
+
+    locale = _babel_locale(ctx.locale)
+    first = ctx.instalments[0]
+    seed = "\x1f".join((ctx.tenant_name, ctx.debtor_name, first.due_on.isoformat(),
+                         str(sum(line.amount for line in ctx.instalments))))
+    return (plan_calendar(ctx.instalments, tenant=ctx.tenant_name, lang=lang, uid_seed=seed,
+                          money=lambda amount, currency: _money(locale, amount, currency),
+                          stamp=datetime.now(UTC)),)
 
 
 def _last_missed(ctx: MessageContext) -> InstalmentLine | None:
@@ -225,6 +243,7 @@ class JinjaRenderer:
                 "List-Unsubscribe": f"<{ctx.unsubscribe_url}>",
                 "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
             },
+            attachments=_attachments(ctx, lang),
         )
 
     def _render_part(self, ctx: MessageContext, lang: str, part: str, variables: dict) -> str:

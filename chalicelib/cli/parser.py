@@ -61,6 +61,9 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--role", choices=["first_party", "third_party"])
     create.add_argument("--support-email")
     create.add_argument("--sms-sender-id")
+    create.add_argument("--display-name", help="the brand the debtor knows (default: --name)")
+    create.add_argument("--logo-url", help="https URL of the logo shown on the debtor's page")
+    create.add_argument("--accent-color", help="#rrggbb, dark enough for white text (WCAG AA)")
     create.set_defaults(func=cmd_tenant_create)
 
     account = commands.add_group("account", help="accounts")

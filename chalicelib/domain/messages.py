@@ -131,11 +131,21 @@ class MessageContext:
 
 
 @dataclass(frozen=True)
+class Attachment:
+    """A file sent with an email (the plan's calendar)."""
+
+    filename: str
+    content_type: str  # e.g. "text/calendar"
+    data: bytes
+
+
+@dataclass(frozen=True)
 class RenderedMessage:
     text: str
     subject: str | None = None  # email only
     html: str | None = None  # email only
     headers: dict[str, str] = field(default_factory=dict)
+    attachments: tuple[Attachment, ...] = ()  # email only
 
 
 def message_id(tenant_id: str, account_id: str, cycle: str, step_key: str) -> str:

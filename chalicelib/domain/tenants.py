@@ -6,12 +6,14 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
+from urllib.parse import urlsplit
 
 FIRST_PARTY = "first_party"
 THIRD_PARTY = "third_party"
 ROLES = (FIRST_PARTY, THIRD_PARTY)
 
 API_KEY_PREFIX = "kindly_"
+MIN_CONTRAST = 4.5  # WCAG 2.x AA for normal text: the accent carries white button text on the debtor's page
 
 
 @dataclass(frozen=True)
@@ -26,6 +28,20 @@ class Tenant:
     support_email: str | None = None
     sms_sender_id: str | None = None
     created_at: datetime | None = None
+    display_name: str | None = None  # the brand the debtor knows, when it differs from the legal name
+    logo_url: str | None = None  # https only: the page allows images from this origin and no other
+    accent_color: str | None = None  # #rrggbb, readable under white text (see readable_on_white)
+
+    @property
+    def brand(self) -> str:
+        return self.display_name or self.name
+
+    @property
+    def logo_origin(self) -> str | None:
+        if not self.logo_url:
+            return None
+        parts = urlsplit(self.logo_url)
+        return f"{parts.scheme}://{parts.netloc}"
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -38,6 +54,9 @@ class Tenant:
             "role": self.role,
             "support_email": self.support_email,
             "sms_sender_id": self.sms_sender_id,
+            "display_name": self.display_name,
+            "logo_url": self.logo_url,
+            "accent_color": self.accent_color,
         }
 
 
@@ -62,3 +81,24 @@ def new_api_key() -> tuple[str, str]:
 def hash_api_key(key: str) -> str:
     # The key has 256 bits of entropy, so a fast hash is enough; no salt or stretching needed.
     return hashlib.sha256(key.encode()).hexdigest()
+
+
+def _channel(value: int) -> float:
+    c = value / 255
+    return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
+
+def relative_luminance(color: str) -> float:
+    """WCAG 2.x relative luminance of a #rrggbb colour."""
+    red, green, blue = (int(color[i:i + 2], 16) for i in (1, 3, 5))
+    return 0.2126 * _channel(red) + 0.7152 * _channel(green) + 0.0722 * _channel(blue)
+
+
+def contrast_ratio(first: str, second: str) -> float:
+    lighter, darker = sorted((relative_luminance(first), relative_luminance(second)), reverse=True)
+    return (lighter + 0.05) / (darker + 0.05)
+
+
+def readable_on_white(color: str) -> bool:
+    """Whether white text on `color` (and `color` text on white) meets WCAG AA: the page uses it both ways."""
+    return contrast_ratio(color, "#ffffff") >= MIN_CONTRAST

@@ -2,12 +2,34 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import AfterValidator, Field
 
-from chalicelib.domain.tenants import ROLES
+from chalicelib.domain.tenants import MIN_CONTRAST, ROLES, contrast_ratio
 from chalicelib.inputs.fields import Country, Email, LocaleTag, Strict, Text, TimeZone
+
+
+def _https(value: str) -> str:
+    if not re.fullmatch(r"https://[^\s/?#]+(/[^\s]*)?", value):
+        raise ValueError("must be an https URL (the debtor's page loads nothing over plain http)")
+    return value
+
+
+def _readable_accent(value: str) -> str:
+    color = value.lower()
+    if not re.fullmatch(r"#[0-9a-f]{6}", color):
+        raise ValueError("must be a colour written #rrggbb")
+    ratio = contrast_ratio(color, "#ffffff")
+    if ratio < MIN_CONTRAST:
+        raise ValueError(f"is too light to carry white text ({ratio:.1f}:1, at least {MIN_CONTRAST}:1 is needed); "
+                         "choose a darker shade")
+    return color
+
+
+HttpsUrl = Annotated[str, Field(max_length=2048), AfterValidator(_https)]
+AccentColor = Annotated[str, Field(max_length=7), AfterValidator(_readable_accent)]
 
 
 class TenantIn(Strict):
@@ -19,3 +41,6 @@ class TenantIn(Strict):
     role: Literal[ROLES] = "first_party"  # type: ignore[valid-type]
     support_email: Email | None = None
     sms_sender_id: Annotated[str, Field(pattern=r"^[A-Za-z0-9]{1,11}$")] | None = None
+    display_name: Text | None = None
+    logo_url: HttpsUrl | None = None
+    accent_color: AccentColor | None = None

@@ -14,7 +14,7 @@ from chalicelib.local.network import http
 def fetch_outbox(moto_url: str) -> dict[str, list[dict[str, Any]]]:
     """What moto's SES and SNS received, oldest first.
 
-    ``{"email": [{"id", "source", "destinations", "subject", "headers", "text", "html"}...],
+    ``{"email": [{"id", "source", "destinations", "subject", "headers", "text", "html", "attachments"}...],
        "sms": [{"id", "phone", "text"}...]}``. Raw sends (SES v1 ``send_raw_email`` and SES v2
     ``send_email(Content={"Raw": ...})``, which is how Kindly sends) are parsed from the MIME
     message; simple sends carry what moto keeps (subject and one body, HTML when there was one).
@@ -51,7 +51,19 @@ def _raw_email(item: dict[str, Any]) -> dict[str, Any]:
         "headers": headers,
         "text": _part(message, "plain"),
         "html": _part(message, "html"),
+        "attachments": _attachments(message),
     }
+
+
+def _attachments(message: EmailMessage) -> list[dict[str, Any]]:
+    """Each attached file: its name, type and size, and its text when it is text (a plan's .ics)."""
+    found = []
+    for part in message.iter_attachments():
+        payload = part.get_payload(decode=True)
+        data = payload if isinstance(payload, bytes) else b""
+        found.append({"filename": part.get_filename(), "content_type": part.get_content_type(), "size": len(data),
+                      "text": data.decode("utf-8", "replace") if part.get_content_maintype() == "text" else None})
+    return found
 
 
 def _part(message: EmailMessage, subtype: str) -> str | None:
@@ -78,4 +90,5 @@ def _simple_email(item: dict[str, Any]) -> dict[str, Any]:
         "headers": {},
         "text": None if looks_html else body,
         "html": body if looks_html else None,
+        "attachments": [],
     }

@@ -19,7 +19,9 @@ from chalicelib.domain.ports import AccountRepository, Clock, FinanceNotifier, L
 from chalicelib.domain.schedule import local_day, recipient_zones, refresh_schedule
 from chalicelib.domain.tenants import Tenant
 from chalicelib.domain.times import iso
+from chalicelib.domain.what_now import what_now
 from chalicelib.services.conflicts import retry_on_conflict
+from chalicelib.services.portal_arrangements import arrangements
 
 MAX_NOTE = 1000
 # A debtor's action: changes the account (under its policy, at `now`), says what to audit; None if nothing.
@@ -46,12 +48,18 @@ class PortalView:
     def can_dispute(self) -> bool:
         return self.account.owes_anything() and "dispute" not in {flag.name for flag in self.paused_by}
 
-
     def page(self) -> dict[str, Any]:
         """What the page shows, as plain values for the template (which formats money and dates)."""
         account = self.account
+        now = what_now(account, self.policy, self.now)
         return {
-            "tenant_name": self.tenant.name,
+            **arrangements(account, self.policy, self.now),
+            "what_now": {"kind": now.kind, "on": now.on, "flag": now.flag},
+            "tenant_name": self.tenant.brand,
+            "legal_name": self.tenant.name,
+            "logo_url": self.tenant.logo_url,
+            "accent": self.tenant.accent_color,
+            "sender_email": self.tenant.sender_email,
             "support_email": self.tenant.support_email,
             "third_party": self.tenant.role == "third_party",
             "debtor_name": account.name,

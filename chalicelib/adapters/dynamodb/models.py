@@ -55,6 +55,9 @@ class TenantModel(Model):
     support_email = UnicodeAttribute(null=True)
     sms_sender_id = UnicodeAttribute(null=True)
     created_at = UnicodeAttribute()
+    display_name = UnicodeAttribute(null=True)
+    logo_url = UnicodeAttribute(null=True)
+    accent_color = UnicodeAttribute(null=True)
 
 
 class ApiKeyModel(Model):
