@@ -16,7 +16,7 @@ from chalicelib.domain.accounts import Account
 from chalicelib.domain.errors import InvalidInput
 from chalicelib.domain.offers import plan_possible, settlement_stands
 from chalicelib.domain.plans import PlanLimits, PlanRequest, Quote, QuotedInstalment, add_months
-from chalicelib.domain.policies import Policy
+from chalicelib.domain.policies import FREQUENCIES, Policy
 from chalicelib.domain.promises import OPEN, PromiseLimits
 from chalicelib.domain.schedule import local_day, recipient_zones
 from chalicelib.domain.settlement import lapsed
@@ -77,7 +77,7 @@ def _plan(plan: plans.Plan, pay_url: str | None) -> dict[str, Any]:
 def plan_request(form: dict[str, str]) -> PlanRequest:
     """The plan form's choices; InvalidInput naming the field a debtor could have got wrong."""
     frequency = form.get("frequency", "")
-    if frequency not in plans.FREQUENCIES:
+    if frequency not in FREQUENCIES:
         raise InvalidInput("choose how often to pay", "frequency")
     try:
         count = int(form.get("instalments", "").strip())
