@@ -148,5 +148,27 @@ def _refresh_steps(account: Account, policy: Policy) -> None:
     if account.state in (acc.ESCALATED,):
         account.next_action_at = None
         return
-    account.next_action_at = next_action_at(account, policy)
+    account.next_action_at = _earliest(_steps_at(account, policy), *_arrangement_times(account, policy))
     account.state = acc.ACTIVE if account.next_action_at else acc.COMPLETED
+
+
+def _steps_at(account: Account, policy: Policy) -> datetime | None:
+    """The next step's time, unless a plan stops the steps (no time) or a promise puts them off (its end)."""
+    from .arrangements import steps_paused  # arrangements reads the schedule: imported when needed
+
+    steps_at = next_action_at(account, policy)
+    paused, resume_at = steps_paused(account, policy)
+    if not paused:
+        return steps_at
+    return None if steps_at is None or resume_at is None else max(steps_at, resume_at)
+
+
+def _arrangement_times(account: Account, policy: Policy) -> list[datetime]:
+    from .arrangements import wake_times
+
+    return wake_times(account, policy)
+
+
+def _earliest(*times: datetime | None) -> datetime | None:
+    present = [t for t in times if t is not None]
+    return min(present) if present else None

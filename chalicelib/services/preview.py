@@ -9,12 +9,15 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from chalicelib.domain.accounts import VULNERABLE, Account
+from chalicelib.domain.arrangements import FINANCE, advance, mark_sent
 from chalicelib.domain.decision import (
     THANK_YOU,
     Calendar,
     Defer,
     Escalate,
     Nothing,
+    Notify,
+    Paused,
     Send,
     Thank,
     Withhold,
@@ -53,6 +56,8 @@ def simulate(account: Account, policy: Policy, start: datetime, days: int, calen
             break
         at = max(account.next_action_at, start)
         refresh_schedule(account, policy)
+        advance(account, policy, at)  # instalments missed, a promise lapsed, an offer made: as the worker would
+        refresh_schedule(account, policy)
         decision = decide(account, policy, at, calendar)
         entry = {"at": iso(at), "local_time": at.astimezone(where).isoformat(), "channel": None,
                  "template": None, "withheld": None, "deferred_by": deferred_by}
@@ -63,6 +68,15 @@ def simulate(account: Account, policy: Policy, start: datetime, days: int, calen
             if following is None or following <= at:
                 break
             account.next_action_at = following
+            continue
+        if isinstance(decision, Paused):
+            if account.next_action_at is None or account.next_action_at <= at:
+                break
+            continue
+        if isinstance(decision, Notify | Defer | Withhold) and decision.notice is not None:
+            if not _simulate_notice(account, policy, decision, entry, messages):
+                break
+            deferred_by = decision.rule if isinstance(decision, Defer) else None
             continue
         if isinstance(decision, Defer):
             if decision.thanks is not None:
@@ -84,7 +98,7 @@ def simulate(account: Account, policy: Policy, start: datetime, days: int, calen
         if isinstance(decision, Withhold) and decision.due is None:  # nothing owed: nothing more to ask
             account.next_action_at = None
             continue
-        due = decision.due if not isinstance(decision, Thank) else None
+        due = decision.due if not isinstance(decision, Thank | Notify | Paused) else None
         assert due is not None
         skip_superseded(account, policy, due)
         entry = {**entry, "channel": due.step.channel, "template": due.step.template}
@@ -105,6 +119,30 @@ def simulate(account: Account, policy: Policy, start: datetime, days: int, calen
             messages.append(entry)
             apply_delivered(account, policy, due, PREVIEW_ID, at)
     return messages
+
+
+def _simulate_notice(account: Account, policy: Policy, decision: Notify | Defer | Withhold, entry: dict[str, Any],
+                     messages: list[dict[str, Any]]) -> bool:
+    """A plan, promise or settlement notice, as the worker would carry it out; False when nothing follows."""
+    notice = decision.notice
+    assert notice is not None
+    at = datetime.fromisoformat(entry["at"])
+    if isinstance(decision, Defer):
+        account.next_action_at = decision.until
+        return True
+    if isinstance(decision, Withhold) and decision.holds_step:
+        account.next_action_at = decision.resume_at
+        return decision.resume_at is not None and decision.resume_at > at
+    finance = notice.channel == FINANCE
+    shown = {**entry, "channel": None if finance else notice.channel, "template": None if finance else notice.kind}
+    if finance:
+        shown["action"] = notice.kind
+    messages.append({**shown, "withheld": decision.rule if isinstance(decision, Withhold) else None})
+    mark_sent(account, notice)
+    if isinstance(decision, Notify) and not finance:
+        remember_send(account, notice.channel, PREVIEW_ID, at)
+    refresh_schedule(account, policy)
+    return True
 
 
 class PreviewService:

@@ -7,7 +7,8 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from chalicelib.domain.accounts import Account, PendingThanks
+from chalicelib.domain.accounts import HELD, Account, PendingThanks
+from chalicelib.domain.arrangements import advance
 from chalicelib.domain.audit import SYSTEM
 from chalicelib.domain.decision import (
     THANK_YOU,
@@ -16,6 +17,8 @@ from chalicelib.domain.decision import (
     Defer,
     Escalate,
     Nothing,
+    Notify,
+    Paused,
     Send,
     Thank,
     Withhold,
@@ -25,6 +28,7 @@ from chalicelib.domain.decision import (
 )
 from chalicelib.domain.finance_events import finance_event
 from chalicelib.domain.messages import EMAIL, message_id
+from chalicelib.domain.offers import plan_possible
 from chalicelib.domain.outcomes import Outcome
 from chalicelib.domain.policies import Policy
 from chalicelib.domain.ports import AccountRepository, Clock, PolicyBook, TenantLookup
@@ -34,6 +38,7 @@ from chalicelib.domain.tenants import Tenant
 from chalicelib.domain.times import iso
 from chalicelib.services.conflicts import retry_on_conflict
 from chalicelib.services.delivery import Delivery, Message
+from chalicelib.services.notices import Notices, refresh_and_wake
 
 __all__ = ["SEND_LEASE", "Outcome", "RemindService"]  # what the worker and its tests name from here
 
@@ -47,6 +52,7 @@ class RemindService:
         self._delivery = delivery
         self._holidays = holidays
         self._clock = clock
+        self._notices = Notices(accounts, delivery)
 
     def process(self, tenant_id: str, account_id: str, snapshot: dict[str, Any] | None = None) -> Outcome:
         """Evaluate one account. A snapshot from the sweep saves a read; every write is conditional on its
@@ -72,6 +78,10 @@ class RemindService:
             return Outcome("skipped", "tenant_not_found")
         policy = self._policies.resolve(account.tenant_id, account.policy)
         refresh_schedule(account, policy)
+        if account.state != HELD:
+            for event_type, details in advance(account, policy, now):  # an instalment missed, an offer made...
+                account.record(now, event_type, SYSTEM, details)
+            refresh_schedule(account, policy)
         return self._carry_out(account, tenant, policy, decide(account, policy, now, self._holidays), now)
 
     def _carry_out(self, account: Account, tenant: Tenant, policy: Policy, decision: Decision, now: datetime
@@ -83,9 +93,16 @@ class RemindService:
                 account.next_action_at = next_action_at(account, policy)
             self._accounts.save(account)
             return Outcome("skipped", decision.reason)
+        if isinstance(decision, Paused):
+            account.next_action_at = refresh_and_wake(account, policy)
+            account.updated_at = now
+            self._accounts.save(account)
+            return Outcome("skipped", decision.rule)
+        if isinstance(decision, Notify | Defer | Withhold) and decision.notice is not None:
+            return self._notices.carry_out(account, tenant, policy, decision, now)
         if isinstance(decision, Thank | Defer | Withhold) and decision.thanks is not None:
             return self._thank(account, tenant, policy, decision, now)
-        due = decision.due if not isinstance(decision, Thank) else None
+        due = decision.due if not isinstance(decision, Thank | Notify) else None
         if due is None:
             return self._settled(account, decision.rule if isinstance(decision, Withhold) else "", now)
         if due.superseded:
@@ -170,7 +187,8 @@ class RemindService:
                            template=step.template or step.action or "", step_key=step.key, cycle=due.cycle,
                            kind=kind, details=kind.details(), hand_over=event, sent_as="escalated")
         return Message(message_id=msg_id, channel=step.channel or EMAIL, template=step.template or "",
-                       step_key=step.key, cycle=due.cycle, kind=kind, details=kind.details(), due_on=due.due_on)
+                       step_key=step.key, cycle=due.cycle, kind=kind, details=kind.details(), due_on=due.due_on,
+                       plan_possible=plan_possible(account.balance().values(), policy.plans))
 
 
 def _thanks_details(thanks: PendingThanks) -> dict[str, Any]:
