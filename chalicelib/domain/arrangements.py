@@ -6,11 +6,12 @@ Pure: `advance` changes the account it is given and returns the audit events to 
 reads. Each notice is sent once: `Account.plan_notices` maps a notice's key to the identity of what it was
 about (the plan's `created_at`, the promise's, the offer's last day), so a new plan gets its own notices.
 
-How the policy's steps resume after a broken plan (or a lapsed promise): they keep their calendar, counted from
-the oldest open invoice's due date, and the progress the account had made before the plan. The steps whose day
-passed while the plan held are never sent one after the other: the latest of them goes out (after the
-`plan_ended` notice), the earlier ones are skipped (schedule.due_step), and the schedule never starts again
-from its first step.
+How the policy's steps resume after a broken plan or a lapsed promise, never from the start: they keep their
+calendar (counted from the oldest open invoice's due date) and the progress made before the arrangement. The
+notice that ends the arrangement (`plan_ended`, or the one follow-up after a broken promise) stands in for the
+message steps whose day came while it held, so the debtor gets that one courteous message, not a burst of old
+reminders; the schedule goes on with the next step whose day is still to come. An escalation whose day has come
+is never skipped: a person takes the account.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from . import promises as pr
 from .accounts import Account
 from .messages import EMAIL
 from .policies import DEFAULT_GRACE_DAYS, Policy
-from .schedule import local_day, opening_instant, recipient_zones
+from .schedule import due_step, local_day, mark_handled, opening_instant, recipient_zones
 from .settlement import SettlementTerms, lapsed, offer_for_account
 from .times import iso
 
@@ -89,6 +90,20 @@ def _sent(account: Account, key: str, about: str) -> bool:
 
 def mark_sent(account: Account, notice: Notice) -> None:
     account.plan_notices = {**account.plan_notices, notice.key: notice.about}
+
+
+def notice_spent(account: Account, policy: Policy, notice: Notice, now: datetime) -> None:
+    """A notice went out (or cannot): never again. The one that ends an arrangement (plan_ended, the promise's
+    follow-up) stands in for the message steps whose day came while it held; an escalation is never skipped."""
+    mark_sent(account, notice)
+    if notice.kind not in (PLAN_ENDED, PROMISE_FOLLOW_UP):
+        return
+    due = due_step(account, policy, now)
+    if due is None:
+        return
+    passed = [i for i in (*due.superseded, due.index) if policy.steps[i].action is None]
+    if passed:
+        mark_handled(account, policy, max(passed))
 
 
 def unmark_sent(account: Account, notice: Notice) -> None:
@@ -174,10 +189,11 @@ def _owed(account: Account, policy: Policy, today: date) -> list[Notice]:
 
 
 def heads_up_instalment(plan: pl.Plan, today: date, days: int) -> pl.Instalment | None:
-    """The instalment whose heads-up is due on `today`: the next one unpaid, from `days` before its date to the
-    date itself. An instalment due within `days` of the plan's making gets none: the confirmation named it."""
-    upcoming = plan.next_due()
-    if upcoming is None or upcoming.status != pl.DUE:
+    """The instalment whose heads-up is due on `today`: the next one unpaid and not yet missed, from `days`
+    before its date to the date itself. An instalment due within `days` of the plan's making gets none: the
+    confirmation named it."""
+    upcoming = next((i for i in plan.instalments if i.unpaid > 0 and i.status == pl.DUE), None)
+    if upcoming is None:
         return None
     if upcoming.due_on - timedelta(days=days) <= plan.created_at.date():
         return None
@@ -217,12 +233,11 @@ def wake_times(account: Account, policy: Policy) -> list[datetime]:
     plan = account.plan
     days = grace_days(policy)
     if plan is not None and plan.status == pl.ACTIVE:
-        upcoming = plan.next_due()
-        if upcoming is not None:
-            times.append(opening_instant(upcoming.due_on - timedelta(days=heads_up_days(policy)),
-                                         recipient_zones(account), policy))
-        times += [_after(pl.missed_after(i, days), account, policy) for i in plan.instalments if i.unpaid > 0
-                  and i.status == pl.DUE][:1]
+        made = iso(plan.created_at)
+        coming = [i for i in plan.instalments if i.unpaid > 0 and i.status == pl.DUE]
+        times += [opening_instant(i.due_on - timedelta(days=heads_up_days(policy)), recipient_zones(account), policy)
+                  for i in coming[:1] if not _sent(account, f"{HEADS_UP}:{i.n}", made)]
+        times += [_after(pl.missed_after(i, days), account, policy) for i in coming[:1]]
     promise = account.promise
     if promise is not None and promise.status == pr.OPEN:
         times.append(_after(promise.paused_until(days), account, policy))

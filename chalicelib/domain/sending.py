@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from .accounts import Account, PendingThanks
-from .arrangements import FINANCE, Notice, mark_sent, unmark_sent
+from .arrangements import FINANCE, Notice, mark_sent, notice_spent, unmark_sent
 from .audit import SYSTEM
 from .decision import apply_delivered, remember_send
 from .messages import EMAIL, RETRY, SENT
@@ -123,7 +123,7 @@ class ArrangementNotice:
                 "channel": None if self.notice.channel == FINANCE else self.notice.channel}
 
     def claimed(self, account: Account, now: datetime) -> None:
-        mark_sent(account, self.notice)
+        notice_spent(account, self.policy, self.notice, now)
         account.next_action_at = now + SEND_LEASE
 
     def finished(self, account: Account, attempt: Attempt) -> tuple[str, dict[str, Any]]:
@@ -139,5 +139,5 @@ class ArrangementNotice:
         return event or EVENT_FOR.get(attempt.status, "message_failed"), {}
 
     def already_claimed(self, account: Account, message_id: str, outbox_status: str | None, now: datetime) -> None:
-        mark_sent(account, self.notice)
+        notice_spent(account, self.policy, self.notice, now)
         refresh_schedule(account, self.policy)

@@ -225,7 +225,8 @@ def _arrangement_context(account: Account, now: datetime) -> dict[str, Any]:
     plan = account.plan
     if plan is not None and plan.status != CANCELLED:
         lines = instalment_lines(plan.instalments, plan.currency)
-        fields.update(instalments=lines, next_instalment=next_instalment(lines))
+        coming = [line for line in lines if line.status == "due"]  # a missed one has its own nudge
+        fields.update(instalments=lines, next_instalment=next_instalment(coming or lines))
     offer = account.settlement_offer
     today = local_day(now, recipient_zones(account))
     if offer is not None and (offer.accepted_at is not None or settlement_stands(offer, today)):

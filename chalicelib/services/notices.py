@@ -9,7 +9,7 @@ from typing import Any
 
 from chalicelib.domain import accounts as acc
 from chalicelib.domain.accounts import Account
-from chalicelib.domain.arrangements import FINANCE, PLAN_BROKEN, Notice, mark_sent
+from chalicelib.domain.arrangements import FINANCE, PLAN_BROKEN, Notice, notice_spent
 from chalicelib.domain.audit import SYSTEM
 from chalicelib.domain.decision import Defer, Notify, Withhold
 from chalicelib.domain.finance_events import finance_event
@@ -56,7 +56,7 @@ class Notices:
             account.next_action_at = decision.resume_at
             account.state = acc.PAUSED
         else:  # no way to reach the debtor: the notice is spent
-            mark_sent(account, notice)
+            notice_spent(account, policy, notice, now)
             refresh_schedule(account, policy)
         account.record(now, "message_withheld", SYSTEM, {**details, "rule": decision.rule,
                                                           "step_spent": not decision.holds_step})

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from chalicelib.domain.accounts import VULNERABLE, Account
-from chalicelib.domain.arrangements import FINANCE, advance, mark_sent
+from chalicelib.domain.arrangements import FINANCE, advance, notice_spent
 from chalicelib.domain.decision import (
     THANK_YOU,
     Calendar,
@@ -138,7 +138,7 @@ def _simulate_notice(account: Account, policy: Policy, decision: Notify | Defer 
     if finance:
         shown["action"] = notice.kind
     messages.append({**shown, "withheld": decision.rule if isinstance(decision, Withhold) else None})
-    mark_sent(account, notice)
+    notice_spent(account, policy, notice, at)
     if isinstance(decision, Notify) and not finance:
         remember_send(account, notice.channel, PREVIEW_ID, at)
     refresh_schedule(account, policy)

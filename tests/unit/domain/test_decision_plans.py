@@ -12,7 +12,7 @@ import pytest
 from chalicelib.domain import arrangements as arr
 from chalicelib.domain import plans as pl
 from chalicelib.domain.accounts import Account, Flag, Invoice
-from chalicelib.domain.decision import Defer, Escalate, Notify, Paused, Send, Withhold, decide
+from chalicelib.domain.decision import Defer, Escalate, Nothing, Notify, Paused, Send, Withhold, decide
 from chalicelib.domain.policies import STANDARD
 from chalicelib.domain.promises import Promise
 from chalicelib.domain.schedule import refresh_schedule
@@ -175,9 +175,12 @@ def test_an_open_promise_pauses_the_steps_then_one_follow_up_and_the_steps_resum
     assert isinstance(follow_up, Notify) and follow_up.notice.kind == arr.PROMISE_FOLLOW_UP
     assert follow_up.rule == "promise_broken"
 
-    acct.plan_notices = {**acct.plan_notices, "promise_broken": iso(promise.created_at)}
-    _, resumed = worker(acct, madrid(5, 10, month=12))
-    assert isinstance(resumed, Send) and resumed.template == "plan_offer"
+    arr.notice_spent(acct, STANDARD, follow_up.notice, madrid(5, 10, month=12))
+    refresh_schedule(acct, STANDARD)
+    # It stood in for the steps whose day came during the promise; the next, can_we_help, is due tomorrow.
+    assert isinstance(worker(acct, madrid(5, 11, month=12))[1], Nothing)
+    _, resumed = worker(acct, madrid(7, 10, month=12))
+    assert isinstance(resumed, Send) and resumed.template == "can_we_help" and resumed.due.superseded == ()
 
 
 def test_a_pause_flag_holds_a_notice_until_it_lifts():
