@@ -51,10 +51,13 @@ def simulate(account: Account, policy: Policy, start: datetime, days: int, calen
     where = zone(recipient_zones(account)[0])
     messages: list[dict[str, Any]] = []
     deferred_by: str | None = None
+    last_at = start
     for _ in range(MAX_EVENTS):
         if account.next_action_at is None or account.next_action_at > end:
             break
-        at = max(account.next_action_at, start)
+        at = max(account.next_action_at, start, last_at)  # a step overdue since before a plan broke: now, not then
+        last_at = at
+        account.updated_at = at  # as the worker's write would: a notice owed now wakes the account from here
         refresh_schedule(account, policy)
         advance(account, policy, at)  # instalments missed, a promise lapsed, an offer made: as the worker would
         refresh_schedule(account, policy)
