@@ -24,12 +24,11 @@ from . import plans as pl
 from . import promises as pr
 from .accounts import Account
 from .messages import EMAIL
-from .policies import DEFAULT_GRACE_DAYS, Policy
+from .policies import DEFAULT_GRACE_DAYS, DEFAULT_HEADS_UP_DAYS, Policy
 from .schedule import due_step, local_day, mark_handled, opening_instant, recipient_zones
 from .settlement import SettlementTerms, lapsed, offer_for_account
 from .times import iso
 
-DEFAULT_HEADS_UP_DAYS = 3
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 FINANCE = "finance"  # a notice for the finance team (a hand-over), not for the debtor
 

@@ -227,3 +227,24 @@ def test_an_accepted_settlement_is_confirmed_once():
     assert isinstance(decision, Notify) and decision.notice.kind == arr.SETTLEMENT_CONFIRMED
     acct.plan_notices = {**acct.plan_notices, arr.SETTLEMENT_CONFIRMED: iso(accepted)}
     assert not isinstance(worker(acct, madrid(16, 12, month=12), SETTLING)[1], Notify)
+
+
+def test_the_policy_sets_how_many_days_ahead_the_heads_up_goes():
+    early = replace(STANDARD, plans={**STANDARD.plans, "heads_up_days": 5})
+    acct = sent(account(plan=monthly_plan()), arr.PLAN_CONFIRMED)
+    refresh_schedule(acct, early)
+    assert acct.next_action_at == madrid(26, 9).astimezone(UTC)
+    assert isinstance(decide(acct, early, madrid(26, 9), no_holidays), Notify)
+    assert isinstance(decide(acct, STANDARD, madrid(26, 9), no_holidays), Paused)
+
+
+@pytest.mark.parametrize("days", [0, 15])
+def test_a_policy_heads_up_outside_one_to_fourteen_days_is_refused(days):
+    from chalicelib.domain.errors import InvalidInput
+    from chalicelib.inputs.parsing import parse
+    from chalicelib.inputs.policies import PolicyIn
+    from tests.support.samples import POLICY
+
+    with pytest.raises(InvalidInput) as refused:
+        parse(PolicyIn, {**POLICY, "plans": {**POLICY["plans"], "heads_up_days": days}})
+    assert "heads_up_days" in str(refused.value.field)
