@@ -234,8 +234,9 @@ def wake_times(account: Account, policy: Policy) -> list[datetime]:
     if plan is not None and plan.status == pl.ACTIVE:
         made = iso(plan.created_at)
         coming = [i for i in plan.instalments if i.unpaid > 0 and i.status == pl.DUE]
-        times += [opening_instant(i.due_on - timedelta(days=heads_up_days(policy)), recipient_zones(account), policy)
-                  for i in coming[:1] if not _sent(account, f"{HEADS_UP}:{i.n}", made)]
+        ahead = timedelta(days=heads_up_days(policy))
+        times += [opening_instant(i.due_on - ahead, recipient_zones(account), policy) for i in coming[:1]
+                  if not _sent(account, f"{HEADS_UP}:{i.n}", made) and i.due_on - ahead > plan.created_at.date()]
         times += [_after(pl.missed_after(i, days), account, policy) for i in coming[:1]]
     promise = account.promise
     if promise is not None and promise.status == pr.OPEN:

@@ -148,11 +148,11 @@ def _refresh_steps(account: Account, policy: Policy) -> None:
     if account.state in (acc.ESCALATED,):
         account.next_action_at = None
         return
-    account.next_action_at = _earliest(_steps_at(account, policy), *_arrangement_times(account, policy))
+    account.next_action_at = _earliest(steps_at(account, policy), *_arrangement_times(account, policy))
     account.state = acc.ACTIVE if account.next_action_at else acc.COMPLETED
 
 
-def _steps_at(account: Account, policy: Policy) -> datetime | None:
+def steps_at(account: Account, policy: Policy) -> datetime | None:
     """The next step's time, unless a plan stops the steps (no time) or a promise puts them off (its end)."""
     from .arrangements import steps_paused  # arrangements reads the schedule: imported when needed
 
@@ -167,6 +167,13 @@ def _arrangement_times(account: Account, policy: Policy) -> list[datetime]:
     from .arrangements import wake_times
 
     return wake_times(account, policy)
+
+
+def next_wake(account: Account, policy: Policy, now: datetime) -> datetime | None:
+    """When to look at an account again after deciding there is nothing to do at `now`: the next step's time, or
+    the next moment something is due for a plan, promise or offer (only later ones: one whose day has passed
+    with nothing to do, a heads-up the plan's making made needless, say, must not wake it every sweep)."""
+    return _earliest(steps_at(account, policy), *(t for t in _arrangement_times(account, policy) if t > now))
 
 
 def _earliest(*times: datetime | None) -> datetime | None:

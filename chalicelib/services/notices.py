@@ -25,12 +25,6 @@ from chalicelib.domain.times import iso
 from chalicelib.services.delivery import Delivery, Message
 
 
-def refresh_and_wake(account: Account, policy: Policy) -> datetime | None:
-    """The account's next action once its schedule is refreshed (plans and promises included)."""
-    refresh_schedule(account, policy)
-    return account.next_action_at
-
-
 class Notices:
     def __init__(self, accounts: AccountRepository, delivery: Delivery) -> None:
         self._accounts = accounts

@@ -31,7 +31,7 @@ from chalicelib.domain.errors import NotFound
 from chalicelib.domain.messages import EMAIL
 from chalicelib.domain.policies import ESCALATE, Policy
 from chalicelib.domain.ports import AccountRepository, Clock, PolicyBook, TenantLookup
-from chalicelib.domain.schedule import next_action_at, recipient_zones, refresh_schedule, zone
+from chalicelib.domain.schedule import next_wake, recipient_zones, refresh_schedule, zone
 from chalicelib.domain.times import iso
 from chalicelib.inputs.accounts import account_from_input
 from chalicelib.inputs.parsing import parse
@@ -67,12 +67,13 @@ def simulate(account: Account, policy: Policy, start: datetime, days: int, calen
         if isinstance(decision, Nothing):
             if decision.reason == "held":
                 break
-            following = next_action_at(account, policy)
+            following = next_wake(account, policy, at)
             if following is None or following <= at:
                 break
             account.next_action_at = following
             continue
         if isinstance(decision, Paused):
+            account.next_action_at = next_wake(account, policy, at)
             if account.next_action_at is None or account.next_action_at <= at:
                 break
             continue

@@ -32,13 +32,13 @@ from chalicelib.domain.offers import plan_possible
 from chalicelib.domain.outcomes import Outcome
 from chalicelib.domain.policies import Policy
 from chalicelib.domain.ports import AccountRepository, Clock, PolicyBook, TenantLookup
-from chalicelib.domain.schedule import DueStep, next_action_at, recipient_zones, refresh_schedule, zone
+from chalicelib.domain.schedule import DueStep, next_wake, recipient_zones, refresh_schedule, zone
 from chalicelib.domain.sending import SEND_LEASE, ReminderStep, ThankYou, step_details
 from chalicelib.domain.tenants import Tenant
 from chalicelib.domain.times import iso
 from chalicelib.services.conflicts import retry_on_conflict
 from chalicelib.services.delivery import Delivery, Message
-from chalicelib.services.notices import Notices, refresh_and_wake
+from chalicelib.services.notices import Notices
 
 __all__ = ["SEND_LEASE", "Outcome", "RemindService"]  # what the worker and its tests name from here
 
@@ -90,11 +90,11 @@ class RemindService:
             if decision.reason == "held":
                 account.pending_thanks = None
             else:
-                account.next_action_at = next_action_at(account, policy)
+                account.next_action_at = next_wake(account, policy, now)
             self._accounts.save(account)
             return Outcome("skipped", decision.reason)
         if isinstance(decision, Paused):
-            account.next_action_at = refresh_and_wake(account, policy)
+            account.next_action_at = next_wake(account, policy, now)
             account.updated_at = now
             self._accounts.save(account)
             return Outcome("skipped", decision.rule)

@@ -134,3 +134,14 @@ def test_a_settlement_offer_is_made_and_sent_once(remind, accounts, faked, tenan
 
     sweep_at(remind, faked, tenant, utc(12, 9))
     assert audit(faked, tenant).count("settlement_lapsed") == 1
+
+
+def test_an_instalment_too_close_for_a_heads_up_never_wakes_the_account_in_vain(remind, accounts, faked, tenant):
+    soon = pl.start_plan(pl.quote(pl.PlanRequest(pl.WEEKLY, 2, date(2026, 12, 2)), {"EUR": 4900}, pl.PlanLimits(),
+                                  NOW.date()), pl.WEEKLY, "tenant", NOW)
+    put_account(accounts, tenant)
+    arrange(faked, tenant, plan=soon)
+
+    assert [o.template for o in sweep_at(remind, faked, tenant, NOW)] == ["plan_confirmed"]
+    # 2 December's instalment was named by the confirmation; the next wake is the 9 December one's heads-up.
+    assert stored(faked, tenant).next_action_at == datetime(2026, 12, 6, 8, 0, tzinfo=UTC)
