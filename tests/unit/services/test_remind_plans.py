@@ -145,3 +145,34 @@ def test_an_instalment_too_close_for_a_heads_up_never_wakes_the_account_in_vain(
     assert [o.template for o in sweep_at(remind, faked, tenant, NOW)] == ["plan_confirmed"]
     # 2 December's instalment was named by the confirmation; the next wake is the 9 December one's heads-up.
     assert stored(faked, tenant).next_action_at == datetime(2026, 12, 6, 8, 0, tzinfo=UTC)
+
+
+def test_an_accepted_settlement_is_confirmed_once(remind, accounts, faked, tenant):
+    from chalicelib.domain.settlement import SettlementOffer
+
+    put_account(accounts, tenant)
+    offer = SettlementOffer(4410, "EUR", date(2026, 12, 8), 4900, accepted_at=NOW)
+    arrange(faked, tenant, settlement_offer=offer, plan_notices={"settlement_offer": "2026-12-08"})
+
+    [confirmed] = [o for o in sweep_at(remind, faked, tenant, NOW) if o.kind == "sent"]
+    assert confirmed.template == "settlement_confirmed"
+    assert "44,10" in faked.email.sent[-1].message.text
+    sweep_at(remind, faked, tenant, utc(12, 2))
+    assert [t for t, _ in templates_sent(faked)].count("settlement_confirmed") == 1
+
+
+def test_a_notice_that_meets_a_passing_error_is_tried_again_and_sent_once(remind, accounts, faked, tenant):
+    from chalicelib.domain.errors import Throttled
+
+    put_account(accounts, tenant)
+    arrange(faked, tenant, plan=PLAN)
+    faked.email.fail_next(Throttled("slow down"))
+
+    [first] = sweep_at(remind, faked, tenant, NOW)
+    assert (first.kind, first.template) == ("deferred", "plan_confirmed")
+    assert "plan_confirmed" not in stored(faked, tenant).plan_notices  # given back, to be tried again
+
+    [second] = sweep_at(remind, faked, tenant, first.until)
+    assert (second.kind, second.template) == ("sent", "plan_confirmed")
+    assert [(t, s) for t, s in templates_sent(faked)] == [("plan_confirmed", "sent")]
+    assert sweep_at(remind, faked, tenant, utc(12, 2)) == []
