@@ -176,3 +176,17 @@ def test_a_notice_that_meets_a_passing_error_is_tried_again_and_sent_once(remind
     assert (second.kind, second.template) == ("sent", "plan_confirmed")
     assert [(t, s) for t, s in templates_sent(faked)] == [("plan_confirmed", "sent")]
     assert sweep_at(remind, faked, tenant, utc(12, 2)) == []
+
+
+def test_the_policy_preview_of_an_account_with_a_plan_shows_its_instalment_reminders(preview, accounts, faked,
+                                                                                       tenant):
+    put_account(accounts, tenant)
+    arrange(faked, tenant, plan=PLAN)
+
+    messages = preview.preview(tenant.tenant_id, "standard", {"account_id": ACCOUNT_ID, "days": 60})["messages"]
+
+    assert [(m["local_time"][:10], m["template"] or m.get("action")) for m in messages] == [
+        ("2026-12-01", "plan_confirmed"), ("2026-12-07", "instalment_heads_up"), ("2026-12-14", "instalment_missed"),
+        ("2027-01-07", "instalment_heads_up"), ("2027-01-14", "plan_broken"), ("2027-01-14", "plan_ended"),
+        ("2027-01-14", "escalate")]
+    assert faked.email.sent == [] and stored(faked, tenant).plan_notices == {}  # a preview sends and writes nothing
