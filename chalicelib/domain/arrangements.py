@@ -22,7 +22,7 @@ from typing import Any
 
 from . import plans as pl
 from . import promises as pr
-from .accounts import Account
+from .accounts import ESCALATED, Account
 from .messages import EMAIL
 from .policies import DEFAULT_GRACE_DAYS, DEFAULT_HEADS_UP_DAYS, Policy
 from .schedule import due_step, local_day, mark_handled, opening_instant, recipient_zones
@@ -136,7 +136,7 @@ def advance(account: Account, policy: Policy, now: datetime) -> list[tuple[str, 
                                               "paid": promise.paid, "currency": promise.currency}))
             account.promise = lapsed_promise
     offer = account.settlement_offer
-    if offer is None and not _plan_holds(account):
+    if offer is None and not _plan_holds(account) and account.state != ESCALATED:
         made = offer_for_account(account, policy, now)
         if made is not None:
             account.settlement_offer = made
@@ -242,7 +242,8 @@ def wake_times(account: Account, policy: Policy) -> list[datetime]:
     if promise is not None and promise.status == pr.OPEN:
         times.append(_after(promise.paused_until(days), account, policy))
     offer = account.settlement_offer
-    if offer is None and SettlementTerms.of(policy) is not None and (anchor := account.anchor()) is not None:
+    if offer is None and account.state != ESCALATED and SettlementTerms.of(policy) is not None \
+            and (anchor := account.anchor()) is not None:
         terms = SettlementTerms.of(policy)
         assert terms is not None
         times.append(opening_instant(anchor[1] + timedelta(days=terms.offer_after_days), recipient_zones(account),

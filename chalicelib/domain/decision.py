@@ -132,6 +132,8 @@ def decide(account: Account, policy: Policy, now: datetime, calendar: Calendar) 
     hold = holds_steps(account, policy, now)
     if hold is not None:
         return Paused(*hold)
+    if account.state == acc.ESCALATED:  # a plan a person agreed has ended: the steps are theirs, not ours
+        return Nothing("escalated")
     due = due_step(account, policy, now, reachable_by(account, policy, now, calendar))
     if due is None:
         return Nothing("not_yet")

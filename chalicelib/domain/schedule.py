@@ -145,8 +145,8 @@ def _refresh_steps(account: Account, policy: Policy) -> None:
     if not account.owes_anything():
         account.state, account.next_action_at = acc.SETTLED, None
         return
-    if account.state in (acc.ESCALATED,):
-        account.next_action_at = None
+    if account.state in (acc.ESCALATED,):  # a person has the account: only a plan agreed with them goes on
+        account.next_action_at = _earliest(*_arrangement_times(account, policy)) if account.plan else None
         return
     account.next_action_at = _earliest(steps_at(account, policy), *_arrangement_times(account, policy))
     account.state = acc.ACTIVE if account.next_action_at else acc.COMPLETED
@@ -173,7 +173,8 @@ def next_wake(account: Account, policy: Policy, now: datetime) -> datetime | Non
     """When to look at an account again after deciding there is nothing to do at `now`: the next step's time, or
     the next moment something is due for a plan, promise or offer (only later ones: one whose day has passed
     with nothing to do, a heads-up the plan's making made needless, say, must not wake it every sweep)."""
-    return _earliest(steps_at(account, policy), *(t for t in _arrangement_times(account, policy) if t > now))
+    steps = steps_at(account, policy) if account.state != acc.ESCALATED else None
+    return _earliest(steps, *(t for t in _arrangement_times(account, policy) if t > now))
 
 
 def _earliest(*times: datetime | None) -> datetime | None:

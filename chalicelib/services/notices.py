@@ -7,7 +7,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from chalicelib.domain import accounts as acc
 from chalicelib.domain.accounts import Account
 from chalicelib.domain.arrangements import FINANCE, PLAN_BROKEN, Notice, notice_spent
 from chalicelib.domain.audit import SYSTEM
@@ -46,9 +45,8 @@ class Notices:
                                                               "until": iso(decision.until)})
             self._accounts.save(account)
             return Outcome("deferred", decision.rule, channel, notice.kind, until=decision.until)
-        if decision.holds_step:  # a pause flag: the notice waits for it to lift
+        if decision.holds_step:  # a pause flag: the notice waits for it to lift (refreshed when it is lifted)
             account.next_action_at = decision.resume_at
-            account.state = acc.PAUSED
         else:  # no way to reach the debtor: the notice is spent
             notice_spent(account, policy, notice, now)
             refresh_schedule(account, policy)

@@ -248,3 +248,19 @@ def test_a_policy_heads_up_outside_one_to_fourteen_days_is_refused(days):
     with pytest.raises(InvalidInput) as refused:
         parse(PolicyIn, {**POLICY, "plans": {**POLICY["plans"], "heads_up_days": days}})
     assert "heads_up_days" in str(refused.value.field)
+
+
+def test_a_plan_agreed_for_an_escalated_account_runs_and_when_it_breaks_the_account_stays_with_a_person():
+    acct = account(state="escalated", last_step=len(STANDARD.steps) - 1, cycle="INV-1@2026-11-15",
+                   plan=monthly_plan())
+    acct.state = "escalated"
+    refresh_schedule(acct, STANDARD)
+    assert acct.next_action_at is not None and acct.state == "escalated"
+    _, confirm = worker(acct, madrid(20, 11))
+    assert isinstance(confirm, Notify) and confirm.notice.kind == arr.PLAN_CONFIRMED
+
+    acct.plan = replace(acct.plan, status=pl.BROKEN)
+    acct.plan_notices = {key: iso(acct.plan.created_at) for key in (arr.PLAN_CONFIRMED, arr.PLAN_BROKEN,
+                                                                    arr.PLAN_ENDED)}
+    events, after = worker(acct, madrid(5, 10, month=1, year=2027), SETTLING)
+    assert after == Nothing("escalated") and acct.settlement_offer is None and events == []
