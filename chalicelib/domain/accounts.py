@@ -135,6 +135,9 @@ class Account:
     plan: Plan | None = None  # the payment plan agreed (active, or how the last one ended)
     promise: Promise | None = None  # the last promise to pay
     settlement_offer: SettlementOffer | None = None  # the standing (or accepted) offer to settle for less
+    # The one-off plan, promise and settlement notices already sent (or spent): notice key -> identity of what it
+    # was about (a plan's created_at, an offer's last day), so each is sent once per plan or offer (arrangements.py).
+    plan_notices: dict[str, str] = field(default_factory=dict)
     next_action_at: datetime | None = None
     recent_sends: list[SentRecord] = field(default_factory=list)
     tallies: dict[str, int] = field(default_factory=dict)  # running counts for the finance figures (tallies.py)
@@ -289,6 +292,7 @@ def with_profile(current: Account, incoming: Account) -> Account:
         plan=current.plan,
         promise=current.promise,
         settlement_offer=current.settlement_offer,
+        plan_notices=current.plan_notices,
         next_action_at=current.next_action_at,
         recent_sends=current.recent_sends,
         tallies=current.tallies,

@@ -14,6 +14,7 @@ from datetime import date, datetime, timedelta
 
 from . import accounts as acc
 from .accounts import Account, PendingThanks, SentRecord
+from .notices import FINANCE, Notice, holds_steps, pending_notice
 from .courtesy import (
     Defer as GuardDefer,
 )
@@ -71,13 +72,31 @@ class Thank:
 
 
 @dataclass(frozen=True)
+class Notify:
+    """Send a plan, promise or settlement notice (notices.Notice); `rule` says why it is owed."""
+
+    notice: Notice
+    rule: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class Paused:
+    """A plan or an open promise stops the policy's steps (`rule`), until `until` (None: until the plan ends)."""
+
+    rule: str
+    until: datetime | None
+
+
+@dataclass(frozen=True)
 class Defer:
-    """Wait until `until` (a time rule). `due` is None for a thank-you, whose `thanks` is then set."""
+    """Wait until `until` (a time rule). `due` is None for a thank-you or a notice, whose field is then set."""
 
     rule: str
     until: datetime
     due: DueStep | None = None
     thanks: PendingThanks | None = None
+    notice: Notice | None = None
 
 
 @dataclass(frozen=True)
@@ -90,9 +109,10 @@ class Withhold:
     thanks: PendingThanks | None = None
     holds_step: bool = False
     resume_at: datetime | None = None
+    notice: Notice | None = None
 
 
-Decision = Nothing | Send | Escalate | Thank | Defer | Withhold
+Decision = Nothing | Send | Escalate | Thank | Notify | Paused | Defer | Withhold
 
 
 def decide(account: Account, policy: Policy, now: datetime, calendar: Calendar) -> Decision:
@@ -106,6 +126,14 @@ def decide(account: Account, policy: Policy, now: datetime, calendar: Calendar) 
         rule = balance_rule(GuardInput(now, EMAIL, ("UTC",), account.balance(), (), None))
         assert rule is not None
         return Withhold(rule.rule)
+    notice = pending_notice(account, policy, now)
+    if notice is not None:
+        return _notice_decision(account, policy, notice, now, calendar)
+    hold = holds_steps(account, policy, now)
+    if hold is not None:
+        return Paused(*hold)
+    if account.state == acc.ESCALATED:  # a plan a person agreed has ended: the steps are theirs, not ours
+        return Nothing("escalated")
     due = due_step(account, policy, now, reachable_by(account, policy, now, calendar))
     if due is None:
         return Nothing("not_yet")
@@ -136,6 +164,19 @@ def _thanks_decision(account: Account, policy: Policy, thanks: PendingThanks, no
     if isinstance(verdict, GuardWithhold):
         return Withhold(verdict.rule, thanks=thanks)
     return Thank(thanks, now)
+
+
+def _notice_decision(account: Account, policy: Policy, notice: Notice, now: datetime, calendar: Calendar
+                     ) -> Decision:
+    """A notice to the debtor goes through the courtesy guard like any reminder; one to finance does not."""
+    if notice.channel == FINANCE:
+        return Notify(notice, notice.rule, now)
+    verdict = evaluate(guard_input(account, policy, notice.channel, now, calendar))
+    if isinstance(verdict, GuardWithhold):
+        return Withhold(verdict.rule, holds_step=verdict.holds_step, resume_at=verdict.resume_at, notice=notice)
+    if isinstance(verdict, GuardDefer):
+        return Defer(verdict.rule, verdict.until, notice=notice)
+    return Notify(notice, notice.rule, now)
 
 
 # --- the facts the guard needs ------------------------------------------------------------------------

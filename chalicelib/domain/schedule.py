@@ -145,8 +145,38 @@ def _refresh_steps(account: Account, policy: Policy) -> None:
     if not account.owes_anything():
         account.state, account.next_action_at = acc.SETTLED, None
         return
-    if account.state in (acc.ESCALATED,):
-        account.next_action_at = None
+    if account.state in (acc.ESCALATED,):  # a person has the account: only a plan agreed with them goes on
+        account.next_action_at = _earliest(*_arrangement_times(account, policy)) if account.plan else None
         return
-    account.next_action_at = next_action_at(account, policy)
+    account.next_action_at = _earliest(steps_at(account, policy), *_arrangement_times(account, policy))
     account.state = acc.ACTIVE if account.next_action_at else acc.COMPLETED
+
+
+def steps_at(account: Account, policy: Policy) -> datetime | None:
+    """The next step's time, unless a plan stops the steps (no time) or a promise puts them off (its end)."""
+    from .notices import steps_paused  # notices reads the schedule: imported when needed
+
+    steps_at = next_action_at(account, policy)
+    paused, resume_at = steps_paused(account, policy)
+    if not paused:
+        return steps_at
+    return None if steps_at is None or resume_at is None else max(steps_at, resume_at)
+
+
+def _arrangement_times(account: Account, policy: Policy) -> list[datetime]:
+    from .notices import wake_times
+
+    return wake_times(account, policy)
+
+
+def next_wake(account: Account, policy: Policy, now: datetime) -> datetime | None:
+    """When to look at an account again after deciding there is nothing to do at `now`: the next step's time, or
+    the next moment something is due for a plan, promise or offer (only later ones: one whose day has passed
+    with nothing to do, a heads-up the plan's making made needless, say, must not wake it every sweep)."""
+    steps = steps_at(account, policy) if account.state != acc.ESCALATED else None
+    return _earliest(steps, *(t for t in _arrangement_times(account, policy) if t > now))
+
+
+def _earliest(*times: datetime | None) -> datetime | None:
+    present = [t for t in times if t is not None]
+    return min(present) if present else None

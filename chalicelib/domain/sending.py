@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from .accounts import Account, PendingThanks
+from .notices import FINANCE, Notice, mark_sent, notice_spent, unmark_sent
 from .audit import SYSTEM
 from .decision import apply_delivered, remember_send
 from .messages import EMAIL, RETRY, SENT
@@ -107,3 +108,36 @@ class ThankYou:
 def step_details(due: DueStep) -> dict[str, Any]:
     """What every audit event about a policy step says of it."""
     return {"step": due.step.key, "channel": due.step.channel, "template": due.step.template, "cycle": due.cycle}
+
+
+@dataclass(frozen=True)
+class ArrangementNotice:
+    """A plan, promise or settlement notice (notices.Notice): spent as it is claimed, so it goes out once;
+    a passing failure gives it back to be tried again at `retry_at`."""
+
+    policy: Policy
+    notice: Notice
+
+    def details(self) -> dict[str, Any]:
+        return {"notice": self.notice.key, "template": self.notice.kind,
+                "channel": None if self.notice.channel == FINANCE else self.notice.channel}
+
+    def claimed(self, account: Account, now: datetime) -> None:
+        notice_spent(account, self.policy, self.notice, now)
+        account.next_action_at = now + SEND_LEASE
+
+    def finished(self, account: Account, attempt: Attempt) -> tuple[str, dict[str, Any]]:
+        mark_sent(account, self.notice)
+        refresh_schedule(account, self.policy)
+        if attempt.status == RETRY:
+            assert attempt.retry_at is not None
+            unmark_sent(account, self.notice)
+            account.next_action_at = attempt.retry_at
+        elif attempt.status == SENT and self.notice.channel != FINANCE:
+            remember_send(account, self.notice.channel, attempt.message_id, attempt.at)
+        event = "finance_notified" if self.notice.channel == FINANCE and attempt.status == SENT else None
+        return event or EVENT_FOR.get(attempt.status, "message_failed"), {}
+
+    def already_claimed(self, account: Account, message_id: str, outbox_status: str | None, now: datetime) -> None:
+        notice_spent(account, self.policy, self.notice, now)
+        refresh_schedule(account, self.policy)

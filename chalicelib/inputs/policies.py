@@ -9,11 +9,13 @@ from pydantic import Field, model_validator
 from chalicelib.domain.money import MAX_AMOUNT
 from chalicelib.domain.policies import (
     DEFAULT_GRACE_DAYS,
+    DEFAULT_HEADS_UP_DAYS,
     DEFAULT_MAX_MONTHS,
     DEFAULT_OFFER_AFTER_DAYS,
     DEFAULT_PROMISE_DAYS,
     FREQUENCIES,
     MAX_GRACE_DAYS,
+    MAX_HEADS_UP_DAYS,
     MAX_PLAN_MONTHS,
     MAX_PROMISE_DAYS,
 )
@@ -55,6 +57,7 @@ class PlansIn(Strict):
         "weekly", "fortnightly", "monthly"]
     max_months: Annotated[int, Field(ge=1, le=MAX_PLAN_MONTHS)] = DEFAULT_MAX_MONTHS
     grace_days: Annotated[int, Field(ge=0, le=MAX_GRACE_DAYS)] = DEFAULT_GRACE_DAYS
+    heads_up_days: Annotated[int, Field(ge=1, le=MAX_HEADS_UP_DAYS)] = DEFAULT_HEADS_UP_DAYS
 
 
 class SettlementIn(Strict):

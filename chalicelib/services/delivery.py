@@ -26,11 +26,16 @@ from chalicelib.domain.messages import (
     MessageTooLong,
     account_tag,
     delivery_problem,
+    instalment_lines,
+    next_instalment,
     retry_after,
+    settlement_terms,
 )
+from chalicelib.domain.offers import settlement_stands
 from chalicelib.domain.outcomes import Outcome
+from chalicelib.domain.plans import CANCELLED
 from chalicelib.domain.ports import AccountRepository, EmailSender, FinanceNotifier, Links, Renderer, SmsSender
-from chalicelib.domain.schedule import recipient_zones
+from chalicelib.domain.schedule import local_day, recipient_zones
 from chalicelib.domain.sending import Attempt, MessageKind
 from chalicelib.domain.tenants import Tenant
 from chalicelib.domain.times import iso
@@ -58,6 +63,7 @@ class Message:
     due_on: date | None = None
     hand_over: dict[str, Any] | None = None
     sent_as: str = "sent"  # the outcome once delivered (an escalation is "escalated")
+    plan_possible: bool = False  # domain.offers.plan_possible: the message may offer a plan
 
     @property
     def shown_as(self) -> tuple[str | None, str | None]:
@@ -155,6 +161,8 @@ class Delivery:
             portal_url=self._links.portal_url(account.tenant_id, account.account_id, now),
             unsubscribe_url=self._links.unsubscribe_url(account.tenant_id, account.account_id, now),
             timezone=recipient_zones(account)[0],
+            plan_possible=message.plan_possible,
+            **_arrangement_context(account, now),
         )
 
     # --- after the try ----------------------------------------------------------------------------------------------
@@ -212,6 +220,21 @@ class Delivery:
         current.updated_at = now
         self._accounts.save(current)
         return Outcome("skipped", "already_sent", *message.shown_as, message_id=message.message_id)
+
+
+def _arrangement_context(account: Account, now: datetime) -> dict[str, Any]:
+    """The plan (active, or just ended) and the settlement offer (standing, or accepted) a message may name."""
+    fields: dict[str, Any] = {}
+    plan = account.plan
+    if plan is not None and plan.status != CANCELLED:
+        lines = instalment_lines(plan.instalments, plan.currency)
+        coming = [line for line in lines if line.status == "due"]  # a missed one has its own nudge
+        fields.update(instalments=lines, next_instalment=next_instalment(coming or lines))
+    offer = account.settlement_offer
+    today = local_day(now, recipient_zones(account))
+    if offer is not None and (offer.accepted_at is not None or settlement_stands(offer, today)):
+        fields["settlement"] = settlement_terms(offer)
+    return fields
 
 
 def _outbox_entry(account: Account, message: Message, now: datetime) -> dict[str, Any]:

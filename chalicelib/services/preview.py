@@ -9,11 +9,14 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from chalicelib.domain.accounts import VULNERABLE, Account
+from chalicelib.domain.notices import FINANCE, advance, notice_spent
 from chalicelib.domain.decision import (
     THANK_YOU,
     Defer,
     Escalate,
     Nothing,
+    Notify,
+    Paused,
     Send,
     Thank,
     Withhold,
@@ -27,7 +30,7 @@ from chalicelib.domain.errors import NotFound
 from chalicelib.domain.messages import EMAIL
 from chalicelib.domain.policies import ESCALATE, Policy
 from chalicelib.domain.ports import AccountRepository, Clock, HolidayCalendar, PolicyBook, TenantLookup
-from chalicelib.domain.schedule import next_action_at, recipient_zones, refresh_schedule, zone
+from chalicelib.domain.schedule import next_wake, recipient_zones, refresh_schedule, zone
 from chalicelib.domain.times import iso
 from chalicelib.inputs.accounts import account_from_input
 from chalicelib.inputs.parsing import parse
@@ -47,10 +50,15 @@ def simulate(account: Account, policy: Policy, start: datetime, days: int, calen
     where = zone(recipient_zones(account)[0])
     messages: list[dict[str, Any]] = []
     deferred_by: str | None = None
+    last_at = start
     for _ in range(MAX_EVENTS):
         if account.next_action_at is None or account.next_action_at > end:
             break
-        at = max(account.next_action_at, start)
+        at = max(account.next_action_at, start, last_at)  # a step overdue since before a plan broke: now, not then
+        last_at = at
+        account.updated_at = at  # as the worker's write would: a notice owed now wakes the account from here
+        refresh_schedule(account, policy)
+        advance(account, policy, at)  # instalments missed, a promise lapsed, an offer made: as the worker would
         refresh_schedule(account, policy)
         decision = decide(account, policy, at, calendar)
         entry = {"at": iso(at), "local_time": at.astimezone(where).isoformat(), "channel": None,
@@ -58,10 +66,20 @@ def simulate(account: Account, policy: Policy, start: datetime, days: int, calen
         if isinstance(decision, Nothing):
             if decision.reason == "held":
                 break
-            following = next_action_at(account, policy)
+            following = next_wake(account, policy, at)
             if following is None or following <= at:
                 break
             account.next_action_at = following
+            continue
+        if isinstance(decision, Paused):
+            account.next_action_at = next_wake(account, policy, at)
+            if account.next_action_at is None or account.next_action_at <= at:
+                break
+            continue
+        if isinstance(decision, Notify | Defer | Withhold) and decision.notice is not None:
+            if not _simulate_notice(account, policy, decision, entry, messages):
+                break
+            deferred_by = decision.rule if isinstance(decision, Defer) else None
             continue
         if isinstance(decision, Defer):
             if decision.thanks is not None:
@@ -83,7 +101,7 @@ def simulate(account: Account, policy: Policy, start: datetime, days: int, calen
         if isinstance(decision, Withhold) and decision.due is None:  # nothing owed: nothing more to ask
             account.next_action_at = None
             continue
-        due = decision.due if not isinstance(decision, Thank) else None
+        due = decision.due if not isinstance(decision, Thank | Notify | Paused) else None
         assert due is not None
         skip_superseded(account, policy, due)
         entry = {**entry, "channel": due.step.channel, "template": due.step.template}
@@ -104,6 +122,30 @@ def simulate(account: Account, policy: Policy, start: datetime, days: int, calen
             messages.append(entry)
             apply_delivered(account, policy, due, PREVIEW_ID, at)
     return messages
+
+
+def _simulate_notice(account: Account, policy: Policy, decision: Notify | Defer | Withhold, entry: dict[str, Any],
+                     messages: list[dict[str, Any]]) -> bool:
+    """A plan, promise or settlement notice, as the worker would carry it out; False when nothing follows."""
+    notice = decision.notice
+    assert notice is not None
+    at = datetime.fromisoformat(entry["at"])
+    if isinstance(decision, Defer):
+        account.next_action_at = decision.until
+        return True
+    if isinstance(decision, Withhold) and decision.holds_step:
+        account.next_action_at = decision.resume_at
+        return decision.resume_at is not None and decision.resume_at > at
+    finance = notice.channel == FINANCE
+    shown = {**entry, "channel": None if finance else notice.channel, "template": None if finance else notice.kind}
+    if finance:
+        shown["action"] = notice.kind
+    messages.append({**shown, "withheld": decision.rule if isinstance(decision, Withhold) else None})
+    notice_spent(account, policy, notice, at)
+    if isinstance(decision, Notify) and not finance:
+        remember_send(account, notice.channel, PREVIEW_ID, at)
+    refresh_schedule(account, policy)
+    return True
 
 
 class PreviewService:

@@ -7,7 +7,8 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from chalicelib.domain.accounts import Account, PendingThanks
+from chalicelib.domain.accounts import HELD, Account, PendingThanks
+from chalicelib.domain.notices import advance
 from chalicelib.domain.audit import SYSTEM
 from chalicelib.domain.decision import (
     THANK_YOU,
@@ -15,6 +16,8 @@ from chalicelib.domain.decision import (
     Defer,
     Escalate,
     Nothing,
+    Notify,
+    Paused,
     Send,
     Thank,
     Withhold,
@@ -24,15 +27,17 @@ from chalicelib.domain.decision import (
 )
 from chalicelib.domain.finance_events import finance_event
 from chalicelib.domain.messages import EMAIL, message_id
+from chalicelib.domain.offers import plan_possible
 from chalicelib.domain.outcomes import Outcome
 from chalicelib.domain.policies import Policy
 from chalicelib.domain.ports import AccountRepository, Clock, HolidayCalendar, PolicyBook, TenantLookup
-from chalicelib.domain.schedule import DueStep, next_action_at, recipient_zones, refresh_schedule, zone
+from chalicelib.domain.schedule import DueStep, next_wake, recipient_zones, refresh_schedule, zone
 from chalicelib.domain.sending import SEND_LEASE, ReminderStep, ThankYou, step_details
 from chalicelib.domain.tenants import Tenant
 from chalicelib.domain.times import iso
 from chalicelib.services.conflicts import retry_on_conflict
 from chalicelib.services.delivery import Delivery, Message
+from chalicelib.services.notices import Notices
 
 __all__ = ["SEND_LEASE", "Outcome", "RemindService"]  # what the worker and its tests name from here
 
@@ -46,6 +51,7 @@ class RemindService:
         self._delivery = delivery
         self._holidays = holidays
         self._clock = clock
+        self._notices = Notices(accounts, delivery)
 
     def process(self, tenant_id: str, account_id: str, snapshot: dict[str, Any] | None = None) -> Outcome:
         """Evaluate one account. A snapshot from the sweep saves a read; every write is conditional on its
@@ -71,6 +77,10 @@ class RemindService:
             return Outcome("skipped", "tenant_not_found")
         policy = self._policies.resolve(account.tenant_id, account.policy)
         refresh_schedule(account, policy)
+        if account.state != HELD:
+            for event_type, details in advance(account, policy, now):  # an instalment missed, an offer made...
+                account.record(now, event_type, SYSTEM, details)
+            refresh_schedule(account, policy)
         return self._carry_out(account, tenant, policy, decide(account, policy, now, self._holidays), now)
 
     def _carry_out(self, account: Account, tenant: Tenant, policy: Policy, decision: Decision, now: datetime
@@ -79,12 +89,19 @@ class RemindService:
             if decision.reason == "held":
                 account.pending_thanks = None
             else:
-                account.next_action_at = next_action_at(account, policy)
+                account.next_action_at = next_wake(account, policy, now)
             self._accounts.save(account)
             return Outcome("skipped", decision.reason)
+        if isinstance(decision, Paused):
+            account.next_action_at = next_wake(account, policy, now)
+            account.updated_at = now
+            self._accounts.save(account)
+            return Outcome("skipped", decision.rule)
+        if isinstance(decision, Notify | Defer | Withhold) and decision.notice is not None:
+            return self._notices.carry_out(account, tenant, policy, decision, now)
         if isinstance(decision, Thank | Defer | Withhold) and decision.thanks is not None:
             return self._thank(account, tenant, policy, decision, now)
-        due = decision.due if not isinstance(decision, Thank) else None
+        due = decision.due if not isinstance(decision, Thank | Notify) else None
         if due is None:
             return self._settled(account, decision.rule if isinstance(decision, Withhold) else "", now)
         if due.superseded:
@@ -169,7 +186,8 @@ class RemindService:
                            template=step.template or step.action or "", step_key=step.key, cycle=due.cycle,
                            kind=kind, details=kind.details(), hand_over=event, sent_as="escalated")
         return Message(message_id=msg_id, channel=step.channel or EMAIL, template=step.template or "",
-                       step_key=step.key, cycle=due.cycle, kind=kind, details=kind.details(), due_on=due.due_on)
+                       step_key=step.key, cycle=due.cycle, kind=kind, details=kind.details(), due_on=due.due_on,
+                       plan_possible=plan_possible(account.balance().values(), policy.plans))
 
 
 def _thanks_details(thanks: PendingThanks) -> dict[str, Any]:

@@ -157,6 +157,7 @@ def _arrangements(account: Account) -> dict[str, Any] | None:
         "plan": account.plan.to_dict() if account.plan else None,
         "promise": account.promise.to_dict() if account.promise else None,
         "settlement_offer": account.settlement_offer.to_record() if account.settlement_offer else None,
+        "notices": dict(account.plan_notices) or None,
     }
     return {name: value for name, value in stored.items() if value is not None} or None
 
@@ -167,6 +168,7 @@ def _arrangements_of(stored: dict[str, Any]) -> dict[str, Any]:
         "promise": Promise.from_dict(stored["promise"]) if stored.get("promise") else None,
         "settlement_offer": (SettlementOffer.from_record(stored["settlement_offer"])
                              if stored.get("settlement_offer") else None),
+        "plan_notices": {str(k): str(v) for k, v in (stored.get("notices") or {}).items()},
     }
 
 

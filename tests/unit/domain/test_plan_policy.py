@@ -37,7 +37,8 @@ def test_the_new_limits_are_read():
         settlement={"discount_percent": 20, "valid_days": 14, "offer_after_days": 45},
         promise={"max_days": 14}))
     assert parsed.plans.model_dump() == {"max_instalments": 4, "min_instalment": 500,
-                                         "frequencies": ["last_working_day"], "max_months": 4, "grace_days": 5}
+                                         "frequencies": ["last_working_day"], "max_months": 4, "grace_days": 5,
+                                         "heads_up_days": 3}
     assert (parsed.settlement.offer_after_days, parsed.promise.max_days) == (45, 14)
 
 
