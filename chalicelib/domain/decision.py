@@ -14,7 +14,6 @@ from datetime import date, datetime, timedelta
 
 from . import accounts as acc
 from .accounts import Account, PendingThanks, SentRecord
-from .notices import FINANCE, Notice, holds_steps, pending_notice
 from .courtesy import (
     Defer as GuardDefer,
 )
@@ -31,6 +30,7 @@ from .courtesy import (
     Withhold as GuardWithhold,
 )
 from .messages import EMAIL
+from .notices import FINANCE, Notice, holds_steps, pending_notice
 from .policies import ESCALATE, Policy, Step
 from .schedule import DueStep, due_step, local_day, mark_handled, recipient_zones, refresh_schedule
 

@@ -11,10 +11,10 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from .accounts import Account, PendingThanks
-from .notices import FINANCE, Notice, mark_sent, notice_spent, unmark_sent
 from .audit import SYSTEM
 from .decision import apply_delivered, remember_send
 from .messages import EMAIL, RETRY, SENT
+from .notices import FINANCE, Notice, mark_sent, notice_spent, unmark_sent
 from .policies import ESCALATE, Policy
 from .schedule import DueStep, mark_handled, refresh_schedule
 from .times import iso

@@ -53,8 +53,8 @@ class CapsIn(Strict):
 class PlansIn(Strict):
     max_instalments: Annotated[int, Field(ge=1, le=24)] = 6
     min_instalment: Annotated[int, Field(ge=0, le=MAX_AMOUNT)] = 1000
-    frequencies: Annotated[list[Literal[FREQUENCIES]], Field(min_length=1)] = [  # type: ignore[valid-type]
-        "weekly", "fortnightly", "monthly"]
+    # An empty list is how a policy says it offers no plans (then no step may send plan_offer).
+    frequencies: list[Literal[FREQUENCIES]] = ["weekly", "fortnightly", "monthly"]  # type: ignore[valid-type]
     max_months: Annotated[int, Field(ge=1, le=MAX_PLAN_MONTHS)] = DEFAULT_MAX_MONTHS
     grace_days: Annotated[int, Field(ge=0, le=MAX_GRACE_DAYS)] = DEFAULT_GRACE_DAYS
     heads_up_days: Annotated[int, Field(ge=1, le=MAX_HEADS_UP_DAYS)] = DEFAULT_HEADS_UP_DAYS

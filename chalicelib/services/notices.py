@@ -8,11 +8,11 @@ from datetime import datetime
 from typing import Any
 
 from chalicelib.domain.accounts import Account
-from chalicelib.domain.notices import FINANCE, PLAN_BROKEN, Notice, notice_spent
 from chalicelib.domain.audit import SYSTEM
 from chalicelib.domain.decision import Defer, Notify, Withhold
 from chalicelib.domain.finance_events import finance_event
 from chalicelib.domain.messages import message_id
+from chalicelib.domain.notices import FINANCE, PLAN_BROKEN, Notice, notice_spent
 from chalicelib.domain.offers import plan_possible
 from chalicelib.domain.outcomes import Outcome
 from chalicelib.domain.policies import Policy

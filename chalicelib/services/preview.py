@@ -9,7 +9,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from chalicelib.domain.accounts import VULNERABLE, Account
-from chalicelib.domain.notices import FINANCE, advance, notice_spent
 from chalicelib.domain.decision import (
     THANK_YOU,
     Defer,
@@ -28,6 +27,7 @@ from chalicelib.domain.decision import (
 )
 from chalicelib.domain.errors import NotFound
 from chalicelib.domain.messages import EMAIL
+from chalicelib.domain.notices import FINANCE, advance, notice_spent
 from chalicelib.domain.policies import ESCALATE, Policy
 from chalicelib.domain.ports import AccountRepository, Clock, HolidayCalendar, PolicyBook, TenantLookup
 from chalicelib.domain.schedule import next_wake, recipient_zones, refresh_schedule, zone

@@ -8,7 +8,6 @@ from datetime import datetime
 from typing import Any
 
 from chalicelib.domain.accounts import HELD, Account, PendingThanks
-from chalicelib.domain.notices import advance
 from chalicelib.domain.audit import SYSTEM
 from chalicelib.domain.decision import (
     THANK_YOU,
@@ -27,6 +26,7 @@ from chalicelib.domain.decision import (
 )
 from chalicelib.domain.finance_events import finance_event
 from chalicelib.domain.messages import EMAIL, message_id
+from chalicelib.domain.notices import advance
 from chalicelib.domain.offers import plan_possible
 from chalicelib.domain.outcomes import Outcome
 from chalicelib.domain.policies import Policy

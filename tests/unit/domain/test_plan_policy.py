@@ -47,7 +47,7 @@ def test_the_new_limits_are_read():
     ({"plans": {"max_months": 37}}, "plans.max_months"),
     ({"plans": {"grace_days": -1}}, "plans.grace_days"),
     ({"plans": {"grace_days": 15}}, "plans.grace_days"),
-    ({"plans": {"frequencies": []}}, "plans.frequencies"),
+    ({"plans": {"frequencies": ["daily"]}}, "plans.frequencies[0]"),
     ({"plans": {"interest_percent": 5}}, "plans.interest_percent"),
     ({"settlement": {"discount_percent": 10, "valid_days": 7, "offer_after_days": -1}},
      "settlement.offer_after_days"),
@@ -77,3 +77,10 @@ def test_a_policy_stored_before_promises_reads_with_no_promise_limits_of_its_own
     body = policy_to_body(STANDARD)
     del body["promise"]
     assert body_to_policy("old", 3, body).promise == {}
+
+
+def test_a_policy_may_offer_no_plans_with_an_empty_list_of_frequencies():
+    from chalicelib.domain.offers import policy_allows_plans
+
+    parsed = parse(PolicyIn, with_(plans={"frequencies": []}))
+    assert parsed.plans.frequencies == [] and not policy_allows_plans(parsed.plans.model_dump())
