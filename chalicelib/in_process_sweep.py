@@ -25,11 +25,16 @@ def run_sweep(app: Any, at: datetime, tenant_id: str | None = None,
     errors = 0
     for start in range(0, len(items), BATCH_SIZE):
         batch = items[start:start + BATCH_SIZE]
-        response, batch_outcomes = process_reminder_batch(sqs_event(batch), app)
-        errors += len(response.get("batchItemFailures", []))
+        event = sqs_event(batch)
+        response, batch_outcomes = process_reminder_batch(event, app)
+        failed = {failure["itemIdentifier"] for failure in response.get("batchItemFailures", [])}
+        errors += len(failed)
         outcomes.extend(batch_outcomes)
         if on_outcome:
-            for item, outcome in zip(batch, batch_outcomes, strict=False):
+            # Only the records that did not fail have an outcome, in the order they were processed.
+            done = [item for item, record in zip(batch, event["Records"], strict=True)
+                    if record["messageId"] not in failed]
+            for item, outcome in zip(done, batch_outcomes, strict=True):
                 on_outcome(item, outcome)
     return {**summarise(outcomes), "errors": errors, "at": iso(at), "dry_run": app.dry_run}
 

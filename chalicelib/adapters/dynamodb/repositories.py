@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from pynamodb.connection import Connection
@@ -185,7 +185,7 @@ class DynamoAccounts:
     def finish_message(self, account: Account, message_id: str, status: str, details: dict[str, Any]) -> None:
         model = self._models.messages
         item = model(mapping.account_key(account.tenant_id, account.account_id), message_id)
-        actions = [model.status.set(status), model.updated_at.set(iso(account.updated_at or datetime.now())),
+        actions = [model.status.set(status), model.updated_at.set(iso(account.updated_at or datetime.now(UTC))),
                    model.detail.set(details)]
         if details.get("provider_message_id"):
             actions.append(model.provider_message_id.set(details["provider_message_id"]))
