@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from . import accounts as acc
 from .accounts import Account, PendingThanks, SentRecord
@@ -32,10 +32,8 @@ from .courtesy import (
 from .messages import EMAIL
 from .notices import FINANCE, Notice, holds_steps, pending_notice
 from .policies import ESCALATE, Policy, Step
+from .ports import HolidayCalendar
 from .schedule import DueStep, due_step, local_day, mark_handled, recipient_zones, refresh_schedule
-
-# The debtor's public holidays, by country and region: a calendar for one debtor is `calendar(country, region)`.
-Calendar = Callable[[str | None, str | None], Callable[[date], bool]]
 
 THANK_YOU = "thank_you"
 POLICY_ESCALATION = "policy_escalation"
@@ -115,7 +113,7 @@ class Withhold:
 Decision = Nothing | Send | Escalate | Thank | Notify | Paused | Defer | Withhold
 
 
-def decide(account: Account, policy: Policy, now: datetime, calendar: Calendar) -> Decision:
+def decide(account: Account, policy: Policy, now: datetime, calendar: HolidayCalendar) -> Decision:
     """What to do for `account` at `now`; the order of the checks is the order of precedence."""
     if account.state == acc.HELD:  # money went back: a person decides, not us
         return Nothing("held")
@@ -156,7 +154,7 @@ def decide(account: Account, policy: Policy, now: datetime, calendar: Calendar) 
 
 
 def _thanks_decision(account: Account, policy: Policy, thanks: PendingThanks, now: datetime,
-                     calendar: Calendar) -> Decision:
+                     calendar: HolidayCalendar) -> Decision:
     """SPEC 7: a payment is thanked, once per payment. A receipt, not a reminder (courtesy.evaluate_receipt)."""
     verdict = evaluate_receipt(guard_input(account, policy, EMAIL, now, calendar))
     if isinstance(verdict, GuardDefer):
@@ -166,7 +164,7 @@ def _thanks_decision(account: Account, policy: Policy, thanks: PendingThanks, no
     return Thank(thanks, now)
 
 
-def _notice_decision(account: Account, policy: Policy, notice: Notice, now: datetime, calendar: Calendar
+def _notice_decision(account: Account, policy: Policy, notice: Notice, now: datetime, calendar: HolidayCalendar
                      ) -> Decision:
     """A notice to the debtor goes through the courtesy guard like any reminder; one to finance does not."""
     if notice.channel == FINANCE:
@@ -181,7 +179,7 @@ def _notice_decision(account: Account, policy: Policy, notice: Notice, now: date
 
 # --- the facts the guard needs ------------------------------------------------------------------------
 
-def guard_input(account: Account, policy: Policy, channel: str, now: datetime, calendar: Calendar) -> GuardInput:
+def guard_input(account: Account, policy: Policy, channel: str, now: datetime, calendar: HolidayCalendar) -> GuardInput:
     """What the courtesy guard needs to know about this account, for a message on `channel` at `now`."""
     zones = recipient_zones(account)
     inp = GuardInput(
@@ -210,7 +208,7 @@ def is_vulnerable(account: Account, now: datetime) -> bool:
     return any(flag.name == acc.VULNERABLE for flag in account.holding_flags(local_day(now, recipient_zones(account))))
 
 
-def reachable_by(account: Account, policy: Policy, now: datetime, calendar: Calendar) -> Callable[[Step], bool]:
+def reachable_by(account: Account, policy: Policy, now: datetime, calendar: HolidayCalendar) -> Callable[[Step], bool]:
     """Whether a step's channel can reach this debtor at all (address, consent, no opt-out); actions always can."""
     def reachable(step: Step) -> bool:
         return step.action is not None or channel_rule(guard_input(account, policy, step.channel or EMAIL, now,
