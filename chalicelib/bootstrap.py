@@ -34,6 +34,7 @@ if TYPE_CHECKING:  # annotations only: the app's cold start imports no adapter o
     from chalicelib.services.feedback import FeedbackService
     from chalicelib.services.figures import FinanceFigures
     from chalicelib.services.links import LinkService
+    from chalicelib.services.notices import Notices
     from chalicelib.services.payments import PaymentService
     from chalicelib.services.plans import PlanService
     from chalicelib.services.policies import PolicyService
@@ -212,8 +213,14 @@ class Container:
 
         return RemindService(
             accounts=self.account_repository, policies=self.policies, tenants=self.tenants,
-            delivery=self.delivery, holidays=self.holidays, clock=self.clock,
+            delivery=self.delivery, notices=self.notices, holidays=self.holidays, clock=self.clock,
         )
+
+    @cached_property
+    def notices(self) -> Notices:
+        from chalicelib.services.notices import Notices
+
+        return Notices(self.account_repository, self.delivery)
 
     @cached_property
     def delivery(self) -> Delivery:

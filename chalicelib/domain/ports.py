@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date, datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from .accounts import Account
 from .audit import StoredEvent
@@ -14,6 +14,11 @@ from .messages import MessageContext, RenderedMessage
 from .payments import PaymentEvent
 from .policies import Policy
 from .tenants import ApiKey, Tenant
+
+if TYPE_CHECKING:  # the decision and the message kinds read the ports; the ports only name them
+    from .decision import Defer, Notify, Withhold
+    from .outcomes import Outcome
+    from .sending import Message
 
 DueEntry = tuple[str, str, dict[str, Any] | None]  # (tenant_id, account_id, snapshot or None)
 
@@ -207,3 +212,16 @@ class Links(Protocol):
 
     def short_portal_link(self, tenant_id: str, account_id: str, now: datetime) -> tuple[str, ShortLink]:
         """A short link for SMS; the caller stores the ShortLink with the message it rides in."""
+
+
+class MessageDelivery(Protocol):
+    """The one claim -> deliver -> record path every message takes (services/delivery.py)."""
+
+    def send(self, account: Account, tenant: Tenant, message: Message, now: datetime) -> Outcome: ...
+
+
+class NoticeCarrier(Protocol):
+    """Carries out a plan, promise or settlement notice the worker decided on (services/notices.py)."""
+
+    def carry_out(self, account: Account, tenant: Tenant, policy: Policy, decision: Notify | Defer | Withhold,
+                  now: datetime) -> Outcome: ...

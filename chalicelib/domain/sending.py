@@ -7,7 +7,7 @@ which audit event records it) or found already claimed (brought up to date; neve
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 
 from .accounts import Account, PendingThanks
@@ -141,3 +141,28 @@ class ArrangementNotice:
     def already_claimed(self, account: Account, message_id: str, outbox_status: str | None, now: datetime) -> None:
         notice_spent(account, self.policy, self.notice, now)
         refresh_schedule(account, self.policy)
+
+
+@dataclass(frozen=True)
+class Message:
+    """A message to send, as the worker describes it. `template` is rendered for `channel` (email or SMS) with the
+    debtor's open invoices, anchored on `due_on`; a `hand_over` (a finance event) is published instead. `details`
+    is what each of its audit events says about it (its channel and template among them); `kind` is what it does
+    to the account."""
+
+    message_id: str
+    channel: str
+    template: str
+    step_key: str
+    cycle: str
+    kind: MessageKind
+    details: dict[str, Any]
+    due_on: date | None = None
+    hand_over: dict[str, Any] | None = None
+    sent_as: str = "sent"  # the outcome once delivered (an escalation is "escalated")
+    plan_possible: bool = False  # domain.offers.plan_possible: the message may offer a plan
+
+    @property
+    def shown_as(self) -> tuple[str | None, str | None]:
+        """Channel and template as its details (and so the outcome) name them: a hand-over has no channel."""
+        return self.details.get("channel"), self.details.get("template")

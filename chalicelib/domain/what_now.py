@@ -9,12 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from chalicelib.domain import accounts as acc
-from chalicelib.domain import plans
-from chalicelib.domain.accounts import Account
-from chalicelib.domain.policies import Policy
-from chalicelib.domain.promises import PromiseLimits
-from chalicelib.domain.schedule import local_day, recipient_zones
+from . import accounts as acc
+from . import plans
+from .accounts import Account
+from .policies import Policy
+from .promises import PromiseLimits
+from .schedule import local_day, recipient_zones
 
 SETTLED = "settled"  # nothing owed: nothing more will come
 PERSON = "person"  # held or escalated: a person, not a reminder, comes next

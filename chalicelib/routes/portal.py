@@ -57,7 +57,7 @@ def preferences(token: str) -> Response:
 @portal.route("/p/{token}/plan", methods=["POST"], content_types=FORM)
 def plan_quote(token: str) -> Response:
     """Every date and amount of the plan the debtor chose, and a button to confirm it; writes nothing."""
-    from chalicelib.services.portal_arrangements import plan_request, terms_of
+    from chalicelib.inputs.portal_forms import plan_request, terms_of
 
     app = container()
     try:
@@ -86,7 +86,7 @@ def plan_confirm(token: str) -> Response:
 def _confirm_plan(app: Any, form: dict[str, str], token: str) -> None:
     """Quote again and create only the plan the debtor saw: edited terms are refused; the confirmation of the
     plan already made (a second click, a reload, a racing twin) changes nothing."""
-    from chalicelib.services.portal_arrangements import plan_request, replayed, same_terms
+    from chalicelib.inputs.portal_forms import plan_request, replayed, same_terms
 
     account = app.portal.view(token).account
     request = plan_request(form)
@@ -114,7 +114,7 @@ def settle(token: str) -> Response:
 @portal.route("/p/{token}/promise", methods=["POST"], content_types=FORM)
 def promise(token: str) -> Response:
     def make(app: Any, form: dict[str, str], token: str) -> None:
-        from chalicelib.services.portal_arrangements import promise_form
+        from chalicelib.inputs.portal_forms import promise_form
 
         account = app.portal.view(token).account
         owing = {currency: amount for currency, amount in account.balance().items() if amount > 0}

@@ -7,6 +7,7 @@ from typing import Any
 
 from chalicelib.domain import accounts as acc
 from chalicelib.domain.accounts import Account, Flag
+from chalicelib.domain.conflicts import retry_on_conflict
 from chalicelib.domain.errors import InvalidInput, NotFound
 from chalicelib.domain.ports import AccountRepository, Clock, PolicyBook, TenantLookup
 from chalicelib.domain.schedule import local_day, recipient_zones, refresh_schedule
@@ -14,7 +15,6 @@ from chalicelib.inputs.accounts import AccountIn, account_from_input
 from chalicelib.inputs.flags import FlagIn
 from chalicelib.inputs.ids import check_account_id
 from chalicelib.inputs.parsing import parse
-from chalicelib.services.conflicts import retry_on_conflict
 
 
 class AccountService:

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from chalicelib.domain.accounts import Account
 from chalicelib.domain.audit import SYSTEM
+from chalicelib.domain.conflicts import retry_on_conflict
 from chalicelib.domain.errors import PermanentSendError, Throttled
 from chalicelib.domain.links import ShortLink
 from chalicelib.domain.messages import (
@@ -36,39 +37,13 @@ from chalicelib.domain.outcomes import Outcome
 from chalicelib.domain.plans import CANCELLED
 from chalicelib.domain.ports import AccountRepository, EmailSender, FinanceNotifier, Links, Renderer, SmsSender
 from chalicelib.domain.schedule import local_day, recipient_zones
-from chalicelib.domain.sending import Attempt, MessageKind
+from chalicelib.domain.sending import Attempt, Message
 from chalicelib.domain.tenants import Tenant
 from chalicelib.domain.times import iso
-from chalicelib.services.conflicts import retry_on_conflict
 
 RETRIES_EXHAUSTED = "retries_exhausted"
 MESSAGE_TOO_LONG = "message_too_long"  # an SMS over two segments is never sent split and garbled
 OUTCOME_OF = {SENT: "sent", RETRY: "deferred", FAILED: "failed"}
-
-
-@dataclass(frozen=True)
-class Message:
-    """A message to send, as the worker describes it. `template` is rendered for `channel` (email or SMS) with the
-    debtor's open invoices, anchored on `due_on`; a `hand_over` (a finance event) is published instead. `details`
-    is what each of its audit events says about it (its channel and template among them); `kind` is what it does
-    to the account."""
-
-    message_id: str
-    channel: str
-    template: str
-    step_key: str
-    cycle: str
-    kind: MessageKind
-    details: dict[str, Any]
-    due_on: date | None = None
-    hand_over: dict[str, Any] | None = None
-    sent_as: str = "sent"  # the outcome once delivered (an escalation is "escalated")
-    plan_possible: bool = False  # domain.offers.plan_possible: the message may offer a plan
-
-    @property
-    def shown_as(self) -> tuple[str | None, str | None]:
-        """Channel and template as its details (and so the outcome) name them: a hand-over has no channel."""
-        return self.details.get("channel"), self.details.get("template")
 
 
 @dataclass(frozen=True)

@@ -7,9 +7,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from chalicelib.domain.conflicts import retry_on_conflict
 from chalicelib.domain.messages import account_from_tag, delivery_problem
 from chalicelib.domain.ports import AccountRepository, Clock, FinanceNotifier
-from chalicelib.services.conflicts import retry_on_conflict
 
 ENGAGEMENT = {"Delivery": "delivered", "Open": "opened", "Click": "clicked"}
 

@@ -16,16 +16,15 @@ from chalicelib.domain.notices import FINANCE, PLAN_BROKEN, Notice, notice_spent
 from chalicelib.domain.offers import plan_possible
 from chalicelib.domain.outcomes import Outcome
 from chalicelib.domain.policies import Policy
-from chalicelib.domain.ports import AccountRepository
+from chalicelib.domain.ports import AccountRepository, MessageDelivery
 from chalicelib.domain.schedule import refresh_schedule
-from chalicelib.domain.sending import ArrangementNotice
+from chalicelib.domain.sending import ArrangementNotice, Message
 from chalicelib.domain.tenants import Tenant
 from chalicelib.domain.times import iso
-from chalicelib.services.delivery import Delivery, Message
 
 
 class Notices:
-    def __init__(self, accounts: AccountRepository, delivery: Delivery) -> None:
+    def __init__(self, accounts: AccountRepository, delivery: MessageDelivery) -> None:
         self._accounts = accounts
         self._delivery = delivery
 

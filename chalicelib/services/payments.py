@@ -15,6 +15,7 @@ from typing import Any
 from chalicelib.domain import accounts as acc
 from chalicelib.domain.accounts import Account, PendingThanks
 from chalicelib.domain.arrangements import follow_money
+from chalicelib.domain.conflicts import retry_on_conflict
 from chalicelib.domain.errors import Conflict, InvalidInput, NotFound, Unauthenticated
 from chalicelib.domain.finance_events import finance_event
 from chalicelib.domain.payments import (
@@ -45,7 +46,6 @@ from chalicelib.domain.times import iso
 from chalicelib.inputs.ids import check_account_id, is_plausible_id
 from chalicelib.inputs.parsing import parse
 from chalicelib.inputs.secrets import WebhookSecretIn
-from chalicelib.services.conflicts import retry_on_conflict
 
 Parser = Callable[[bytes, Mapping[str, str], str], list[PaymentEvent]]
 FINANCE_EVENTS = {"refund": "refund", "chargeback": "chargeback"}

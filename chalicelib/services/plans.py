@@ -17,6 +17,7 @@ from chalicelib.domain import plans as plan_rules
 from chalicelib.domain import promises as promise_rules
 from chalicelib.domain import settlement as settlement_rules
 from chalicelib.domain.accounts import Account
+from chalicelib.domain.conflicts import retry_on_conflict
 from chalicelib.domain.errors import Conflict, NotFound
 from chalicelib.domain.plans import PlanRequest, Quote
 from chalicelib.domain.policies import Policy
@@ -24,7 +25,6 @@ from chalicelib.domain.ports import AccountRepository, Clock, PolicyBook
 from chalicelib.domain.schedule import local_day, recipient_zones, refresh_schedule
 from chalicelib.domain.times import iso
 from chalicelib.inputs.ids import check_account_id
-from chalicelib.services.conflicts import retry_on_conflict
 
 # The debtor's public holidays by (country, region): adapters/holiday_calendar.holiday_checker.
 Holidays = Callable[[str | None, str | None], Callable[[date], bool]]

@@ -10,18 +10,18 @@ from typing import Any
 
 from chalicelib.domain import accounts as acc
 from chalicelib.domain.accounts import DEBTOR, Account, Flag, self_pause_allowed
+from chalicelib.domain.conflicts import retry_on_conflict
 from chalicelib.domain.courtesy import EMAIL_QUIET_START, QUIET_END
 from chalicelib.domain.errors import Conflict, InvalidInput, NotFound
 from chalicelib.domain.finance_events import finance_event
 from chalicelib.domain.links import PORTAL, linked_account
+from chalicelib.domain.page_arrangements import arrangements
 from chalicelib.domain.policies import Policy
 from chalicelib.domain.ports import AccountRepository, Clock, FinanceNotifier, Links, PolicyBook, TenantLookup
 from chalicelib.domain.schedule import local_day, recipient_zones, refresh_schedule
 from chalicelib.domain.tenants import Tenant
 from chalicelib.domain.times import iso
 from chalicelib.domain.what_now import what_now
-from chalicelib.services.conflicts import retry_on_conflict
-from chalicelib.services.portal_arrangements import arrangements
 
 MAX_NOTE = 1000
 # A debtor's action: changes the account (under its policy, at `now`), says what to audit; None if nothing.

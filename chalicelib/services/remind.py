@@ -9,6 +9,7 @@ from typing import Any
 
 from chalicelib.domain.accounts import HELD, Account, PendingThanks
 from chalicelib.domain.audit import SYSTEM
+from chalicelib.domain.conflicts import retry_on_conflict
 from chalicelib.domain.decision import (
     THANK_YOU,
     Decision,
@@ -30,28 +31,33 @@ from chalicelib.domain.notices import advance
 from chalicelib.domain.offers import plan_possible
 from chalicelib.domain.outcomes import Outcome
 from chalicelib.domain.policies import Policy
-from chalicelib.domain.ports import AccountRepository, Clock, HolidayCalendar, PolicyBook, TenantLookup
+from chalicelib.domain.ports import (
+    AccountRepository,
+    Clock,
+    HolidayCalendar,
+    MessageDelivery,
+    NoticeCarrier,
+    PolicyBook,
+    TenantLookup,
+)
 from chalicelib.domain.schedule import DueStep, next_wake, recipient_zones, refresh_schedule, zone
-from chalicelib.domain.sending import SEND_LEASE, ReminderStep, ThankYou, step_details
+from chalicelib.domain.sending import SEND_LEASE, Message, ReminderStep, ThankYou, step_details
 from chalicelib.domain.tenants import Tenant
 from chalicelib.domain.times import iso
-from chalicelib.services.conflicts import retry_on_conflict
-from chalicelib.services.delivery import Delivery, Message
-from chalicelib.services.notices import Notices
 
 __all__ = ["SEND_LEASE", "Outcome", "RemindService"]  # what the worker and its tests name from here
 
 
 class RemindService:
     def __init__(self, *, accounts: AccountRepository, policies: PolicyBook, tenants: TenantLookup,
-                 delivery: Delivery, holidays: HolidayCalendar, clock: Clock) -> None:
+                 delivery: MessageDelivery, notices: NoticeCarrier, holidays: HolidayCalendar, clock: Clock) -> None:
         self._accounts = accounts
         self._policies = policies
         self._tenants = tenants
         self._delivery = delivery
         self._holidays = holidays
         self._clock = clock
-        self._notices = Notices(accounts, delivery)
+        self._notices = notices
 
     def process(self, tenant_id: str, account_id: str, snapshot: dict[str, Any] | None = None) -> Outcome:
         """Evaluate one account. A snapshot from the sweep saves a read; every write is conditional on its

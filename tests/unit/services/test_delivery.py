@@ -14,11 +14,10 @@ from chalicelib.domain.errors import Conflict, PermanentSendError
 from chalicelib.domain.messages import FAILED, PENDING, SENT, message_id
 from chalicelib.domain.policies import STANDARD
 from chalicelib.domain.schedule import DueStep, refresh_schedule
-from chalicelib.domain.sending import Attempt, ReminderStep
+from chalicelib.domain.sending import Attempt, Message, ReminderStep
 from chalicelib.domain.tenants import Tenant
 from chalicelib.inputs.accounts import AccountIn, account_from_input
 from chalicelib.inputs.parsing import parse
-from chalicelib.services.delivery import Message
 from tests.fakes import Faked, FakeRenderer, fake_container
 from tests.support.samples import account
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar
 
-from chalicelib.domain.errors import Conflict
+from .errors import Conflict
 
 T = TypeVar("T")
 

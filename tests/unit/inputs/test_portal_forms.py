@@ -9,7 +9,7 @@ import pytest
 
 from chalicelib.domain.errors import InvalidInput
 from chalicelib.domain.plans import Quote, QuotedInstalment
-from chalicelib.services.portal_arrangements import plan_request, promise_form, same_terms, terms_of
+from chalicelib.inputs.portal_forms import plan_request, promise_form, same_terms, terms_of
 
 BY = "2026-12-12"
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from chalicelib.domain.conflicts import CONFLICT_TRIES, retry_on_conflict
 from chalicelib.domain.errors import Conflict
-from chalicelib.services.conflicts import CONFLICT_TRIES, retry_on_conflict
 
 pytestmark = pytest.mark.unit
 
