@@ -13,15 +13,14 @@ from chalicelib.domain.accounts import PendingThanks
 from chalicelib.domain.policies import STANDARD
 from chalicelib.domain.schedule import refresh_schedule
 from chalicelib.domain.times import iso
-from chalicelib.in_process_sweep import run_sweep
 from chalicelib.inputs.flags import FlagIn
 from chalicelib.inputs.parsing import parse
 from chalicelib.services.preview import simulate
 from tests.support.samples import account
+from tests.support.sweeps import Sent, worker_sends
 
 START = datetime.fromisoformat("2026-11-23T00:00:00+00:00")  # a Monday
 DAYS = 60
-SWEEP_EVERY = timedelta(minutes=15)
 
 
 def invoice(due_on: str) -> list[dict[str, Any]]:
@@ -64,27 +63,8 @@ def _set_up(aws: Any, tenant_id: str) -> None:
         repository.save(current)
 
 
-def _worker_sends(tenant_id: str, aws: Any) -> dict[str, list[tuple[str, str | None, str | None]]]:
-    """Sweeps on the 15-minute grid. A sweep that would find nothing due does nothing, so the clock jumps to
-    the first tick at or after the earliest next action (read back from the table) instead of running it."""
-    sent: dict[str, list[tuple[str, str | None, str | None]]] = {account_id: [] for account_id in ACCOUNTS}
-    end = START + timedelta(days=DAYS)
-    now = START
-    while now <= end:
-        def note(item: dict[str, Any], outcome: Any, at: datetime = now) -> None:
-            if outcome.kind == "sent":
-                sent[item["account_id"]].append((iso(at), outcome.channel, outcome.template))
-            elif outcome.kind == "escalated":
-                sent[item["account_id"]].append((iso(at), None, "escalate"))
-
-        run_sweep(Container(aws.settings, clock=FixedClock(now)), now, tenant_id, on_outcome=note)
-        upcoming = [a.next_action_at for account_id in ACCOUNTS
-                    if (a := aws.account_repository.get(tenant_id, account_id)).next_action_at is not None]
-        if not upcoming:
-            break
-        earliest = max(min(upcoming), now + SWEEP_EVERY)
-        now = START + -(-(earliest - START) // SWEEP_EVERY) * SWEEP_EVERY
-    return sent
+def _worker_sends(tenant_id: str, aws: Any) -> Sent:
+    return worker_sends(aws, tenant_id, ACCOUNTS, START, DAYS, iso)
 
 
 def _preview_sends(accounts: dict[str, Any]) -> dict[str, list[tuple[str, str | None, str | None]]]:

@@ -4,7 +4,7 @@ pauses them and gets one follow-up. The preview, looping over the same `decide`,
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 import pytest
@@ -16,15 +16,14 @@ from chalicelib.domain import plans as pl
 from chalicelib.domain.policies import STANDARD
 from chalicelib.domain.promises import Promise
 from chalicelib.domain.schedule import local_day, refresh_schedule
-from chalicelib.in_process_sweep import run_sweep
 from chalicelib.services.preview import simulate
 from tests.support.samples import account
+from tests.support.sweeps import Sent, worker_sends
 
 pytestmark = pytest.mark.aws
 
 START = datetime.fromisoformat("2026-11-23T00:00:00+00:00")  # a Monday
 DAYS = 60
-SWEEP_EVERY = timedelta(minutes=15)
 MADRID = ("Europe/Madrid",)
 
 
@@ -61,26 +60,8 @@ def _day(at: datetime) -> str:
     return local_day(at, MADRID).isoformat()
 
 
-def _worker_sends(tenant_id: str, aws: Any) -> dict[str, list[tuple[str, str | None, str | None]]]:
-    """Sweeps on the 15-minute grid, jumping to the first tick at or after the earliest next action."""
-    sent: dict[str, list[tuple[str, str | None, str | None]]] = {account_id: [] for account_id in ACCOUNTS}
-    end = START + timedelta(days=DAYS)
-    now = START
-    while now <= end:
-        def note(item: dict[str, Any], outcome: Any, at: datetime = now) -> None:
-            if outcome.kind == "sent":
-                sent[item["account_id"]].append((_day(at), outcome.channel, outcome.template))
-            elif outcome.kind == "escalated":
-                sent[item["account_id"]].append((_day(at), None, "escalate"))
-
-        run_sweep(Container(aws.settings, clock=FixedClock(now)), now, tenant_id, on_outcome=note)
-        upcoming = [a.next_action_at for account_id in ACCOUNTS
-                    if (a := aws.account_repository.get(tenant_id, account_id)).next_action_at is not None]
-        if not upcoming:
-            break
-        earliest = max(min(upcoming), now + SWEEP_EVERY)
-        now = START + -(-(earliest - START) // SWEEP_EVERY) * SWEEP_EVERY
-    return sent
+def _worker_sends(tenant_id: str, aws: Any) -> Sent:
+    return worker_sends(aws, tenant_id, ACCOUNTS, START, DAYS, _day)
 
 
 def _preview_sends(accounts: dict[str, Any]) -> dict[str, list[tuple[str, str | None, str | None]]]:
