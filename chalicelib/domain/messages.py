@@ -107,7 +107,7 @@ class MessageContext:
     template: str  # e.g. "gentle_reminder"
     channel: str  # "email" | "sms"
     locale: str  # BCP 47 as stored on the account, e.g. "es-ES"
-    tenant_name: str
+    tenant_name: str  # the brand the debtor knows (the tenant's display name, else its legal name)
     tenant_role: str  # "first_party" | "third_party"
     support_email: str | None
     debtor_name: str
@@ -117,6 +117,7 @@ class MessageContext:
     portal_url: str  # signed self-service link
     unsubscribe_url: str  # signed one-click unsubscribe link
     timezone: str = "UTC"
+    legal_name: str | None = None  # the tenant's legal name, only when the brand differs: said in every footer
     # What the account can be offered and what it has taken (issue 9). The defaults offer nothing, so a message
     # built without them never promises a plan or a settlement (see domain.offers and wording.lint_message).
     plan_possible: bool = False  # domain.offers.plan_possible for this account and its policy

@@ -111,7 +111,7 @@ class Delivery:
         tags = {"tenant_id": account.tenant_id, "account": account_tag(account.account_id),
                 "message_id": message.message_id}
         if message.channel == EMAIL:
-            return lambda: self._email.send(sender=tenant.sender_email, sender_name=tenant.name,
+            return lambda: self._email.send(sender=tenant.sender_email, sender_name=tenant.brand,
                                             recipient=address, message=rendered, tags=tags), short_link
         return lambda: self._sms.send(phone=address, text=rendered.text, sender_id=tenant.sms_sender_id,
                                       tags=tags), short_link
@@ -125,7 +125,8 @@ class Delivery:
             template=message.template,
             channel=message.channel,
             locale=account.message_locale,
-            tenant_name=tenant.name,
+            tenant_name=tenant.brand,
+            legal_name=tenant.name if tenant.brand != tenant.name else None,
             tenant_role=tenant.role,
             support_email=tenant.support_email,
             debtor_name=account.name,

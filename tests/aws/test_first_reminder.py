@@ -74,3 +74,22 @@ def test_nothing_sent_at_local_eleven_at_night_and_deferral_recorded(client, aws
     assert deferral["details"]["local_until"].startswith("2026-12-02T09:00:00+01:00")
     stored = json.loads(client.http.get("/v1/accounts/acct-2", headers=auth(tenant)).body)
     assert stored["next_action_at"] == "2026-12-02T08:00:00Z"
+
+
+def test_a_branded_tenant_writes_under_its_brand_and_names_its_legal_entity(client, aws):
+    from chalicelib.inputs.parsing import parse
+    from chalicelib.inputs.tenants import TenantIn
+
+    created, key = aws.tenants.create(parse(TenantIn, {
+        "name": "Acme Holdings Ltd", "display_name": "Acme Cloud", "sender_email": "billing@acme.example.com",
+        "country": "ES", "timezone": "Europe/Madrid", "locale": "es-ES"}))
+    put = client.http.put("/v1/accounts/acct-b", headers=auth({"api_key": key}), body=json.dumps(account()))
+    assert put.status_code == 201, put.body
+
+    assert sweep(aws, "2026-12-01T09:00:00Z", created.tenant_id)["sent"] == 1
+
+    raw = sent_emails()[0].raw_data
+    mime = email.message_from_bytes(raw.encode() if isinstance(raw, str) else raw, policy=email_policy.default)
+    assert mime["From"].addresses[0].display_name == "Acme Cloud"  # the name the debtor knows
+    text = mime.get_body(preferencelist=("plain",)).get_content()
+    assert "Acme Cloud es un nombre comercial de Acme Holdings Ltd." in text  # and who is really writing

@@ -353,3 +353,17 @@ def test_a_link_page_falls_back_to_english_and_escapes_the_form_action():
 
     html, used = JinjaRenderer().render_page("unsubscribe", ["ja-JP"], form_action='x"><script>')
     assert used == "en" and "<script>" not in html and "Stop reminder emails" in html
+
+
+@pytest.mark.parametrize(("lang", "words"), [("en", "is a trading name of"), ("es", "es un nombre comercial de"),
+                                             ("fr", "est un nom commercial de"), ("de", "ist ein Handelsname von")])
+def test_a_brand_is_signed_with_the_legal_name_behind_it(renderer, lang, words):
+    msg = renderer.render(make_ctx("gentle_reminder", "email", lang, tenant_name="Acme Cloud",
+                                   legal_name="Acme Holdings & Co Ltd"))
+    assert f"Acme Cloud {words} Acme Holdings & Co Ltd." in msg.text
+    assert f"Acme Cloud {words} Acme Holdings &amp; Co Ltd." in msg.html
+
+
+def test_a_tenant_without_a_brand_has_no_trading_name_line(renderer):
+    msg = renderer.render(make_ctx("gentle_reminder", "email"))
+    assert "trading name" not in msg.text and "trading name" not in msg.html
