@@ -18,7 +18,7 @@ FORM = ["application/x-www-form-urlencoded", "multipart/form-data"]
 NOTICES = ("pause", "dispute", "preferences", "plan", "settle", "promise")
 # Fields whose refusal the page words itself, in the debtor's language; anything else reads "please try again".
 PAGE_ERRORS = ("pause", "note", "hours_from", "language", "frequency", "instalments", "first_on", "currency",
-               "terms", "plan", "amount", "by", "promise", "settlement_offer")
+               "terms", "plan", "amount", "by", "promise", "settlement_offer", "flags")
 BASE_HEADERS = {"Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store",
                 "Referrer-Policy": "no-referrer", "X-Frame-Options": "DENY"}
 HTML = {**BASE_HEADERS, "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; "

@@ -2,8 +2,8 @@
 ask for them: quote, create and cancel a plan, record a promise, accept a settlement offer.
 
 Each change is one read and one audited write of the account, retried when another writer got there first; a
-refusal (outside the policy, a second plan or promise, an account that is settled, disputed or held) raises a
-domain error before anything is written.
+refusal (outside the policy, a second plan or promise, an account that is settled, held or under a stopping
+flag) raises a domain error before anything is written.
 """
 
 from __future__ import annotations
@@ -159,16 +159,29 @@ class PlanService:
                                             self._holidays(account.country, account.region))
 
 
+# Flags under which nothing is arranged, and why. Hardship and vulnerability are not here: a plan is often
+# exactly what such a debtor needs. An escalated account is not either: a plan agreed with the person who has
+# it is the best way out of an escalation (the schedule then keeps to the plan).
+REFUSING_FLAGS = {
+    "dispute": "the account is disputed: resolve the dispute first",
+    "bankruptcy": "the debtor is in bankruptcy: collection is stayed (11 U.S.C. 362), a person decides",
+    "deceased": "the debtor has died: a person deals with the estate",
+    "breathing_space": "the debt is in a breathing space: no arrangement is asked for until it ends",
+    "cease_contact": "the debtor asked for no contact: a person arranges anything by the means they chose",
+}
+
+
 def _check_open_for_arrangements(account: Account, now: datetime) -> None:
-    """A settled, held or disputed account takes no plan, promise or acceptance: there is nothing to arrange,
-    a person decides first, or the debtor says they do not owe it."""
+    """A settled or held account, or one under a flag of REFUSING_FLAGS, takes no plan, promise or acceptance:
+    there is nothing to arrange, or a person decides first."""
     if account.state == acc.SETTLED or not account.owes_anything():
         raise Conflict("the account is settled: nothing is owed", "state")
     if account.state == acc.HELD:
         raise Conflict("the account is held after money went back: a person decides first", "state")
     held_by = {flag.name for flag in account.holding_flags(local_day(now, recipient_zones(account)))}
-    if "dispute" in held_by:
-        raise Conflict("the account is disputed: resolve the dispute first", "flags")
+    for name, why in REFUSING_FLAGS.items():
+        if name in held_by:
+            raise Conflict(why, "flags")
 
 
 def _check_can_plan(account: Account, now: datetime) -> None:

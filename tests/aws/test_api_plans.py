@@ -84,6 +84,22 @@ def test_a_promise_is_recorded_and_a_second_open_one_is_409(client, overdue):
     assert timeline_types(client, overdue)[-1] == "promise_made"
 
 
+@pytest.mark.parametrize("flag", ["bankruptcy", "cease_contact"])
+def test_no_plan_or_promise_under_a_stopping_flag_and_nothing_written(client, overdue, flag):
+    flagged = call(client, "post", "/v1/accounts/acct-1/flags", overdue, {"flag": flag, "active": True})
+    assert flagged.status_code == 200, flagged.body
+    before = timeline_types(client, overdue)
+    by = (date.today() + timedelta(days=10)).isoformat()
+
+    plan = call(client, "put", "/v1/accounts/acct-1/plan", overdue, PLAN)
+    promise = call(client, "post", "/v1/accounts/acct-1/promise", overdue, {"amount": 2000, "currency": "EUR", "by": by})
+
+    assert (plan.status_code, promise.status_code) == (409, 409)
+    assert error_of(plan)["field"] == error_of(promise)["field"] == "flags"
+    assert timeline_types(client, overdue) == before
+    assert get_account(client, overdue)["plan"] is None and get_account(client, overdue)["promise"] is None
+
+
 @pytest.mark.parametrize(("method", "path", "body"), [
     ("post", "/v1/accounts/acct-1/plan/quote", PLAN),
     ("put", "/v1/accounts/acct-1/plan", PLAN),

@@ -87,8 +87,17 @@ def _held(account):
     account.state, account.hold_reason = acc.HELD, "chargeback"
 
 
-@pytest.mark.parametrize("arrange", [_settled, _disputed, _held])
-def test_no_plan_or_promise_for_a_settled_disputed_or_held_account(plans, faked, tenant, account, arrange):
+def _flagged(name):
+    def arrange(account):
+        account.flags = {name: Flag(name, True, NOW - timedelta(days=1))}
+    arrange.__name__ = f"_{name}"
+    return arrange
+
+
+@pytest.mark.parametrize("arrange", [_settled, _disputed, _held, _flagged("bankruptcy"), _flagged("deceased"),
+                                     _flagged("breathing_space"), _flagged("cease_contact")],
+                         ids=lambda arrange: arrange.__name__.strip("_"))
+def test_no_plan_or_promise_for_a_settled_disputed_held_or_stopped_account(plans, faked, tenant, account, arrange):
     current = stored(faked, tenant)
     arrange(current)
     faked.accounts.save(current)
@@ -101,6 +110,17 @@ def test_no_plan_or_promise_for_a_settled_disputed_or_held_account(plans, faked,
     with pytest.raises(Conflict):
         plans.promise(tenant.tenant_id, ACCOUNT_ID, 1000, "EUR", date(2026, 12, 10), actor="api")
     assert faked.stored() == before
+
+
+@pytest.mark.parametrize("name", ["hardship", "vulnerable"])
+def test_a_debtor_in_hardship_or_vulnerable_can_still_agree_a_plan(plans, faked, tenant, account, name):
+    current = stored(faked, tenant)
+    current.flags = {name: Flag(name, True, NOW - timedelta(days=1))}
+    faked.accounts.save(current)
+
+    plans.create(tenant.tenant_id, ACCOUNT_ID, MONTHLY, created_by="tenant", actor="api")
+
+    assert stored(faked, tenant).plan is not None
 
 
 def test_a_second_active_plan_is_a_conflict_and_writes_nothing(plans, faked, tenant, account):
