@@ -92,7 +92,8 @@ def test_no_plan_or_promise_under_a_stopping_flag_and_nothing_written(client, ov
     by = (date.today() + timedelta(days=10)).isoformat()
 
     plan = call(client, "put", "/v1/accounts/acct-1/plan", overdue, PLAN)
-    promise = call(client, "post", "/v1/accounts/acct-1/promise", overdue, {"amount": 2000, "currency": "EUR", "by": by})
+    promise = call(client, "post", "/v1/accounts/acct-1/promise", overdue,
+                   {"amount": 2000, "currency": "EUR", "by": by})
 
     assert (plan.status_code, promise.status_code) == (409, 409)
     assert error_of(plan)["field"] == error_of(promise)["field"] == "flags"
