@@ -133,6 +133,7 @@ class Account:
     payments: list[Payment] = field(default_factory=list)  # the processors' ledger, oldest first
     pending_thanks: PendingThanks | None = None
     plan: Plan | None = None  # the payment plan agreed (active, or how the last one ended)
+    earlier_plans_paid: dict[str, int] = field(default_factory=dict)  # per currency, what replaced plans collected
     promise: Promise | None = None  # the last promise to pay
     settlement_offer: SettlementOffer | None = None  # the standing (or accepted) offer to settle for less
     # The one-off plan, promise and settlement notices already sent (or spent): notice key -> identity of what it
@@ -290,6 +291,7 @@ def with_profile(current: Account, incoming: Account) -> Account:
         payments=current.payments,
         pending_thanks=current.pending_thanks,
         plan=current.plan,
+        earlier_plans_paid=current.earlier_plans_paid,
         promise=current.promise,
         settlement_offer=current.settlement_offer,
         plan_notices=current.plan_notices,

@@ -305,6 +305,15 @@ def _with_paid_total(plan: Plan, paid_total: int) -> Plan:
     return replace(plan, instalments=tuple(instalments), status=COMPLETED if settled else ACTIVE)
 
 
+def paid_through_plans(earlier: Mapping[str, int], replaced: Plan | None) -> dict[str, int]:
+    """What plans on an account collected before a new one replaces `replaced`, per currency: the figures
+    count money recovered through every plan the account ever had, not only its current one."""
+    totals = dict(earlier)
+    if replaced is not None and replaced.paid:
+        totals[replaced.currency] = totals.get(replaced.currency, 0) + replaced.paid
+    return totals
+
+
 def apply_payment(plan: Plan, amount: int) -> tuple[Plan, int]:
     """Money paid in the plan's currency, earliest unpaid instalment first, early or late, in part or in full.
 

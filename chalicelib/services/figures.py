@@ -48,6 +48,7 @@ class FinanceFigures:
             if account.plan is not None:
                 active_plans += account.plan.status == ACTIVE
                 through_plans.append((account.plan.paid, account.plan.currency))
+            through_plans.extend((paid, currency) for currency, paid in account.earlier_plans_paid.items())
             opt_outs["email"] += account.email_suppressed == "unsubscribed"
             opt_outs["sms"] += account.sms_opted_out
         recovered = add_balances(received + [(-amount, currency) for amount, currency in returned])

@@ -59,6 +59,7 @@ class PlanService:
         _check_can_plan(account, now)
         quoted = self._quote(account, request, now)
         plan = plan_rules.start_plan(quoted, request.frequency, created_by, now)
+        account.earlier_plans_paid = plan_rules.paid_through_plans(account.earlier_plans_paid, account.plan)
         account.plan = plan
         account.next_action_at = now  # the worker confirms the plan and from now on reminds of instalments
         account.updated_at = now

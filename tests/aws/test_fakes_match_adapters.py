@@ -94,11 +94,13 @@ def test_a_plan_a_promise_and_a_settlement_offer_read_back_as_saved(repos):
     account.promise = Promise(2000, "EUR", date(2026, 12, 20), T0, paid=500)
     account.settlement_offer = SettlementOffer(4410, "EUR", date(2026, 12, 31), 4900, accepted_at=T0)
     account.plan_notices = {"plan_confirmed": "2026-12-01T10:00:00Z", "instalment_heads_up:1": "2026-12-01T10:00:00Z"}
+    account.earlier_plans_paid = {"EUR": 1200, "JPY": 300}
 
     stored = saved(repos, account)
 
     assert (stored.plan, stored.promise, stored.settlement_offer) == (plan, account.promise, account.settlement_offer)
     assert stored.plan_notices == account.plan_notices  # each notice is sent once, on DynamoDB as on the fakes
+    assert stored.earlier_plans_paid == {"EUR": 1200, "JPY": 300}
     assert stored.plan is not None and [i.paid for i in stored.plan.instalments] == [1634, 66, 0]
     assert stored.to_dict()["plan"]["instalments"][0] == {"n": 1, "due_on": "2026-12-10", "amount": 1634,
                                                           "paid": 1634, "status": "paid"}

@@ -158,6 +158,7 @@ def _arrangements(account: Account) -> dict[str, Any] | None:
         "promise": account.promise.to_dict() if account.promise else None,
         "settlement_offer": account.settlement_offer.to_record() if account.settlement_offer else None,
         "notices": dict(account.plan_notices) or None,
+        "earlier_plans_paid": dict(account.earlier_plans_paid) or None,
     }
     return {name: value for name, value in stored.items() if value is not None} or None
 
@@ -169,6 +170,7 @@ def _arrangements_of(stored: dict[str, Any]) -> dict[str, Any]:
         "settlement_offer": (SettlementOffer.from_record(stored["settlement_offer"])
                              if stored.get("settlement_offer") else None),
         "plan_notices": {str(k): str(v) for k, v in (stored.get("notices") or {}).items()},
+        "earlier_plans_paid": {str(k): int(v) for k, v in (stored.get("earlier_plans_paid") or {}).items()},
     }
 
 

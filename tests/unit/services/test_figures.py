@@ -55,3 +55,25 @@ def test_the_plan_figures_count_plans_by_their_life_and_what_they_recovered(figu
     assert report["plans"] == {"offered": 0, "started": 3, "active": 1, "completed": 1, "broken": 0,
                                "cancelled": 1, "recovered": {"EUR": 7350}}
     assert report["settled_for_less"] == 0
+
+
+def test_money_a_replaced_plan_recovered_still_counts(figures, accounts, container, payments, faked, tenant):
+    from datetime import date
+
+    from chalicelib.domain.plans import PlanRequest
+
+    plans = container.plans
+    put_account(accounts, tenant, "acct-1")  # 4900 EUR owed
+    plans.create(tenant.tenant_id, "acct-1", PlanRequest("monthly", 2, date(2026, 12, 15)), created_by="debtor",
+                 actor="debtor:portal")
+    pay(payments, faked, tenant, account_id="acct-1", amount=2450)  # the first plan's first instalment
+    plans.cancel(tenant.tenant_id, "acct-1", actor="api")
+    plans.create(tenant.tenant_id, "acct-1", PlanRequest("monthly", 2, date(2026, 12, 20)), created_by="tenant",
+                 actor="api")  # the other 2450, in two
+    pay(payments, faked, tenant, "evt_2", account_id="acct-1", amount=1225, payment_id="pay_2")
+
+    report = figures.figures(tenant.tenant_id)
+
+    assert report["plans"]["recovered"] == {"EUR": 3675}
+    assert report["plans"]["started"] == 2 and report["plans"]["active"] == 1
+    assert faked.accounts.get(tenant.tenant_id, "acct-1").earlier_plans_paid == {"EUR": 2450}
