@@ -117,7 +117,7 @@ def promise(token: str) -> Response:
         from chalicelib.inputs.portal_forms import promise_form
 
         account = app.portal.view(token).account
-        owing = {currency: amount for currency, amount in account.balance().items() if amount > 0}
+        owing = {currency: amount for currency, amount in account.undisputed_balance().items() if amount > 0}
         amount, currency, by = promise_form(form, owing)
         app.plans.promise(account.tenant_id, account.account_id, amount, currency, by, actor=DEBTOR)
 

@@ -52,6 +52,7 @@ class PortalView:
         """What the page shows, as plain values for the template (which formats money and dates)."""
         account = self.account
         now = what_now(account, self.policy, self.now)
+        disputed = account.disputed_invoice_ids()
         return {
             **arrangements(account, self.policy, self.now),
             "what_now": {"kind": now.kind, "on": now.on, "flag": now.flag},
@@ -63,9 +64,11 @@ class PortalView:
             "support_email": self.tenant.support_email,
             "third_party": self.tenant.role == "third_party",
             "debtor_name": account.name,
-            "balances": [(amount, currency) for currency, amount in account.balance().items() if amount > 0],
+            "balances": [(amount, currency) for currency, amount in account.undisputed_balance().items()
+                         if amount > 0],
             "invoices": [{"id": inv.invoice_id, "amount": inv.amount, "currency": inv.currency,
-                          "due_on": inv.due_on, "pay_url": account.pay_url(inv)} for inv in account.open_invoices()],
+                          "due_on": inv.due_on, "pay_url": account.pay_url(inv),
+                          "disputed": inv.invoice_id in disputed} for inv in account.open_invoices()],
             "payments": [{"on": local_day(p.at, recipient_zones(account)), "amount": p.signed_amount(),
                           "currency": p.currency, "kind": p.kind}
                          for p in account.payments if p.signed_amount() != 0],
