@@ -17,7 +17,7 @@ portal = Blueprint(__name__)
 FORM = ["application/x-www-form-urlencoded", "multipart/form-data"]
 NOTICES = ("pause", "dispute", "preferences", "plan", "settle", "promise")
 # Fields whose refusal the page words itself, in the debtor's language; anything else reads "please try again".
-PAGE_ERRORS = ("pause", "note", "hours_from", "language", "frequency", "instalments", "first_on", "currency",
+PAGE_ERRORS = ("pause", "note", "invoice", "hours_from", "language", "frequency", "instalments", "first_on", "currency",
                "terms", "plan", "amount", "by", "promise", "settlement_offer")
 BASE_HEADERS = {"Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store",
                 "Referrer-Policy": "no-referrer", "X-Frame-Options": "DENY"}
@@ -46,7 +46,8 @@ def pause(token: str) -> Response:
 
 @portal.route("/p/{token}/dispute", methods=["POST"], content_types=FORM)
 def dispute(token: str) -> Response:
-    return _act(token, "dispute", lambda app, form, token: app.portal.dispute(token, form.get("note", "")))
+    return _act(token, "dispute", lambda app, form, token: app.portal.dispute(token, form.get("note", ""),
+                                                                           form.get("invoice", "")))
 
 
 @portal.route("/p/{token}/preferences", methods=["POST"], content_types=FORM)
