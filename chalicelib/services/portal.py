@@ -12,7 +12,7 @@ from chalicelib.domain import accounts as acc
 from chalicelib.domain.accounts import DEBTOR, DISPUTE, Account, Flag, self_pause_allowed
 from chalicelib.domain.conflicts import retry_on_conflict
 from chalicelib.domain.courtesy import EMAIL_QUIET_START, QUIET_END
-from chalicelib.domain.disputes import OPENED, dispute_invoice
+from chalicelib.domain.disputes import OPENED, can_dispute_one, dispute_invoice
 from chalicelib.domain.errors import Conflict, InvalidInput, NotFound
 from chalicelib.domain.finance_events import finance_event
 from chalicelib.domain.links import PORTAL, linked_account
@@ -54,7 +54,7 @@ class PortalView:
         """The invoices the debtor may dispute one by one; none to choose from when one invoice is all that is
         owed (disputing it is disputing all of it)."""
         account = self.account
-        if not self.can_dispute or len(account.open_invoices()) < 2:
+        if not self.can_dispute or len(account.open_invoices()) < 2 or not can_dispute_one(account):
             return []
         return [{"id": inv.invoice_id, "amount": inv.amount, "currency": inv.currency}
                 for inv in account.undisputed_invoices()]

@@ -13,14 +13,14 @@ import pytest
 from chalicelib.domain import accounts as acc
 from chalicelib.domain.accounts import Account, Invoice
 from chalicelib.domain.decision import Send, Withhold, decide
-from chalicelib.domain.disputes import OPENED, RESOLVED, disputable_invoices, dispute_invoice
+from chalicelib.domain.disputes import OPENED, RESOLVED, can_dispute_one, dispute_invoice
 from chalicelib.domain.errors import Conflict, NotFound
 from chalicelib.domain.page_arrangements import arrangements
 from chalicelib.domain.payments import SUCCEEDED, Payment
-from chalicelib.domain.plans import PlanRequest, quote_for_account
+from chalicelib.domain.plans import PlanRequest, quote_for_account, start_plan
 from chalicelib.domain.policies import STANDARD
 from chalicelib.domain.schedule import refresh_schedule
-from chalicelib.domain.settlement import offer_for_account
+from chalicelib.domain.settlement import SettlementOffer, offer_for_account
 from chalicelib.domain.what_now import NEXT_REMINDER, PAUSED, what_now
 
 pytestmark = pytest.mark.unit
@@ -132,7 +132,7 @@ def test_lifting_the_dispute_brings_the_invoice_back_and_a_repeat_changes_nothin
     assert dispute_invoice(account, "INV-1", False, AT, None, "key:k1") == (RESOLVED, {"invoice_id": "INV-1"})
     assert account.undisputed_balance() == {"EUR": 16900}
     assert dispute_invoice(account, "INV-1", False, AT, None, "key:k1") is None
-    assert disputable_invoices(account) == ["INV-1", "INV-2"]
+    assert [inv.invoice_id for inv in account.undisputed_invoices()] == ["INV-1", "INV-2"]
 
 
 def test_opening_a_dispute_says_which_invoice():
@@ -169,3 +169,23 @@ def test_a_dispute_of_an_invoice_the_billing_system_later_drops_holds_nothing():
     account.invoices = [NEW]
     assert account.disputed_invoice_ids() == frozenset()
     assert account.undisputed_balance() == {"EUR": 4900}
+
+
+def test_an_invoice_an_active_plan_or_an_accepted_offer_covers_cannot_be_disputed_alone():
+    policy = replace(STANDARD, plans={**STANDARD.plans, "min_instalment": 100})
+    quoted = quote_for_account(PlanRequest("monthly", 2, date(2026, 12, 1)), ana(), policy, madrid(20, 10))
+    planned = ana(plan=start_plan(quoted, "monthly", "tenant", AT))
+    accepted = ana(settlement_offer=SettlementOffer(15210, "EUR", date(2026, 12, 1), 16900, accepted_at=AT))
+    for account in (planned, accepted):
+        assert not can_dispute_one(account)
+        with pytest.raises(Conflict) as raised:
+            dispute_invoice(account, "INV-1", True, AT, None, "key:k1")
+        assert raised.value.field == "invoice_id" and account.invoice_disputes == {}
+    assert can_dispute_one(ana())
+
+
+def test_a_standing_offer_made_on_the_whole_balance_is_withdrawn_when_one_invoice_is_disputed():
+    account = ana(settlement_offer=SettlementOffer(15210, "EUR", date(2026, 12, 1), 16900))
+    assert dispute_invoice(account, "INV-1", True, AT, None, "key:k1") == (
+        OPENED, {"invoice_id": "INV-1", "note_given": False, "settlement_offer_withdrawn": True})
+    assert account.settlement_offer is None
