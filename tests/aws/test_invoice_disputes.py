@@ -210,3 +210,27 @@ def test_the_page_shows_the_disputed_invoice_on_hold_in_every_language(client, a
     assert client.http.post(page + "/preferences", headers=FORM,
                             body=urlencode({"language": language, "email": "on"})).status_code == 303
     assert words in client.http.get(page).body.decode()
+
+
+def test_a_payment_of_the_disputed_invoice_is_still_recorded_and_a_later_upsert_keeps_the_dispute(client,
+                                                                                                   two_invoices):
+    import time
+
+    from tests.aws.test_webhooks import post, set_secret
+    from tests.support import webhooks as wh
+
+    flag(client, two_invoices, {"flag": "dispute", "active": True, "invoice_id": "INV-1001"})
+    set_secret(client, two_invoices, "stripe", wh.STRIPE_SECRET)
+    # Stripe reports INV-1001 (its in_1Abc) paid: the debtor paid it anyway
+    payload = wh.body(wh.stripe_event("invoice.paid", wh.stripe_invoice(), "evt_paid", int(time.time()) - 60))
+    answer = post(client, two_invoices["tenant_id"], "stripe", payload, wh.stripe_headers(payload))
+    assert json.loads(answer.body)["events"][0]["outcome"] == "applied"
+
+    stored = get_account(client, two_invoices)
+    assert [(inv["id"], inv["amount_paid"]) for inv in stored["invoices"]] == [("INV-1001", 4900), ("INV-1002", 0)]
+    assert stored["balance"] == {"EUR": 12000} and stored["state"] != "settled"
+
+    renamed = client.http.put("/v1/accounts/acct-1", headers=auth(two_invoices),
+                              body=json.dumps({**TWO_INVOICES, "name": "Ana García López"}))
+    assert renamed.status_code == 200
+    assert disputed_flags(json.loads(renamed.body)) == {"INV-1001": True, "INV-1002": False}
