@@ -234,3 +234,18 @@ def test_a_payment_of_the_disputed_invoice_is_still_recorded_and_a_later_upsert_
                               body=json.dumps({**TWO_INVOICES, "name": "Ana García López"}))
     assert renamed.status_code == 200
     assert disputed_flags(json.loads(renamed.body)) == {"INV-1001": True, "INV-1002": False}
+
+
+def test_the_preview_follows_the_undisputed_invoice_alone(client, two_invoices):
+    def first_messages():
+        answer = client.http.post("/v1/policies/standard/preview", headers=auth(two_invoices), body=json.dumps(
+            {"account_id": "acct-1", "days": 30, "start": "2026-11-10T00:00:00Z"}))
+        assert answer.status_code == 200, answer.body
+        return json.loads(answer.body)["messages"][:2]
+
+    # Both owed: the 15 October invoice anchors the cycle, already 26 days overdue on 10 November
+    assert first_messages()[0]["template"] != "heads_up"
+    flag(client, two_invoices, {"flag": "dispute", "active": True, "invoice_id": "INV-1002"})
+    # Disputed: the 15 November invoice's own schedule, from its heads-up three days before
+    assert [(m["template"], m["at"]) for m in first_messages()] == [
+        ("heads_up", "2026-11-12T08:00:00Z"), ("gentle_reminder", "2026-11-16T08:00:00Z")]
