@@ -198,7 +198,7 @@ class Container:
         from chalicelib.services.accounts import AccountService
 
         return AccountService(self.account_repository, self.policies, self.tenants, self.clock,
-                              on_upsert=lambda account: self.payments.apply_waiting(account))
+                              on_upsert=lambda account: self.payments.apply_waiting(account), notifier=self.notifier)
 
     @cached_property
     def links(self) -> LinkService:

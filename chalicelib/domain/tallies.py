@@ -30,6 +30,8 @@ def tally_keys(event_type: str, details: dict[str, Any]) -> list[str]:
         return ["escalated"]
     if event_type == "flag_set" and details.get("flag"):
         return [f"flag:{details['flag']}"]
+    if event_type == "dispute_opened":  # a dispute of one invoice (disputes.py)
+        return ["flag:dispute"]
     if event_type in PAYMENT_KINDS:
         return [event_type]
     return []

@@ -130,9 +130,10 @@ class Delivery:
             tenant_role=tenant.role,
             support_email=tenant.support_email,
             debtor_name=account.name,
-            balances=tuple((amount, currency) for currency, amount in account.balance().items() if amount > 0),
+            balances=tuple((amount, currency) for currency, amount in account.undisputed_balance().items()
+                           if amount > 0),
             invoices=tuple(InvoiceLine(i.invoice_id, i.amount, i.currency, i.due_on, account.pay_url(i))
-                           for i in account.open_invoices()),
+                           for i in account.undisputed_invoices()),
             due_on=message.due_on or now.date(),
             portal_url=self._links.portal_url(account.tenant_id, account.account_id, now),
             unsubscribe_url=self._links.unsubscribe_url(account.tenant_id, account.account_id, now),

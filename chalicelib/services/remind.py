@@ -193,7 +193,7 @@ class RemindService:
                            kind=kind, details=kind.details(), hand_over=event, sent_as="escalated")
         return Message(message_id=msg_id, channel=step.channel or EMAIL, template=step.template or "",
                        step_key=step.key, cycle=due.cycle, kind=kind, details=kind.details(), due_on=due.due_on,
-                       plan_possible=plan_possible(account.balance().values(), policy.plans))
+                       plan_possible=plan_possible(account.undisputed_balance().values(), policy.plans))
 
 
 def _thanks_details(thanks: PendingThanks) -> dict[str, Any]:

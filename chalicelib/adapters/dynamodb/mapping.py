@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from typing import Any
 
-from chalicelib.domain.accounts import Account, Flag, Invoice, PendingThanks, SentRecord, SmsConsent
+from chalicelib.domain.accounts import DISPUTE, Account, Flag, Invoice, PendingThanks, SentRecord, SmsConsent
 from chalicelib.domain.audit import AuditEvent, ChainHead, StoredEvent, UnreadableEvent
 from chalicelib.domain.payments import Payment, PaymentEvent
 from chalicelib.domain.plans import Plan
@@ -50,13 +50,8 @@ def account_to_item(account: Account, model_cls: Any, shards: int) -> Any:
             ),
         },
         invoices=[inv.to_dict() for inv in account.invoices],
-        flags={
-            name: {
-                "active": f.active, "since": iso(f.since),
-                "until": f.until.isoformat() if f.until else None, "note": f.note, "set_by": f.set_by,
-            }
-            for name, f in account.flags.items()
-        },
+        flags={name: _flag_record(f) for name, f in account.flags.items()},
+        invoice_disputes={invoice_id: _flag_record(f) for invoice_id, f in account.invoice_disputes.items()} or None,
         contact={"email_suppressed": account.email_suppressed, "sms_opted_out": account.sms_opted_out,
                  "preferred_locale": account.preferred_locale,
                  "self_paused_at": iso(account.self_paused_at) if account.self_paused_at else None,
@@ -119,13 +114,8 @@ def item_to_account(item: Any) -> Account:
             )
             for i in item.invoices
         ],
-        flags={
-            name: Flag(
-                name, bool(f["active"]), parse_instant(f["since"]),
-                date.fromisoformat(f["until"]) if f.get("until") else None, f.get("note"), f.get("set_by"),
-            )
-            for name, f in (item.flags or {}).items()
-        },
+        flags={name: _flag(name, f) for name, f in (item.flags or {}).items()},
+        invoice_disputes={invoice_id: _flag(DISPUTE, f) for invoice_id, f in (item.invoice_disputes or {}).items()},
         email_suppressed=(item.contact or {}).get("email_suppressed"),
         sms_opted_out=bool((item.contact or {}).get("sms_opted_out")),
         preferred_locale=(item.contact or {}).get("preferred_locale"),
@@ -150,6 +140,17 @@ def item_to_account(item: Any) -> Account:
         updated_at=parse_instant(item.updated_at) if item.updated_at else None,
         version=item.version,
     )
+
+
+def _flag_record(flag: Flag) -> dict[str, Any]:
+    return {"active": flag.active, "since": iso(flag.since), "until": flag.until.isoformat() if flag.until else None,
+            "note": flag.note, "set_by": flag.set_by}
+
+
+def _flag(name: str, stored: dict[str, Any]) -> Flag:
+    return Flag(name, bool(stored["active"]), parse_instant(stored["since"]),
+                date.fromisoformat(stored["until"]) if stored.get("until") else None, stored.get("note"),
+                stored.get("set_by"))
 
 
 def _arrangements(account: Account) -> dict[str, Any] | None:

@@ -79,6 +79,7 @@ class AccountModel(Model):
     profile = JSONAttribute()
     invoices = JSONAttribute()
     flags = JSONAttribute()
+    invoice_disputes = JSONAttribute(null=True)  # invoice id -> a dispute of that invoice alone
     contact = JSONAttribute()
     recent_sends = JSONAttribute()
     cycle = UnicodeAttribute(null=True)
