@@ -114,7 +114,8 @@ class Delivery:
                 "message_id": message.message_id}
         if message.channel == EMAIL:
             return lambda: self._email.send(sender=tenant.sender_email, sender_name=tenant.name,
-                                            recipient=address, message=rendered, tags=tags), short_link
+                                            recipient=address, message=rendered, tags=tags,
+                                            reply_to=tenant.reply_address), short_link
         return lambda: self._sms.send(phone=address, text=rendered.text, sender_id=tenant.sms_sender_id,
                                       tags=tags), short_link
 

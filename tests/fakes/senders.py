@@ -38,6 +38,7 @@ class SentEmail:
     recipient: str
     message: RenderedMessage
     tags: dict[str, str]
+    reply_to: str | None = None
 
 
 @dataclass(frozen=True)
@@ -58,11 +59,11 @@ class FakeEmail(_Failing):
         self.verified: list[str] = []
 
     def send(self, *, sender: str, sender_name: str, recipient: str, message: RenderedMessage,
-             tags: dict[str, str]) -> str:
+             tags: dict[str, str], reply_to: str | None = None) -> str:
         if not recipient.split("@")[0].isascii():
             raise PermanentSendError("address_needs_smtputf8")  # SES offers no SMTPUTF8
         self._try()
-        sent = SentEmail(f"ses-{len(self.sent) + 1}", sender, sender_name, recipient, message, dict(tags))
+        sent = SentEmail(f"ses-{len(self.sent) + 1}", sender, sender_name, recipient, message, dict(tags), reply_to)
         self.sent.append(sent)
         return sent.message_id
 

@@ -182,3 +182,17 @@ def test_an_account_already_opted_out_records_no_second_opt_out():
     send(w, step_message(2))
     assert [e.type for e in audit(w)].count("sms_opted_out") == 0
 
+
+# --- where a written reply goes ------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("contact", "reply_to"), [
+    ({"reply_to": "ar@acme.example.com", "support_email": "help@acme.example.com"}, "ar@acme.example.com"),
+    ({"support_email": "help@acme.example.com"}, "help@acme.example.com"),  # no reply-to: the support address
+    ({}, None),  # neither: a reply goes to the sender
+])
+def test_each_email_carries_the_tenants_reply_to(contact, reply_to):
+    w = world()
+    tenant = Tenant("t-1", "Acme", "billing@acme.example.com", "ES", "Europe/Madrid", "es-ES", **contact)
+    w.container.delivery.send(w.accounts.get("t-1", "acct-1"), tenant, step_message(1), NOW)
+    [sent] = w.email.sent
+    assert sent.reply_to == reply_to
