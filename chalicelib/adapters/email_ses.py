@@ -38,7 +38,7 @@ class SesEmail:
         mime = EmailMessage()
         mime["From"] = formataddr((sender_name, sender))
         mime["To"] = recipient
-        if reply_to:  # a raw message travels as written: SES reads Reply-To from it (ReplyToAddresses is for Simple)
+        if reply_to:  # a raw message travels as written, so the header itself is what the debtor's mail app reads
             mime["Reply-To"] = ascii_address(reply_to)
         mime["Subject"] = message.subject or ""
         mime["Message-ID"] = make_msgid(domain=Address(addr_spec=sender).domain)
