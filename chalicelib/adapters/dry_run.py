@@ -74,7 +74,7 @@ class ReadOnlyAccounts:
 
 class NullEmail:
     def send(self, *, sender: str, sender_name: str, recipient: str, message: RenderedMessage,
-             tags: dict[str, str]) -> str:
+             tags: dict[str, str], reply_to: str | None = None) -> str:
         return DRY_RUN_ID
 
     def verify_sender(self, address: str) -> None:

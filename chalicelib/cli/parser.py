@@ -60,6 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--locale")
     create.add_argument("--role", choices=["first_party", "third_party"])
     create.add_argument("--support-email")
+    create.add_argument("--reply-to", help="where debtors' replies to emails go (default: --support-email)")
     create.add_argument("--sms-sender-id")
     create.add_argument("--display-name", help="the brand the debtor knows (default: --name)")
     create.add_argument("--logo-url", help="https URL of the logo shown on the debtor's page")

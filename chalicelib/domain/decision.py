@@ -34,6 +34,7 @@ from .notices import FINANCE, Notice, holds_steps, pending_notice
 from .policies import ESCALATE, Policy, Step
 from .ports import HolidayCalendar
 from .schedule import DueStep, due_step, local_day, mark_handled, recipient_zones, refresh_schedule
+from .texting_hours import texting_hours_for
 
 THANK_YOU = "thank_you"
 POLICY_ESCALATION = "policy_escalation"
@@ -197,6 +198,7 @@ def guard_input(account: Account, policy: Policy, channel: str, now: datetime, c
         caps=policy.caps,
         is_holiday=calendar(account.country, account.region),
         preferred_hours=account.preferred_hours,
+        texting_hours=texting_hours_for(account.country, account.region),
     )
     opening, closing = open_hours(inp)
     if opening >= closing:  # the debtor's hours and the policy's window no longer meet: the policy's alone

@@ -44,3 +44,14 @@ class Throttled(KindlyError):
 
 class PermanentSendError(Exception):
     """The provider refused this message for good (bad address, unverified sender...): do not retry."""
+
+
+SMS_OPTED_OUT = "sms_opted_out"
+
+
+class OptedOut(PermanentSendError):
+    """The number is on the SMS provider's opt-out list: this message is refused for good, and the account stops
+    getting SMS (domain/sms_consent) instead of failing the same way at every later step."""
+
+    def __init__(self) -> None:
+        super().__init__(SMS_OPTED_OUT)

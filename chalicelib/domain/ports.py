@@ -134,9 +134,11 @@ class SenderIdentities(Protocol):
 
 class EmailSender(SenderIdentities, Protocol):
     def send(
-        self, *, sender: str, sender_name: str, recipient: str, message: RenderedMessage, tags: dict[str, str]
+        self, *, sender: str, sender_name: str, recipient: str, message: RenderedMessage, tags: dict[str, str],
+        reply_to: str | None = None,
     ) -> str:
-        """Send one email; the provider's message id. PermanentSendError if refused, Throttled to retry."""
+        """Send one email (a reply goes to `reply_to` when given); the provider's message id. PermanentSendError
+        if refused, Throttled to retry."""
 
 
 class SmsSender(Protocol):

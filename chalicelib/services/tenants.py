@@ -24,7 +24,7 @@ class TenantService:
         now = self._clock.now()
         tenant = Tenant(new_tenant_id(), data.name, data.sender_email, data.country, data.timezone, data.locale,
                         data.role, data.support_email, data.sms_sender_id, now, data.display_name, data.logo_url,
-                        data.accent_color)
+                        data.accent_color, data.reply_to)
         key, key_id = new_api_key()
         self._tenants.add(tenant, ApiKey(key_id, hash_api_key(key), tenant.tenant_id, now))
         self._email.verify_sender(tenant.sender_email)

@@ -330,6 +330,7 @@ def required_grants(stage: str) -> list[tuple[str, str]]:
     grants.append(("ses:CreateEmailIdentity", f"arn:aws:ses:{arn}:identity/billing@example.com"))
     grants.append(("sns:Publish", f"arn:aws:sns:{arn}:{settings.finance_topic}"))
     grants.append(("sns:Publish", "*"))  # SMS to a phone number has no resource ARN
+    grants.append(("sns:CheckIfPhoneNumberIsOptedOut", "*"))  # asked before each SMS; no resource either
     grants.append(("ssm:GetParameter", f"arn:aws:ssm:{arn}:parameter{settings.link_secret_parameter}"))
     grants.append(("kms:Decrypt", f"arn:aws:kms:{arn}:key/0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0"))
     grants.append(("sts:GetCallerIdentity", "*"))
@@ -343,7 +344,8 @@ def required_grants(stage: str) -> list[tuple[str, str]]:
 
 
 # Resource "*" only where the action has no resource to scope to.
-UNSCOPABLE = {"sns:publish", "sts:getcalleridentity", "xray:puttracesegments", "xray:puttelemetryrecords"}
+UNSCOPABLE = {"sns:publish", "sns:checkifphonenumberisoptedout",
+              "sts:getcalleridentity", "xray:puttracesegments", "xray:puttelemetryrecords"}
 
 
 @pytest.mark.parametrize("stage", STAGES)

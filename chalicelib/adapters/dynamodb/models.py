@@ -58,6 +58,7 @@ class TenantModel(Model):
     display_name = UnicodeAttribute(null=True)
     logo_url = UnicodeAttribute(null=True)
     accent_color = UnicodeAttribute(null=True)
+    reply_to = UnicodeAttribute(null=True)
 
 
 class ApiKeyModel(Model):

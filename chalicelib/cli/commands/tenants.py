@@ -22,7 +22,7 @@ def cmd_tenant_create(args: argparse.Namespace) -> int:
         "name": args.name, "sender_email": args.sender_email, "country": args.country, "timezone": args.timezone,
         "locale": args.locale, "role": args.role, "support_email": args.support_email,
         "sms_sender_id": args.sms_sender_id, "display_name": args.display_name, "logo_url": args.logo_url,
-        "accent_color": args.accent_color,
+        "accent_color": args.accent_color, "reply_to": args.reply_to,
     }
     given = parse(TenantIn, {name: value for name, value in fields.items() if value is not None})
     tenant, key = container().tenants.create(given)
