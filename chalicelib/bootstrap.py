@@ -14,6 +14,7 @@ if TYPE_CHECKING:  # annotations only: the app's cold start imports no adapter o
     from chalicelib.domain.ports import (
         AccountRepository,
         Clock,
+        DnsTxt,
         EmailSender,
         FinanceNotifier,
         FinanceTopic,
@@ -21,6 +22,7 @@ if TYPE_CHECKING:  # annotations only: the app's cold start imports no adapter o
         LinkSecret,
         ParkedPayments,
         PolicyRepository,
+        SenderDomains,
         ShortLinks,
         SmsSender,
         Templates,
@@ -41,6 +43,7 @@ if TYPE_CHECKING:  # annotations only: the app's cold start imports no adapter o
     from chalicelib.services.portal import PortalService
     from chalicelib.services.preview import PreviewService
     from chalicelib.services.remind import RemindService
+    from chalicelib.services.sender_domains import SenderDomainService
     from chalicelib.services.subscriptions import FinanceSubscriptions
     from chalicelib.services.sweep import SweepService
     from chalicelib.services.tenants import TenantService
@@ -121,6 +124,18 @@ class Container:
         from chalicelib.adapters.email_ses import SesEmail
 
         return SesEmail(self.client("sesv2"), self.settings.ses_configuration_set)
+
+    @cached_property
+    def sender_domain_identities(self) -> SenderDomains:
+        from chalicelib.adapters.sender_domains_ses import SesSenderDomains
+
+        return SesSenderDomains(self.client("ses"))
+
+    @cached_property
+    def dns(self) -> DnsTxt:
+        from chalicelib.adapters.dns_lookup import DnsPythonTxt
+
+        return DnsPythonTxt()
 
     @cached_property
     def sms(self) -> SmsSender:
@@ -286,6 +301,12 @@ class Container:
         from chalicelib.services.subscriptions import FinanceSubscriptions
 
         return FinanceSubscriptions(self.finance_topic)
+
+    @cached_property
+    def sender_domains(self) -> SenderDomainService:
+        from chalicelib.services.sender_domains import SenderDomainService
+
+        return SenderDomainService(self.sender_domain_identities, self.dns, self.tenants, self.settings.region)
 
     @cached_property
     def unsubscribe(self) -> UnsubscribeService:

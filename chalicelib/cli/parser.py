@@ -10,7 +10,7 @@ from chalicelib.cli.commands.audit import cmd_audit_verify, cmd_timeline
 from chalicelib.cli.commands.local import cmd_local_up, cmd_outbox
 from chalicelib.cli.commands.policies import cmd_policy_get, cmd_policy_preview, cmd_policy_put
 from chalicelib.cli.commands.sweep import cmd_sweep
-from chalicelib.cli.commands.tenants import cmd_finance_subscribe, cmd_init, cmd_tenant_create
+from chalicelib.cli.commands.tenants import cmd_finance_subscribe, cmd_init, cmd_tenant_check, cmd_tenant_create
 
 
 class _Commands:
@@ -65,7 +65,12 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--display-name", help="the brand the debtor knows (default: --name)")
     create.add_argument("--logo-url", help="https URL of the logo shown on the debtor's page")
     create.add_argument("--accent-color", help="#rrggbb, dark enough for white text (WCAG AA)")
+    create.add_argument("--sender-domain", help="the tenant's own domain (the sender address's or a parent): set up "
+                        "in SES with Easy DKIM and MAIL FROM bounce.<domain>; prints the DNS records to publish")
     create.set_defaults(func=cmd_tenant_create)
+    check = tenant.add_parser("check", help="which of the sender domain's DNS records are in place; exit 1 if not all")
+    check.add_argument("--tenant", required=True)
+    check.set_defaults(func=cmd_tenant_check)
 
     account = commands.add_group("account", help="accounts")
     put = account.add_parser("put", help="upsert one account from a JSON file (the API's body)")

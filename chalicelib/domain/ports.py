@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from .accounts import Account
 from .audit import StoredEvent
+from .deliverability import SenderDomain
 from .links import LinkClaims, ShortLink
 from .messages import MessageContext, RenderedMessage
 from .payments import PaymentEvent
@@ -130,6 +131,22 @@ class TenantRepository(Protocol):
 class SenderIdentities(Protocol):
     def verify_sender(self, address: str) -> None:
         """Register a tenant's sender address with the email provider (on AWS this starts verification)."""
+
+
+class SenderDomains(Protocol):
+    """A tenant's own sending domain as an SES identity: Easy DKIM and a custom MAIL FROM domain."""
+
+    def set_up(self, domain: str, mail_from_domain: str) -> SenderDomain:
+        """Create the domain identity with Easy DKIM (or keep the existing one) and set its MAIL FROM domain;
+        what SES then knows of it. Idempotent."""
+
+    def status(self, domain: str) -> SenderDomain | None:
+        """What SES knows of the domain identity (DKIM tokens and status, MAIL FROM status); None if none."""
+
+
+class DnsTxt(Protocol):
+    def txt(self, name: str) -> list[str] | None:
+        """The TXT strings published at `name` ([] when there are none); None when no DNS resolver answers."""
 
 
 class EmailSender(SenderIdentities, Protocol):

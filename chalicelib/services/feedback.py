@@ -49,9 +49,12 @@ class FeedbackService:
         now: datetime = self._clock.now()
         account.email_suppressed = problem
         account.updated_at = now
+        bounce = event.get("bounce") or {}
         account.record(now, f"email_{problem}", "ses", {
-            "message_id": message_id, "bounce_type": (event.get("bounce") or {}).get("bounceType"),
-            "channel": "email"})
+            "message_id": message_id, "bounce_type": bounce.get("bounceType"), "channel": "email",
+            # OnAccountSuppressionList: SES dropped the message because the address is on the account's
+            # suppression list (an earlier bounce or complaint, maybe through another tenant).
+            "bounce_sub_type": bounce.get("bounceSubType")})
         self._notifier.publish(tenant_id, delivery_problem(tenant_id, account_id, now, "email", problem,
                                                            about=message_id))
         self._accounts.save(account)

@@ -479,3 +479,61 @@ def test_sam_merge_answers_unknown_paths_with_a_404_in_our_error_shape() -> None
     body = json.loads(response["ResponseTemplates"]["application/json"])
     assert body["error"]["code"] == "not_found" and set(body["error"]) == {"code", "message", "field"}
     assert "$" not in response["ResponseTemplates"]["application/json"]  # echoes nothing from the request
+
+
+# --- (g) deliverability alarms and the operations dashboard ------------------------------------------------
+
+def _sub(text: str, params: dict[str, str]) -> str:
+    """A !Sub string with parameters resolved and every ${Resource.Attr} / ${Resource} left as <Resource.Attr>."""
+    def value(match: re.Match[str]) -> str:
+        name = match.group(1)
+        return params.get(name, f"<{name}>")
+    return re.sub(r"\$\{([A-Za-z0-9:.]+)\}", value, text)
+
+
+def dashboard_body(stage: str = "dev") -> dict[str, Any]:
+    (dashboard,) = resources_of(load_template(), "AWS::CloudWatch::Dashboard").values()
+    assert resolve(dashboard["Properties"]["DashboardName"], {"Stage": stage}) == f"kindly-{stage}-operations"
+    text = _sub(dashboard["Properties"]["DashboardBody"]["Fn::Sub"], {"Stage": stage, "AWS::Region": REGION})
+    return json.loads(text)
+
+
+def test_ses_reputation_alarms_fire_before_ses_reviews_the_account() -> None:
+    alarms = {a["Properties"]["MetricName"]: a["Properties"]
+              for a in resources_of(load_template(), "AWS::CloudWatch::Alarm").values()}
+    ses_review = {"Reputation.BounceRate": 0.05, "Reputation.ComplaintRate": 0.001}
+    for metric, review_at in ses_review.items():
+        alarm = alarms[metric]
+        assert alarm["Namespace"] == "AWS/SES" and "Dimensions" not in alarm  # the account-level metric
+        assert alarm["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
+        assert 0.5 * review_at <= alarm["Threshold"] < review_at
+        assert alarm["AlarmActions"] == {"Fn::If": ["HasAlarmTopic", [{"Ref": "AlarmTopicArn"}],
+                                                    {"Ref": "AWS::NoValue"}]}
+
+
+def test_dashboard_graphs_what_the_app_emits_and_shows_every_alarm() -> None:
+    from chalicelib.observability import WEBHOOKS_REFUSED, outcome_metric
+
+    widgets = dashboard_body("dev")["widgets"]
+    graphs = {w["properties"]["title"]: w["properties"] for w in widgets if w["type"] == "metric"}
+    metrics = {tuple(x for x in m if isinstance(x, str)) for p in graphs.values() for m in p["metrics"]
+               if isinstance(m[0], str)}
+
+    # The app's own metrics, under the namespace and service dimension powertools gives them
+    assert ("Kindly", outcome_metric("sent"), "service", "kindly") in metrics
+    assert ("Kindly", WEBHOOKS_REFUSED, "service", "kindly") in metrics
+    (withheld,) = [p for t, p in graphs.items() if t.startswith("Withheld")]
+    expression = withheld["metrics"][0][0]["expression"]
+    assert expression.startswith("SEARCH('{Kindly,service}") and "Withheld" in expression
+    assert f'NOT MetricName="{outcome_metric("withheld")}"' in expression  # the total is not a rule
+    # The queues the alarms watch, and the stream function by its stage name
+    assert ("AWS/SQS", "ApproximateAgeOfOldestMessage", "QueueName", "<RemindersQueue.QueueName>") in metrics
+    assert ("AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName",
+            "<RemindersDeadLetterQueue.QueueName>") in metrics
+    assert ("AWS/Lambda", "IteratorAge", "FunctionName", "kindly-dev-figures_stream") in metrics
+    assert all(p["region"] == REGION for p in graphs.values())
+
+    # And the alarm widget lists every alarm of the template
+    (alarm_widget,) = [w for w in widgets if w["type"] == "alarm"]
+    alarms = resources_of(load_template(), "AWS::CloudWatch::Alarm")
+    assert sorted(alarm_widget["properties"]["alarms"]) == sorted(f"<{name}.Arn>" for name in alarms)

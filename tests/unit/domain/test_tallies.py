@@ -35,3 +35,8 @@ def test_recording_events_keeps_the_tallies_on_the_account():
     acct.record(T, "message_withheld", "system", {"rule": "dispute_open"})
     assert acct.tallies == {"sent:email": 2, "withheld:dispute_open": 1}
 
+
+
+def test_hard_bounces_and_complaints_are_tallied_for_the_deliverability_rates():
+    assert tally_keys("email_bounced", {"bounce_type": "Permanent"}) == ["email_bounced"]
+    assert tally_keys("email_complained", {}) == ["email_complained"]

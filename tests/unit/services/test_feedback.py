@@ -70,3 +70,20 @@ def test_delivery_and_opens_are_noted_on_the_message_in_the_outbox(feedback, sen
     unknown = ses_event(sent, "Click")
     unknown["mail"]["tags"]["message_id"] = ["msg_unknown"]
     assert feedback.record(unknown) == "unknown_message"
+
+
+def test_an_address_on_ses_suppression_list_is_suppressed_like_a_bounce_and_says_why(feedback, sent, faked, tenant):
+    # SES accepts the send, drops it (the address bounced or complained before, maybe for another tenant) and
+    # reports a permanent bounce of sub-type OnAccountSuppressionList: Kindly stops email there and audits why.
+    dropped = ses_event(sent, "Bounce", bounce={
+        "bounceType": "Permanent", "bounceSubType": "OnAccountSuppressionList",
+        "bouncedRecipients": [{"emailAddress": "ana@example.com", "diagnosticCode": "on the suppression list"}]})
+
+    assert feedback.record(dropped) == "bounced"
+
+    assert stored(faked, tenant).email_suppressed == "bounced"
+    event = faked.accounts.events(tenant.tenant_id, ACCOUNT_ID)[-1]
+    assert event.type == "email_bounced"
+    assert (event.details["bounce_type"], event.details["bounce_sub_type"]) == ("Permanent", "OnAccountSuppressionList")
+    assert "ana@example.com" not in str(event.details)
+    assert [e["problem"] for e in faked.notifier.events("delivery_problem")] == ["bounced"]
