@@ -320,9 +320,10 @@ def walkthrough(k: Kindly) -> None:
     walk.sweep_until("the settlement offer", lambda seen: sent(seen, "settlement_offer"))
     offer = walk.account()["settlement_offer"]
     owed = OWED - walk.paid
-    expect(offer and offer["amount"] == owed * 90 // 100 and offer["accepted_at"] is None,
+    expect(offer is not None, "the account carries a settlement offer")
+    expect(offer["amount"] == owed * 90 // 100 and offer["accepted_at"] is None,
            f"the offer: pay {money(offer['amount'])} instead of {money(owed)}, by {offer['valid_until']}")
-    token = page_token(k, "settlement_offer", offer["amount"])
+    token = page_token(k, offer["amount"])
     status, html = k.http("GET", f"/p/{token}", headers={"Accept-Language": "en-IE"})
     print(f"  ->    GET /p/<token from the email>  {status}", flush=True)
     shown = settle_section(html) if status == 200 else ""
@@ -365,12 +366,12 @@ def walkthrough(k: Kindly) -> None:
     expect("settled_for_less" in last and "forgiven=" in last, "the command line shows the same trail, ending settled")
 
 
-def page_token(k: Kindly, template: str, amount: int) -> str:
-    """The debtor's page link in the email `kindly outbox` shows for this account's `template` message."""
+def page_token(k: Kindly, amount: int) -> str:
+    """The debtor's page link in the settlement offer's email, the one whose subject names its amount, as
+    `kindly outbox` shows what SES received."""
     outbox = k.cli("outbox", "--tenant", k.tenant)
     euros = f"€{amount // 100}.{amount % 100:02d}"
-    emails = [m for m in outbox["email"] if euros in (m.get("subject") or "")] if template == "settlement_offer" \
-        else []
+    emails = [m for m in outbox["email"] if euros in (m.get("subject") or "")]
     say(f"kindly outbox: {len(outbox['email'])} emails; the offer's subject: "
         f"{emails[-1]['subject'] if emails else '(none)'!r}")
     link = re.search(r"/p/([A-Za-z0-9_-]+)", emails[-1]["text"]) if emails else None
