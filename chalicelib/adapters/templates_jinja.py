@@ -49,6 +49,7 @@ _NEEDS: dict[str, tuple[str, Callable[[MessageContext], object]]] = {
     "plan_ended": ("instalments", lambda ctx: ctx.instalments),
     "settlement_offer": ("settlement", lambda ctx: ctx.settlement),
     "settlement_confirmed": ("settlement", lambda ctx: ctx.settlement),
+    "promise_missed": ("promise", lambda ctx: ctx.promise),
 }
 
 

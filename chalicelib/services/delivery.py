@@ -29,6 +29,7 @@ from chalicelib.domain.messages import (
     delivery_problem,
     instalment_lines,
     next_instalment,
+    promise_terms,
     retry_after,
     settlement_terms,
 )
@@ -208,7 +209,8 @@ class Delivery:
 
 
 def _arrangement_context(account: Account, now: datetime) -> dict[str, Any]:
-    """The plan (active, or just ended) and the settlement offer (standing, or accepted) a message may name."""
+    """The plan (active, or just ended), the settlement offer (standing, or accepted) and the promise to pay a
+    message may name."""
     fields: dict[str, Any] = {}
     plan = account.plan
     if plan is not None and plan.status != CANCELLED:
@@ -219,6 +221,8 @@ def _arrangement_context(account: Account, now: datetime) -> dict[str, Any]:
     today = local_day(now, recipient_zones(account))
     if offer is not None and (offer.accepted_at is not None or settlement_stands(offer, today)):
         fields["settlement"] = settlement_terms(offer)
+    if account.promise is not None:
+        fields["promise"] = promise_terms(account.promise)
     return fields
 
 
