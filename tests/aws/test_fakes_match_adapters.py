@@ -136,7 +136,7 @@ def test_a_new_account_cannot_overwrite_one_that_exists(repos):
     with pytest.raises(Conflict) as refused:
         repos.accounts.save(an_account())
     assert refused.value.field == "account"
-    assert len(repos.accounts.events(TENANT, "acct-1")) == 1
+    assert engagement_events(repos) == ["email_delivered"]
 
 
 def test_an_audit_event_whose_seq_is_taken_is_a_conflict_on_the_audit_trail(repos):
@@ -287,11 +287,30 @@ def test_a_short_link_is_written_with_the_message_that_carries_it(repos):
     assert repos.short_links.get(link.code) == link
 
 
-def test_engagement_is_noted_on_a_message_that_exists_only(repos):
+def engagement_events(repos):
+    return [e.type for e in repos.accounts.events(TENANT, "acct-1") if e.type.startswith("email_")]
+
+
+def test_engagement_is_noted_once_on_a_message_that_exists_with_the_account_and_its_audit(repos):
     account = saved(repos, an_account(due=T0))
-    assert repos.accounts.note_engagement(TENANT, "acct-1", "msg_1", "delivered", T0) is False
+    account.record(T0, "email_delivered", "ses", {"message_id": "msg_1"})
+    assert repos.accounts.note_engagement(account, "msg_1", "delivered", T0) is False
+    assert engagement_events(repos) == []  # nothing written without the message
+    account = repos.accounts.get(TENANT, "acct-1")
     repos.accounts.claim_message(account, a_message())
-    assert repos.accounts.note_engagement(TENANT, "acct-1", "msg_1", "delivered", T0) is True
+    account = repos.accounts.get(TENANT, "acct-1")
+    account.record(T0, "email_delivered", "ses", {"message_id": "msg_1"})
+    assert repos.accounts.note_engagement(account, "msg_1", "delivered", T0) is True
+    assert engagement_events(repos) == ["email_delivered"]
+
+    again = repos.accounts.get(TENANT, "acct-1")
+    again.record(T0, "email_delivered", "ses", {"message_id": "msg_1"})
+    assert repos.accounts.note_engagement(again, "msg_1", "delivered", T0) is False
+    assert engagement_events(repos) == ["email_delivered"]
+    stale = replace(account, version=(account.version or 0) - 1, pending_events=[])
+    stale.record(T0, "email_opened", "ses", {"message_id": "msg_1"})
+    with pytest.raises(Conflict):
+        repos.accounts.note_engagement(stale, "msg_1", "opened", T0)
 
 
 # --- processor refs and parked payments ---------------------------------------------------------------------
