@@ -32,14 +32,22 @@ from .courtesy import (
 from .courtesy import (
     Withhold as GuardWithhold,
 )
-from .early_heads_up import PAYS_ON_TIME, withheld_for_good_payer
+from .early_heads_up import PAYS_ON_TIME, step_offset, withheld_for_good_payer
 from .engagement import ENGAGEMENT_TIMING, PAID, Signal, Timing, reading_hours, timing
 from .messages import EMAIL
 from .notices import FINANCE, Notice, holds_steps, pending_notice
 from .payments import KINDLY, SUCCEEDED
 from .policies import ESCALATE, Policy, Step
 from .ports import HolidayCalendar
-from .schedule import DueStep, due_step, local_day, mark_handled, recipient_zones, refresh_schedule
+from .schedule import (
+    DueStep,
+    due_step,
+    local_day,
+    mark_handled,
+    opening_instant,
+    recipient_zones,
+    refresh_schedule,
+)
 
 THANK_YOU = "thank_you"
 POLICY_ESCALATION = "policy_escalation"
@@ -160,7 +168,7 @@ def decide(account: Account, policy: Policy, now: datetime, calendar: HolidayCal
         return Withhold(verdict.rule, due, holds_step=verdict.holds_step, resume_at=verdict.resume_at)
     if isinstance(verdict, GuardDefer):
         return Defer(verdict.rule, verdict.until, due)
-    when = engagement_timing(account, policy, channel, now, calendar)
+    when = engagement_timing(account, policy, due, now, calendar)
     if when is not None and when.defer_to is not None:
         return Defer(ENGAGEMENT_TIMING, when.defer_to, due, timing=when.reason)
     return Send(due, channel, due.step.template or "", now, timing=when.reason if when else None)
@@ -217,18 +225,20 @@ def guard_input(account: Account, policy: Policy, channel: str, now: datetime, c
     return inp
 
 
-def engagement_timing(account: Account, policy: Policy, channel: str, now: datetime, calendar: HolidayCalendar
+def engagement_timing(account: Account, policy: Policy, due: DueStep, now: datetime, calendar: HolidayCalendar
                       ) -> Timing | None:
-    """For an email the guard allows now: send it now or at the debtor's reading hours (engagement.py); None
-    when there is not enough signal, or the debtor's zone is not known (their hours are local hours)."""
-    if channel != EMAIL or not account.timezone:
+    """For an email step the guard allows now: send it now or at the debtor's reading hours (engagement.py);
+    None when there is not enough signal, or the debtor's zone is not known (their hours are local hours)."""
+    if (due.step.channel or EMAIL) != EMAIL or not account.timezone:
         return None
     hours = reading_hours(signals_of(account), account.timezone, now)
 
     def allowed(at: datetime) -> bool:
-        return isinstance(evaluate(guard_input(account, policy, channel, at, calendar)), GuardAllow)
+        return isinstance(evaluate(guard_input(account, policy, EMAIL, at, calendar)), GuardAllow)
 
-    return timing(hours, account.timezone, now, allowed)
+    zones = recipient_zones(account)
+    step_day = due.due_on + timedelta(days=step_offset(account, policy, due.step, zones[0]))
+    return timing(hours, account.timezone, now, allowed, opening_instant(step_day, zones, policy))
 
 
 def signals_of(account: Account) -> list[Signal]:

@@ -5,7 +5,8 @@ account keeps only the last `KEEP` of them (plus the payments already on its led
 
 The rule (`reading_hours`): take the most recent signals of the last `LOOKBACK` days, at most `KEEP`; with at
 least `MIN_SIGNALS` of them whose local times of day all fall inside `MAX_SPREAD`, the debtor's reading hours
-are [earliest, latest] of those times. Otherwise there is no signal worth following and nothing changes.
+are [earliest, latest] of those times (at least an hour wide). Otherwise there is no signal worth following and
+nothing changes.
 
 How decide() uses it for an email step that is due and that the guard allows now (`timing`):
 - inside the reading hours today: send now, and say why;
@@ -13,8 +14,9 @@ How decide() uses it for an email step that is due and that the guard allows now
   top of the inbox when they look, not buried under the day's mail);
 - after them today: wait for tomorrow's start, when the guard allows it. The goal is to reach the debtor when
   they read, and an email sent in the evening to a morning reader lies under a night of mail; but no step
-  waits more than `MAX_DELAY` for this, and a day the guard rules out (a Sunday, a holiday, a full cap) means
-  sending now, as without the rule.
+  waits for this more than `MAX_DELAY`, nor past the day after its own day (so it can never be put off day
+  after day), and a day the guard rules out (a Sunday, a holiday, a full cap) means sending now, as without
+  the rule.
 The guard always wins: the chosen instant is one the courtesy guard allows, or nothing changes.
 """
 
@@ -30,6 +32,7 @@ MIN_SIGNALS = 3
 LOOKBACK = timedelta(days=90)
 MAX_SPREAD = timedelta(hours=3)
 MAX_DELAY = timedelta(days=1)
+MIN_WIDTH_MINUTES = 60
 ENGAGEMENT_TIMING = "engagement_timing"  # the rule a message deferred to the debtor's reading hours names
 
 OPENED, CLICKED, VISITED, PAID = "opened", "clicked", "visited", "paid"
@@ -75,7 +78,9 @@ def reading_hours(signals: Iterable[Signal], zone_name: str, now: datetime) -> R
     kinds = [k for k in (OPENED, CLICKED, VISITED, PAID) if any(s.kind == k for s in recent)]
     named = " and ".join(_PLURAL[k] for k in kinds)
     span = f"{first:%H:%M}" if first == last else f"{first:%H:%M}–{last:%H:%M}"
-    return ReadingHours(first, last, f"the last {len(recent)} {named} were {span}")
+    # At least an hour wide, so a worker that picks the account up a few minutes late still finds it inside.
+    end = max(last, _time(min(_minutes(first) + MIN_WIDTH_MINUTES, 24 * 60 - 1)))
+    return ReadingHours(first, end, f"the last {len(recent)} {named} were {span}")
 
 
 @dataclass(frozen=True)
@@ -86,10 +91,11 @@ class Timing:
     reason: str  # for the preview and the audit event
 
 
-def timing(hours: ReadingHours | None, zone_name: str, now: datetime,
-           allowed: Callable[[datetime], bool]) -> Timing | None:
+def timing(hours: ReadingHours | None, zone_name: str, now: datetime, allowed: Callable[[datetime], bool],
+           step_opened: datetime) -> Timing | None:
     """Whether to send now or wait for the debtor's reading hours (module docstring); None: nothing changes.
-    `allowed` says whether the courtesy guard would let the message go at an instant."""
+    `allowed` says whether the courtesy guard would let the message go at an instant; `step_opened` is when the
+    step's own day opened: it never waits past the day after that, however often it is looked at."""
     if hours is None:
         return None
     where = ZoneInfo(zone_name)
@@ -98,10 +104,15 @@ def timing(hours: ReadingHours | None, zone_name: str, now: datetime,
         return Timing(None, f"sent at {local:%H:%M} local: {hours.evidence}")
     day = local.date() if local.time() < hours.start else local.date() + timedelta(days=1)
     target = datetime.combine(day, hours.start, where)
-    if target - now > MAX_DELAY or not allowed(target):
+    last_day = step_opened.astimezone(where).date() + timedelta(days=1)
+    if target - now > MAX_DELAY or target.date() > last_day or not allowed(target):
         return None
     return Timing(target, f"sent at {hours.start:%H:%M} local: {hours.evidence}")
 
 
 def _minutes(t: time) -> int:
     return t.hour * 60 + t.minute
+
+
+def _time(minutes: int) -> time:
+    return time(minutes // 60, minutes % 60)

@@ -41,7 +41,7 @@ EVENING = opens((3, 18, 40), (6, 19, 20), (10, 19, 5))
 def test_three_opens_close_together_make_reading_hours_that_say_what_shows_them():
     hours = reading_hours(EVENING, "Europe/Madrid", NOW)
     assert hours is not None
-    assert (hours.start, hours.end) == (time(18, 40), time(19, 20))
+    assert (hours.start, hours.end) == (time(18, 40), time(19, 40))  # at least an hour wide
     assert hours.evidence == "the last 3 opens were 18:40–19:20"
 
 
@@ -140,3 +140,18 @@ def test_the_chosen_instant_always_passes_the_guard_and_is_at_most_a_day_away(fi
         assert decision.timing and decision.timing.startswith(f"sent at {decision.until.astimezone(MADRID):%H:%M}")
     if isinstance(decision, Send):
         assert isinstance(evaluate(guard_input(acct, STANDARD, decision.channel, now, no_holidays)), Allow)
+
+
+def test_a_worker_a_few_minutes_late_still_finds_the_reader_inside_their_hours():
+    same_minute = opens((3, 18, 40), (6, 18, 40), (10, 18, 40))
+    late_pickup = madrid(12, 18, 47)
+    decision = decide(account(engagement=same_minute), STANDARD, late_pickup, no_holidays)
+    assert isinstance(decision, Send) and decision.at == late_pickup
+    assert decision.timing == "sent at 18:47 local: the last 3 opens were 18:40"
+
+
+def test_a_step_is_never_put_off_past_the_day_after_its_own():
+    morning = opens((3, 9, 10), (6, 9, 40), (10, 9, 25))
+    day_after = madrid(13, 15)  # the heads-up's day was the 12th: waiting for the 14th would be too late
+    decision = decide(account(engagement=morning), STANDARD, day_after, no_holidays)
+    assert isinstance(decision, Send) and decision.at == day_after and decision.timing is None
