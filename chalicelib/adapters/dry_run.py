@@ -62,7 +62,8 @@ class ReadOnlyAccounts:
     def add_refs(self, account: Account, ref_keys: set[str]) -> None:
         return None
 
-    def note_engagement(self, tenant_id: str, account_id: str, message_id: str, what: str, at: datetime) -> bool:
+    def note_engagement(self, account: Account, message_id: str, what: str, at: datetime) -> bool:
+        account.pending_events.clear()
         return True
 
     def claim_message(self, account: Account, message: dict[str, Any], short_link: ShortLink | None = None) -> bool:

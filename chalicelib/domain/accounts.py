@@ -7,6 +7,7 @@ from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
 from .audit import AuditEvent, ChainHead, chain_event
+from .engagement import Signal
 from .money import add_balances
 from .payments import (
     FAILED,
@@ -144,6 +145,7 @@ class Account:
     plan_notices: dict[str, str] = field(default_factory=dict)
     next_action_at: datetime | None = None
     recent_sends: list[SentRecord] = field(default_factory=list)
+    engagement: list[Signal] = field(default_factory=list)  # the last moments the debtor read or acted (engagement.py)
     tallies: dict[str, int] = field(default_factory=dict)  # running counts for the finance figures (tallies.py)
     audit_head: ChainHead = field(default_factory=ChainHead)
     created_at: datetime | None = None
@@ -333,6 +335,7 @@ def with_profile(current: Account, incoming: Account) -> Account:
         plan_notices=current.plan_notices,
         next_action_at=current.next_action_at,
         recent_sends=current.recent_sends,
+        engagement=current.engagement,
         tallies=current.tallies,
         audit_head=current.audit_head,
         created_at=current.created_at,

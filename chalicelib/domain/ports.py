@@ -86,8 +86,10 @@ class AccountRepository(AuditTrail, OutboxReader, Protocol):
     def finish_message(self, account: Account, message_id: str, status: str, details: dict[str, Any]) -> None:
         """Mark the outbox entry and save the account with its audit events, in one transaction."""
 
-    def note_engagement(self, tenant_id: str, account_id: str, message_id: str, what: str, at: datetime) -> bool:
-        """Note on the outbox entry when it was first delivered / opened / clicked; False if there is none."""
+    def note_engagement(self, account: Account, message_id: str, what: str, at: datetime) -> bool:
+        """The first time a message was delivered / opened / clicked: note `at` on its outbox entry and save the
+        account with its audit events, in one transaction; False (nothing written) if there is no such entry or
+        it already has that moment. Conflict if the account changed meanwhile."""
 
 
 class ParkedPayments(Protocol):

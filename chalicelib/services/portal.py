@@ -13,6 +13,7 @@ from chalicelib.domain.accounts import DEBTOR, DISPUTE, Account, Flag, self_paus
 from chalicelib.domain.conflicts import retry_on_conflict
 from chalicelib.domain.courtesy import EMAIL_QUIET_START, QUIET_END
 from chalicelib.domain.disputes import OPENED, can_dispute_one, dispute_invoice
+from chalicelib.domain.engagement import VISITED, Signal, remember
 from chalicelib.domain.errors import Conflict, InvalidInput, NotFound
 from chalicelib.domain.finance_events import finance_event
 from chalicelib.domain.links import PORTAL, linked_account
@@ -238,6 +239,7 @@ class PortalService:
         if account.state == acc.ACTIVE and account.holding_flags(local_day(now, recipient_zones(account))):
             account.state = acc.PAUSED
         account.updated_at = now
+        account.engagement = remember(account.engagement, Signal(now, VISITED))  # when they act (engagement.py)
         account.record(now, event_type, DEBTOR, {
             **details, "next_action_at": iso(account.next_action_at) if account.next_action_at else None})
         self._accounts.save(account)

@@ -289,11 +289,30 @@ def test_a_short_link_is_written_with_the_message_that_carries_it(repos):
     assert repos.short_links.get(link.code) == link
 
 
-def test_engagement_is_noted_on_a_message_that_exists_only(repos):
+def engagement_events(repos):
+    return [e.type for e in repos.accounts.events(TENANT, "acct-1") if e.type.startswith("email_")]
+
+
+def test_engagement_is_noted_once_on_a_message_that_exists_with_the_account_and_its_audit(repos):
     account = saved(repos, an_account(due=T0))
-    assert repos.accounts.note_engagement(TENANT, "acct-1", "msg_1", "delivered", T0) is False
+    account.record(T0, "email_delivered", "ses", {"message_id": "msg_1"})
+    assert repos.accounts.note_engagement(account, "msg_1", "delivered", T0) is False
+    assert engagement_events(repos) == []  # nothing written without the message
+    account = repos.accounts.get(TENANT, "acct-1")
     repos.accounts.claim_message(account, a_message())
-    assert repos.accounts.note_engagement(TENANT, "acct-1", "msg_1", "delivered", T0) is True
+    account = repos.accounts.get(TENANT, "acct-1")
+    account.record(T0, "email_delivered", "ses", {"message_id": "msg_1"})
+    assert repos.accounts.note_engagement(account, "msg_1", "delivered", T0) is True
+    assert engagement_events(repos) == ["email_delivered"]
+
+    again = repos.accounts.get(TENANT, "acct-1")
+    again.record(T0, "email_delivered", "ses", {"message_id": "msg_1"})
+    assert repos.accounts.note_engagement(again, "msg_1", "delivered", T0) is False
+    assert engagement_events(repos) == ["email_delivered"]
+    stale = replace(account, version=(account.version or 0) - 1, pending_events=[])
+    stale.record(T0, "email_opened", "ses", {"message_id": "msg_1"})
+    with pytest.raises(Conflict):
+        repos.accounts.note_engagement(stale, "msg_1", "opened", T0)
 
 
 # --- processor refs and parked payments ---------------------------------------------------------------------

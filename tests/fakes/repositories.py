@@ -155,11 +155,14 @@ class FakeAccounts:
         for key in ref_keys:
             self.refs[key] = (account.tenant_id, account.account_id)
 
-    def note_engagement(self, tenant_id: str, account_id: str, message_id: str, what: str, at: datetime) -> bool:
-        entry = self.outbox.get((tenant_id, account_id, message_id))
-        if entry is None:
-            return False
-        entry.engagement.setdefault(what, iso(at))
+    def note_engagement(self, account: Account, message_id: str, what: str, at: datetime) -> bool:
+        self._interfere()
+        self._check_version(account)
+        entry = self.outbox.get((account.tenant_id, account.account_id, message_id))
+        if entry is None or what in entry.engagement:
+            return False  # the real transaction is cancelled: the account is not written either
+        self._transact(account)
+        entry.engagement[what] = iso(at)
         return True
 
     def claim_message(self, account: Account, message: dict[str, Any], short_link: ShortLink | None = None) -> bool:

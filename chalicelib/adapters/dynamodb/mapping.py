@@ -11,6 +11,7 @@ from typing import Any
 
 from chalicelib.domain.accounts import DISPUTE, Account, Flag, Invoice, PendingThanks, SentRecord, SmsConsent
 from chalicelib.domain.audit import AuditEvent, ChainHead, StoredEvent, UnreadableEvent
+from chalicelib.domain.engagement import Signal
 from chalicelib.domain.payments import Payment, PaymentEvent
 from chalicelib.domain.plans import Plan
 from chalicelib.domain.policies import Caps, Policy, SendWindow, Step
@@ -56,7 +57,8 @@ def account_to_item(account: Account, model_cls: Any, shards: int) -> Any:
                  "preferred_locale": account.preferred_locale,
                  "self_paused_at": iso(account.self_paused_at) if account.self_paused_at else None,
                  "preferred_hours": ([t.strftime("%H:%M") for t in account.preferred_hours]
-                                     if account.preferred_hours else None)},
+                                     if account.preferred_hours else None),
+                 "engagement": [{"at": iso(s.at), "kind": s.kind} for s in account.engagement] or None},
         recent_sends=[
             {"at": iso(s.at), "channel": s.channel, "message_id": s.message_id} for s in account.recent_sends
         ],
@@ -121,6 +123,7 @@ def item_to_account(item: Any) -> Account:
         preferred_locale=(item.contact or {}).get("preferred_locale"),
         self_paused_at=_instant_or_none((item.contact or {}).get("self_paused_at")),
         preferred_hours=_hours((item.contact or {}).get("preferred_hours")),
+        engagement=[Signal(parse_instant(s["at"]), s["kind"]) for s in (item.contact or {}).get("engagement") or []],
         cycle=item.cycle,
         last_step=int(item.last_step),
         last_step_key=item.last_step_key,
@@ -297,6 +300,7 @@ def body_to_policy(name: str, version: int, body: dict[str, Any]) -> Policy:
         promise=body.get("promise") or {},
         hardship_pause_days=int(body.get("hardship_pause_days", 30)),
         segment=body.get("segment") or {},
+        early_heads_up=body.get("early_heads_up"),
     )
 
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pynamodb.connection import Connection
-from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
+from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
 from pynamodb.pagination import ResultIterator
 from pynamodb.transactions import TransactWrite
 
@@ -133,16 +133,16 @@ class DynamoAccounts:
     def save(self, account: Account) -> None:
         self._transact(account)
 
-    def note_engagement(self, tenant_id: str, account_id: str, message_id: str, what: str, at: datetime) -> bool:
-        """Note on the outbox entry when it was first delivered / opened / clicked; False if there is none."""
+    def note_engagement(self, account: Account, message_id: str, what: str, at: datetime) -> bool:
         model = self._models.messages
-        item = model(mapping.account_key(tenant_id, account_id), message_id)
+        item = model(mapping.account_key(account.tenant_id, account.account_id), message_id)
         attribute = getattr(model, f"{what}_at")
-        try:
-            item.update(actions=[attribute.set(attribute | iso(at))], condition=model.message_id.exists(),
-                        add_version_condition=False)
-        except UpdateError as exc:
-            if exc.cause_response_code == "ConditionalCheckFailedException":
+        try:  # the first time only: a redelivered or second open writes nothing, so it is audited once
+            self._transact(account, extra=lambda tx: tx.update(
+                item, [attribute.set(iso(at))], condition=model.message_id.exists() & attribute.does_not_exist(),
+                add_version_condition=False))
+        except Conflict as exc:
+            if exc.field == "message":
                 return False
             raise
         return True

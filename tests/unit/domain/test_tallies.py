@@ -19,6 +19,13 @@ def test_events_count_by_channel_rule_flag_and_payment_kind():
     assert tally_keys("account_updated", {"balance": {}}) == []
 
 
+def test_what_ses_says_of_engagement_leaves_the_figures_alone_and_the_new_rules_count_as_any_rule():
+    for seen in ("email_delivered", "email_opened", "email_clicked"):
+        assert tally_keys(seen, {"message_id": "msg_1", "channel": "email"}) == []
+    assert tally_keys("message_withheld", {"rule": "pays_on_time"}) == ["withheld:pays_on_time"]
+    assert tally_keys("message_deferred", {"rule": "engagement_timing"}) == ["deferred:engagement_timing"]
+
+
 def test_plan_offers_and_each_step_of_a_plans_life_are_counted():
     assert tally_keys("message_sent", {"channel": "email", "template": "plan_offer"}) == ["sent:email", "plans:offered"]
     assert tally_keys("message_sent", {"channel": "email", "template": "gentle_reminder"}) == ["sent:email"]
