@@ -36,6 +36,7 @@ from .ports import HolidayCalendar
 from .schedule import DueStep, due_step, local_day, mark_handled, recipient_zones, refresh_schedule
 
 THANK_YOU = "thank_you"
+AWAITING_REPLY = "awaiting_reply"  # the debtor texted us (domain/sms_replies): a person answers first
 POLICY_ESCALATION = "policy_escalation"
 
 
@@ -139,6 +140,9 @@ def decide(account: Account, policy: Policy, now: datetime, calendar: HolidayCal
         # FCA FG21/1: the message that came due is not sent; a person takes the account instead.
         handoff = replace(due, step=Step(due.step.offset_days, action=ESCALATE, template=acc.VULNERABLE))
         return Escalate(handoff, acc.VULNERABLE, now)
+    waiting = awaiting_reply(account, now)
+    if waiting is not None:  # the debtor wrote: a person answers before any automated step
+        return Defer(AWAITING_REPLY, waiting, due)
     channel = due.step.channel or EMAIL
     if due.step.action == ESCALATE:
         held = flag_rule(guard_input(account, policy, channel, now, calendar))
@@ -169,6 +173,9 @@ def _notice_decision(account: Account, policy: Policy, notice: Notice, now: date
     """A notice to the debtor goes through the courtesy guard like any reminder; one to finance does not."""
     if notice.channel == FINANCE:
         return Notify(notice, notice.rule, now)
+    waiting = awaiting_reply(account, now)
+    if waiting is not None:
+        return Defer(AWAITING_REPLY, waiting, notice=notice)
     verdict = evaluate(guard_input(account, policy, notice.channel, now, calendar))
     if isinstance(verdict, GuardWithhold):
         return Withhold(verdict.rule, holds_step=verdict.holds_step, resume_at=verdict.resume_at, notice=notice)
@@ -202,6 +209,12 @@ def guard_input(account: Account, policy: Policy, channel: str, now: datetime, c
     if opening >= closing:  # the debtor's hours and the policy's window no longer meet: the policy's alone
         return replace(inp, preferred_hours=None)
     return inp
+
+
+def awaiting_reply(account: Account, now: datetime) -> datetime | None:
+    """Until when automated messages wait after the debtor's text (sms_replies.reply_wait_until), if they do."""
+    until = account.awaiting_reply_until
+    return until if until is not None and now < until else None
 
 
 def is_vulnerable(account: Account, now: datetime) -> bool:

@@ -61,7 +61,8 @@ def account_to_item(account: Account, model_cls: Any, shards: int) -> Any:
                  "preferred_locale": account.preferred_locale,
                  "self_paused_at": iso(account.self_paused_at) if account.self_paused_at else None,
                  "preferred_hours": ([t.strftime("%H:%M") for t in account.preferred_hours]
-                                     if account.preferred_hours else None)},
+                                     if account.preferred_hours else None),
+                 "awaiting_reply_until": iso(account.awaiting_reply_until) if account.awaiting_reply_until else None},
         recent_sends=[
             {"at": iso(s.at), "channel": s.channel, "message_id": s.message_id} for s in account.recent_sends
         ],
@@ -81,6 +82,8 @@ def account_to_item(account: Account, model_cls: Any, shards: int) -> Any:
         created_at=iso(account.created_at) if account.created_at else "",
         updated_at=iso(account.updated_at) if account.updated_at else "",
     )
+    if account.phone:  # sparse: the phone index holds only accounts with a number (an SMS reply finds them)
+        item.phone = account.phone
     if account.next_action_at is not None:
         item.due_shard = shard_of(account.tenant_id, account.account_id, shards)
         item.due_at = due_key(account.next_action_at)
@@ -131,6 +134,7 @@ def item_to_account(item: Any) -> Account:
         preferred_locale=(item.contact or {}).get("preferred_locale"),
         self_paused_at=_instant_or_none((item.contact or {}).get("self_paused_at")),
         preferred_hours=_hours((item.contact or {}).get("preferred_hours")),
+        awaiting_reply_until=_instant_or_none((item.contact or {}).get("awaiting_reply_until")),
         cycle=item.cycle,
         last_step=int(item.last_step),
         last_step_key=item.last_step_key,
