@@ -130,13 +130,16 @@ class SmsReplies:
         self._replies.keep(DebtorReply(account.tenant_id, account.account_id, inbound.inbound_id, now, inbound.body,
                                        now + REPLY_KEPT_FOR))
 
+        # Finance first: should the save below fail, the redelivery tells finance again under the same event_id
+        # (a subscriber drops the repeat) and the trail still gets one debtor_replied.
+        self._notifier.publish(account.tenant_id, debtor_replied(account.tenant_id, account.account_id, now,
+                                                                 inbound.inbound_id, until))
+
         def hold(current: Account) -> bool:
             note_reply(current, now, inbound.inbound_id, until)
             return True
 
         self._change(account, hold)
-        self._notifier.publish(account.tenant_id, debtor_replied(account.tenant_id, account.account_id, now,
-                                                                 inbound.inbound_id, until))
         return "reply_kept"
 
     # --- the one answer ----------------------------------------------------------------------------------------
