@@ -140,10 +140,10 @@ def decide(account: Account, policy: Policy, now: datetime, calendar: HolidayCal
         # FCA FG21/1: the message that came due is not sent; a person takes the account instead.
         handoff = replace(due, step=Step(due.step.offset_days, action=ESCALATE, template=acc.VULNERABLE))
         return Escalate(handoff, acc.VULNERABLE, now)
+    channel = due.step.channel or EMAIL
     waiting = awaiting_reply(account, now)
     if waiting is not None:  # the debtor wrote: a person answers before any automated step
-        return Defer(AWAITING_REPLY, waiting, due)
-    channel = due.step.channel or EMAIL
+        return Defer(AWAITING_REPLY, first_open(account, policy, channel, waiting, calendar), due)
     if due.step.action == ESCALATE:
         held = flag_rule(guard_input(account, policy, channel, now, calendar))
         if held is not None:
@@ -175,7 +175,7 @@ def _notice_decision(account: Account, policy: Policy, notice: Notice, now: date
         return Notify(notice, notice.rule, now)
     waiting = awaiting_reply(account, now)
     if waiting is not None:
-        return Defer(AWAITING_REPLY, waiting, notice=notice)
+        return Defer(AWAITING_REPLY, first_open(account, policy, notice.channel, waiting, calendar), notice=notice)
     verdict = evaluate(guard_input(account, policy, notice.channel, now, calendar))
     if isinstance(verdict, GuardWithhold):
         return Withhold(verdict.rule, holds_step=verdict.holds_step, resume_at=verdict.resume_at, notice=notice)
@@ -215,6 +215,13 @@ def awaiting_reply(account: Account, now: datetime) -> datetime | None:
     """Until when automated messages wait after the debtor's text (sms_replies.reply_wait_until), if they do."""
     until = account.awaiting_reply_until
     return until if until is not None and now < until else None
+
+
+def first_open(account: Account, policy: Policy, channel: str, at: datetime, calendar: HolidayCalendar) -> datetime:
+    """The first instant from `at` the time rules allow a message on `channel` (so a wait that ends at midnight
+    names the morning it really ends, and the preview shows why the message moved)."""
+    verdict = evaluate(guard_input(account, policy, channel, at, calendar))
+    return verdict.until if isinstance(verdict, GuardDefer) else at
 
 
 def is_vulnerable(account: Account, now: datetime) -> bool:

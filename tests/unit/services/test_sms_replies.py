@@ -150,8 +150,11 @@ def test_words_are_kept_for_finance_audited_without_them_and_hold_reminders(repl
 
 def test_the_words_expire(replies, faked, both, container):
     tenant, _other = both
-    replies.receive(text("call me"))
-    faked.clock.advance(timedelta(days=31))
+    sent_before(faked, tenant, ACCOUNT_ID, "sns-acme-1")
+    replies.receive(text("call me", previous="sns-acme-1"))
+    faked.clock.advance(timedelta(days=29))
+    assert [r.text for r in container.sms_replies.replies_to(tenant.tenant_id, ACCOUNT_ID)] == ["call me"]
+    faked.clock.advance(timedelta(days=2))
     assert container.sms_replies.replies_to(tenant.tenant_id, ACCOUNT_ID) == []
 
 
@@ -187,10 +190,11 @@ def test_a_refused_confirmation_is_audited_and_the_opt_out_stands(replies, faked
 
 def test_a_failure_part_way_lets_the_redelivery_finish_once(replies, faked, both):
     tenant, _other = both
+    sent_before(faked, tenant, ACCOUNT_ID, "sns-acme-1")
     faked.notifier.fail_next(RuntimeError("SNS is down"))
     with pytest.raises(RuntimeError):
-        replies.receive(text("can we talk"))
-    assert replies.receive(text("can we talk")) == "reply_kept"  # SNS delivers it again
+        replies.receive(text("can we talk", previous="sns-acme-1"))
+    assert replies.receive(text("can we talk", previous="sns-acme-1")) == "reply_kept"  # SNS delivers it again
     assert faked.accounts.audit_types(tenant.tenant_id, ACCOUNT_ID).count("debtor_replied") == 1
     assert len(faked.notifier.events("debtor_replied")) == 1
 
