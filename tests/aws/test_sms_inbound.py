@@ -3,7 +3,6 @@ from events/sms_inbound_sns_stop.json) on moto: STOP, START, HELP and words, and
 
 from __future__ import annotations
 
-import copy
 import json
 from datetime import datetime
 from pathlib import Path
