@@ -4,6 +4,7 @@ from events/sms_inbound_sns_stop.json) on moto: STOP, START, HELP and words, and
 from __future__ import annotations
 
 import json
+import logging
 from datetime import datetime
 from pathlib import Path
 
@@ -94,13 +95,17 @@ def test_help_gets_one_answer_with_the_page_link(client, aws, tenant, texted):
     assert client.http.get(link.removeprefix("http://127.0.0.1:8000")).status_code in (200, 302, 303)
 
 
-def test_words_reach_finance_not_the_trail_and_hold_reminders(client, aws, tenant, texted, app_clock):
+def test_words_reach_finance_not_the_trail_and_hold_reminders(client, aws, tenant, texted, app_clock, caplog):
+    caplog.set_level(logging.INFO, logger="kindly")
     finance = _subscribe_to_finance(aws)
     app_clock(datetime.fromisoformat("2026-11-24T10:00:00+00:00"))  # Tuesday 11:00 in Madrid
     words = "Perdí el trabajo, ¿puedo pagar en marzo?"
 
     client.lambda_.invoke("sms_inbound", sms_event(client, words, "in-1", previous=texted))
     client.lambda_.invoke("sms_inbound", sms_event(client, words, "in-1", previous=texted))
+    lines = [r for r in caplog.records if r.getMessage() == "inbound sms"]
+    assert [line.outcome for line in lines] == ["reply_kept", "duplicate"]
+    assert not any(words in str(r.__dict__) or PHONE in str(r.__dict__) for r in caplog.records)
 
     replies = client.http.get("/v1/accounts/acct-1/replies", headers=auth(tenant))
     assert replies.status_code == 200
@@ -140,9 +145,12 @@ def test_another_tenants_key_reads_no_replies(client, tenant, other_tenant, text
     json.dumps({**json.loads(SAMPLE["Records"][0]["Sns"]["Message"]), "originationNumber": "call me"}),
 ])
 def test_malformed_notifications_are_dropped_without_an_error(client, aws, tenant, texted, message, caplog):
+    caplog.set_level(logging.INFO, logger="kindly")
     before = timeline(client, tenant)
     result = client.lambda_.invoke("sms_inbound", client.events.generate_sns_event(message))
     assert result.payload is None
+    [line] = [r for r in caplog.records if r.getMessage() == "inbound sms ignored"]
+    assert line.outcome == "malformed" and "call me" not in str(line.__dict__)
     assert timeline(client, tenant) == before and len(sent_sms()) == 1
 
 
