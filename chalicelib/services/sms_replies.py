@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 
 from chalicelib.domain.accounts import Account
 from chalicelib.domain.audit import SYSTEM
 from chalicelib.domain.conflicts import retry_on_conflict
 from chalicelib.domain.errors import NotFound, PermanentSendError
-from chalicelib.domain.messages import FAILED, PENDING, SENT, SMS, MessageContext, account_tag
+from chalicelib.domain.messages import FAILED, PENDING, SENT, SMS, MessageContext, MessageTooLong, account_tag
 from chalicelib.domain.ports import (
     AccountRepository,
     Clock,
@@ -155,11 +156,14 @@ class SmsReplies:
         if template == HELP_REPLY:
             portal_url, short_link = self._links.short_portal_link(account.tenant_id, account.account_id, now)
         zones = recipient_zones(account)
-        text = self._renderer.render(MessageContext(
+        context = MessageContext(
             template=template, channel=SMS, locale=account.message_locale, tenant_name=tenant.brand,
             tenant_role=tenant.role, support_email=tenant.support_email, debtor_name=account.name, balances=(),
-            invoices=(), due_on=local_day(now, zones), portal_url=portal_url, unsubscribe_url="", timezone=zones[0],
-        )).text
+            invoices=(), due_on=local_day(now, zones), portal_url=portal_url, unsubscribe_url="", timezone=zones[0])
+        try:
+            text = self._renderer.render(context).text
+        except MessageTooLong:  # a very long support address: the page link alone still says how to reach them
+            text = self._renderer.render(replace(context, support_email=None)).text
         entry = {"message_id": message_id, "tenant_id": account.tenant_id, "account_id": account.account_id,
                  "channel": SMS, "template": template, "step_key": "sms_reply", "cycle": inbound.inbound_id,
                  "status": PENDING, "created_at": iso(now), "updated_at": iso(now)}

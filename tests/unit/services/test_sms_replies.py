@@ -124,6 +124,19 @@ def test_help_without_a_support_address_still_points_at_the_page(replies, faked,
     assert code in answer.text and "@" not in answer.text
 
 
+def test_help_with_a_support_address_too_long_for_two_segments_still_gives_the_page(replies, faked, tenants,
+                                                                                   accounts):
+    address = "help@" + ".".join(label * 63 for label in "abc") + ".example.com"  # 211 characters
+    long_one = create_tenant(tenants, support_email=address)
+    put_account(accounts, long_one, locale="en-GB")
+
+    assert replies.receive(text("HELP")) == "help_sent"
+
+    [answer] = faked.sms.sent
+    [code] = faked.short_links.links
+    assert code in answer.text and address not in answer.text and sms_segments(answer.text) <= 2
+
+
 def test_words_are_kept_for_finance_audited_without_them_and_hold_reminders(replies, faked, both, remind, container):
     tenant, other = both
     sent_before(faked, tenant, ACCOUNT_ID, "sns-acme-1")
