@@ -14,6 +14,7 @@ if TYPE_CHECKING:  # annotations only: the app's cold start imports no adapter o
     from chalicelib.domain.ports import (
         AccountRepository,
         Clock,
+        DebtorReplies,
         DnsTxt,
         EmailSender,
         FinanceNotifier,
@@ -44,6 +45,7 @@ if TYPE_CHECKING:  # annotations only: the app's cold start imports no adapter o
     from chalicelib.services.preview import PreviewService
     from chalicelib.services.remind import RemindService
     from chalicelib.services.sender_domains import SenderDomainService
+    from chalicelib.services.sms_replies import SmsReplies
     from chalicelib.services.subscriptions import FinanceSubscriptions
     from chalicelib.services.sweep import SweepService
     from chalicelib.services.tenants import TenantService
@@ -114,6 +116,12 @@ class Container:
         from chalicelib.adapters.dynamodb.repositories import DynamoParkedPayments
 
         return DynamoParkedPayments(self.models)
+
+    @cached_property
+    def debtor_replies(self) -> DebtorReplies:
+        from chalicelib.adapters.dynamodb.repositories import DynamoDebtorReplies
+
+        return DynamoDebtorReplies(self.models)
 
     @cached_property
     def email(self) -> EmailSender:
@@ -289,6 +297,14 @@ class Container:
         from chalicelib.services.feedback import FeedbackService
 
         return FeedbackService(self.account_repository, self.notifier, self.clock)
+
+    @cached_property
+    def sms_replies(self) -> SmsReplies:
+        from chalicelib.services.sms_replies import SmsReplies
+
+        return SmsReplies(accounts=self.account_repository, replies=self.debtor_replies, tenants=self.tenants,
+                          links=self.links, renderer=self.renderer, sms=self.sms, notifier=self.notifier,
+                          holidays=self.holidays, clock=self.clock)
 
     @cached_property
     def audit(self) -> AuditService:

@@ -55,6 +55,12 @@ class ReadOnlyAccounts:
     def account_for_ref(self, ref_key: str) -> tuple[str, str] | None:
         return self._inner.account_for_ref(ref_key)
 
+    def sent_as(self, tenant_id: str, account_id: str, provider_message_id: str) -> bool:
+        return self._inner.sent_as(tenant_id, account_id, provider_message_id)
+
+    def with_phone(self, phone: str) -> list[Account]:
+        return self._inner.with_phone(phone)
+
     # --- writes change nothing ---------------------------------------------------------------------
     def save(self, account: Account) -> None:
         account.pending_events.clear()
@@ -85,6 +91,9 @@ class NullEmail:
 class NullSms:
     def send(self, *, phone: str, text: str, sender_id: str | None, tags: dict[str, str]) -> str:
         return DRY_RUN_ID
+
+    def opt_in(self, phone: str) -> None:
+        return None
 
 
 class NullNotifier:

@@ -20,7 +20,7 @@ def create_tables(app: Container) -> list[str]:
     for model in app.models.all():
         if not model.exists():
             model.create_table(billing_mode="PAY_PER_REQUEST", wait=True)
-            model.update_ttl(ignore_update_ttl_errors=True)  # the links and parked-payments tables expire items
+            model.update_ttl(ignore_update_ttl_errors=True)  # links, parked payments and inbound SMS expire items
             created.append(model.Meta.table_name)
     return created
 
@@ -50,7 +50,7 @@ def create_queues(app: Container) -> str:
 
 def create_topics(app: Container) -> list[str]:
     sns = app.client("sns")
-    names = [app.settings.finance_topic, app.settings.email_events_topic]
+    names = [app.settings.finance_topic, app.settings.email_events_topic, app.settings.sms_inbound_topic]
     return [str(sns.create_topic(Name=name)["TopicArn"]) for name in names]
 
 

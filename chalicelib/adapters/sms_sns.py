@@ -47,6 +47,14 @@ class SnsSms:
                 raise PermanentSendError(error_code(exc)) from exc
             raise
 
+    def opt_in(self, phone: str) -> None:
+        # SNS lets a number be opted in once every 30 days; a refusal leaves the account opted in at Kindly, and
+        # the next SMS's check marks it out again (audited) rather than texting a number SNS would drop.
+        try:
+            self._client.opt_in_phone_number(phoneNumber=phone)
+        except Exception as exc:  # noqa: BLE001 - best effort, see above
+            log.warning("SNS opt-in refused (%s)", error_code(exc) or type(exc).__name__)
+
     def _is_opted_out(self, phone: str) -> bool:
         if self._not_opted_out.get(phone, 0.0) > self._monotonic():
             return False

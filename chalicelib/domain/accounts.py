@@ -127,6 +127,7 @@ class Account:
     preferred_locale: str | None = None  # the language the debtor chose on their page; wins over `locale`
     self_paused_at: datetime | None = None  # the last pause the debtor took on their page
     preferred_hours: tuple[time, time] | None = None  # local [start, end) the debtor chose on their page
+    awaiting_reply_until: datetime | None = None  # the debtor texted: reminders wait for a person (sms_replies)
     cycle: str | None = None  # which overdue episode the policy steps count from
     last_step: int = -1  # index of the last policy step handled in this cycle
     last_step_key: str | None = None  # that step's key, so editing the policy cannot shift the progress

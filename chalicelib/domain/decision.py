@@ -51,6 +51,7 @@ from .schedule import (
 from .texting_hours import texting_hours_for
 
 THANK_YOU = "thank_you"
+AWAITING_REPLY = "awaiting_reply"  # the debtor texted us (domain/sms_replies): a person answers first
 POLICY_ESCALATION = "policy_escalation"
 
 
@@ -159,6 +160,9 @@ def decide(account: Account, policy: Policy, now: datetime, calendar: HolidayCal
     channel = due.step.channel or EMAIL
     if withheld_for_good_payer(account, policy, due.step, recipient_zones(account)[0]):
         return Withhold(PAYS_ON_TIME, due, holds_step=False)  # early_heads_up.py: a good payer needs no heads-up
+    waiting = awaiting_reply(account, now)
+    if waiting is not None:  # the debtor wrote: a person answers before any automated step
+        return Defer(AWAITING_REPLY, first_open(account, policy, channel, waiting, calendar), due)
     if due.step.action == ESCALATE:
         held = flag_rule(guard_input(account, policy, channel, now, calendar))
         if held is not None:
@@ -191,6 +195,9 @@ def _notice_decision(account: Account, policy: Policy, notice: Notice, now: date
     """A notice to the debtor goes through the courtesy guard like any reminder; one to finance does not."""
     if notice.channel == FINANCE:
         return Notify(notice, notice.rule, now)
+    waiting = awaiting_reply(account, now)
+    if waiting is not None:
+        return Defer(AWAITING_REPLY, first_open(account, policy, notice.channel, waiting, calendar), notice=notice)
     verdict = evaluate(guard_input(account, policy, notice.channel, now, calendar))
     if isinstance(verdict, GuardWithhold):
         return Withhold(verdict.rule, holds_step=verdict.holds_step, resume_at=verdict.resume_at, notice=notice)
@@ -247,6 +254,19 @@ def signals_of(account: Account) -> list[Signal]:
     """The moments the debtor read or acted: opens, clicks and page visits kept on the account, and payments."""
     paid = [Signal(p.at, PAID) for p in account.payments if p.kind == SUCCEEDED and p.provider != KINDLY]
     return [*account.engagement, *paid]
+
+
+def awaiting_reply(account: Account, now: datetime) -> datetime | None:
+    """Until when automated messages wait after the debtor's text (sms_replies.reply_wait_until), if they do."""
+    until = account.awaiting_reply_until
+    return until if until is not None and now < until else None
+
+
+def first_open(account: Account, policy: Policy, channel: str, at: datetime, calendar: HolidayCalendar) -> datetime:
+    """The first instant from `at` the time rules allow a message on `channel` (so a wait that ends at midnight
+    names the morning it really ends, and the preview shows why the message moved)."""
+    verdict = evaluate(guard_input(account, policy, channel, at, calendar))
+    return verdict.until if isinstance(verdict, GuardDefer) else at
 
 
 def is_vulnerable(account: Account, now: datetime) -> bool:

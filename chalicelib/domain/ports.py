@@ -20,6 +20,7 @@ if TYPE_CHECKING:  # the decision and the message kinds read the ports; the port
     from .decision import Defer, Notify, Withhold
     from .outcomes import Outcome
     from .sending import Message
+    from .sms_replies import DebtorReply
 
 DueEntry = tuple[str, str, dict[str, Any] | None]  # (tenant_id, account_id, snapshot or None)
 
@@ -56,6 +57,10 @@ class OutboxReader(Protocol):
     def provider_message_ids(self, tenant_id: str) -> set[str]:
         """The ids SES and SNS gave the tenant's messages (`kindly outbox`; not a hot path)."""
 
+    def sent_as(self, tenant_id: str, account_id: str, provider_message_id: str) -> bool:
+        """Whether one of the account's messages went out under this provider id (an SMS reply names the one it
+        answers)."""
+
 
 class AccountRepository(AuditTrail, OutboxReader, Protocol):
     def save(self, account: Account) -> None:
@@ -75,6 +80,9 @@ class AccountRepository(AuditTrail, OutboxReader, Protocol):
 
     def account_for_ref(self, ref_key: str) -> tuple[str, str] | None:
         """(tenant_id, account_id) that a processor's customer or invoice id points at."""
+
+    def with_phone(self, phone: str) -> list[Account]:
+        """Every account whose number is `phone` (E.164), in every tenant, oldest key first."""
 
     def add_refs(self, account: Account, ref_keys: set[str]) -> None:
         """Point these processor refs at the account (before saving it)."""
@@ -101,6 +109,22 @@ class ParkedPayments(Protocol):
         """The tenant's events parked under this key."""
 
     def release(self, keys: list[str], event: PaymentEvent) -> None: ...
+
+
+class DebtorReplies(Protocol):
+    """Texts from debtors: which inbound messages were already handled, and the words finance may read."""
+
+    def first_sight(self, inbound_id: str, until: datetime) -> bool:
+        """Remember the inbound message id until `until`; False (nothing written) if it is remembered already."""
+
+    def forget(self, inbound_id: str) -> None:
+        """Its handling failed part way: a redelivery may try again."""
+
+    def keep(self, reply: DebtorReply) -> None:
+        """Keep the reply's words under its account until it expires."""
+
+    def replies(self, tenant_id: str, account_id: str, now: datetime) -> list[DebtorReply]:
+        """The account's replies not yet expired at `now`, newest first."""
 
 
 class ShortLinks(Protocol):
@@ -163,6 +187,10 @@ class EmailSender(SenderIdentities, Protocol):
 class SmsSender(Protocol):
     def send(self, *, phone: str, text: str, sender_id: str | None, tags: dict[str, str]) -> str:
         """Send one SMS; the provider's message id. PermanentSendError if refused, Throttled to retry."""
+
+    def opt_in(self, phone: str) -> None:
+        """The debtor asked for texts again (START): take the number off the provider's own opt-out list, so the
+        check before each SMS does not refuse it. Best effort: a provider that refuses is logged, not raised."""
 
 
 class Renderer(Protocol):

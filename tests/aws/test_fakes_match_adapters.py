@@ -21,8 +21,9 @@ from chalicelib.domain.plans import PlanLimits, PlanRequest, apply_payment, quot
 from chalicelib.domain.policies import STANDARD
 from chalicelib.domain.promises import Promise
 from chalicelib.domain.settlement import SettlementOffer
+from chalicelib.domain.sms_replies import DebtorReply
 from chalicelib.domain.tenants import FIRST_PARTY, ApiKey, Tenant
-from tests.fakes import FakeAccounts, FakeParkedPayments, FakePolicies, FakeTenants
+from tests.fakes import FakeAccounts, FakeDebtorReplies, FakeParkedPayments, FakePolicies, FakeTenants
 
 T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 TENANT, OTHER = "t_contract", "t_other"
@@ -36,16 +37,18 @@ class Repositories:
     tenants: Any
     short_links: Any
     shards: int
+    replies: Any = None
 
 
 @pytest.fixture(params=["fake", "dynamodb"])
 def repos(request: pytest.FixtureRequest) -> Repositories:
     if request.param == "fake":
         accounts = FakeAccounts(shards=4)
-        return Repositories(accounts, FakeParkedPayments(), FakePolicies(), FakeTenants(), accounts.short_links, 4)
+        return Repositories(accounts, FakeParkedPayments(), FakePolicies(), FakeTenants(), accounts.short_links, 4,
+                            FakeDebtorReplies())
     aws = request.getfixturevalue("aws")
     return Repositories(aws.account_repository, aws.parked_payments, aws.policy_repository, aws.tenant_repository,
-                        aws.short_links, aws.settings.due_index_shards)
+                        aws.short_links, aws.settings.due_index_shards, aws.debtor_replies)
 
 
 def an_account(account_id: str = "acct-1", tenant_id: str = TENANT, due: datetime | None = None) -> Account:
@@ -258,6 +261,54 @@ def test_finishing_records_the_outcome_with_the_account_once(repos):
     assert refused.value.field == "message"
     assert repos.accounts.message_status(TENANT, "acct-1", "msg_1") == SENT
     assert len(repos.accounts.events(TENANT, "acct-1")) == 2
+
+
+def test_a_sent_message_is_found_by_the_id_its_provider_gave_it_on_its_own_account_only(repos):
+    account = saved(repos, an_account(due=T0))
+    saved(repos, an_account("acct-2"))
+    repos.accounts.claim_message(account, a_message())
+    assert repos.accounts.sent_as(TENANT, "acct-1", "sns-1") is False  # claimed, not sent yet
+    repos.accounts.finish_message(account, "msg_1", SENT, {"provider_message_id": "sns-1", "reason": None})
+
+    assert repos.accounts.sent_as(TENANT, "acct-1", "sns-1") is True
+    assert repos.accounts.sent_as(TENANT, "acct-1", "sns-2") is False
+    assert repos.accounts.sent_as(TENANT, "acct-2", "sns-1") is False
+
+
+def test_accounts_are_found_by_their_number_in_every_tenant_and_lose_it_when_it_changes(repos):
+    phone = "+34600123456"
+    saved(repos, replace(an_account(), phone=phone))
+    saved(repos, replace(an_account("acct-9", OTHER), phone=phone))
+    saved(repos, replace(an_account("acct-2"), phone="+34600999999"))
+    saved(repos, an_account("acct-3"))  # no number at all
+
+    found = repos.accounts.with_phone(phone)
+    assert [(a.tenant_id, a.account_id) for a in found] == [(TENANT, "acct-1"), (OTHER, "acct-9")]  # key order
+    assert found[0] == repos.accounts.get(TENANT, "acct-1")
+    moved = repos.accounts.get(TENANT, "acct-1")
+    moved.phone = "+34600111111"
+    repos.accounts.save(moved)
+    assert [a.account_id for a in repos.accounts.with_phone(phone)] == ["acct-9"]
+    assert repos.accounts.with_phone("+14255550182") == []
+
+
+def test_an_inbound_text_is_seen_once_until_forgotten_and_its_words_expire(repos):
+    until = T0 + timedelta(days=7)
+    assert repos.replies.first_sight("in-1", until) is True
+    assert repos.replies.first_sight("in-1", until) is False
+    repos.replies.forget("in-1")
+    assert repos.replies.first_sight("in-1", until) is True
+
+    older = DebtorReply(TENANT, "acct-1", "in-1", T0, "call me", T0 + timedelta(days=30))
+    newer = DebtorReply(TENANT, "acct-1", "in-2", T0 + timedelta(hours=1), "¿puedo pagar en marzo?",
+                        T0 + timedelta(days=1))
+    for reply in (older, newer, older):  # a redelivery keeps the same reply once
+        repos.replies.keep(reply)
+    repos.replies.keep(DebtorReply(OTHER, "acct-1", "in-3", T0, "other tenant", T0 + timedelta(days=30)))
+
+    assert repos.replies.replies(TENANT, "acct-1", T0 + timedelta(hours=2)) == [newer, older]
+    assert repos.replies.replies(TENANT, "acct-1", T0 + timedelta(days=2)) == [older]
+    assert repos.replies.replies(TENANT, "acct-2", T0) == []
 
 
 def test_finishing_a_message_never_claimed_is_refused(repos):

@@ -31,7 +31,7 @@ DEPLOY = ROOT / "infra" / "deploy.sh"
 EVENTS = ROOT / "events"
 STAGES = ("local", "dev", "prod")
 MODEL_FIELDS = ("tenants", "api_keys", "accounts", "audit", "messages", "policies", "links", "processor_refs",
-                "parked_payments")
+                "parked_payments", "inbound_sms")
 REGION = "us-east-1"
 ACCOUNT = "123456789012"  # moto's default account
 
@@ -251,7 +251,8 @@ def test_template_deploys_tables_queues_and_topics(deployed_stack: dict[str, Any
     dynamodb = boto3.client("dynamodb", region_name=REGION)
     assert set(dynamodb.list_tables()["TableNames"]) == set(settings.table_names.values())
     accounts = dynamodb.describe_table(TableName=settings.accounts_table)["Table"]
-    assert sorted(i["IndexName"] for i in accounts["GlobalSecondaryIndexes"]) == ["due-index", "tenant-due-index"]
+    assert sorted(i["IndexName"] for i in accounts["GlobalSecondaryIndexes"]) == [
+        "due-index", "phone-index", "tenant-due-index"]
 
     # And the reminders queue sends poison messages to its DLQ after 5 receives
     sqs = boto3.client("sqs", region_name=REGION)
@@ -265,11 +266,12 @@ def test_template_deploys_tables_queues_and_topics(deployed_stack: dict[str, Any
     assert int(queue["VisibilityTimeout"]) == 360
     assert int(dlq["MessageRetentionPeriod"]) == 14 * 24 * 3600
 
-    # And both topics exist under their stage names
+    # And every topic exists under its stage name (the two-way SMS one as the sms_inbound function expects it)
     topics = {t["TopicArn"] for t in boto3.client("sns", region_name=REGION).list_topics()["Topics"]}
     assert outputs["FinanceTopicArn"] == f"arn:aws:sns:{REGION}:{ACCOUNT}:{settings.finance_topic}"
     assert outputs["EmailEventsTopicArn"] == f"arn:aws:sns:{REGION}:{ACCOUNT}:kindly-dev-email-events"
-    assert {outputs["FinanceTopicArn"], outputs["EmailEventsTopicArn"]} <= topics
+    assert outputs["SmsInboundTopicArn"] == f"arn:aws:sns:{REGION}:{ACCOUNT}:{settings.sms_inbound_topic}"
+    assert {outputs["FinanceTopicArn"], outputs["EmailEventsTopicArn"], outputs["SmsInboundTopicArn"]} <= topics
 
 
 def test_kindly_init_accepts_what_the_stack_created(deployed_stack: dict[str, Any]) -> None:
@@ -283,7 +285,8 @@ def test_kindly_init_accepts_what_the_stack_created(deployed_stack: dict[str, An
     outputs = {o["OutputKey"]: o["OutputValue"] for o in deployed_stack["Outputs"]}
     assert result["tables_created"] == []
     assert result["queue_url"] == outputs["RemindersQueueUrl"]
-    assert sorted(result["topics"]) == sorted([outputs["FinanceTopicArn"], outputs["EmailEventsTopicArn"]])
+    assert sorted(result["topics"]) == sorted([outputs["FinanceTopicArn"], outputs["EmailEventsTopicArn"],
+                                               outputs["SmsInboundTopicArn"]])
     assert result["link_secret_created"] is True
 
 
@@ -321,6 +324,7 @@ def required_grants(stage: str) -> list[tuple[str, str]]:
                     "BatchGetItem"]
     grants = [(f"dynamodb:{a}", table) for a in item_actions for table in tables]
     grants.append(("dynamodb:Query", f"arn:aws:dynamodb:{arn}:table/{settings.accounts_table}/index/due-index"))
+    grants.append(("dynamodb:Query", f"arn:aws:dynamodb:{arn}:table/{settings.accounts_table}/index/phone-index"))
     queue = f"arn:aws:sqs:{arn}:{settings.reminders_queue}"
     grants += [(f"sqs:{a}", queue) for a in ("SendMessage", "ReceiveMessage", "DeleteMessage",
                                              "GetQueueAttributes", "GetQueueUrl", "ChangeMessageVisibility")]
@@ -331,10 +335,12 @@ def required_grants(stage: str) -> list[tuple[str, str]]:
     grants.append(("sns:Publish", f"arn:aws:sns:{arn}:{settings.finance_topic}"))
     grants.append(("sns:Publish", "*"))  # SMS to a phone number has no resource ARN
     grants.append(("sns:CheckIfPhoneNumberIsOptedOut", "*"))  # asked before each SMS; no resource either
+    grants.append(("sns:OptInPhoneNumber", "*"))  # a debtor's START takes the number off SNS's list
     grants.append(("ssm:GetParameter", f"arn:aws:ssm:{arn}:parameter{settings.link_secret_parameter}"))
     grants.append(("kms:Decrypt", f"arn:aws:kms:{arn}:key/0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0"))
     grants.append(("sts:GetCallerIdentity", "*"))
-    for function in (f"kindly-{stage}", f"kindly-{stage}-remind_worker", f"kindly-{stage}-app-Sweep-1A2B3C"):
+    functions = ("", "-remind_worker", "-sms_inbound", "-app-Sweep-1A2B3C")
+    for function in (f"kindly-{stage}{suffix}" for suffix in functions):
         group = f"arn:aws:logs:{arn}:log-group:/aws/lambda/{function}"
         grants.append(("logs:CreateLogGroup", group))
         grants += [(a, f"{group}:log-stream:2026/12/01/[$LATEST]0a1b2c") for a in
@@ -537,3 +543,12 @@ def test_dashboard_graphs_what_the_app_emits_and_shows_every_alarm() -> None:
     (alarm_widget,) = [w for w in widgets if w["type"] == "alarm"]
     alarms = resources_of(load_template(), "AWS::CloudWatch::Alarm")
     assert sorted(alarm_widget["properties"]["alarms"]) == sorted(f"<{name}.Arn>" for name in alarms)
+
+
+def test_sms_inbound_sample_is_a_two_way_sms_notification() -> None:
+    (record,) = load_event("sms_inbound_sns_stop.json")["Records"]
+    assert record["EventSource"] == "aws:sns"
+    assert record["Sns"]["TopicArn"].endswith(":kindly-local-sms-inbound")
+    assert set(json.loads(record["Sns"]["Message"])) == {
+        "originationNumber", "destinationNumber", "messageKeyword", "messageBody", "inboundMessageId",
+        "previousPublishedMessageId"}

@@ -6,14 +6,22 @@ from .clock import FakeClock, FakeHolidays
 from .container import Faked, fake_container
 from .queue import FakeQueue
 from .renderer import FakeRenderer
-from .repositories import FakeAccounts, FakeParkedPayments, FakePolicies, FakeShortLinks, FakeTenants, OutboxEntry
+from .repositories import (
+    FakeAccounts,
+    FakeDebtorReplies,
+    FakeParkedPayments,
+    FakePolicies,
+    FakeShortLinks,
+    FakeTenants,
+    OutboxEntry,
+)
 from .secrets import FakeLinkSecret, FakeWebhookSecrets
 from .sender_domains import FakeDns, FakeSenderDomains
 from .senders import FakeEmail, FakeFinanceNotifier, FakeFinanceTopic, FakeSms, SentEmail, SentSms
 
 __all__ = [
-    "FakeAccounts", "FakeClock", "FakeDns", "FakeEmail", "FakeFinanceNotifier", "FakeFinanceTopic", "FakeHolidays",
-    "FakeLinkSecret", "FakeParkedPayments", "FakePolicies", "FakeQueue", "FakeRenderer", "FakeSenderDomains",
-    "FakeShortLinks", "FakeSms", "FakeTenants", "FakeWebhookSecrets", "Faked", "OutboxEntry", "SentEmail", "SentSms",
-    "fake_container",
+    "FakeAccounts", "FakeClock", "FakeDebtorReplies", "FakeDns", "FakeEmail", "FakeFinanceNotifier",
+    "FakeFinanceTopic", "FakeHolidays", "FakeLinkSecret", "FakeParkedPayments", "FakePolicies", "FakeQueue",
+    "FakeRenderer", "FakeSenderDomains", "FakeShortLinks", "FakeSms", "FakeTenants", "FakeWebhookSecrets", "Faked",
+    "OutboxEntry", "SentEmail", "SentSms", "fake_container",
 ]

@@ -91,6 +91,9 @@ class FakeSms(_Failing):
         self.sent.append(sent)
         return sent.message_id
 
+    def opt_in(self, phone: str) -> None:
+        self.opted_out.discard(phone)
+
 
 class FakeFinanceNotifier(_Failing):
     """ports.FinanceNotifier: each event as the finance topic's subscribers would read it (JSON)."""

@@ -58,7 +58,8 @@ def account_to_item(account: Account, model_cls: Any, shards: int) -> Any:
                  "self_paused_at": iso(account.self_paused_at) if account.self_paused_at else None,
                  "preferred_hours": ([t.strftime("%H:%M") for t in account.preferred_hours]
                                      if account.preferred_hours else None),
-                 "engagement": [{"at": iso(s.at), "kind": s.kind} for s in account.engagement] or None},
+                 "engagement": [{"at": iso(s.at), "kind": s.kind} for s in account.engagement] or None,
+                 "awaiting_reply_until": iso(account.awaiting_reply_until) if account.awaiting_reply_until else None},
         recent_sends=[
             {"at": iso(s.at), "channel": s.channel, "message_id": s.message_id} for s in account.recent_sends
         ],
@@ -78,6 +79,8 @@ def account_to_item(account: Account, model_cls: Any, shards: int) -> Any:
         created_at=iso(account.created_at) if account.created_at else "",
         updated_at=iso(account.updated_at) if account.updated_at else "",
     )
+    if account.phone:  # sparse: the phone index holds only accounts with a number (an SMS reply finds them)
+        item.phone = account.phone
     if account.next_action_at is not None:
         item.due_shard = shard_of(account.tenant_id, account.account_id, shards)
         item.due_at = due_key(account.next_action_at)
@@ -124,6 +127,7 @@ def item_to_account(item: Any) -> Account:
         self_paused_at=_instant_or_none((item.contact or {}).get("self_paused_at")),
         preferred_hours=_hours((item.contact or {}).get("preferred_hours")),
         engagement=[Signal(parse_instant(s["at"]), s["kind"]) for s in (item.contact or {}).get("engagement") or []],
+        awaiting_reply_until=_instant_or_none((item.contact or {}).get("awaiting_reply_until")),
         cycle=item.cycle,
         last_step=int(item.last_step),
         last_step_key=item.last_step_key,

@@ -16,6 +16,7 @@ from chalicelib.config import Settings
 
 DUE_INDEX = "due-index"
 TENANT_DUE_INDEX = "tenant-due-index"
+PHONE_INDEX = "phone-index"
 
 
 class DueIndex(GlobalSecondaryIndex["AccountModel"]):
@@ -39,6 +40,17 @@ class TenantDueIndex(GlobalSecondaryIndex["AccountModel"]):
 
     tenant_id = UnicodeAttribute(hash_key=True)
     due_at = UnicodeAttribute(range_key=True)
+
+
+class PhoneIndex(GlobalSecondaryIndex["AccountModel"]):
+    """Sparse: accounts with a number, by that number (E.164), across tenants: a text from the debtor finds every
+    account it concerns (a STOP holds for each of them)."""
+
+    class Meta:
+        index_name = PHONE_INDEX
+        projection = KeysOnlyProjection()
+
+    phone = UnicodeAttribute(hash_key=True)
 
 
 class TenantModel(Model):
@@ -95,6 +107,7 @@ class AccountModel(Model):
     next_action_at = UnicodeAttribute(null=True)
     due_shard = NumberAttribute(null=True)
     due_at = UnicodeAttribute(null=True)
+    phone = UnicodeAttribute(null=True)  # copied from the profile for the phone index
     audit_seq = NumberAttribute()
     audit_hash = UnicodeAttribute()
     created_at = UnicodeAttribute()
@@ -102,6 +115,7 @@ class AccountModel(Model):
     version = VersionAttribute()
     due_index = DueIndex()
     tenant_due_index = TenantDueIndex()
+    phone_index = PhoneIndex()
 
 
 class AuditEventModel(Model):
@@ -196,6 +210,23 @@ class ParkedPaymentModel(Model):
     expires_at = TTLAttribute()
 
 
+class InboundSmsModel(Model):
+    """Texts from debtors: a marker per inbound message id (so a repeated notification changes nothing), and the
+    words of each reply under its account, for the tenant's people to read. Both expire by TTL."""
+
+    class Meta:
+        table_name = "inbound-sms"
+
+    pk = UnicodeAttribute(hash_key=True)  # "seen#<inbound id>" or "reply#<tenant_id>#<account_id>"
+    sk = UnicodeAttribute(range_key=True)  # "seen", or "<received_at>#<inbound id>"
+    tenant_id = UnicodeAttribute(null=True)
+    account_id = UnicodeAttribute(null=True)
+    reply_id = UnicodeAttribute(null=True)
+    received_at = UnicodeAttribute(null=True)
+    text = UnicodeAttribute(null=True)
+    expires_at = TTLAttribute()
+
+
 @dataclass(frozen=True)
 class Models:
     tenants: type[TenantModel]
@@ -207,10 +238,11 @@ class Models:
     links: type[LinkModel]
     processor_refs: type[ProcessorRefModel]
     parked_payments: type[ParkedPaymentModel]
+    inbound_sms: type[InboundSmsModel]
 
     def all(self) -> list[type[Model]]:
         return [self.tenants, self.api_keys, self.accounts, self.audit, self.messages, self.policies, self.links,
-                self.processor_refs, self.parked_payments]
+                self.processor_refs, self.parked_payments, self.inbound_sms]
 
 
 def _bind(base: type[Model], table_name: str, region: str) -> Any:
@@ -230,4 +262,5 @@ def build_models(settings: Settings) -> Models:
         links=_bind(LinkModel, settings.links_table, region),
         processor_refs=_bind(ProcessorRefModel, settings.processor_refs_table, region),
         parked_payments=_bind(ParkedPaymentModel, settings.parked_payments_table, region),
+        inbound_sms=_bind(InboundSmsModel, settings.inbound_sms_table, region),
     )

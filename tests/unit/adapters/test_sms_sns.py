@@ -13,6 +13,7 @@ from chalicelib.domain.errors import OptedOut, PermanentSendError
 pytestmark = pytest.mark.unit
 
 PHONE = "+34600123456"
+REFUSED_OPT_IN = "+34600999999"
 
 
 class ClientError(Exception):
@@ -41,6 +42,13 @@ class RecordingSns:
         if self.publish_fails:
             raise self.publish_fails
         return {"MessageId": f"sns-{len(self.calls)}"}
+
+    def opt_in_phone_number(self, *, phoneNumber: str) -> dict[str, Any]:  # noqa: N803 - boto3's name
+        self.calls.append(("opt_in", phoneNumber))
+        if phoneNumber == REFUSED_OPT_IN:
+            raise ClientError("InvalidParameter")  # SNS: once every 30 days
+        self.opted_out.discard(phoneNumber)
+        return {}
 
     def count(self, what: str) -> int:
         return sum(1 for call, _ in self.calls if call == what)
@@ -126,3 +134,22 @@ def test_the_kept_answers_stay_bounded():
         text(sms, f"+3460{n:07d}")
     text(sms, "+34600000000")  # among the oldest: dropped to make room, so asked again
     assert sns.count("check") == OPT_OUT_CACHE_SIZE + 11
+
+
+def test_a_start_takes_the_number_off_the_list_and_the_next_text_goes():
+    sms, sns, _clock = sender()
+    sns.opted_out.add(PHONE)
+
+    sms.opt_in(PHONE)
+
+    assert text(sms).startswith("sns-")
+
+
+def test_a_refused_opt_in_is_not_an_error_and_the_number_stays_refused():
+    sms, sns, _clock = sender()
+    sns.opted_out.add(REFUSED_OPT_IN)
+
+    sms.opt_in(REFUSED_OPT_IN)
+
+    with pytest.raises(OptedOut):
+        text(sms, REFUSED_OPT_IN)
