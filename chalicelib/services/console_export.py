@@ -50,7 +50,7 @@ def export_request(tenant_id: str, query: dict[str, str], today: date) -> Export
     if since > until:
         raise InvalidInput("from must be on or before to", "from")
     if (until - since).days > MAX_DAYS:
-        raise InvalidInput(f"export at most {MAX_DAYS} days at a time", "from")
+        raise InvalidInput(f"from and to may be at most {MAX_DAYS} days apart", "from")
     return ExportRequest(tenant_id, account, since, until)
 
 

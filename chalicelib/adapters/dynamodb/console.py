@@ -4,7 +4,7 @@ return another's; an address is made unique per tenant by an `email#` item writt
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from pynamodb.connection import Connection
@@ -129,9 +129,12 @@ class DynamoConsole:
     # --- changes to the tenant ----------------------------------------------------------------------------
     def record(self, tenant_id: str, at: datetime, actor: str, type_: str, details: dict[str, str]) -> None:
         import secrets
+        import time
 
-        # The sort key orders by time; the random tail keeps two changes of the same instant apart.
-        change = self._model(_tenant(tenant_id), f"change#{iso(at)}#{secrets.token_hex(4)}", tenant_id=tenant_id,
+        # The sort key orders by time (fixed width); Kindly's clock counts whole seconds, so the moment of writing
+        # (nanoseconds) orders two changes of the same second, and a random tail keeps them apart.
+        when = at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        change = self._model(_tenant(tenant_id), f"change#{when}#{time.time_ns():020d}{secrets.token_hex(2)}", tenant_id=tenant_id,
                              actor=actor, change=type_, details=details, created_at=iso(at))
         change.save(condition=self._model.pk.does_not_exist())
 
