@@ -134,8 +134,9 @@ class DynamoConsole:
         # The sort key orders by time (fixed width); Kindly's clock counts whole seconds, so the moment of writing
         # (nanoseconds) orders two changes of the same second, and a random tail keeps them apart.
         when = at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-        change = self._model(_tenant(tenant_id), f"change#{when}#{time.time_ns():020d}{secrets.token_hex(2)}", tenant_id=tenant_id,
-                             actor=actor, change=type_, details=details, created_at=iso(at))
+        key = f"change#{when}#{time.time_ns():020d}{secrets.token_hex(2)}"
+        change = self._model(_tenant(tenant_id), key, tenant_id=tenant_id, actor=actor, change=type_,
+                             details=details, created_at=iso(at))
         change.save(condition=self._model.pk.does_not_exist())
 
     def recent(self, tenant_id: str, limit: int) -> list[ConsoleChange]:
