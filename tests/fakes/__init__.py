@@ -3,6 +3,7 @@ chalicelib/adapters (tests/aws/test_fakes_match_adapters.py proves the repositor
 `fake_container()`, the real Container wired with them."""
 
 from .clock import FakeClock, FakeHolidays
+from .console import FakeConsole, FakeSessionKeys
 from .container import Faked, fake_container
 from .queue import FakeQueue
 from .renderer import FakeRenderer
@@ -11,7 +12,8 @@ from .secrets import FakeLinkSecret, FakeWebhookSecrets
 from .senders import FakeEmail, FakeFinanceNotifier, FakeFinanceTopic, FakeSms, SentEmail, SentSms
 
 __all__ = [
-    "FakeAccounts", "FakeClock", "FakeEmail", "FakeFinanceNotifier", "FakeFinanceTopic", "FakeHolidays",
+    "FakeAccounts", "FakeClock", "FakeConsole", "FakeSessionKeys",
+    "FakeEmail", "FakeFinanceNotifier", "FakeFinanceTopic", "FakeHolidays",
     "FakeLinkSecret", "FakeParkedPayments", "FakePolicies", "FakeQueue", "FakeRenderer", "FakeShortLinks", "FakeSms",
     "FakeTenants", "FakeWebhookSecrets", "Faked", "OutboxEntry", "SentEmail", "SentSms", "fake_container",
 ]

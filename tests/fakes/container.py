@@ -14,6 +14,7 @@ from chalicelib.bootstrap import Container
 from chalicelib.config import Settings, read_settings
 
 from .clock import FakeClock
+from .console import FakeConsole, FakeSessionKeys
 from .queue import FakeQueue
 from .repositories import FakeAccounts, FakeParkedPayments, FakePolicies, FakeShortLinks, FakeTenants
 from .secrets import FakeLinkSecret, FakeWebhookSecrets
@@ -55,6 +56,8 @@ class Faked:
     finance_topic: FakeFinanceTopic
     renderer: Renderer
     holidays: HolidayCalendar
+    console: FakeConsole = field(default_factory=FakeConsole)
+    session_keys: FakeSessionKeys = field(default_factory=FakeSessionKeys)
     settings: Settings = field(repr=False, default_factory=lambda: read_settings({}))
 
     def stored(self) -> Any:
@@ -93,7 +96,8 @@ def fake_container(at: datetime, *, renderer: Renderer | None = None, holidays: 
         "tenant_repository": faked.tenants, "policy_repository": faked.policies, "short_links": short_links,
         "email": faked.email, "sms": faked.sms, "notifier": faked.notifier, "link_secret": FakeLinkSecret(),
         "webhook_secrets": faked.webhook_secrets, "renderer": renderer, "holidays": holidays,
-        "finance_topic": faked.finance_topic,
+        "finance_topic": faked.finance_topic, "console_users": faked.console, "console_signins": faked.console,
+        "console_changes": faked.console, "session_keys": faked.session_keys,
         # what must never be reached once the above are in place
         "models": NoAws("models"), "client": NoAws("client"), "topic_arn": NoAws("topic_arn"),
         "queue": lambda: faked.queue,
