@@ -200,3 +200,15 @@ def test_user_add_refuses_a_bad_address_or_an_unknown_tenant(aws, tenant, kindly
     assert "--email" in capsys.readouterr().err
     assert kindly(["user", "add", "--tenant", "t_nope", "--email", "a@b.example.com", "--role", "viewer"]) == 1
     assert aws.console_people.of_tenant(tenant["tenant_id"]) == []
+
+
+def test_the_demo_tenant_has_a_finance_admin_who_can_sign_in(client, aws):
+    from chalicelib.local.demo import DEMO_ACCOUNTS, DEMO_FINANCE_EMAIL, load_demo
+
+    demo = load_demo(aws, aws.clock.now().date())
+
+    session = sign_in(client, aws, DEMO_FINANCE_EMAIL)
+    overview = client.http.get("/console", headers={"Cookie": session["cookie"]}).body.decode()
+    assert demo["console_email"] == DEMO_FINANCE_EMAIL
+    assert f'Accounts</h2><p class="figure">{len(DEMO_ACCOUNTS)}</p>' in overview
+    assert "Add a person" in client.http.get("/console/settings", headers={"Cookie": session["cookie"]}).body.decode()
