@@ -29,9 +29,29 @@ NAV = [("overview", "Overview", "console"), ("audit", "Audit export", "console/a
        ("settings", "Settings", "console/settings")]
 
 
+def _kind_errors(view: Callable[..., Response]) -> Callable[..., Response]:
+    """An unexpected error is logged (its type and line, no personal data) and answered with a plain page."""
+    import functools
+
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Response:
+        try:
+            return view(*args, **kwargs)
+        except Exception as exc:  # noqa: BLE001 - the person gets a page, the log gets the details
+            from chalicelib.observability import error_fields, logger
+
+            logger().error("unhandled error in the console", extra=error_fields(exc))
+            return Response(body="<!doctype html><title>Something went wrong</title><h1>Something went wrong on "
+                            "our side</h1><p>Nothing was changed. Please try again.</p>", status_code=500,
+                            headers={**BASE_HEADERS, "Content-Security-Policy": portal_csp("-", None)})
+
+    return wrapper
+
+
 # --- signed out: the sign-in form, the link ----------------------------------------------------------------
 
 @console.route("/console", methods=["GET"])
+@_kind_errors
 def home() -> Response:
     session = _session()
     if session is None:
@@ -47,16 +67,22 @@ def home() -> Response:
 
 
 @console.route("/console", methods=["POST"], content_types=FORM)
+@_kind_errors
 def ask_for_link() -> Response:
     app = container()
     form = _form()
     bound_to = _cookies().get(FORM_COOKIE, "")
     if not bound_to or not app.console_signin.form_token_matches(form.get("csrf"), bound_to):
         return _forbidden(None)
+    from chalicelib.services.console_signin import TooManySignIns
+
     try:
         app.console_signin.request_link(form.get("email", ""))
-    except Throttled:
+    except TooManySignIns:
         return _signin_page(throttled=True, status=429, email=form.get("email", ""))
+    except Throttled:  # SES asked us to slow down: nothing was stored, the person may simply try again
+        return _signin_page(error="The email could not be sent just now. Please try again in a minute.",
+                            status=503, email=form.get("email", ""))
     except InvalidInput:
         return _signin_page(error="Please enter an email address, like name@example.com.", status=400,
                             email=form.get("email", ""))
@@ -64,6 +90,7 @@ def ask_for_link() -> Response:
 
 
 @console.route("/console/signin/{token}", methods=["GET"])
+@_kind_errors
 def sign_in(token: str) -> Response:
     from chalicelib.domain.console import SESSION_TTL
     from chalicelib.domain.errors import Unauthenticated
@@ -79,6 +106,7 @@ def sign_in(token: str) -> Response:
 
 
 @console.route("/console/signout", methods=["POST"], content_types=FORM)
+@_kind_errors
 def sign_out() -> Response:
     def close(session: Session, _form: dict[str, str]) -> Response:
         container().console_signin.sign_out(session)
@@ -90,6 +118,7 @@ def sign_out() -> Response:
 # --- signed in -----------------------------------------------------------------------------------------------
 
 @console.route("/console/settings", methods=["GET"])
+@_kind_errors
 def settings_page() -> Response:
     session = _session()
     if session is None:
@@ -98,6 +127,7 @@ def settings_page() -> Response:
 
 
 @console.route("/console/settings/webhook-secret", methods=["POST"], content_types=FORM)
+@_kind_errors
 def set_webhook_secret() -> Response:
     def set_secret(session: Session, form: dict[str, str]) -> Response:
         provider = form.get("provider", "")
@@ -109,6 +139,7 @@ def set_webhook_secret() -> Response:
 
 
 @console.route("/console/settings/users", methods=["POST"], content_types=FORM)
+@_kind_errors
 def add_user() -> Response:
     def add(session: Session, form: dict[str, str]) -> Response:
         container().console_people.add(session.tenant_id, form.get("email", ""), form.get("role", ""),
@@ -119,6 +150,7 @@ def add_user() -> Response:
 
 
 @console.route("/console/settings/users/{user_id}/remove", methods=["POST"], content_types=FORM)
+@_kind_errors
 def remove_user(user_id: str) -> Response:
     def remove(session: Session, _form: dict[str, str]) -> Response:
         if user_id == session.user_id:
@@ -130,6 +162,7 @@ def remove_user(user_id: str) -> Response:
 
 
 @console.route("/console/audit", methods=["GET"])
+@_kind_errors
 def audit_page() -> Response:
     from datetime import UTC, timedelta
 
@@ -142,11 +175,13 @@ def audit_page() -> Response:
 
 
 @console.route("/console/audit.csv", methods=["GET"])
+@_kind_errors
 def audit_csv() -> Response:
     return _export("csv", "text/csv; charset=utf-8")
 
 
 @console.route("/console/audit.jsonl", methods=["GET"])
+@_kind_errors
 def audit_jsonl() -> Response:
     return _export("jsonl", "application/jsonl; charset=utf-8")
 

@@ -36,6 +36,10 @@ from chalicelib.inputs.parsing import parse
 RETRY_AFTER_SECONDS = 15 * 60
 
 
+class TooManySignIns(Throttled):
+    """The address asked for more links than the limit allows in the window (SES throttling is Throttled)."""
+
+
 @dataclass(frozen=True)
 class SignedIn:
     session: Session
@@ -61,8 +65,8 @@ class ConsoleSignIn:
         now = self._clock.now()
         window, until = window_of(now)
         if self._signins.count_request(address_key(address), window, until) > SIGNIN_LIMIT:
-            raise Throttled("too many sign-in links asked for this address; try again in 15 minutes",
-                            RETRY_AFTER_SECONDS)
+            raise TooManySignIns("too many sign-in links asked for this address; try again in 15 minutes",
+                                 RETRY_AFTER_SECONDS)
         known: list[ConsoleUser | None] = list(self._users.with_email(address))
         for user in known or [None]:
             token = new_token()

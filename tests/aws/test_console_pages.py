@@ -264,3 +264,16 @@ def test_bad_dates_or_parameters_get_a_clear_400(client, aws, tenant, query, fie
 
     assert answer.status_code == 400
     assert field in answer.body.decode()
+
+
+def test_the_export_form_offers_both_formats_and_the_navigation_marks_the_page(client, aws, tenant):
+    viewer = signed_in(client, aws, tenant, "viewer")
+
+    page = get(client, viewer, "/console/audit")
+
+    html = page.body.decode()
+    assert page.status_code == 200
+    assert 'action="../console/audit.csv"' in html and 'formaction="../console/audit.jsonl"' in html
+    assert f'value="{today()}"' in html
+    assert '<a href="../console/audit" aria-current="page">Audit export</a>' in html
+    assert '<a class="skip" href="#main">' in html
