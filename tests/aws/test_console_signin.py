@@ -3,6 +3,7 @@ single use and 15 minutes, the same answer for an unknown address, the rate limi
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -189,6 +190,10 @@ def test_an_address_is_unique_per_tenant_but_may_belong_to_two_tenants(client, a
 
     assert twice == 1 and "already has a person" in capsys.readouterr().err
     assert elsewhere == 0
+    capsys.readouterr()
+    assert kindly(["user", "list", "--tenant", tenant["tenant_id"]]) == 0
+    assert [(u["email"], u["role"]) for u in json.loads(capsys.readouterr().out)] == [
+        ("fin@acme.example.com", "admin")]
     assert [u.role for u in aws.console_people.of_tenant(tenant["tenant_id"])] == ["admin"]
     ask_for_link(client, "fin@acme.example.com")
     assert len(links_in_mail()) == 2  # one link per tenant the address belongs to
