@@ -3,6 +3,7 @@
 from chalice import Chalice
 
 from chalicelib.routes.api import api
+from chalicelib.routes.console import console
 from chalicelib.routes.feedback import feedback
 from chalicelib.routes.http import error_shape_middleware
 from chalicelib.routes.links import links
@@ -22,3 +23,4 @@ app.register_blueprint(schedules)
 app.register_blueprint(queues)
 app.register_blueprint(feedback)
 app.register_blueprint(sms)
+app.register_blueprint(console)

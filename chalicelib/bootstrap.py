@@ -14,6 +14,10 @@ if TYPE_CHECKING:  # annotations only: the app's cold start imports no adapter o
     from chalicelib.domain.ports import (
         AccountRepository,
         Clock,
+        ConsoleChanges,
+        ConsolePages,
+        ConsoleSignIns,
+        ConsoleUsers,
         DebtorReplies,
         DnsTxt,
         EmailSender,
@@ -24,6 +28,7 @@ if TYPE_CHECKING:  # annotations only: the app's cold start imports no adapter o
         ParkedPayments,
         PolicyRepository,
         SenderDomains,
+        SessionKeys,
         ShortLinks,
         SmsSender,
         Templates,
@@ -33,6 +38,11 @@ if TYPE_CHECKING:  # annotations only: the app's cold start imports no adapter o
     )
     from chalicelib.services.accounts import AccountService
     from chalicelib.services.audit import AuditService
+    from chalicelib.services.console_export import AuditExport
+    from chalicelib.services.console_overview import ConsoleOverview
+    from chalicelib.services.console_people import ConsolePeople
+    from chalicelib.services.console_settings import ConsoleSettings
+    from chalicelib.services.console_signin import ConsoleSignIn
     from chalicelib.services.delivery import Delivery
     from chalicelib.services.feedback import FeedbackService
     from chalicelib.services.figures import FinanceFigures
@@ -189,6 +199,37 @@ class Container:
 
         return JinjaRenderer()
 
+    # The finance console's table serves three ports (adapters/dynamodb/console.py).
+    @cached_property
+    def console_users(self) -> ConsoleUsers:
+        from chalicelib.adapters.dynamodb.console import DynamoConsole
+
+        return DynamoConsole(self.models)
+
+    @cached_property
+    def console_signins(self) -> ConsoleSignIns:
+        from chalicelib.adapters.dynamodb.console import DynamoConsole
+
+        return DynamoConsole(self.models)
+
+    @cached_property
+    def console_changes(self) -> ConsoleChanges:
+        from chalicelib.adapters.dynamodb.console import DynamoConsole
+
+        return DynamoConsole(self.models)
+
+    @cached_property
+    def session_keys(self) -> SessionKeys:
+        from chalicelib.adapters.secrets_ssm import SsmSessionKeys
+
+        return SsmSessionKeys(self.client("ssm"), self.settings.console_keys_parameter)
+
+    @cached_property
+    def console_pages(self) -> ConsolePages:
+        from chalicelib.adapters.console_pages import JinjaConsolePages
+
+        return JinjaConsolePages()
+
     def queue(self) -> WorkQueue:
         from chalicelib.adapters.queue_sqs import SqsQueue
 
@@ -311,6 +352,38 @@ class Container:
         from chalicelib.services.audit import AuditService
 
         return AuditService(self.account_repository)
+
+    @cached_property
+    def console_people(self) -> ConsolePeople:
+        from chalicelib.services.console_people import ConsolePeople
+
+        return ConsolePeople(self.console_users, self.tenants, self.console_changes, self.clock)
+
+    @cached_property
+    def console_signin(self) -> ConsoleSignIn:
+        from chalicelib.services.console_signin import ConsoleSignIn
+
+        return ConsoleSignIn(self.console_users, self.console_signins, self.session_keys, self.email, self.tenants,
+                             self.clock, self.settings.public_base_url)
+
+    @cached_property
+    def console_overview(self) -> ConsoleOverview:
+        from chalicelib.services.console_overview import ConsoleOverview
+
+        return ConsoleOverview(self.figures.figures, self.account_repository, self.clock)
+
+    @cached_property
+    def console_export(self) -> AuditExport:
+        from chalicelib.services.console_export import AuditExport
+
+        return AuditExport(self.account_repository, self.clock)
+
+    @cached_property
+    def console_settings(self) -> ConsoleSettings:
+        from chalicelib.services.console_settings import ConsoleSettings
+
+        return ConsoleSettings(self.tenants, self.webhook_secrets, self.payments.put_secret, self.console_changes,
+                               self.clock)
 
     @cached_property
     def finance_subscriptions(self) -> FinanceSubscriptions:

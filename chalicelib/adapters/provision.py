@@ -78,6 +78,7 @@ def initialise(app: Container) -> dict[str, Any]:
     topics = create_topics(app)
     create_configuration_set(app)
     secret_created = app.link_secret.ensure()
+    console_keys_created = app.session_keys.ensure()
     senders = verify_senders(app)
     return {
         "tables_created": tables,
@@ -86,5 +87,6 @@ def initialise(app: Container) -> dict[str, Any]:
         "topics": topics,
         "configuration_set": app.settings.ses_configuration_set,
         "link_secret_created": secret_created,
+        "console_keys_created": console_keys_created,
         "senders_verified": senders,
     }

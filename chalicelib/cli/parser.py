@@ -7,6 +7,7 @@ from typing import Any
 
 from chalicelib.cli.commands.accounts import cmd_account_get, cmd_account_put, cmd_import_accounts
 from chalicelib.cli.commands.audit import cmd_audit_verify, cmd_timeline
+from chalicelib.cli.commands.console import cmd_console_rotate_key, cmd_user_add, cmd_user_list, cmd_user_remove
 from chalicelib.cli.commands.local import cmd_local_up, cmd_outbox
 from chalicelib.cli.commands.policies import cmd_policy_get, cmd_policy_preview, cmd_policy_put
 from chalicelib.cli.commands.sweep import cmd_sweep
@@ -133,6 +134,24 @@ def build_parser() -> argparse.ArgumentParser:
     subscribe.add_argument("--endpoint", required=True,
                            help="an email address, an https:// URL or an SQS queue ARN, as the protocol says")
     subscribe.set_defaults(func=cmd_finance_subscribe)
+
+    user = commands.add_group("user", help="people of a tenant's finance team (the finance console)")
+    user_add = user.add_parser("add", help="register a person with a role; prints the user id")
+    user_add.add_argument("--tenant", required=True)
+    user_add.add_argument("--email", required=True)
+    user_add.add_argument("--role", required=True, choices=["viewer", "editor", "admin"])
+    user_add.set_defaults(func=cmd_user_add)
+    user_list = user.add_parser("list", help="the tenant's people and their roles")
+    user_list.add_argument("--tenant", required=True)
+    user_list.set_defaults(func=cmd_user_list)
+    user_remove = user.add_parser("remove", help="remove a person; their sessions end at once")
+    user_remove.add_argument("user")
+    user_remove.add_argument("--tenant", required=True)
+    user_remove.set_defaults(func=cmd_user_remove)
+
+    console_group = commands.add_group("console", help="the finance console")
+    console_group.add_parser("rotate-key", help="sign new sessions with a new key; the previous stays accepted"
+                             ).set_defaults(func=cmd_console_rotate_key)
 
     outbox = commands.add_parser("outbox", help="what the local stack's SES and SNS received")
     outbox.add_argument("--tenant")

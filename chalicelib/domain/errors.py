@@ -20,6 +20,12 @@ class Unauthenticated(KindlyError):
     code = "unauthenticated"
 
 
+class Forbidden(KindlyError):
+    """Signed in, but this person's role may not do this."""
+
+    code = "forbidden"
+
+
 class NotFound(KindlyError):
     code = "not_found"
 

@@ -422,3 +422,67 @@ def test_a_tenant_and_its_key_are_found_by_id_and_by_hash(repos):
 
     assert repos.tenants.get("t_new") == tenant
     assert repos.tenants.key_by_hash("hash_1") == key
+
+
+# --- the finance console's table ------------------------------------------------------------------------------
+
+@pytest.fixture(params=["fake", "dynamodb"])
+def console_store(request: pytest.FixtureRequest) -> Any:
+    if request.param == "fake":
+        from tests.fakes import FakeConsole
+
+        return FakeConsole()
+    return request.getfixturevalue("aws").console_users
+
+
+def a_person(user_id: str, email: str = "fin@acme.example.com", tenant_id: str = TENANT, role: str = "viewer") -> Any:
+    from chalicelib.domain.console import ConsoleUser
+
+    return ConsoleUser(tenant_id, user_id, email, role, T0)
+
+
+def test_console_people_are_unique_per_tenant_and_kept_apart(console_store):
+    console_store.add(a_person("usr_1"))
+    console_store.add(a_person("usr_2", tenant_id=OTHER, role="admin"))
+
+    with pytest.raises(Conflict):
+        console_store.add(a_person("usr_3"))
+
+    assert console_store.get(TENANT, "usr_1") == a_person("usr_1")
+    assert console_store.get(OTHER, "usr_1") is None
+    assert [u.user_id for u in console_store.with_email("fin@acme.example.com")] == ["usr_1", "usr_2"]
+    assert [u.user_id for u in console_store.of_tenant(TENANT)] == ["usr_1"]
+    assert console_store.remove(TENANT, "usr_1") is True
+    assert console_store.remove(TENANT, "usr_1") is False
+    console_store.add(a_person("usr_4"))  # the address is free again
+    assert [u.user_id for u in console_store.with_email("fin@acme.example.com")] == ["usr_4", "usr_2"]  # by tenant
+
+
+def test_a_sign_in_link_is_taken_once_and_counters_and_sessions_behave(console_store):
+    from chalicelib.domain.console import Session, SignInLink
+
+    link = SignInLink("h" * 64, TENANT, "usr_1", T0 + timedelta(minutes=15))
+    console_store.put_link(link)
+
+    assert console_store.take_link("h" * 64) == link
+    assert console_store.take_link("h" * 64) is None
+    assert console_store.take_link("x" * 64) is None
+    assert [console_store.count_request("k", "w1", T0) for _ in range(3)] == [1, 2, 3]
+    assert console_store.count_request("k", "w2", T0) == 1
+    session = Session("usr_1", TENANT, "viewer", "sid_1", T0 + timedelta(hours=8))
+    console_store.open_session(session)
+    assert console_store.is_open(TENANT, "sid_1") and not console_store.is_open(OTHER, "sid_1")
+    console_store.close_session(TENANT, "sid_1")
+    assert not console_store.is_open(TENANT, "sid_1")
+
+
+def test_changes_to_a_tenant_come_back_latest_first(console_store):
+    console_store.record(TENANT, T0, "user:usr_1", "user_added", {"user_id": "usr_2"})
+    console_store.record(TENANT, T0, "user:usr_1", "webhook_secret_set", {"provider": "stripe"})
+    console_store.record(TENANT, T0 + timedelta(seconds=1), "user:usr_1", "user_removed", {"user_id": "usr_2"})
+
+    recent = console_store.recent(TENANT, 2)
+
+    assert [c.type for c in recent] == ["user_removed", "webhook_secret_set"]
+    assert recent[1].details == {"provider": "stripe"} and recent[0].actor == "user:usr_1"
+    assert console_store.recent(OTHER, 5) == []

@@ -31,7 +31,7 @@ DEPLOY = ROOT / "infra" / "deploy.sh"
 EVENTS = ROOT / "events"
 STAGES = ("local", "dev", "prod")
 MODEL_FIELDS = ("tenants", "api_keys", "accounts", "audit", "messages", "policies", "links", "processor_refs",
-                "parked_payments", "inbound_sms")
+                "parked_payments", "inbound_sms", "console")
 REGION = "us-east-1"
 ACCOUNT = "123456789012"  # moto's default account
 
@@ -337,6 +337,7 @@ def required_grants(stage: str) -> list[tuple[str, str]]:
     grants.append(("sns:CheckIfPhoneNumberIsOptedOut", "*"))  # asked before each SMS; no resource either
     grants.append(("sns:OptInPhoneNumber", "*"))  # a debtor's START takes the number off SNS's list
     grants.append(("ssm:GetParameter", f"arn:aws:ssm:{arn}:parameter{settings.link_secret_parameter}"))
+    grants.append(("ssm:GetParameter", f"arn:aws:ssm:{arn}:parameter{settings.console_keys_parameter}"))
     grants.append(("kms:Decrypt", f"arn:aws:kms:{arn}:key/0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0"))
     grants.append(("sts:GetCallerIdentity", "*"))
     functions = ("", "-remind_worker", "-sms_inbound", "-app-Sweep-1A2B3C")

@@ -14,6 +14,7 @@ from chalicelib.bootstrap import Container
 from chalicelib.config import Settings, read_settings
 
 from .clock import FakeClock
+from .console import FakeConsole, FakeSessionKeys
 from .queue import FakeQueue
 from .repositories import (
     FakeAccounts,
@@ -64,6 +65,8 @@ class Faked:
     renderer: Renderer
     holidays: HolidayCalendar
     replies: FakeDebtorReplies = field(default_factory=FakeDebtorReplies)
+    console: FakeConsole = field(default_factory=FakeConsole)
+    session_keys: FakeSessionKeys = field(default_factory=FakeSessionKeys)
     settings: Settings = field(repr=False, default_factory=lambda: read_settings({}))
     sender_domains: FakeSenderDomains = field(default_factory=FakeSenderDomains)
     dns: FakeDns = field(default_factory=FakeDns)
@@ -106,7 +109,8 @@ def fake_container(at: datetime, *, renderer: Renderer | None = None, holidays: 
         "email": faked.email, "sms": faked.sms, "notifier": faked.notifier, "link_secret": FakeLinkSecret(),
         "webhook_secrets": faked.webhook_secrets, "renderer": renderer, "holidays": holidays,
         "finance_topic": faked.finance_topic, "sender_domain_identities": faked.sender_domains, "dns": faked.dns,
-        "debtor_replies": faked.replies,
+        "debtor_replies": faked.replies, "console_users": faked.console, "console_signins": faked.console,
+        "console_changes": faked.console, "session_keys": faked.session_keys,
         # what must never be reached once the above are in place
         "models": NoAws("models"), "client": NoAws("client"), "topic_arn": NoAws("topic_arn"),
         "queue": lambda: faked.queue,

@@ -227,6 +227,31 @@ class InboundSmsModel(Model):
     expires_at = TTLAttribute()
 
 
+class ConsoleItemModel(Model):
+    """The finance console, one table: a tenant's people (`tenant#T` / `user#U`, sessions `session#S`), who an
+    address is in each tenant (`email#E` / `tenant#T`: one item per tenant and address, so an address is unique
+    per tenant), one-time sign-in links (`signin#<sha256>`), sign-in counters (`rate#<sha256>` / window), and
+    what was changed on the tenant in the console (`tenant#T` / `change#<at>#<random>`). Links, counters and
+    sessions expire by TTL; see adapters/dynamodb/console.py."""
+
+    class Meta:
+        table_name = "console"
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    tenant_id = UnicodeAttribute(null=True)
+    user_id = UnicodeAttribute(null=True)
+    email = UnicodeAttribute(null=True)
+    role = UnicodeAttribute(null=True)
+    created_at = UnicodeAttribute(null=True)
+    valid_until = UnicodeAttribute(null=True)  # a TTL deletes late: validity is checked on this, to the second
+    attempts = NumberAttribute(null=True)
+    actor = UnicodeAttribute(null=True)  # a change to the tenant (`change#<at>#<n>`): who, what, details
+    change = UnicodeAttribute(null=True)
+    details = JSONAttribute(null=True)
+    expires_at = TTLAttribute(null=True)
+
+
 @dataclass(frozen=True)
 class Models:
     tenants: type[TenantModel]
@@ -239,10 +264,11 @@ class Models:
     processor_refs: type[ProcessorRefModel]
     parked_payments: type[ParkedPaymentModel]
     inbound_sms: type[InboundSmsModel]
+    console: type[ConsoleItemModel]
 
     def all(self) -> list[type[Model]]:
         return [self.tenants, self.api_keys, self.accounts, self.audit, self.messages, self.policies, self.links,
-                self.processor_refs, self.parked_payments, self.inbound_sms]
+                self.processor_refs, self.parked_payments, self.inbound_sms, self.console]
 
 
 def _bind(base: type[Model], table_name: str, region: str) -> Any:
@@ -263,4 +289,5 @@ def build_models(settings: Settings) -> Models:
         processor_refs=_bind(ProcessorRefModel, settings.processor_refs_table, region),
         parked_payments=_bind(ParkedPaymentModel, settings.parked_payments_table, region),
         inbound_sms=_bind(InboundSmsModel, settings.inbound_sms_table, region),
+        console=_bind(ConsoleItemModel, settings.console_table, region),
     )
