@@ -138,6 +138,7 @@ class MessageContext:
     # built without them never promises a plan or a settlement (see domain.offers and wording.lint_message).
     plan_possible: bool = False  # domain.offers.plan_possible for this account and its policy
     instalments: tuple[InstalmentLine, ...] = ()  # the debtor's current (or just ended) plan
+    plan_active: bool = False  # while a plan runs, the debtor is asked for instalments, not whole invoices
     next_instalment: InstalmentLine | None = None
     settlement: SettlementTerms | None = None  # the standing (or just accepted) settlement offer
     promise: PromiseTerms | None = None  # the debtor's latest promise to pay (promise_missed names it)

@@ -35,7 +35,7 @@ from chalicelib.domain.messages import (
 )
 from chalicelib.domain.offers import settlement_stands
 from chalicelib.domain.outcomes import Outcome
-from chalicelib.domain.plans import CANCELLED
+from chalicelib.domain.plans import ACTIVE, CANCELLED
 from chalicelib.domain.ports import AccountRepository, EmailSender, FinanceNotifier, Links, Renderer, SmsSender
 from chalicelib.domain.schedule import local_day, recipient_zones
 from chalicelib.domain.sending import Attempt, Message
@@ -216,7 +216,8 @@ def _arrangement_context(account: Account, now: datetime) -> dict[str, Any]:
     if plan is not None and plan.status != CANCELLED:
         lines = instalment_lines(plan.instalments, plan.currency)
         coming = [line for line in lines if line.status == "due"]  # a missed one has its own nudge
-        fields.update(instalments=lines, next_instalment=next_instalment(coming or lines))
+        fields.update(instalments=lines, next_instalment=next_instalment(coming or lines),
+                      plan_active=plan.status == ACTIVE)
     offer = account.settlement_offer
     today = local_day(now, recipient_zones(account))
     if offer is not None and (offer.accepted_at is not None or settlement_stands(offer, today)):

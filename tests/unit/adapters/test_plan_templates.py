@@ -277,3 +277,17 @@ def test_a_broken_promise_gets_its_own_follow_up_naming_the_amount_and_the_day(r
 def test_a_promise_follow_up_without_a_promise_is_never_written(renderer):
     with pytest.raises(MissingMessageData, match="promise"):
         renderer.render(make_ctx("promise_missed", "email", "en-US", plan=False, offer=False, promise=None))
+
+
+@pytest.mark.parametrize("template", ["instalment_heads_up", "gentle_reminder"])
+def test_while_a_plan_runs_no_email_asks_for_a_whole_invoice(renderer, template):
+    from chalicelib.domain.messages import InvoiceLine
+
+    invoice = InvoiceLine("INV-1", 4900, "EUR", date(2026, 11, 15), "https://pay.example/inv-1")
+    during = renderer.render(make_ctx(template, "email", "en-US", plan=True, offer=False, invoices=(invoice,),
+                                      plan_active=True))
+    after = renderer.render(make_ctx(template, "email", "en-US", plan=True, offer=False, invoices=(invoice,),
+                                     plan_active=False))  # the plan ended: each invoice is payable again
+
+    assert "INV-1" in during.text and "https://pay.example/inv-1" not in during.text + (during.html or "")
+    assert "https://pay.example/inv-1" in after.text and "https://pay.example/inv-1" in (after.html or "")
