@@ -351,7 +351,7 @@ def required_grants(stage: str) -> list[tuple[str, str]]:
 
 
 # Resource "*" only where the action has no resource to scope to.
-UNSCOPABLE = {"sns:publish", "sns:checkifphonenumberisoptedout",
+UNSCOPABLE = {"sns:publish", "sns:checkifphonenumberisoptedout", "sns:optinphonenumber",
               "sts:getcalleridentity", "xray:puttracesegments", "xray:puttelemetryrecords"}
 
 
