@@ -13,6 +13,7 @@ from .links import LinkClaims, ShortLink
 from .messages import MessageContext, RenderedMessage
 from .payments import PaymentEvent
 from .policies import Policy
+from .segments import PolicyApplied
 from .tenants import ApiKey, Tenant
 
 if TYPE_CHECKING:  # the decision and the message kinds read the ports; the ports only name them
@@ -116,6 +117,9 @@ class LinkSecret(Protocol):
 class PolicyRepository(Protocol):
     def latest(self, tenant_id: str, name: str) -> Policy | None: ...
 
+    def all_latest(self, tenant_id: str) -> list[Policy]:
+        """The latest version of each of the tenant's stored policies (built-in ones are not stored)."""
+
     def add_version(self, tenant_id: str, policy: Policy, now: datetime) -> Policy: ...
 
 
@@ -193,6 +197,12 @@ class PolicyBook(Protocol):
         """The latest version, or a built-in policy; NotFound naming `name` if there is neither."""
 
     def resolve(self, tenant_id: str, name: str) -> Policy: ...
+
+    def applied(self, account: Account) -> PolicyApplied:
+        """The policy the account names, else the first whose segment it matches, else standard; and why."""
+
+    def for_account(self, account: Account) -> Policy:
+        """The policy in force for the account (see applied)."""
 
 
 class TenantLookup(Protocol):

@@ -173,5 +173,6 @@ class PreviewService:
         return {
             "policy": policy.name, "version": policy.version, "account_id": account.account_id,
             "from": iso(start), "days": data.days,
+            "policy_applied": self._policies.applied(account).to_dict(),  # the policy in force for this account
             "messages": simulate(account, policy, start, data.days, self._holidays),
         }

@@ -81,7 +81,7 @@ class RemindService:
         tenant = self._tenants.get(account.tenant_id)
         if tenant is None:
             return Outcome("skipped", "tenant_not_found")
-        policy = self._policies.resolve(account.tenant_id, account.policy)
+        policy = self._policies.for_account(account)
         refresh_schedule(account, policy)
         if account.state != HELD:
             for event_type, details in advance(account, policy, now):  # an instalment missed, an offer made...

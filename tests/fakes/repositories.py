@@ -268,10 +268,15 @@ class FakePolicies:
 
     def __init__(self) -> None:
         self.versions: dict[tuple[str, str], list[Policy]] = {}
+        self.full_reads = 0  # all_latest calls: the sweep reads a tenant's policies once per batch
 
     def latest(self, tenant_id: str, name: str) -> Policy | None:
         versions = self.versions.get((tenant_id, name))
         return versions[-1] if versions else None
+
+    def all_latest(self, tenant_id: str) -> list[Policy]:
+        self.full_reads += 1
+        return [versions[-1] for (tenant, _name), versions in sorted(self.versions.items()) if tenant == tenant_id]
 
     def add_version(self, tenant_id: str, policy: Policy, now: datetime) -> Policy:
         from dataclasses import replace

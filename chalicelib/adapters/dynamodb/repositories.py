@@ -266,6 +266,12 @@ class DynamoPolicies:
             return mapping.body_to_policy(item.name, int(item.version), item.body)
         return None
 
+    def all_latest(self, tenant_id: str) -> list[Policy]:
+        latest: dict[str, Policy] = {}
+        for item in self._model.query(tenant_id, consistent_read=True):  # versions in key order: the last wins
+            latest[item.name] = mapping.body_to_policy(item.name, int(item.version), item.body)
+        return list(latest.values())
+
     def add_version(self, tenant_id: str, policy: Policy, now: datetime) -> Policy:
         current = self.latest(tenant_id, policy.name)
         version = (current.version if current else 0) + 1
