@@ -10,7 +10,7 @@ from chalicelib.cli.commands.audit import cmd_audit_verify, cmd_timeline
 from chalicelib.cli.commands.local import cmd_local_up, cmd_outbox
 from chalicelib.cli.commands.policies import cmd_policy_get, cmd_policy_preview, cmd_policy_put
 from chalicelib.cli.commands.sweep import cmd_sweep
-from chalicelib.cli.commands.tenants import cmd_finance_subscribe, cmd_init, cmd_tenant_create
+from chalicelib.cli.commands.tenants import cmd_finance_subscribe, cmd_init, cmd_tenant_create, cmd_tenant_set
 
 
 class _Commands:
@@ -65,6 +65,12 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--logo-url", help="https URL of the logo shown on the debtor's page")
     create.add_argument("--accent-color", help="#rrggbb, dark enough for white text (WCAG AA)")
     create.set_defaults(func=cmd_tenant_create)
+    tenant_set = tenant.add_parser("set", help="change a tenant's settings")
+    tenant_set.add_argument("--tenant", required=True)
+    tenant_set.add_argument("--excluded-days", required=True,
+                            help="days the tenant is closed, YYYY-MM-DD,YYYY-MM-DD (the whole list; '' clears it): "
+                                 "reminders due then wait for the next open day")
+    tenant_set.set_defaults(func=cmd_tenant_set)
 
     account = commands.add_group("account", help="accounts")
     put = account.add_parser("put", help="upsert one account from a JSON file (the API's body)")

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 
 from . import accounts as acc
 from .accounts import Account, PendingThanks, SentRecord
+from .closures import excluded_days
 from .courtesy import (
     Defer as GuardDefer,
 )
@@ -197,6 +198,7 @@ def guard_input(account: Account, policy: Policy, channel: str, now: datetime, c
         caps=policy.caps,
         is_holiday=calendar(account.country, account.region),
         preferred_hours=account.preferred_hours,
+        excluded_days=excluded_days(calendar),
     )
     opening, closing = open_hours(inp)
     if opening >= closing:  # the debtor's hours and the policy's window no longer meet: the policy's alone

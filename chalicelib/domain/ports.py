@@ -130,6 +130,9 @@ class TenantRepository(Protocol):
 
     def key_by_hash(self, key_hash: str) -> ApiKey | None: ...
 
+    def set_excluded_days(self, tenant_id: str, days: tuple[date, ...]) -> Tenant | None:
+        """Replace the tenant's excluded days; the tenant as stored, or None if there is no such tenant."""
+
 
 class SenderIdentities(Protocol):
     def verify_sender(self, address: str) -> None:

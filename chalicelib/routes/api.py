@@ -146,6 +146,22 @@ def preview_policy(name: str) -> Response:
     return json_response(container().preview.preview(tenant_id, name, body_of(api.current_request)))
 
 
+@api.route("/v1/tenant/excluded-days", methods=["PUT"], content_types=JSON_ONLY)
+@guarded
+def put_excluded_days() -> Response:
+    tenant_id, _actor = _caller()
+    tenant = container().tenants.set_excluded_days(tenant_id, body_of(api.current_request))
+    return json_response({"excluded_days": tenant.to_dict()["excluded_days"]})
+
+
+@api.route("/v1/tenant/excluded-days", methods=["GET"])
+@guarded
+def get_excluded_days() -> Response:
+    tenant_id, _actor = _caller()
+    tenant = container().tenants.get(tenant_id)
+    return json_response({"excluded_days": tenant.to_dict()["excluded_days"] if tenant else []})
+
+
 @api.route("/v1/webhook-secrets/{provider}", methods=["PUT"], content_types=JSON_ONLY)
 @guarded
 def put_webhook_secret(provider: str) -> Response:

@@ -17,7 +17,7 @@ import copy
 import itertools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.adapters.dynamodb.mapping import due_key, shard_of
@@ -296,6 +296,14 @@ class FakeTenants:
 
     def get(self, tenant_id: str) -> Tenant | None:
         return self.tenants.get(tenant_id)
+
+    def set_excluded_days(self, tenant_id: str, days: tuple[date, ...]) -> Tenant | None:
+        from dataclasses import replace
+
+        if tenant_id not in self.tenants:
+            return None
+        self.tenants[tenant_id] = replace(self.tenants[tenant_id], excluded_days=days)
+        return self.tenants[tenant_id]
 
     def add(self, tenant: Tenant, key: ApiKey) -> None:
         if tenant.tenant_id in self.tenants or key.key_hash in self.keys:

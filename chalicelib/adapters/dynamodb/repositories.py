@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from pynamodb.connection import Connection
@@ -305,6 +305,20 @@ class DynamoTenants:
                 keys(key.key_hash, key_id=key.key_id, tenant_id=key.tenant_id, created_at=iso(key.created_at)),
                 condition=keys.key_hash.does_not_exist(),
             )
+
+    def set_excluded_days(self, tenant_id: str, days: tuple[date, ...]) -> Tenant | None:
+        tenants = self._models.tenants
+        try:
+            tenants(tenant_id).update(
+                actions=[tenants.excluded_days.set([day.isoformat() for day in days]) if days
+                         else tenants.excluded_days.remove()],
+                condition=tenants.tenant_id.exists(),
+            )
+        except UpdateError as exc:
+            if exc.cause_response_code == "ConditionalCheckFailedException":
+                return None
+            raise
+        return self.get(tenant_id)
 
     def key_by_hash(self, key_hash: str) -> ApiKey | None:
         try:
