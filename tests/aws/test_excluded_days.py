@@ -44,3 +44,13 @@ def test_bad_days_get_a_400_and_keep_what_was_set(client, tenant):
     assert json.loads(refused.body)["error"]["field"].startswith("excluded_days")
     assert json.loads(client.http.get("/v1/tenant/excluded-days", headers=auth(tenant)).body) == {
         "excluded_days": ["2026-12-24"]}
+
+
+def test_kindly_tenant_set_replaces_the_days_and_refuses_a_bad_one(client, tenant, kindly, capsys):
+    assert kindly(["tenant", "set", "--tenant", tenant["tenant_id"], "--excluded-days", "2026-12-31, 2026-12-24"]) == 0
+    assert json.loads(capsys.readouterr().out) == {"tenant_id": tenant["tenant_id"],
+                                                   "excluded_days": ["2026-12-24", "2026-12-31"]}
+    assert kindly(["tenant", "set", "--tenant", tenant["tenant_id"], "--excluded-days", "2026-02-30"]) != 0
+    assert "--excluded-days" in capsys.readouterr().err
+    assert kindly(["tenant", "set", "--tenant", tenant["tenant_id"], "--excluded-days", ""]) == 0
+    assert json.loads(capsys.readouterr().out)["excluded_days"] == []
