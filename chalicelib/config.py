@@ -25,12 +25,16 @@ class Settings:
     links_table: str
     processor_refs_table: str
     parked_payments_table: str
+    inbound_sms_table: str
+    console_table: str
     reminders_queue: str
     finance_topic: str
     email_events_topic: str
+    sms_inbound_topic: str
     ses_configuration_set: str
     link_secret_parameter: str
     webhook_secret_prefix: str
+    console_keys_parameter: str
     public_base_url: str
     due_index_shards: int
     link_ttl_days: int
@@ -47,6 +51,8 @@ class Settings:
             "links": self.links_table,
             "processor_refs": self.processor_refs_table,
             "parked_payments": self.parked_payments_table,
+            "inbound_sms": self.inbound_sms_table,
+            "console": self.console_table,
         }
 
 
@@ -70,12 +76,16 @@ def read_settings(environ: dict[str, str] | None = None) -> Settings:
         links_table=get("KINDLY_LINKS_TABLE", f"{prefix}-links"),
         processor_refs_table=get("KINDLY_PROCESSOR_REFS_TABLE", f"{prefix}-processor-refs"),
         parked_payments_table=get("KINDLY_PARKED_PAYMENTS_TABLE", f"{prefix}-parked-payments"),
+        inbound_sms_table=get("KINDLY_INBOUND_SMS_TABLE", f"{prefix}-inbound-sms"),
+        console_table=get("KINDLY_CONSOLE_TABLE", f"{prefix}-console"),
         reminders_queue=get("KINDLY_REMINDERS_QUEUE", f"{prefix}-reminders"),
         finance_topic=get("KINDLY_FINANCE_TOPIC", f"{prefix}-finance"),
         email_events_topic=get("KINDLY_EMAIL_EVENTS_TOPIC", f"{prefix}-email-events"),
+        sms_inbound_topic=get("KINDLY_SMS_INBOUND_TOPIC", f"{prefix}-sms-inbound"),
         ses_configuration_set=get("KINDLY_SES_CONFIGURATION_SET", f"{prefix}-email"),
         link_secret_parameter=get("KINDLY_LINK_SECRET_PARAMETER", f"/kindly/{stage}/link-secret"),
         webhook_secret_prefix=get("KINDLY_WEBHOOK_SECRET_PREFIX", f"/kindly/{stage}/webhook-secrets").rstrip("/"),
+        console_keys_parameter=get("KINDLY_CONSOLE_KEYS_PARAMETER", f"/kindly/{stage}/console-keys"),
         public_base_url=get("KINDLY_PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/"),
         due_index_shards=int(get("KINDLY_DUE_INDEX_SHARDS", "4")),
         link_ttl_days=int(get("KINDLY_LINK_TTL_DAYS", "45")),

@@ -32,6 +32,13 @@ class Tenant:
     logo_url: str | None = None  # https only: the page allows images from this origin and no other
     accent_color: str | None = None  # #rrggbb, readable under white text (see readable_on_white)
     excluded_days: tuple[date, ...] = ()  # closure days: reminders wait as on a public holiday (domain/closures)
+    reply_to: str | None = None  # where a debtor's written reply goes (Reply-To), so it reaches a person
+
+    @property
+    def reply_address(self) -> str | None:
+        """The Reply-To of every email: the tenant's reply-to address, else its support address, else none
+        (a reply then goes to the sender)."""
+        return self.reply_to or self.support_email
 
     @property
     def brand(self) -> str:
@@ -59,6 +66,7 @@ class Tenant:
             "logo_url": self.logo_url,
             "accent_color": self.accent_color,
             "excluded_days": [day.isoformat() for day in self.excluded_days],
+            "reply_to": self.reply_to,
         }
 
 

@@ -6,14 +6,18 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
+from chalicelib.domain.early_heads_up import HISTORY
 from chalicelib.domain.money import MAX_AMOUNT
 from chalicelib.domain.policies import (
+    DEFAULT_EARLY_HEADS_UP_DAYS,
     DEFAULT_GRACE_DAYS,
     DEFAULT_HEADS_UP_DAYS,
     DEFAULT_MAX_MONTHS,
     DEFAULT_OFFER_AFTER_DAYS,
     DEFAULT_PROMISE_DAYS,
+    DEFAULT_WHEN_LATE_PAYMENTS,
     FREQUENCIES,
+    MAX_EARLY_HEADS_UP_DAYS,
     MAX_GRACE_DAYS,
     MAX_HEADS_UP_DAYS,
     MAX_PLAN_MONTHS,
@@ -85,6 +89,13 @@ class SegmentIn(Strict):
         return self
 
 
+class EarlyHeadsUpIn(Strict):
+    """Heads-ups by payment history (domain/early_heads_up.py); left out, the steps apply as written."""
+
+    days_before: Annotated[int, Field(ge=1, le=MAX_EARLY_HEADS_UP_DAYS)] = DEFAULT_EARLY_HEADS_UP_DAYS
+    when_late_payments: Annotated[int, Field(ge=1, le=HISTORY)] = DEFAULT_WHEN_LATE_PAYMENTS
+
+
 class PolicyIn(Strict):
     steps: Annotated[list[StepIn], Field(min_length=1, max_length=20)]
     send_window: SendWindowIn = SendWindowIn()
@@ -94,3 +105,4 @@ class PolicyIn(Strict):
     promise: PromiseIn = PromiseIn()
     hardship_pause_days: Annotated[int, Field(ge=1, le=90)] = 30
     segment: SegmentIn = SegmentIn()
+    early_heads_up: EarlyHeadsUpIn | None = None

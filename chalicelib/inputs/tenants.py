@@ -42,6 +42,7 @@ class TenantIn(Strict):
     locale: LocaleTag = "en-US"
     role: Literal[ROLES] = "first_party"  # type: ignore[valid-type]
     support_email: Email | None = None
+    reply_to: Email | None = None
     sms_sender_id: Annotated[str, Field(pattern=r"^[A-Za-z0-9]{1,11}$")] | None = None
     display_name: Text | None = None
     logo_url: HttpsUrl | None = None

@@ -117,6 +117,14 @@ def timeline(account_id: str) -> Response:
     return json_response({"events": [event.to_dict() for event in events]})
 
 
+@api.route("/v1/accounts/{account_id}/replies", methods=["GET"])
+@guarded
+def replies(account_id: str) -> Response:
+    tenant_id, _actor = _caller()
+    found = container().sms_replies.replies_to(tenant_id, account_id)
+    return json_response({"replies": [reply.to_dict() for reply in found]})
+
+
 @api.route("/v1/accounts/{account_id}/audit/verify", methods=["GET"])
 @guarded
 def verify(account_id: str) -> Response:

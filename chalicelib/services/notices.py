@@ -70,4 +70,4 @@ class Notices:
             return Message(channel=FINANCE, template=PLAN_BROKEN, hand_over=event, **common)
         anchor = account.anchor()
         return Message(channel=notice.channel, template=notice.kind, due_on=anchor[1] if anchor else now.date(),
-                       plan_possible=plan_possible(account.balance().values(), policy.plans), **common)
+                       plan_possible=plan_possible(account.undisputed_balance().values(), policy.plans), **common)

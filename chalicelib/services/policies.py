@@ -46,6 +46,7 @@ class PolicyService:
             promise=data.promise.model_dump(),
             hardship_pause_days=data.hardship_pause_days,
             segment=data.segment.model_dump(),
+            early_heads_up=data.early_heads_up.model_dump() if data.early_heads_up else None,
         )
         validate_policy(policy, self._templates())
         stored = self._policies.add_version(tenant_id, policy, self._clock.now())

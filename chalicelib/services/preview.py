@@ -120,7 +120,7 @@ def simulate(account: Account, policy: Policy, start: datetime, days: int, calen
             apply_withheld(account, policy, decision)
         else:
             assert isinstance(decision, Send)
-            messages.append(entry)
+            messages.append({**entry, "timing": decision.timing} if decision.timing else entry)
             apply_delivered(account, policy, due, PREVIEW_ID, at)
     return messages
 

@@ -152,6 +152,7 @@ class RemindService:
         account.record(now, "message_deferred", SYSTEM, {
             **step_details(due), "rule": decision.rule, "until": iso(decision.until), "local_until": local.isoformat(),
             **cited_setting(decision.rule),
+            **({"timing": decision.timing} if decision.timing else {}),
         })
         self._accounts.save(account)
         return Outcome("deferred", decision.rule, due.step.channel, due.step.template, until=decision.until)
@@ -194,9 +195,11 @@ class RemindService:
             return Message(message_id=msg_id, channel=step.channel or step.action or EMAIL,
                            template=step.template or step.action or "", step_key=step.key, cycle=due.cycle,
                            kind=kind, details=kind.details(), hand_over=event, sent_as="escalated")
+        timing = {"timing": decision.timing} if decision.timing else {}  # why at this hour (engagement.py)
         return Message(message_id=msg_id, channel=step.channel or EMAIL, template=step.template or "",
-                       step_key=step.key, cycle=due.cycle, kind=kind, details=kind.details(), due_on=due.due_on,
-                       plan_possible=plan_possible(account.balance().values(), policy.plans))
+                       step_key=step.key, cycle=due.cycle, kind=kind, details={**kind.details(), **timing},
+                       due_on=due.due_on,
+                       plan_possible=plan_possible(account.undisputed_balance().values(), policy.plans))
 
 
 def _thanks_details(thanks: PendingThanks) -> dict[str, Any]:

@@ -22,14 +22,17 @@ class TenantService:
         self._key_cache: dict[str, tuple[float, ApiKey]] = {}
         self._tenant_cache: dict[str, tuple[float, Tenant]] = {}
 
-    def create(self, data: TenantIn) -> tuple[Tenant, str]:
+    def create(self, data: TenantIn, *, verify_sender: bool = True) -> tuple[Tenant, str]:
+        """The tenant and its API key; `verify_sender=False` when a domain identity already covers the sender
+        (on AWS an address identity would mail a verification link nobody needs to click)."""
         now = self._clock.now()
         tenant = Tenant(new_tenant_id(), data.name, data.sender_email, data.country, data.timezone, data.locale,
                         data.role, data.support_email, data.sms_sender_id, now, data.display_name, data.logo_url,
-                        data.accent_color)
+                        data.accent_color, reply_to=data.reply_to)
         key, key_id = new_api_key()
         self._tenants.add(tenant, ApiKey(key_id, hash_api_key(key), tenant.tenant_id, now))
-        self._email.verify_sender(tenant.sender_email)
+        if verify_sender:
+            self._email.verify_sender(tenant.sender_email)
         return tenant, key
 
     def authenticate(self, authorization: str | None) -> ApiKey:

@@ -3,15 +3,26 @@ chalicelib/adapters (tests/aws/test_fakes_match_adapters.py proves the repositor
 `fake_container()`, the real Container wired with them."""
 
 from .clock import FakeClock, FakeHolidays
+from .console import FakeConsole, FakeSessionKeys
 from .container import Faked, fake_container
 from .queue import FakeQueue
 from .renderer import FakeRenderer
-from .repositories import FakeAccounts, FakeParkedPayments, FakePolicies, FakeShortLinks, FakeTenants, OutboxEntry
+from .repositories import (
+    FakeAccounts,
+    FakeDebtorReplies,
+    FakeParkedPayments,
+    FakePolicies,
+    FakeShortLinks,
+    FakeTenants,
+    OutboxEntry,
+)
 from .secrets import FakeLinkSecret, FakeWebhookSecrets
+from .sender_domains import FakeDns, FakeSenderDomains
 from .senders import FakeEmail, FakeFinanceNotifier, FakeFinanceTopic, FakeSms, SentEmail, SentSms
 
 __all__ = [
-    "FakeAccounts", "FakeClock", "FakeEmail", "FakeFinanceNotifier", "FakeFinanceTopic", "FakeHolidays",
-    "FakeLinkSecret", "FakeParkedPayments", "FakePolicies", "FakeQueue", "FakeRenderer", "FakeShortLinks", "FakeSms",
-    "FakeTenants", "FakeWebhookSecrets", "Faked", "OutboxEntry", "SentEmail", "SentSms", "fake_container",
+    "FakeAccounts", "FakeClock", "FakeConsole", "FakeDebtorReplies", "FakeDns", "FakeEmail", "FakeFinanceNotifier",
+    "FakeFinanceTopic", "FakeHolidays", "FakeLinkSecret", "FakeParkedPayments", "FakePolicies", "FakeQueue",
+    "FakeRenderer", "FakeSenderDomains", "FakeSessionKeys", "FakeShortLinks", "FakeSms", "FakeTenants",
+    "FakeWebhookSecrets", "Faked", "OutboxEntry", "SentEmail", "SentSms", "fake_container",
 ]

@@ -28,6 +28,7 @@ from chalicelib.domain.links import ShortLink
 from chalicelib.domain.messages import PENDING, RETRY
 from chalicelib.domain.payments import PaymentEvent, parked_key
 from chalicelib.domain.policies import Policy
+from chalicelib.domain.sms_replies import DebtorReply
 from chalicelib.domain.tenants import ApiKey, Tenant
 from chalicelib.domain.times import iso
 
@@ -146,6 +147,13 @@ class FakeAccounts:
     def account_for_ref(self, ref_key: str) -> tuple[str, str] | None:
         return self.refs.get(ref_key)
 
+    def sent_as(self, tenant_id: str, account_id: str, provider_message_id: str) -> bool:
+        return any(entry.provider_message_id == provider_message_id for (tenant, account, _), entry
+                   in self.outbox.items() if (tenant, account) == (tenant_id, account_id))
+
+    def with_phone(self, phone: str) -> list[Account]:
+        return [copy.deepcopy(self.items[key]) for key in sorted(self.items) if self.items[key].phone == phone]
+
     # --- writes ------------------------------------------------------------------------------
     def save(self, account: Account) -> None:
         self._interfere()
@@ -155,11 +163,14 @@ class FakeAccounts:
         for key in ref_keys:
             self.refs[key] = (account.tenant_id, account.account_id)
 
-    def note_engagement(self, tenant_id: str, account_id: str, message_id: str, what: str, at: datetime) -> bool:
-        entry = self.outbox.get((tenant_id, account_id, message_id))
-        if entry is None:
-            return False
-        entry.engagement.setdefault(what, iso(at))
+    def note_engagement(self, account: Account, message_id: str, what: str, at: datetime) -> bool:
+        self._interfere()
+        self._check_version(account)
+        entry = self.outbox.get((account.tenant_id, account.account_id, message_id))
+        if entry is None or what in entry.engagement:
+            return False  # the real transaction is cancelled: the account is not written either
+        self._transact(account)
+        entry.engagement[what] = iso(at)
         return True
 
     def claim_message(self, account: Account, message: dict[str, Any], short_link: ShortLink | None = None) -> bool:
@@ -244,6 +255,31 @@ class FakeAccounts:
         return copy.deepcopy((self.items, self.trails, self.outbox, self.refs, self.short_links.links))
 
 
+class FakeDebtorReplies:
+    """ports.DebtorReplies: inbound markers and kept replies; expired ones are never read back."""
+
+    def __init__(self) -> None:
+        self.seen: dict[str, datetime] = {}
+        self.kept: list[DebtorReply] = []
+
+    def first_sight(self, inbound_id: str, until: datetime) -> bool:
+        if inbound_id in self.seen:
+            return False
+        self.seen[inbound_id] = until
+        return True
+
+    def forget(self, inbound_id: str) -> None:
+        self.seen.pop(inbound_id, None)
+
+    def keep(self, reply: DebtorReply) -> None:
+        self.kept = [r for r in self.kept if (r.tenant_id, r.account_id, r.received_at, r.reply_id) != (
+            reply.tenant_id, reply.account_id, reply.received_at, reply.reply_id)] + [reply]
+
+    def replies(self, tenant_id: str, account_id: str, now: datetime) -> list[DebtorReply]:
+        mine = [r for r in self.kept if (r.tenant_id, r.account_id) == (tenant_id, account_id) and r.expires_at > now]
+        return sorted(mine, key=lambda r: (iso(r.received_at), r.reply_id), reverse=True)
+
+
 class FakeParkedPayments:
     """ports.ParkedPayments: events kept under each key that may name their account, one per (key, event)."""
 
@@ -323,3 +359,4 @@ if TYPE_CHECKING:  # mypy proves each fake satisfies its port
     _policies: ports.PolicyRepository = FakePolicies()
     _tenants: ports.TenantRepository = FakeTenants()
     _short_links: ports.ShortLinks = FakeShortLinks()
+    _replies: ports.DebtorReplies = FakeDebtorReplies()
