@@ -11,7 +11,13 @@ from chalicelib.cli.commands.console import cmd_console_rotate_key, cmd_user_add
 from chalicelib.cli.commands.local import cmd_local_up, cmd_outbox
 from chalicelib.cli.commands.policies import cmd_policy_get, cmd_policy_preview, cmd_policy_put
 from chalicelib.cli.commands.sweep import cmd_sweep
-from chalicelib.cli.commands.tenants import cmd_finance_subscribe, cmd_init, cmd_tenant_check, cmd_tenant_create
+from chalicelib.cli.commands.tenants import (
+    cmd_finance_subscribe,
+    cmd_init,
+    cmd_tenant_check,
+    cmd_tenant_create,
+    cmd_tenant_set,
+)
 
 
 class _Commands:
@@ -69,6 +75,12 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--sender-domain", help="the tenant's own domain (the sender address's or a parent): set up "
                         "in SES with Easy DKIM and MAIL FROM bounce.<domain>; prints the DNS records to publish")
     create.set_defaults(func=cmd_tenant_create)
+    tenant_set = tenant.add_parser("set", help="change a tenant's settings")
+    tenant_set.add_argument("--tenant", required=True)
+    tenant_set.add_argument("--excluded-days", required=True,
+                            help="days the tenant is closed, YYYY-MM-DD,YYYY-MM-DD (the whole list; '' clears it): "
+                                 "reminders due then wait for the next open day")
+    tenant_set.set_defaults(func=cmd_tenant_set)
     check = tenant.add_parser("check", help="which of the sender domain's DNS records are in place; exit 1 if not all")
     check.add_argument("--tenant", required=True)
     check.set_defaults(func=cmd_tenant_check)

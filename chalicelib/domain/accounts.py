@@ -111,7 +111,7 @@ class Account:
     account_id: str
     name: str
     locale: str
-    policy: str
+    policy: str | None  # None: the first policy whose segment matches applies (domain/segments.py)
     email: str | None = None
     phone: str | None = None
     timezone: str | None = None

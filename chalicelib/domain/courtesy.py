@@ -21,6 +21,7 @@ EMAIL_QUIET_START = time(21, 0)
 SMS_QUIET_START = time(20, 0)
 MAX_DEFER_STEPS = 400
 NO_ALLOWED_TIME = "no_allowed_time"
+TENANT_CLOSED = "tenant_closed"  # a day the tenant excludes (tenant setting excluded_days), held like a holiday
 STATE_TEXTING_HOURS = "state_texting_hours"
 
 
@@ -61,6 +62,7 @@ class GuardInput:
     caps: Caps = field(default_factory=Caps)
     is_holiday: Callable[[date], bool] = lambda _day: False
     preferred_hours: tuple[time, time] | None = None  # the debtor's own [start, end), chosen on their page
+    excluded_days: frozenset[date] = frozenset()  # the tenant's closure days (tenant setting excluded_days)
     texting_hours: tuple[TextingHours, ...] = ()  # the states' rules for a text where the debtor lives
 
 
@@ -164,10 +166,14 @@ def preferred_hours_rule(inp: GuardInput, at: datetime) -> str | None:
 
 
 def holiday_rule(inp: GuardInput, at: datetime) -> str | None:
-    """No reminders on the debtor's public holidays (country and region)."""
+    """No reminders on the debtor's public holidays (country and region), nor on a day the tenant excludes
+    (in the debtor's calendar, as a holiday)."""
     for name in inp.zones:
-        if inp.is_holiday(at.astimezone(zone(name)).date()):
+        day = at.astimezone(zone(name)).date()
+        if inp.is_holiday(day):
             return "public_holiday"
+        if day in inp.excluded_days:
+            return TENANT_CLOSED
     return None
 
 
@@ -213,7 +219,8 @@ def _skip_ahead(inp: GuardInput, at: datetime) -> datetime:
     opening, closing = open_hours(inp)
     for name in inp.zones:
         local = at.astimezone(zone(name))
-        day_off = inp.is_holiday(local.date()) or local.weekday() not in inp.window.weekdays
+        day_off = (inp.is_holiday(local.date()) or local.date() in inp.excluded_days
+                   or local.weekday() not in inp.window.weekdays)
         if day_off or local.time() >= closing:
             tomorrow = local.date() + timedelta(days=1)
             return datetime.combine(tomorrow, _opening_on(inp, tomorrow, opening), local.tzinfo)
@@ -288,7 +295,8 @@ def evaluate_receipt(inp: GuardInput) -> Decision:
     do not hold it; the debtor's contact choices, stopping flags and quiet hours (12 CFR 1006.6(b)(1)(i))
     still do."""
     stopping = tuple(flag for flag in inp.holding_flags if flag[0] in RECEIPT_STOPPING_FLAGS)
-    receipt = replace(inp, holding_flags=stopping, window=ANY_HOUR, caps=NO_CAPS, is_holiday=lambda _day: False)
+    receipt = replace(inp, holding_flags=stopping, window=ANY_HOUR, caps=NO_CAPS, is_holiday=lambda _day: False,
+                      excluded_days=frozenset())
     for status_rule in (flag_rule, channel_rule):
         if withheld := status_rule(receipt):
             return withheld

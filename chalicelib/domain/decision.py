@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 
 from . import accounts as acc
 from .accounts import Account, PendingThanks, SentRecord
+from .closures import excluded_days
 from .courtesy import (
     Allow as GuardAllow,
 )
@@ -226,6 +227,7 @@ def guard_input(account: Account, policy: Policy, channel: str, now: datetime, c
         caps=policy.caps,
         is_holiday=calendar(account.country, account.region),
         preferred_hours=account.preferred_hours,
+        excluded_days=excluded_days(calendar),
         texting_hours=texting_hours_for(account.country, account.region),
     )
     opening, closing = open_hours(inp)

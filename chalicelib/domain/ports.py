@@ -15,6 +15,7 @@ from .links import LinkClaims, ShortLink
 from .messages import MessageContext, RenderedMessage
 from .payments import PaymentEvent
 from .policies import Policy
+from .segments import PolicyApplied
 from .tenants import ApiKey, Tenant
 
 if TYPE_CHECKING:  # the decision and the message kinds read the ports; the ports only name them
@@ -144,6 +145,9 @@ class LinkSecret(Protocol):
 class PolicyRepository(Protocol):
     def latest(self, tenant_id: str, name: str) -> Policy | None: ...
 
+    def all_latest(self, tenant_id: str) -> list[Policy]:
+        """The latest version of each of the tenant's stored policies (built-in ones are not stored)."""
+
     def add_version(self, tenant_id: str, policy: Policy, now: datetime) -> Policy: ...
 
 
@@ -153,6 +157,9 @@ class TenantRepository(Protocol):
     def add(self, tenant: Tenant, key: ApiKey) -> None: ...
 
     def key_by_hash(self, key_hash: str) -> ApiKey | None: ...
+
+    def set_excluded_days(self, tenant_id: str, days: tuple[date, ...]) -> Tenant | None:
+        """Replace the tenant's excluded days; the tenant as stored, or None if there is no such tenant."""
 
 
 class SenderIdentities(Protocol):
@@ -303,6 +310,12 @@ class PolicyBook(Protocol):
         """The latest version, or a built-in policy; NotFound naming `name` if there is neither."""
 
     def resolve(self, tenant_id: str, name: str) -> Policy: ...
+
+    def applied(self, account: Account) -> PolicyApplied:
+        """The policy the account names, else the first whose segment it matches, else standard; and why."""
+
+    def for_account(self, account: Account) -> Policy:
+        """The policy in force for the account (see applied)."""
 
 
 class TenantLookup(Protocol):

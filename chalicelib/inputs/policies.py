@@ -23,7 +23,7 @@ from chalicelib.domain.policies import (
     MAX_PLAN_MONTHS,
     MAX_PROMISE_DAYS,
 )
-from chalicelib.inputs.fields import NAME_PATTERN, ClockTime, Country, Strict
+from chalicelib.inputs.fields import NAME_PATTERN, ClockTime, Country, FieldError, Strict
 
 
 class StepIn(Strict):
@@ -75,9 +75,18 @@ class PromiseIn(Strict):
 
 
 class SegmentIn(Strict):
+    # Set, the policy is chosen for accounts that name no policy and match (lower priority is tried first).
+    priority: Annotated[int, Field(ge=0, le=1000)] | None = None
     min_balance: Annotated[int, Field(ge=0, le=MAX_AMOUNT)] = 0
-    tags: list[Annotated[str, Field(pattern=NAME_PATTERN)]] = []
-    countries: list[Country] = []
+    max_balance: Annotated[int, Field(ge=1, le=MAX_AMOUNT)] | None = None  # exclusive
+    tags: Annotated[list[Annotated[str, Field(pattern=NAME_PATTERN)]], Field(max_length=50)] = []
+    countries: Annotated[list[Country], Field(max_length=250)] = []
+
+    @model_validator(mode="after")
+    def _range(self) -> SegmentIn:
+        if self.max_balance is not None and self.max_balance <= self.min_balance:
+            raise FieldError("max_balance", "max_balance must be above min_balance")
+        return self
 
 
 class EarlyHeadsUpIn(Strict):

@@ -36,7 +36,7 @@ class AccountService:
                ) -> tuple[Account, bool]:
         check_account_id(account_id)
         data = parse(AccountIn, body)
-        if not self._policies.exists(tenant_id, data.policy):
+        if data.policy is not None and not self._policies.exists(tenant_id, data.policy):
             raise InvalidInput(f"no policy named {data.policy!r}", "policy")
         tenant = self._tenants.get(tenant_id)
         incoming = account_from_input(tenant_id, account_id, data, tenant.locale if tenant else "en-US")
@@ -55,7 +55,7 @@ class AccountService:
         account = incoming if current is None else acc.with_profile(current, incoming)
         if current is None or _schedule_inputs(current) != _schedule_inputs(incoming):
             # Only what moves the schedule resets it; a new phone number keeps a pending deferral.
-            refresh_schedule(account, self._policies.resolve(account.tenant_id, account.policy))
+            refresh_schedule(account, self._policies.for_account(account))
         account.created_at = current.created_at if current else now
         account.updated_at = now
         account.record(now, "account_created" if current is None else "account_updated", actor, {
@@ -69,6 +69,10 @@ class AccountService:
             self._accounts.add_refs(account, new_refs)
         self._accounts.save(account)
         return account, current is None
+
+    def view(self, account: Account) -> dict[str, Any]:
+        """The account as the API shows it, with the policy that applies and why."""
+        return {**account.to_dict(), "policy_applied": self._policies.applied(account).to_dict()}
 
     def get(self, tenant_id: str, account_id: str) -> Account:
         check_account_id(account_id)
@@ -90,7 +94,7 @@ class AccountService:
             # A flag holds until `until` begins in the debtor's calendar: one ending today would never hold.
             raise InvalidInput("until must be a future date in the debtor's time zone", "until")
         account.flags = {**account.flags, data.flag: Flag(data.flag, data.active, now, data.until, data.note, actor)}
-        refresh_schedule(account, self._policies.resolve(tenant_id, account.policy))
+        refresh_schedule(account, self._policies.for_account(account))
         if account.state == acc.ACTIVE and account.holding_flags(local_day(now, recipient_zones(account))):
             account.state = acc.PAUSED  # the next sweep records each withheld step against this flag
         account.updated_at = now
@@ -108,7 +112,7 @@ class AccountService:
         if made is None:
             return account
         event_type, details = made
-        refresh_schedule(account, self._policies.resolve(account.tenant_id, account.policy))
+        refresh_schedule(account, self._policies.for_account(account))
         if account.state == acc.ACTIVE and account.holding_flags(local_day(now, recipient_zones(account))):
             account.state = acc.PAUSED  # every open invoice is now disputed
         if event_type == OPENED and self._notifier is not None:
@@ -131,4 +135,4 @@ def _billing_data(account: Account) -> tuple[Any, ...]:
 
 
 def _schedule_inputs(account: Account) -> tuple[Any, ...]:
-    return (account.invoices, account.timezone, account.country, account.region, account.policy)
+    return (account.invoices, account.timezone, account.country, account.region, account.policy, account.tags)

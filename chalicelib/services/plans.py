@@ -155,7 +155,7 @@ class PlanService:
         return account
 
     def _policy(self, account: Account) -> Policy:
-        return self._policies.resolve(account.tenant_id, account.policy)
+        return self._policies.for_account(account)
 
     def _quote(self, account: Account, request: PlanRequest, now: datetime) -> Quote:
         return plan_rules.quote_for_account(request, account, self._policy(account), now,

@@ -146,7 +146,7 @@ class PortalService:
         tenant = self._tenants.get(account.tenant_id)
         if tenant is None:
             raise NotFound("this link no longer points to an account")
-        return PortalView(account, tenant, self._policies.resolve(account.tenant_id, account.policy), now)
+        return PortalView(account, tenant, self._policies.for_account(account), now)
 
     # --- the debtor's actions; each is idempotent and audited as the debtor's ---------------------------------
     def pause(self, token: str) -> None:
@@ -231,7 +231,7 @@ class PortalService:
     def _act_once(self, token: str, event_type: str, change: Change) -> None:
         now = self._clock.now()
         account = self._account(token, now)
-        policy = self._policies.resolve(account.tenant_id, account.policy)
+        policy = self._policies.for_account(account)
         details = change(account, policy, now)
         if details is None:
             return

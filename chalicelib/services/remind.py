@@ -9,6 +9,7 @@ from typing import Any
 
 from chalicelib.domain.accounts import HELD, Account, PendingThanks
 from chalicelib.domain.audit import SYSTEM
+from chalicelib.domain.closures import cited_setting, with_excluded_days
 from chalicelib.domain.conflicts import retry_on_conflict
 from chalicelib.domain.decision import (
     THANK_YOU,
@@ -81,13 +82,14 @@ class RemindService:
         tenant = self._tenants.get(account.tenant_id)
         if tenant is None:
             return Outcome("skipped", "tenant_not_found")
-        policy = self._policies.resolve(account.tenant_id, account.policy)
+        policy = self._policies.for_account(account)
         refresh_schedule(account, policy)
         if account.state != HELD:
             for event_type, details in advance(account, policy, now):  # an instalment missed, an offer made...
                 account.record(now, event_type, SYSTEM, details)
             refresh_schedule(account, policy)
-        return self._carry_out(account, tenant, policy, decide(account, policy, now, self._holidays), now)
+        calendar = with_excluded_days(self._holidays, tenant.excluded_days)
+        return self._carry_out(account, tenant, policy, decide(account, policy, now, calendar), now)
 
     def _carry_out(self, account: Account, tenant: Tenant, policy: Policy, decision: Decision, now: datetime
                    ) -> Outcome:
@@ -149,6 +151,7 @@ class RemindService:
         local = decision.until.astimezone(zone(recipient_zones(account)[0]))
         account.record(now, "message_deferred", SYSTEM, {
             **step_details(due), "rule": decision.rule, "until": iso(decision.until), "local_until": local.isoformat(),
+            **cited_setting(decision.rule),
             **({"timing": decision.timing} if decision.timing else {}),
         })
         self._accounts.save(account)

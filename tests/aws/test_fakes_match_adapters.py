@@ -412,6 +412,30 @@ def test_each_policy_version_numbers_on_and_the_latest_is_read(repos):
     assert repos.policies.latest(OTHER, "gentle") is None
 
 
+def test_all_latest_reads_the_newest_version_of_each_of_one_tenants_policies(repos):
+    assert repos.policies.all_latest(TENANT) == []
+    repos.policies.add_version(TENANT, replace(STANDARD, name="gentle"), T0)
+    newest = repos.policies.add_version(TENANT, replace(STANDARD, name="gentle", hardship_pause_days=60), T0)
+    vip = repos.policies.add_version(TENANT, replace(STANDARD, name="vip", segment={"priority": 1}), T0)
+    repos.policies.add_version(OTHER, replace(STANDARD, name="theirs"), T0)
+
+    assert sorted(repos.policies.all_latest(TENANT), key=lambda p: p.name) == [newest, vip]
+
+
+def test_a_tenants_excluded_days_are_replaced_and_read_back(repos):
+    tenant = Tenant("t_days", "Acme", "billing@acme.example.com", "ES", "Europe/Madrid", "es-ES", FIRST_PARTY, None,
+                    None, T0)
+    assert repos.tenants.set_excluded_days("t_days", (date(2026, 12, 24),)) is None  # no such tenant: nothing made
+    assert repos.tenants.get("t_days") is None
+    repos.tenants.add(tenant, ApiKey("key_d", "hash_d", "t_days", T0))
+    days = (date(2026, 12, 24), date(2026, 12, 31))
+
+    assert repos.tenants.set_excluded_days("t_days", days) == replace(tenant, excluded_days=days)
+    assert repos.tenants.get("t_days").excluded_days == days
+    assert repos.tenants.set_excluded_days("t_days", ()).excluded_days == ()
+    assert repos.tenants.get("t_days") == tenant
+
+
 def test_a_tenant_and_its_key_are_found_by_id_and_by_hash(repos):
     tenant = Tenant("t_new", "Acme", "billing@acme.example.com", "ES", "Europe/Madrid", "es-ES", FIRST_PARTY, None,
                     None, T0)

@@ -17,7 +17,7 @@ import copy
 import itertools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.adapters.dynamodb.mapping import due_key, shard_of
@@ -304,10 +304,15 @@ class FakePolicies:
 
     def __init__(self) -> None:
         self.versions: dict[tuple[str, str], list[Policy]] = {}
+        self.full_reads = 0  # all_latest calls: the sweep reads a tenant's policies once per batch
 
     def latest(self, tenant_id: str, name: str) -> Policy | None:
         versions = self.versions.get((tenant_id, name))
         return versions[-1] if versions else None
+
+    def all_latest(self, tenant_id: str) -> list[Policy]:
+        self.full_reads += 1
+        return [versions[-1] for (tenant, _name), versions in sorted(self.versions.items()) if tenant == tenant_id]
 
     def add_version(self, tenant_id: str, policy: Policy, now: datetime) -> Policy:
         from dataclasses import replace
@@ -327,6 +332,14 @@ class FakeTenants:
 
     def get(self, tenant_id: str) -> Tenant | None:
         return self.tenants.get(tenant_id)
+
+    def set_excluded_days(self, tenant_id: str, days: tuple[date, ...]) -> Tenant | None:
+        from dataclasses import replace
+
+        if tenant_id not in self.tenants:
+            return None
+        self.tenants[tenant_id] = replace(self.tenants[tenant_id], excluded_days=days)
+        return self.tenants[tenant_id]
 
     def add(self, tenant: Tenant, key: ApiKey) -> None:
         if tenant.tenant_id in self.tenants or key.key_hash in self.keys:

@@ -314,6 +314,7 @@ def tenant_to_item(tenant: Tenant, model_cls: Any) -> Any:
         timezone=tenant.timezone, locale=tenant.locale, role=tenant.role, support_email=tenant.support_email,
         sms_sender_id=tenant.sms_sender_id, created_at=iso(tenant.created_at) if tenant.created_at else "",
         display_name=tenant.display_name, logo_url=tenant.logo_url, accent_color=tenant.accent_color,
+        excluded_days=[day.isoformat() for day in tenant.excluded_days] or None,
         reply_to=tenant.reply_to,
     )
 
@@ -325,6 +326,7 @@ def item_to_tenant(item: Any) -> Tenant:
         sms_sender_id=item.sms_sender_id,
         created_at=parse_instant(item.created_at) if item.created_at else None,
         display_name=item.display_name, logo_url=item.logo_url, accent_color=item.accent_color,
+        excluded_days=tuple(date.fromisoformat(day) for day in item.excluded_days or ()),
         reply_to=item.reply_to,
     )
 

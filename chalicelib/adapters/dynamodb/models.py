@@ -8,7 +8,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from pynamodb.attributes import JSONAttribute, NumberAttribute, TTLAttribute, UnicodeAttribute, VersionAttribute
+from pynamodb.attributes import (
+    JSONAttribute,
+    ListAttribute,
+    NumberAttribute,
+    TTLAttribute,
+    UnicodeAttribute,
+    VersionAttribute,
+)
 from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 
@@ -70,6 +77,7 @@ class TenantModel(Model):
     display_name = UnicodeAttribute(null=True)
     logo_url = UnicodeAttribute(null=True)
     accent_color = UnicodeAttribute(null=True)
+    excluded_days = ListAttribute(of=UnicodeAttribute, null=True)  # ISO dates, in order
     reply_to = UnicodeAttribute(null=True)
 
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from pynamodb.connection import Connection
-from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
+from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
 from pynamodb.pagination import ResultIterator
 from pynamodb.transactions import TransactWrite
 
@@ -318,6 +318,12 @@ class DynamoPolicies:
             return mapping.body_to_policy(item.name, int(item.version), item.body)
         return None
 
+    def all_latest(self, tenant_id: str) -> list[Policy]:
+        latest: dict[str, Policy] = {}
+        for item in self._model.query(tenant_id, consistent_read=True):  # versions in key order: the last wins
+            latest[item.name] = mapping.body_to_policy(item.name, int(item.version), item.body)
+        return list(latest.values())
+
     def add_version(self, tenant_id: str, policy: Policy, now: datetime) -> Policy:
         current = self.latest(tenant_id, policy.name)
         version = (current.version if current else 0) + 1
@@ -351,6 +357,20 @@ class DynamoTenants:
                 keys(key.key_hash, key_id=key.key_id, tenant_id=key.tenant_id, created_at=iso(key.created_at)),
                 condition=keys.key_hash.does_not_exist(),
             )
+
+    def set_excluded_days(self, tenant_id: str, days: tuple[date, ...]) -> Tenant | None:
+        tenants = self._models.tenants
+        try:
+            tenants(tenant_id).update(
+                actions=[tenants.excluded_days.set([day.isoformat() for day in days]) if days
+                         else tenants.excluded_days.remove()],
+                condition=tenants.tenant_id.exists(),
+            )
+        except UpdateError as exc:
+            if exc.cause_response_code == "ConditionalCheckFailedException":
+                return None
+            raise
+        return self.get(tenant_id)
 
     def key_by_hash(self, key_hash: str) -> ApiKey | None:
         try:

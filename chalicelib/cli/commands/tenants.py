@@ -38,6 +38,18 @@ def cmd_tenant_create(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_tenant_set(args: argparse.Namespace) -> int:
+    from chalicelib.domain.errors import InvalidInput
+
+    days = [day.strip() for day in args.excluded_days.split(",") if day.strip()]
+    try:
+        tenant = container().tenants.set_excluded_days(args.tenant, {"excluded_days": days})
+    except InvalidInput as exc:
+        raise UsageError(f"--excluded-days: {exc.message}") from exc
+    emit({"tenant_id": tenant.tenant_id, "excluded_days": tenant.to_dict()["excluded_days"]})
+    return 0
+
+
 def cmd_tenant_check(args: argparse.Namespace) -> int:
     report = container().sender_domains.check(args.tenant)
     emit(report)
