@@ -133,7 +133,9 @@ def refresh_schedule(account: Account, policy: Policy) -> None:
 
 def _refresh_steps(account: Account, policy: Policy) -> None:
     anchor = account.anchor()
-    if anchor is not None and account.cycle != anchor[0]:
+    if anchor is not None and account.cycle != anchor[0] and _same_episode(account, anchor[1]):
+        account.cycle = anchor[0]  # a plan paid off the oldest invoice: the debt it covers goes on, progress too
+    elif anchor is not None and account.cycle != anchor[0]:
         # A new overdue episode: its own schedule from the first step. An escalation belonged to the last one.
         account.cycle = anchor[0]
         mark_handled(account, policy, -1)
@@ -152,6 +154,16 @@ def _refresh_steps(account: Account, policy: Policy) -> None:
         return
     account.next_action_at = _earliest(steps_at(account, policy), *_arrangement_times(account, policy))
     account.state = acc.ACTIVE if account.next_action_at else acc.COMPLETED
+
+
+def _same_episode(account: Account, new_anchor_due: date) -> bool:
+    """Whether the oldest invoice changed inside one episode: a payment plan (running, or ended by misses)
+    covered the invoice that now anchors the cycle, because it was already owed when the plan was agreed. Its
+    instalments paid off an older invoice; the debtor is not at the start of a new debt, so the steps resume
+    from where they were (notices.py), never from the first one. An invoice issued after the plan starts its
+    own episode, as does anything once no plan was ever agreed."""
+    plan = account.plan
+    return plan is not None and new_anchor_due <= plan.created_at.date()
 
 
 def steps_at(account: Account, policy: Policy) -> datetime | None:

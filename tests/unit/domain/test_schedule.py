@@ -18,6 +18,7 @@ from chalicelib.domain.schedule import (
     next_action_at,
     opening_instant,
     recipient_zones,
+    refresh_schedule,
 )
 
 pytestmark = pytest.mark.unit
@@ -171,6 +172,35 @@ def test_paying_the_anchor_invoice_starts_a_new_cycle_for_the_next_one():
     due = due_step(acct, STANDARD, madrid(2026, 12, 12, 10, 0))
     assert (due.cycle, due.index) == ("INV-1002@2026-12-15", 0)
     assert next_action_at(acct, STANDARD) == madrid(2026, 12, 12)
+
+
+def _with_plan_agreed(acct: Account, on: datetime) -> Account:
+    from chalicelib.domain.plans import PlanLimits, PlanRequest, quote, start_plan
+
+    quoted = quote(PlanRequest("monthly", 2, on.date().replace(day=10), "EUR"), {"EUR": 9800},
+                   PlanLimits.of(STANDARD), on.date())
+    acct.plan = start_plan(quoted, "monthly", "debtor", on)
+    return acct
+
+
+def test_a_plan_that_paid_off_the_oldest_invoice_keeps_the_steps_where_they_were():
+    # Given steps 0..3 were handled, then a plan covering both invoices was agreed on 1 December
+    acct = _with_plan_agreed(account(cycle=CYCLE, last_step=3,
+                                     invoices=[invoice(), invoice("INV-1002", due_on=date(2026, 11, 20))]),
+                             madrid(2026, 12, 1))
+    # When its instalments pay off the oldest invoice
+    acct.invoices[0] = replace(acct.invoices[0], status="paid")
+    refresh_schedule(acct, STANDARD)
+    # Then the next invoice anchors the cycle, and the steps already handled stay handled
+    assert (acct.cycle, acct.last_step) == ("INV-1002@2026-11-20", 3)
+
+
+def test_an_invoice_issued_after_the_plan_starts_its_own_episode():
+    acct = _with_plan_agreed(account(cycle=CYCLE, last_step=3,
+                                     invoices=[invoice(status="paid"), invoice("INV-2001", due_on=date(2027, 1, 15))]),
+                             madrid(2026, 12, 1))
+    refresh_schedule(acct, STANDARD)
+    assert (acct.cycle, acct.last_step) == ("INV-2001@2027-01-15", -1)
 
 
 # --- country-only accounts: every zone of the country -------------------------------------------
