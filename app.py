@@ -9,6 +9,7 @@ from chalicelib.routes.links import links
 from chalicelib.routes.portal import portal
 from chalicelib.routes.queues import queues
 from chalicelib.routes.schedules import schedules
+from chalicelib.routes.sweeps import sweeps
 from chalicelib.routes.webhooks import webhooks
 
 app = Chalice(app_name="kindly")
@@ -20,3 +21,4 @@ app.register_blueprint(webhooks)
 app.register_blueprint(schedules)
 app.register_blueprint(queues)
 app.register_blueprint(feedback)
+app.register_blueprint(sweeps)

@@ -25,6 +25,7 @@ class Settings:
     links_table: str
     processor_refs_table: str
     parked_payments_table: str
+    sweeps_table: str
     reminders_queue: str
     finance_topic: str
     email_events_topic: str
@@ -47,6 +48,7 @@ class Settings:
             "links": self.links_table,
             "processor_refs": self.processor_refs_table,
             "parked_payments": self.parked_payments_table,
+            "sweeps": self.sweeps_table,
         }
 
 
@@ -70,6 +72,7 @@ def read_settings(environ: dict[str, str] | None = None) -> Settings:
         links_table=get("KINDLY_LINKS_TABLE", f"{prefix}-links"),
         processor_refs_table=get("KINDLY_PROCESSOR_REFS_TABLE", f"{prefix}-processor-refs"),
         parked_payments_table=get("KINDLY_PARKED_PAYMENTS_TABLE", f"{prefix}-parked-payments"),
+        sweeps_table=get("KINDLY_SWEEPS_TABLE", f"{prefix}-sweeps"),
         reminders_queue=get("KINDLY_REMINDERS_QUEUE", f"{prefix}-reminders"),
         finance_topic=get("KINDLY_FINANCE_TOPIC", f"{prefix}-finance"),
         email_events_topic=get("KINDLY_EMAIL_EVENTS_TOPIC", f"{prefix}-email-events"),

@@ -6,12 +6,21 @@ from .clock import FakeClock, FakeHolidays
 from .container import Faked, fake_container
 from .queue import FakeQueue
 from .renderer import FakeRenderer
-from .repositories import FakeAccounts, FakeParkedPayments, FakePolicies, FakeShortLinks, FakeTenants, OutboxEntry
+from .repositories import (
+    FakeAccounts,
+    FakeParkedPayments,
+    FakePolicies,
+    FakeShortLinks,
+    FakeSweepLedger,
+    FakeTenants,
+    OutboxEntry,
+)
 from .secrets import FakeLinkSecret, FakeWebhookSecrets
 from .senders import FakeEmail, FakeFinanceNotifier, FakeFinanceTopic, FakeSms, SentEmail, SentSms
 
 __all__ = [
     "FakeAccounts", "FakeClock", "FakeEmail", "FakeFinanceNotifier", "FakeFinanceTopic", "FakeHolidays",
     "FakeLinkSecret", "FakeParkedPayments", "FakePolicies", "FakeQueue", "FakeRenderer", "FakeShortLinks", "FakeSms",
-    "FakeTenants", "FakeWebhookSecrets", "Faked", "OutboxEntry", "SentEmail", "SentSms", "fake_container",
+    "FakeSweepLedger", "FakeTenants", "FakeWebhookSecrets", "Faked", "OutboxEntry", "SentEmail", "SentSms",
+    "fake_container",
 ]

@@ -15,7 +15,14 @@ from chalicelib.config import Settings, read_settings
 
 from .clock import FakeClock
 from .queue import FakeQueue
-from .repositories import FakeAccounts, FakeParkedPayments, FakePolicies, FakeShortLinks, FakeTenants
+from .repositories import (
+    FakeAccounts,
+    FakeParkedPayments,
+    FakePolicies,
+    FakeShortLinks,
+    FakeSweepLedger,
+    FakeTenants,
+)
 from .secrets import FakeLinkSecret, FakeWebhookSecrets
 from .senders import FakeEmail, FakeFinanceNotifier, FakeFinanceTopic, FakeSms
 
@@ -55,6 +62,7 @@ class Faked:
     finance_topic: FakeFinanceTopic
     renderer: Renderer
     holidays: HolidayCalendar
+    sweeps: FakeSweepLedger = field(default_factory=FakeSweepLedger)
     settings: Settings = field(repr=False, default_factory=lambda: read_settings({}))
 
     def stored(self) -> Any:
@@ -62,7 +70,7 @@ class Faked:
         return (self.accounts.state(), dict(self.parked.items), dict(self.policies.versions),
                 dict(self.tenants.tenants), dict(self.tenants.keys), list(self.email.sent), list(self.sms.sent),
                 list(self.notifier.published), list(self.queue.batches), dict(self.webhook_secrets.secrets),
-                list(self.finance_topic.subscriptions))
+                list(self.finance_topic.subscriptions), self.sweeps.state())
 
 
 def fake_container(at: datetime, *, renderer: Renderer | None = None, holidays: HolidayCalendar | None = None,
@@ -93,7 +101,7 @@ def fake_container(at: datetime, *, renderer: Renderer | None = None, holidays: 
         "tenant_repository": faked.tenants, "policy_repository": faked.policies, "short_links": short_links,
         "email": faked.email, "sms": faked.sms, "notifier": faked.notifier, "link_secret": FakeLinkSecret(),
         "webhook_secrets": faked.webhook_secrets, "renderer": renderer, "holidays": holidays,
-        "finance_topic": faked.finance_topic,
+        "finance_topic": faked.finance_topic, "sweep_ledger": faked.sweeps,
         # what must never be reached once the above are in place
         "models": NoAws("models"), "client": NoAws("client"), "topic_arn": NoAws("topic_arn"),
         "queue": lambda: faked.queue,

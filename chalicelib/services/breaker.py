@@ -1,0 +1,170 @@
+"""The sweep's circuit breaker (domain/sweep_holds.py says when it trips): at sweep time, per tenant, count what the
+due accounts would send now (the worker's own decision, simulated), and hold the tenant's run when that takes the day
+above its limit; a person then approves (the next sweep queues them) or discards the run. The worker counts what it
+sends per tenant and day here too."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from chalicelib.domain.errors import NotFound
+from chalicelib.domain.ports import (
+    AccountRepository,
+    Clock,
+    DueEntry,
+    FinanceNotifier,
+    HolidayCalendar,
+    PolicyBook,
+    SweepLedger,
+)
+from chalicelib.domain.sweep_holds import (
+    APPROVED,
+    DISCARDED,
+    HELD,
+    RELEASED,
+    TRAILING_DAYS,
+    VOLUME,
+    SweepHold,
+    SweepLimits,
+    allowance,
+    judge,
+    new_hold,
+    sweep_held_event,
+)
+
+log = logging.getLogger("kindly.breaker")  # ids and counts only: a hold is about a tenant's run, never a person
+
+
+@dataclass(frozen=True)
+class Admission:
+    """Whether a tenant's due accounts may be queued by this sweep, and the hold that decided it, if any."""
+
+    queue: bool
+    hold: SweepHold | None = None
+
+
+class SweepBreaker:
+    def __init__(self, *, ledger: SweepLedger, accounts: AccountRepository, policies: PolicyBook,
+                 holidays: HolidayCalendar, notifier: FinanceNotifier, clock: Clock) -> None:
+        self._ledger = ledger
+        self._accounts = accounts
+        self._policies = policies
+        self._holidays = holidays
+        self._notifier = notifier
+        self._clock = clock
+
+    # --- the sweep --------------------------------------------------------------------------------------------
+    def admit(self, tenant_id: str, entries: list[DueEntry], now: datetime) -> Admission:
+        """Decide whether this sweep may queue the tenant's due accounts (`entries`, from the due index)."""
+        holds = self._ledger.holds(tenant_id)
+        current = next((hold for hold in holds if hold.open), None)
+        would = self.would_send(tenant_id, entries, now)
+        if current is not None and current.status == APPROVED:
+            released = replace(current, messages=would, accounts=len(entries), released_on=now.date()).moved(
+                RELEASED, now, "sweep", messages=would, accounts=len(entries))
+            if self._ledger.save_hold(released, APPROVED):
+                log.info("sweep hold released", extra={"tenant_id": tenant_id, "hold_id": current.hold_id,
+                                                        "messages": would})
+                return Admission(True, released)
+            return Admission(False, current)  # discarded meanwhile: the next sweep judges afresh
+        if current is not None:  # still waiting for a person: the count moves on, finance is not told again
+            waiting = replace(current, messages=would, accounts=len(entries))
+            self._ledger.save_hold(waiting, HELD)
+            return Admission(False, waiting)
+        today = now.date()
+        counts = self._ledger.sent_counts(tenant_id, today - timedelta(days=TRAILING_DAYS), today)
+        verdict = judge(would, counts, today, self.limits(tenant_id), allowance(holds, today))
+        if not verdict.over:
+            return Admission(True)
+        hold = new_hold(tenant_id, now, VOLUME, would, len(entries), verdict.to_dict())
+        if self._ledger.save_hold(hold, None):
+            hold = self._tell_finance(hold, now)
+            log.warning("sweep held", extra={"tenant_id": tenant_id, "hold_id": hold.hold_id, **verdict.to_dict()})
+        return Admission(False, hold)
+
+    def would_send(self, tenant_id: str, entries: list[DueEntry], now: datetime) -> int:
+        """How many messages the worker would send these accounts now: its own decision, simulated on a copy
+        (services/preview.py), so a deferral to the morning or a withheld reminder is not counted."""
+        from chalicelib.services.preview import simulate
+
+        total = 0
+        for _tenant, account_id, snapshot in entries:
+            account = (self._accounts.from_snapshot(snapshot) if snapshot is not None
+                       else self._accounts.get(tenant_id, account_id))
+            if account is None:
+                continue
+            policy = self._policies.resolve(tenant_id, account.policy)
+            messages = simulate(account, policy, now, 0, self._holidays, until=now)
+            total += sum(1 for m in messages if m["withheld"] is None and m["channel"] is not None)
+        return total
+
+    def _tell_finance(self, hold: SweepHold, now: datetime) -> SweepHold:
+        """Finance hears of a hold once, when it is made; a failed publish is noted on the hold (and logged)."""
+        try:
+            self._notifier.publish(hold.tenant_id, sweep_held_event(hold))
+        except Exception:  # noqa: BLE001 - the hold stands all the same; `kindly sweep held` shows finance missed it
+            log.exception("sweep_held not published", extra={"tenant_id": hold.tenant_id, "hold_id": hold.hold_id})
+            missed = replace(hold, figures={**hold.figures, "finance_told": False})
+            self._ledger.save_hold(missed, HELD)
+            return missed
+        return hold
+
+    def outlook(self, tenant_id: str, would_send: int, now: datetime) -> dict[str, Any]:
+        """Whether the breaker would hold a run of `would_send` messages today (the forecast shows it), and the
+        hold that is open now, if any."""
+        holds = self._ledger.holds(tenant_id)
+        current = next((hold for hold in holds if hold.open), None)
+        today = now.date()
+        counts = self._ledger.sent_counts(tenant_id, today - timedelta(days=TRAILING_DAYS), today)
+        verdict = judge(would_send, counts, today, self.limits(tenant_id), allowance(holds, today))
+        return {"limits": self.limits(tenant_id).to_dict(), **verdict.to_dict(),
+                "would_hold": verdict.over or (current is not None and current.status == HELD),
+                "open_hold": {"hold_id": current.hold_id, "status": current.status} if current else None}
+
+    # --- the worker ---------------------------------------------------------------------------------------------
+    def count_sent(self, tenant_id: str, at: datetime) -> None:
+        """One message went out: the day's count (the trailing average is made of these) goes up by one. The
+        message is out whatever happens here, so a failed count is logged, not raised (the record would retry)."""
+        try:
+            self._ledger.count_sent(tenant_id, at.date())
+        except Exception:  # noqa: BLE001
+            log.exception("sent count not recorded", extra={"tenant_id": tenant_id})
+
+    # --- people ---------------------------------------------------------------------------------------------------
+    def held(self, tenant_id: str) -> dict[str, Any]:
+        """The tenant's limits and holds (newest first), each with its history of who did what and when."""
+        return {"tenant_id": tenant_id, "limits": self.limits(tenant_id).to_dict(),
+                "holds": [hold.to_dict() for hold in self._ledger.holds(tenant_id)]}
+
+    def approve(self, tenant_id: str, actor: str) -> dict[str, Any]:
+        """Lift the open hold for its run: the next sweep queues the tenant's due accounts."""
+        return self._decide(tenant_id, APPROVED, actor).to_dict()
+
+    def discard(self, tenant_id: str, actor: str) -> dict[str, Any]:
+        """Close the open hold without sending; the next sweep judges the tenant's due accounts afresh (fix the
+        policy or the import first, or it holds them again)."""
+        return self._decide(tenant_id, DISCARDED, actor).to_dict()
+
+    def _decide(self, tenant_id: str, status: str, actor: str) -> SweepHold:
+        now = self._clock.now()
+        current = next((hold for hold in self._ledger.holds(tenant_id) if hold.status == HELD), None)
+        decided = current.moved(status, now, actor) if current is not None else None
+        if decided is None or not self._ledger.save_hold(decided, HELD):  # none held, or a person got there first
+            raise NotFound("no sweep of this tenant is held (see `kindly sweep held`)", "tenant")
+        log.warning("sweep hold %s", status, extra={"tenant_id": tenant_id, "hold_id": decided.hold_id,
+                                                     "actor": actor})
+        return decided
+
+    def limits(self, tenant_id: str) -> SweepLimits:
+        return self._ledger.limits(tenant_id) or SweepLimits()
+
+    def set_limits(self, tenant_id: str, multiple: float | None = None, floor: int | None = None) -> dict[str, Any]:
+        """Change the tenant's multiple and/or floor (InvalidInput, naming the field, for a value out of range)."""
+        current = self.limits(tenant_id)
+        limits = SweepLimits(current.multiple if multiple is None else multiple,
+                             current.floor if floor is None else floor)
+        self._ledger.set_limits(tenant_id, limits)
+        return limits.to_dict()
