@@ -93,6 +93,7 @@ class Policy:
     hardship_pause_days: int = 30
     segment: dict[str, Any] = field(default_factory=dict)
     version: int = 0  # 0 = built in
+    require_approval_first_run: bool = False  # the sweep holds this version's first messages for a person (breaker)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -106,6 +107,7 @@ class Policy:
             "promise": self.promise,
             "hardship_pause_days": self.hardship_pause_days,
             "segment": self.segment,
+            "require_approval_first_run": self.require_approval_first_run,
         }
 
 

@@ -29,6 +29,7 @@ DISCARDED = "discarded"
 OPEN = (HELD, APPROVED)
 
 VOLUME = "volume_above_usual"
+FIRST_RUN = "first_run_of_policy"  # the policy version asked for its first messages to be approved
 
 
 @dataclass(frozen=True)
@@ -140,6 +141,12 @@ def new_hold(tenant_id: str, at: datetime, reason: str, messages: int, accounts:
 def allowance(holds: list[SweepHold], today: date) -> int:
     """What people approved to go out today: it does not count against the rest of the day's sweeps."""
     return sum(hold.messages for hold in holds if hold.status == RELEASED and hold.released_on == today)
+
+
+def approved_first_runs(holds: list[SweepHold]) -> set[tuple[str, int]]:
+    """The policy versions whose first run a person approved and that went out."""
+    return {(str(hold.figures["policy"]), int(hold.figures["policy_version"])) for hold in holds
+            if hold.reason == FIRST_RUN and hold.status == RELEASED}
 
 
 def sweep_held_event(hold: SweepHold) -> dict[str, Any]:

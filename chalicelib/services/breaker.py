@@ -23,6 +23,7 @@ from chalicelib.domain.ports import (
 from chalicelib.domain.sweep_holds import (
     APPROVED,
     DISCARDED,
+    FIRST_RUN,
     HELD,
     RELEASED,
     TRAILING_DAYS,
@@ -30,11 +31,13 @@ from chalicelib.domain.sweep_holds import (
     SweepHold,
     SweepLimits,
     allowance,
+    approved_first_runs,
     judge,
     new_hold,
     sweep_held_event,
 )
 
+HOLDS_READ = 100  # the newest holds: an open one, today's approvals, the policy versions whose first run went out
 log = logging.getLogger("kindly.breaker")  # ids and counts only: a hold is about a tenant's run, never a person
 
 
@@ -59,9 +62,9 @@ class SweepBreaker:
     # --- the sweep --------------------------------------------------------------------------------------------
     def admit(self, tenant_id: str, entries: list[DueEntry], now: datetime) -> Admission:
         """Decide whether this sweep may queue the tenant's due accounts (`entries`, from the due index)."""
-        holds = self._ledger.holds(tenant_id)
+        holds = self._ledger.holds(tenant_id, HOLDS_READ)
         current = next((hold for hold in holds if hold.open), None)
-        would = self.would_send(tenant_id, entries, now)
+        would, first_runs = self._would_send(tenant_id, entries, now)
         if current is not None and current.status == APPROVED:
             released = replace(current, messages=would, accounts=len(entries), released_on=now.date()).moved(
                 RELEASED, now, "sweep", messages=would, accounts=len(entries))
@@ -77,20 +80,29 @@ class SweepBreaker:
         today = now.date()
         counts = self._ledger.sent_counts(tenant_id, today - timedelta(days=TRAILING_DAYS), today)
         verdict = judge(would, counts, today, self.limits(tenant_id), allowance(holds, today))
-        if not verdict.over:
+        unapproved = sorted(first_runs - approved_first_runs(holds))
+        if unapproved:  # a policy version that asked for a person's approval of its first run
+            name, version = unapproved[0]
+            hold = new_hold(tenant_id, now, FIRST_RUN, would, len(entries),
+                            {**verdict.to_dict(), "policy": name, "policy_version": version})
+        elif verdict.over:
+            hold = new_hold(tenant_id, now, VOLUME, would, len(entries), verdict.to_dict())
+        else:
             return Admission(True)
-        hold = new_hold(tenant_id, now, VOLUME, would, len(entries), verdict.to_dict())
         if self._ledger.save_hold(hold, None):
             hold = self._tell_finance(hold, now)
-            log.warning("sweep held", extra={"tenant_id": tenant_id, "hold_id": hold.hold_id, **verdict.to_dict()})
+            log.warning("sweep held", extra={"tenant_id": tenant_id, "hold_id": hold.hold_id, "reason": hold.reason,
+                                             **verdict.to_dict()})
         return Admission(False, hold)
 
-    def would_send(self, tenant_id: str, entries: list[DueEntry], now: datetime) -> int:
+    def _would_send(self, tenant_id: str, entries: list[DueEntry], now: datetime) -> tuple[int, set[tuple[str, int]]]:
         """How many messages the worker would send these accounts now: its own decision, simulated on a copy
-        (services/preview.py), so a deferral to the morning or a withheld reminder is not counted."""
+        (services/preview.py), so a deferral to the morning or a withheld reminder is not counted; and the policy
+        versions sending them that want their first run approved."""
         from chalicelib.services.preview import simulate
 
         total = 0
+        first_runs: set[tuple[str, int]] = set()
         for _tenant, account_id, snapshot in entries:
             account = (self._accounts.from_snapshot(snapshot) if snapshot is not None
                        else self._accounts.get(tenant_id, account_id))
@@ -98,8 +110,11 @@ class SweepBreaker:
                 continue
             policy = self._policies.resolve(tenant_id, account.policy)
             messages = simulate(account, policy, now, 0, self._holidays, until=now)
-            total += sum(1 for m in messages if m["withheld"] is None and m["channel"] is not None)
-        return total
+            sending = sum(1 for m in messages if m["withheld"] is None and m["channel"] is not None)
+            total += sending
+            if sending and policy.require_approval_first_run:
+                first_runs.add((policy.name, policy.version))
+        return total, first_runs
 
     def _tell_finance(self, hold: SweepHold, now: datetime) -> SweepHold:
         """Finance hears of a hold once, when it is made; a failed publish is noted on the hold (and logged)."""

@@ -43,6 +43,7 @@ class PolicyService:
             promise=data.promise.model_dump(),
             hardship_pause_days=data.hardship_pause_days,
             segment=data.segment.model_dump(),
+            require_approval_first_run=data.require_approval_first_run,
         )
         validate_policy(policy, self._templates())
         stored = self._policies.add_version(tenant_id, policy, self._clock.now())

@@ -168,3 +168,30 @@ def test_the_worker_counts_what_it_sends_per_tenant_and_day(sweep, remind, accou
     assert remind.process(body["tenant_id"], body["account_id"], body["snapshot"]).kind != "sent"
 
     assert faked.sweeps.sent_counts(tenant.tenant_id, NOW.date(), NOW.date()) == {NOW.date(): 1}
+
+
+def test_a_policy_version_can_ask_for_its_first_run_to_be_approved(sweep, breaker, policies, accounts, faked, tenant):
+    from tests.support import samples
+
+    careful = {**samples.POLICY, "require_approval_first_run": True}
+    policies.put(tenant.tenant_id, "careful", careful)
+    put_many(accounts, tenant, 3, policy="careful")  # far below the floor: only the flag holds them
+
+    assert sweep.enqueue_due(faked.queue) == 0
+    [event] = faked.notifier.events("sweep_held")
+    assert event["reason"] == "first_run_of_policy" and event["policy"] == "careful" and event["policy_version"] == 1
+
+    breaker.approve(tenant.tenant_id, "cli")
+    assert sweep.enqueue_due(faked.queue) == 3
+
+    put_account(accounts, tenant, "acct-next", policy="careful")  # the same version later: approved already
+    faked.queue.batches.clear()
+    faked.clock.advance(timedelta(days=1))
+    assert sweep.enqueue_due(faked.queue) >= 1
+    assert len(faked.notifier.events("sweep_held")) == 1
+
+    policies.put(tenant.tenant_id, "careful", {**careful, "hardship_pause_days": 20})  # a new version: asked again
+    put_account(accounts, tenant, "acct-new", policy="careful")
+    faked.queue.batches.clear()
+    assert sweep.enqueue_due(faked.queue) == 0
+    assert faked.notifier.events("sweep_held")[-1]["policy_version"] == 2
