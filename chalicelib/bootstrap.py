@@ -228,7 +228,6 @@ class Container:
         return RemindService(
             accounts=self.account_repository, policies=self.policies, tenants=self.tenants,
             delivery=self.delivery, notices=self.notices, holidays=self.holidays, clock=self.clock,
-            on_sent=self.breaker.count_sent,
         )
 
     @cached_property

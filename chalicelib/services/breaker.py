@@ -1,7 +1,7 @@
 """The sweep's circuit breaker (domain/sweep_holds.py says when it trips): at sweep time, per tenant, count what the
 due accounts would send now (the worker's own decision, simulated), and hold the tenant's run when that takes the day
-above its limit; a person then approves (the next sweep queues them) or discards the run. The worker counts what it
-sends per tenant and day here too."""
+above its limit; a person then approves (the next sweep queues them) or discards the run. What each sweep lets
+through is counted per tenant and day here too: the usual day is made of these counts."""
 
 from __future__ import annotations
 
@@ -71,6 +71,7 @@ class SweepBreaker:
             if self._ledger.save_hold(released, APPROVED):
                 log.info("sweep hold released", extra={"tenant_id": tenant_id, "hold_id": current.hold_id,
                                                         "messages": would})
+                self._count(tenant_id, now, would)
                 return Admission(True, released)
             return Admission(False, current)  # discarded meanwhile: the next sweep judges afresh
         if current is not None:  # still waiting for a person: the count moves on, finance is not told again
@@ -88,6 +89,7 @@ class SweepBreaker:
         elif verdict.over:
             hold = new_hold(tenant_id, now, VOLUME, would, len(entries), verdict.to_dict())
         else:
+            self._count(tenant_id, now, would)
             return Admission(True)
         if self._ledger.save_hold(hold, None):
             hold = self._tell_finance(hold, now)
@@ -139,14 +141,11 @@ class SweepBreaker:
                 "would_hold": verdict.over or (current is not None and current.status == HELD),
                 "open_hold": {"hold_id": current.hold_id, "status": current.status} if current else None}
 
-    # --- the worker ---------------------------------------------------------------------------------------------
-    def count_sent(self, tenant_id: str, at: datetime) -> None:
-        """One message went out: the day's count (the trailing average is made of these) goes up by one. The
-        message is out whatever happens here, so a failed count is logged, not raised (the record would retry)."""
-        try:
-            self._ledger.count_sent(tenant_id, at.date())
-        except Exception:  # noqa: BLE001
-            log.exception("sent count not recorded", extra={"tenant_id": tenant_id})
+    def _count(self, tenant_id: str, now: datetime, would: int) -> None:
+        """The day's count (the trailing average is made of these) grows by what this sweep queues to be sent:
+        one write per tenant and sweep, so the worker's reminder stays at its three AWS calls."""
+        if would > 0:
+            self._ledger.count_sent(tenant_id, now.date(), would)
 
     # --- people ---------------------------------------------------------------------------------------------------
     def held(self, tenant_id: str) -> dict[str, Any]:

@@ -3,7 +3,6 @@ through the one delivery path (services.delivery); this module only says what th
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -51,10 +50,8 @@ __all__ = ["SEND_LEASE", "Outcome", "RemindService"]  # what the worker and its 
 
 class RemindService:
     def __init__(self, *, accounts: AccountRepository, policies: PolicyBook, tenants: TenantLookup,
-                 delivery: MessageDelivery, notices: NoticeCarrier, holidays: HolidayCalendar, clock: Clock,
-                 on_sent: Callable[[str, datetime], None] | None = None) -> None:
+                 delivery: MessageDelivery, notices: NoticeCarrier, holidays: HolidayCalendar, clock: Clock) -> None:
         self._accounts = accounts
-        self._on_sent = on_sent  # the breaker's count of the tenant's messages per day
         self._policies = policies
         self._tenants = tenants
         self._delivery = delivery
@@ -73,10 +70,7 @@ class RemindService:
                 return self._process_once(self._accounts.from_snapshot(first))
             return self._process_once(self._accounts.get(tenant_id, account_id))
 
-        outcome = retry_on_conflict(once)
-        if outcome.kind == "sent" and outcome.channel is not None and self._on_sent is not None:  # not a hand-over
-            self._on_sent(tenant_id, self._clock.now())
-        return outcome
+        return retry_on_conflict(once)
 
     def _process_once(self, account: Account | None) -> Outcome:
         now = self._clock.now()

@@ -159,15 +159,26 @@ def test_limits_are_the_tenants_own_and_refused_out_of_range(breaker, faked, ten
     assert breaker.limits(tenant.tenant_id) == SweepLimits(3.0, 200)
 
 
-def test_the_worker_counts_what_it_sends_per_tenant_and_day(sweep, remind, accounts, faked, tenant):
-    put_account(accounts, tenant)
+def test_each_sweep_counts_what_it_lets_through_to_be_sent_per_tenant_and_day(sweep, accounts, tenants, faked,
+                                                                              tenant):
+    other = create_tenant(tenants, name="Globex")
+    put_many(accounts, tenant, 3)
+    put_account(accounts, other, "acct-globex")
+    put_account(accounts, tenant, "acct-later", invoices=[FAR_INVOICE])  # not due: not counted
+
     sweep.enqueue_due(faked.queue)
-    [body] = faked.queue.bodies
 
-    assert remind.process(body["tenant_id"], body["account_id"], body["snapshot"]).kind == "sent"
-    assert remind.process(body["tenant_id"], body["account_id"], body["snapshot"]).kind != "sent"
+    assert faked.sweeps.sent_counts(tenant.tenant_id, NOW.date(), NOW.date()) == {NOW.date(): 3}
+    assert faked.sweeps.sent_counts(other.tenant_id, NOW.date(), NOW.date()) == {NOW.date(): 1}
 
-    assert faked.sweeps.sent_counts(tenant.tenant_id, NOW.date(), NOW.date()) == {NOW.date(): 1}
+
+def test_what_the_worker_would_defer_is_not_counted_yet(sweep, accounts, faked, tenant):
+    faked.clock.set(datetime(2026, 12, 1, 22, 30, tzinfo=UTC))  # 23:30 in Madrid
+    put_account(accounts, tenant)
+
+    sweep.enqueue_due(faked.queue)
+
+    assert faked.sweeps.sent_counts(tenant.tenant_id, NOW.date(), NOW.date()) == {}
 
 
 def test_a_policy_version_can_ask_for_its_first_run_to_be_approved(sweep, breaker, policies, accounts, faked, tenant):
