@@ -335,10 +335,12 @@ def test_parked_payments_wait_under_each_key_for_their_tenant_until_released(rep
 def test_each_policy_version_numbers_on_and_the_latest_is_read(repos):
     assert repos.policies.latest(TENANT, "gentle") is None
     first = repos.policies.add_version(TENANT, replace(STANDARD, name="gentle"), T0)
-    second = repos.policies.add_version(TENANT, replace(STANDARD, name="gentle", hardship_pause_days=60), T0)
+    second = repos.policies.add_version(TENANT, replace(STANDARD, name="gentle", hardship_pause_days=60,
+                                                        require_approval_first_run=True), T0)
 
     assert (first.version, second.version) == (1, 2)
     assert repos.policies.latest(TENANT, "gentle") == second
+    assert second.require_approval_first_run and not first.require_approval_first_run
     assert repos.policies.latest(OTHER, "gentle") is None
 
 
