@@ -2,6 +2,9 @@
 #   make run    - install what is missing, then start the local stack (kindly local up $(ARGS))
 #   make test   - install what is missing, lint, then run the whole suite (pytest $(PYTEST_ARGS))
 #   make lint   - ruff, and mypy --strict on the domain, the services and the container (pyproject.toml)
+#   make deploy STAGE=dev   - infra/deploy.sh: the infra stack, the Chalice app, kindly init (README "Deploying")
+#   make destroy STAGE=dev  - infra/destroy.sh: the app stack, then the infra stack; tables are kept unless
+#                             DELETE_DATA=yes (never prod); asks first unless CONFIRM=yes; DRY_RUN=1 only prints
 # Fresh clones need only python3 (with venv), node + npm, and either java or root with apt-get.
 
 SHELL := /bin/bash
@@ -15,10 +18,12 @@ VENV_STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 
 ARGS ?=
+STAGE ?=
 PYTEST_ARGS ?=
+STAGE ?=
 KINDLY_BROWSER_TESTS ?= 1
 
-.PHONY: venv node_modules deps system-deps run test lint bench clean
+.PHONY: venv node_modules deps system-deps run test lint bench clean deploy destroy need-stage
 
 # --------------------------------------------------------------------------------------- Python
 
@@ -94,6 +99,24 @@ lint: venv
 
 bench: deps
 	$(VENV_BIN)/python -m bench $(ARGS)
+
+# ------------------------------------------------------------------------------------------- AWS
+
+STAGES := local dev prod
+
+need-stage:
+	@if [ -z "$(STAGE)" ]; then \
+	  echo "make: which stage? Say it, e.g. 'make $(MAKECMDGOALS) STAGE=dev' (one of: $(STAGES))." >&2; exit 2; \
+	fi
+	@case " $(STAGES) " in *" $(STAGE) "*) ;; *) \
+	  echo "make: unknown STAGE '$(STAGE)'; one of: $(STAGES)." >&2; exit 2;; esac
+
+deploy: need-stage venv
+	infra/deploy.sh $(STAGE)
+
+# Not `deps`: taking a stage down needs only the AWS CLI.
+destroy: need-stage
+	CONFIRM='$(CONFIRM)' DELETE_DATA='$(DELETE_DATA)' DRY_RUN='$(DRY_RUN)' infra/destroy.sh $(STAGE)
 
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache .ruff_cache .mypy_cache *.egg-info build

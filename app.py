@@ -3,12 +3,14 @@
 from chalice import Chalice
 
 from chalicelib.routes.api import api
+from chalicelib.routes.console import console
 from chalicelib.routes.feedback import feedback
 from chalicelib.routes.http import error_shape_middleware
 from chalicelib.routes.links import links
 from chalicelib.routes.portal import portal
 from chalicelib.routes.queues import queues
 from chalicelib.routes.schedules import schedules
+from chalicelib.routes.sms import sms
 from chalicelib.routes.sweeps import sweeps
 from chalicelib.routes.webhooks import webhooks
 
@@ -22,3 +24,5 @@ app.register_blueprint(schedules)
 app.register_blueprint(queues)
 app.register_blueprint(feedback)
 app.register_blueprint(sweeps)
+app.register_blueprint(sms)
+app.register_blueprint(console)

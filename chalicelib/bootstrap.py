@@ -14,6 +14,12 @@ if TYPE_CHECKING:  # annotations only: the app's cold start imports no adapter o
     from chalicelib.domain.ports import (
         AccountRepository,
         Clock,
+        ConsoleChanges,
+        ConsolePages,
+        ConsoleSignIns,
+        ConsoleUsers,
+        DebtorReplies,
+        DnsTxt,
         EmailSender,
         FinanceNotifier,
         FinanceTopic,
@@ -21,6 +27,8 @@ if TYPE_CHECKING:  # annotations only: the app's cold start imports no adapter o
         LinkSecret,
         ParkedPayments,
         PolicyRepository,
+        SenderDomains,
+        SessionKeys,
         ShortLinks,
         SmsSender,
         SweepLedger,
@@ -32,6 +40,11 @@ if TYPE_CHECKING:  # annotations only: the app's cold start imports no adapter o
     from chalicelib.services.accounts import AccountService
     from chalicelib.services.audit import AuditService
     from chalicelib.services.breaker import SweepBreaker
+    from chalicelib.services.console_export import AuditExport
+    from chalicelib.services.console_overview import ConsoleOverview
+    from chalicelib.services.console_people import ConsolePeople
+    from chalicelib.services.console_settings import ConsoleSettings
+    from chalicelib.services.console_signin import ConsoleSignIn
     from chalicelib.services.delivery import Delivery
     from chalicelib.services.feedback import FeedbackService
     from chalicelib.services.figures import FinanceFigures
@@ -44,6 +57,8 @@ if TYPE_CHECKING:  # annotations only: the app's cold start imports no adapter o
     from chalicelib.services.portal import PortalService
     from chalicelib.services.preview import PreviewService
     from chalicelib.services.remind import RemindService
+    from chalicelib.services.sender_domains import SenderDomainService
+    from chalicelib.services.sms_replies import SmsReplies
     from chalicelib.services.subscriptions import FinanceSubscriptions
     from chalicelib.services.sweep import SweepService
     from chalicelib.services.tenants import TenantService
@@ -127,6 +142,12 @@ class Container:
         return DynamoParkedPayments(self.models)
 
     @cached_property
+    def debtor_replies(self) -> DebtorReplies:
+        from chalicelib.adapters.dynamodb.repositories import DynamoDebtorReplies
+
+        return DynamoDebtorReplies(self.models)
+
+    @cached_property
     def email(self) -> EmailSender:
         if self.dry_run:
             from chalicelib.adapters.dry_run import NullEmail
@@ -135,6 +156,18 @@ class Container:
         from chalicelib.adapters.email_ses import SesEmail
 
         return SesEmail(self.client("sesv2"), self.settings.ses_configuration_set)
+
+    @cached_property
+    def sender_domain_identities(self) -> SenderDomains:
+        from chalicelib.adapters.sender_domains_ses import SesSenderDomains
+
+        return SesSenderDomains(self.client("ses"))
+
+    @cached_property
+    def dns(self) -> DnsTxt:
+        from chalicelib.adapters.dns_lookup import DnsPythonTxt
+
+        return DnsPythonTxt()
 
     @cached_property
     def sms(self) -> SmsSender:
@@ -180,6 +213,37 @@ class Container:
 
         return JinjaRenderer()
 
+    # The finance console's table serves three ports (adapters/dynamodb/console.py).
+    @cached_property
+    def console_users(self) -> ConsoleUsers:
+        from chalicelib.adapters.dynamodb.console import DynamoConsole
+
+        return DynamoConsole(self.models)
+
+    @cached_property
+    def console_signins(self) -> ConsoleSignIns:
+        from chalicelib.adapters.dynamodb.console import DynamoConsole
+
+        return DynamoConsole(self.models)
+
+    @cached_property
+    def console_changes(self) -> ConsoleChanges:
+        from chalicelib.adapters.dynamodb.console import DynamoConsole
+
+        return DynamoConsole(self.models)
+
+    @cached_property
+    def session_keys(self) -> SessionKeys:
+        from chalicelib.adapters.secrets_ssm import SsmSessionKeys
+
+        return SsmSessionKeys(self.client("ssm"), self.settings.console_keys_parameter)
+
+    @cached_property
+    def console_pages(self) -> ConsolePages:
+        from chalicelib.adapters.console_pages import JinjaConsolePages
+
+        return JinjaConsolePages()
+
     def queue(self) -> WorkQueue:
         from chalicelib.adapters.queue_sqs import SqsQueue
 
@@ -212,7 +276,7 @@ class Container:
         from chalicelib.services.accounts import AccountService
 
         return AccountService(self.account_repository, self.policies, self.tenants, self.clock,
-                              on_upsert=lambda account: self.payments.apply_waiting(account))
+                              on_upsert=lambda account: self.payments.apply_waiting(account), notifier=self.notifier)
 
     @cached_property
     def links(self) -> LinkService:
@@ -304,16 +368,62 @@ class Container:
         return FeedbackService(self.account_repository, self.notifier, self.clock)
 
     @cached_property
+    def sms_replies(self) -> SmsReplies:
+        from chalicelib.services.sms_replies import SmsReplies
+
+        return SmsReplies(accounts=self.account_repository, replies=self.debtor_replies, tenants=self.tenants,
+                          links=self.links, renderer=self.renderer, sms=self.sms, notifier=self.notifier,
+                          holidays=self.holidays, clock=self.clock)
+
+    @cached_property
     def audit(self) -> AuditService:
         from chalicelib.services.audit import AuditService
 
         return AuditService(self.account_repository)
 
     @cached_property
+    def console_people(self) -> ConsolePeople:
+        from chalicelib.services.console_people import ConsolePeople
+
+        return ConsolePeople(self.console_users, self.tenants, self.console_changes, self.clock)
+
+    @cached_property
+    def console_signin(self) -> ConsoleSignIn:
+        from chalicelib.services.console_signin import ConsoleSignIn
+
+        return ConsoleSignIn(self.console_users, self.console_signins, self.session_keys, self.email, self.tenants,
+                             self.clock, self.settings.public_base_url)
+
+    @cached_property
+    def console_overview(self) -> ConsoleOverview:
+        from chalicelib.services.console_overview import ConsoleOverview
+
+        return ConsoleOverview(self.figures.figures, self.account_repository, self.clock)
+
+    @cached_property
+    def console_export(self) -> AuditExport:
+        from chalicelib.services.console_export import AuditExport
+
+        return AuditExport(self.account_repository, self.clock)
+
+    @cached_property
+    def console_settings(self) -> ConsoleSettings:
+        from chalicelib.services.console_settings import ConsoleSettings
+
+        return ConsoleSettings(self.tenants, self.webhook_secrets, self.payments.put_secret, self.console_changes,
+                               self.clock)
+
+    @cached_property
     def finance_subscriptions(self) -> FinanceSubscriptions:
         from chalicelib.services.subscriptions import FinanceSubscriptions
 
         return FinanceSubscriptions(self.finance_topic)
+
+    @cached_property
+    def sender_domains(self) -> SenderDomainService:
+        from chalicelib.services.sender_domains import SenderDomainService
+
+        return SenderDomainService(self.sender_domain_identities, self.dns, self.tenants, self.settings.region)
 
     @cached_property
     def unsubscribe(self) -> UnsubscribeService:

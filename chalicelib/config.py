@@ -26,12 +26,16 @@ class Settings:
     processor_refs_table: str
     parked_payments_table: str
     sweeps_table: str
+    inbound_sms_table: str
+    console_table: str
     reminders_queue: str
     finance_topic: str
     email_events_topic: str
+    sms_inbound_topic: str
     ses_configuration_set: str
     link_secret_parameter: str
     webhook_secret_prefix: str
+    console_keys_parameter: str
     public_base_url: str
     due_index_shards: int
     link_ttl_days: int
@@ -49,6 +53,8 @@ class Settings:
             "processor_refs": self.processor_refs_table,
             "parked_payments": self.parked_payments_table,
             "sweeps": self.sweeps_table,
+            "inbound_sms": self.inbound_sms_table,
+            "console": self.console_table,
         }
 
 
@@ -73,12 +79,16 @@ def read_settings(environ: dict[str, str] | None = None) -> Settings:
         processor_refs_table=get("KINDLY_PROCESSOR_REFS_TABLE", f"{prefix}-processor-refs"),
         parked_payments_table=get("KINDLY_PARKED_PAYMENTS_TABLE", f"{prefix}-parked-payments"),
         sweeps_table=get("KINDLY_SWEEPS_TABLE", f"{prefix}-sweeps"),
+        inbound_sms_table=get("KINDLY_INBOUND_SMS_TABLE", f"{prefix}-inbound-sms"),
+        console_table=get("KINDLY_CONSOLE_TABLE", f"{prefix}-console"),
         reminders_queue=get("KINDLY_REMINDERS_QUEUE", f"{prefix}-reminders"),
         finance_topic=get("KINDLY_FINANCE_TOPIC", f"{prefix}-finance"),
         email_events_topic=get("KINDLY_EMAIL_EVENTS_TOPIC", f"{prefix}-email-events"),
+        sms_inbound_topic=get("KINDLY_SMS_INBOUND_TOPIC", f"{prefix}-sms-inbound"),
         ses_configuration_set=get("KINDLY_SES_CONFIGURATION_SET", f"{prefix}-email"),
         link_secret_parameter=get("KINDLY_LINK_SECRET_PARAMETER", f"/kindly/{stage}/link-secret"),
         webhook_secret_prefix=get("KINDLY_WEBHOOK_SECRET_PREFIX", f"/kindly/{stage}/webhook-secrets").rstrip("/"),
+        console_keys_parameter=get("KINDLY_CONSOLE_KEYS_PARAMETER", f"/kindly/{stage}/console-keys"),
         public_base_url=get("KINDLY_PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/"),
         due_index_shards=int(get("KINDLY_DUE_INDEX_SHARDS", "4")),
         link_ttl_days=int(get("KINDLY_LINK_TTL_DAYS", "45")),

@@ -42,6 +42,23 @@ def tracer() -> Any:
     return Tracer(service="kindly")
 
 
+WEBHOOKS_REFUSED = "WebhooksRefused"  # infra/template.yaml's dashboard graphs these names
+
+
+def outcome_metric(kind: str) -> str:
+    return f"Reminders{kind.title()}"
+
+
+def count_webhook_refused() -> None:
+    """One refused webhook (bad signature, stale or unreadable body), flushed at once: an HTTP call has no
+    batch end to flush at. The reason and provider stay in the security log line, not in a dimension."""
+    from aws_lambda_powertools.metrics import MetricUnit
+
+    m = metrics()
+    m.add_metric(name=WEBHOOKS_REFUSED, unit=MetricUnit.Count, value=1)
+    m.flush_metrics()
+
+
 def record_outcomes(outcomes: list[Any]) -> None:
     """One metric per outcome kind and per withholding reason; names and reason codes only, no personal data.
     Flushed by the Lambda handler (EMF lines on stdout become CloudWatch metrics)."""
@@ -49,7 +66,7 @@ def record_outcomes(outcomes: list[Any]) -> None:
 
     m = metrics()
     for outcome in outcomes:
-        m.add_metric(name=f"Reminders{outcome.kind.title()}", unit=MetricUnit.Count, value=1)
+        m.add_metric(name=outcome_metric(outcome.kind), unit=MetricUnit.Count, value=1)
         if outcome.kind in ("withheld", "deferred") and outcome.reason:
             m.add_metric(name=f"{outcome.kind.title()}_{outcome.reason}", unit=MetricUnit.Count, value=1)
 

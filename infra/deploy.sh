@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Deploy Kindly to the AWS account and region of the current AWS credentials, in one command:
 #
-#   infra/deploy.sh <local|dev|prod>
+#   infra/deploy.sh <local|dev|prod>      (or: make deploy STAGE=<stage>; infra/destroy.sh undoes it)
 #
 # 1. infra/template.yaml as stack kindly-<stage>-infra (tables, queues, topics, SES, alarms, bucket)
 # 2. chalice package, with infra/sam-merge.json merged in, into build/<stage>/

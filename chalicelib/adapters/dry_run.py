@@ -56,6 +56,12 @@ class ReadOnlyAccounts:
     def account_for_ref(self, ref_key: str) -> tuple[str, str] | None:
         return self._inner.account_for_ref(ref_key)
 
+    def sent_as(self, tenant_id: str, account_id: str, provider_message_id: str) -> bool:
+        return self._inner.sent_as(tenant_id, account_id, provider_message_id)
+
+    def with_phone(self, phone: str) -> list[Account]:
+        return self._inner.with_phone(phone)
+
     # --- writes change nothing ---------------------------------------------------------------------
     def save(self, account: Account) -> None:
         account.pending_events.clear()
@@ -63,7 +69,8 @@ class ReadOnlyAccounts:
     def add_refs(self, account: Account, ref_keys: set[str]) -> None:
         return None
 
-    def note_engagement(self, tenant_id: str, account_id: str, message_id: str, what: str, at: datetime) -> bool:
+    def note_engagement(self, account: Account, message_id: str, what: str, at: datetime) -> bool:
+        account.pending_events.clear()
         return True
 
     def claim_message(self, account: Account, message: dict[str, Any], short_link: ShortLink | None = None) -> bool:
@@ -75,7 +82,7 @@ class ReadOnlyAccounts:
 
 class NullEmail:
     def send(self, *, sender: str, sender_name: str, recipient: str, message: RenderedMessage,
-             tags: dict[str, str]) -> str:
+             tags: dict[str, str], reply_to: str | None = None) -> str:
         return DRY_RUN_ID
 
     def verify_sender(self, address: str) -> None:
@@ -85,6 +92,9 @@ class NullEmail:
 class NullSms:
     def send(self, *, phone: str, text: str, sender_id: str | None, tags: dict[str, str]) -> str:
         return DRY_RUN_ID
+
+    def opt_in(self, phone: str) -> None:
+        return None
 
 
 class NullNotifier:

@@ -33,11 +33,13 @@ class SesEmail:
         self._configuration_set = configuration_set
 
     def send(self, *, sender: str, sender_name: str, recipient: str, message: RenderedMessage,
-             tags: dict[str, str]) -> str:
+             tags: dict[str, str], reply_to: str | None = None) -> str:
         sender, recipient = ascii_address(sender), ascii_address(recipient)
         mime = EmailMessage()
         mime["From"] = formataddr((sender_name, sender))
         mime["To"] = recipient
+        if reply_to:  # a raw message travels as written, so the header itself is what the debtor's mail app reads
+            mime["Reply-To"] = ascii_address(reply_to)
         mime["Subject"] = message.subject or ""
         mime["Message-ID"] = make_msgid(domain=Address(addr_spec=sender).domain)
         for name, value in message.headers.items():

@@ -20,7 +20,7 @@ def create_tables(app: Container) -> list[str]:
     for model in app.models.all():
         if not model.exists():
             model.create_table(billing_mode="PAY_PER_REQUEST", wait=True)
-            model.update_ttl(ignore_update_ttl_errors=True)  # the links and parked-payments tables expire items
+            model.update_ttl(ignore_update_ttl_errors=True)  # links, parked payments and inbound SMS expire items
             created.append(model.Meta.table_name)
     return created
 
@@ -50,7 +50,7 @@ def create_queues(app: Container) -> str:
 
 def create_topics(app: Container) -> list[str]:
     sns = app.client("sns")
-    names = [app.settings.finance_topic, app.settings.email_events_topic]
+    names = [app.settings.finance_topic, app.settings.email_events_topic, app.settings.sms_inbound_topic]
     return [str(sns.create_topic(Name=name)["TopicArn"]) for name in names]
 
 
@@ -67,7 +67,8 @@ def create_configuration_set(app: Container) -> None:
 def verify_senders(app: Container) -> list[str]:
     senders = sorted({item.sender_email for item in app.models.tenants.scan()})
     for sender in senders:
-        app.email.verify_sender(sender)
+        if app.sender_domains.covering(sender) is None:  # a tenant's own domain identity already covers it
+            app.email.verify_sender(sender)
     return senders
 
 
@@ -77,6 +78,7 @@ def initialise(app: Container) -> dict[str, Any]:
     topics = create_topics(app)
     create_configuration_set(app)
     secret_created = app.link_secret.ensure()
+    console_keys_created = app.session_keys.ensure()
     senders = verify_senders(app)
     return {
         "tables_created": tables,
@@ -85,5 +87,6 @@ def initialise(app: Container) -> dict[str, Any]:
         "topics": topics,
         "configuration_set": app.settings.ses_configuration_set,
         "link_secret_created": secret_created,
+        "console_keys_created": console_keys_created,
         "senders_verified": senders,
     }

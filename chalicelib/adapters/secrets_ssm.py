@@ -73,3 +73,42 @@ class SsmWebhookSecrets:
             value = None
         self._cache[key] = (self._monotonic(), value)
         return value
+
+
+class SsmSessionKeys:
+    """The keys that sign console sessions, one SecureString holding "current previous": a rotation makes a new
+    current key and keeps the old one as the previous, so the cookies it signed stay valid until they expire."""
+
+    CACHE_SECONDS = 300.0  # a rotation reaches every warm function within minutes; old cookies still pass
+
+    def __init__(self, client: Any, name: str, monotonic: Any = None) -> None:
+        import time
+
+        self._client = client
+        self._name = name
+        self._monotonic = monotonic or time.monotonic
+        self._cached: tuple[float, list[bytes]] | None = None
+
+    def keys(self) -> list[bytes]:
+        if self._cached is None or self._monotonic() - self._cached[0] >= self.CACHE_SECONDS:
+            self._cached = (self._monotonic(), [key.encode() for key in self._read().split()])
+        return self._cached[1]
+
+    def _read(self) -> str:
+        return str(self._client.get_parameter(Name=self._name, WithDecryption=True)["Parameter"]["Value"])
+
+    def ensure(self) -> bool:
+        try:
+            self._client.put_parameter(Name=self._name, Value=secrets.token_urlsafe(48), Type="SecureString",
+                                       Overwrite=False)
+        except Exception as exc:
+            if error_code(exc) == "ParameterAlreadyExists":
+                return False
+            raise
+        return True
+
+    def rotate(self) -> None:
+        current = self._read().split()[0]
+        self._client.put_parameter(Name=self._name, Value=f"{secrets.token_urlsafe(48)} {current}",
+                                   Type="SecureString", Overwrite=True)
+        self._cached = None

@@ -30,6 +30,7 @@ from chalicelib.domain.messages import (
     MessageTooLong,
     RenderedMessage,
 )
+from chalicelib.domain.sms_replies import REPLY_TEMPLATES
 from chalicelib.domain.wording import gsm7_fold, sms_segments
 
 TEMPLATE_ROOT = Path(__file__).resolve().parent.parent / "templates"
@@ -49,6 +50,7 @@ _NEEDS: dict[str, tuple[str, Callable[[MessageContext], object]]] = {
     "plan_ended": ("instalments", lambda ctx: ctx.instalments),
     "settlement_offer": ("settlement", lambda ctx: ctx.settlement),
     "settlement_confirmed": ("settlement", lambda ctx: ctx.settlement),
+    "promise_missed": ("promise", lambda ctx: ctx.promise),
 }
 
 
@@ -89,8 +91,9 @@ class UnknownTemplate(KeyError):
 
 def available_templates(channel: str, template_root: Path | None = None) -> set[str]:
     """Template names a policy step may use on `channel` (those that exist in English). The plan and settlement
-    messages are left out: they follow a plan or an offer, and are sent when one changes, not on a schedule."""
-    return set(_available(channel, template_root or TEMPLATE_ROOT)) - set(_NEEDS)
+    messages are left out: they follow a plan or an offer, and are sent when one changes, not on a schedule; so are
+    the answers to a debtor's text, sent when one comes."""
+    return set(_available(channel, template_root or TEMPLATE_ROOT)) - set(_NEEDS) - REPLY_TEMPLATES
 
 
 @lru_cache(maxsize=8)

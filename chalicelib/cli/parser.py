@@ -7,6 +7,7 @@ from typing import Any
 
 from chalicelib.cli.commands.accounts import cmd_account_get, cmd_account_put, cmd_import_accounts
 from chalicelib.cli.commands.audit import cmd_audit_verify, cmd_timeline
+from chalicelib.cli.commands.console import cmd_console_rotate_key, cmd_user_add, cmd_user_list, cmd_user_remove
 from chalicelib.cli.commands.local import cmd_local_up, cmd_outbox
 from chalicelib.cli.commands.policies import cmd_policy_get, cmd_policy_preview, cmd_policy_put
 from chalicelib.cli.commands.sweep import (
@@ -17,7 +18,13 @@ from chalicelib.cli.commands.sweep import (
     cmd_sweep_held,
     cmd_sweep_limits,
 )
-from chalicelib.cli.commands.tenants import cmd_finance_subscribe, cmd_init, cmd_tenant_create
+from chalicelib.cli.commands.tenants import (
+    cmd_finance_subscribe,
+    cmd_init,
+    cmd_tenant_check,
+    cmd_tenant_create,
+    cmd_tenant_set,
+)
 
 
 class _Commands:
@@ -67,11 +74,23 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--locale")
     create.add_argument("--role", choices=["first_party", "third_party"])
     create.add_argument("--support-email")
+    create.add_argument("--reply-to", help="where debtors' replies to emails go (default: --support-email)")
     create.add_argument("--sms-sender-id")
     create.add_argument("--display-name", help="the brand the debtor knows (default: --name)")
     create.add_argument("--logo-url", help="https URL of the logo shown on the debtor's page")
     create.add_argument("--accent-color", help="#rrggbb, dark enough for white text (WCAG AA)")
+    create.add_argument("--sender-domain", help="the tenant's own domain (the sender address's or a parent): set up "
+                        "in SES with Easy DKIM and MAIL FROM bounce.<domain>; prints the DNS records to publish")
     create.set_defaults(func=cmd_tenant_create)
+    tenant_set = tenant.add_parser("set", help="change a tenant's settings")
+    tenant_set.add_argument("--tenant", required=True)
+    tenant_set.add_argument("--excluded-days", required=True,
+                            help="days the tenant is closed, YYYY-MM-DD,YYYY-MM-DD (the whole list; '' clears it): "
+                                 "reminders due then wait for the next open day")
+    tenant_set.set_defaults(func=cmd_tenant_set)
+    check = tenant.add_parser("check", help="which of the sender domain's DNS records are in place; exit 1 if not all")
+    check.add_argument("--tenant", required=True)
+    check.set_defaults(func=cmd_tenant_check)
 
     account = commands.add_group("account", help="accounts")
     put = account.add_parser("put", help="upsert one account from a JSON file (the API's body)")
@@ -153,6 +172,24 @@ def build_parser() -> argparse.ArgumentParser:
     subscribe.add_argument("--endpoint", required=True,
                            help="an email address, an https:// URL or an SQS queue ARN, as the protocol says")
     subscribe.set_defaults(func=cmd_finance_subscribe)
+
+    user = commands.add_group("user", help="people of a tenant's finance team (the finance console)")
+    user_add = user.add_parser("add", help="register a person with a role; prints the user id")
+    user_add.add_argument("--tenant", required=True)
+    user_add.add_argument("--email", required=True)
+    user_add.add_argument("--role", required=True, choices=["viewer", "editor", "admin"])
+    user_add.set_defaults(func=cmd_user_add)
+    user_list = user.add_parser("list", help="the tenant's people and their roles")
+    user_list.add_argument("--tenant", required=True)
+    user_list.set_defaults(func=cmd_user_list)
+    user_remove = user.add_parser("remove", help="remove a person; their sessions end at once")
+    user_remove.add_argument("user")
+    user_remove.add_argument("--tenant", required=True)
+    user_remove.set_defaults(func=cmd_user_remove)
+
+    console_group = commands.add_group("console", help="the finance console")
+    console_group.add_parser("rotate-key", help="sign new sessions with a new key; the previous stays accepted"
+                             ).set_defaults(func=cmd_console_rotate_key)
 
     outbox = commands.add_parser("outbox", help="what the local stack's SES and SNS received")
     outbox.add_argument("--tenant")

@@ -7,6 +7,7 @@ from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
 from .audit import AuditEvent, ChainHead, chain_event
+from .engagement import Signal
 from .money import add_balances
 from .payments import (
     FAILED,
@@ -27,7 +28,8 @@ if TYPE_CHECKING:  # plans, promises and settlement read accounts; accounts only
     from .settlement import SettlementOffer
 
 VULNERABLE = "vulnerable"  # not a pause: the account is handed to a person
-FLAGS = ("dispute", "hardship", "breathing_space", "cease_contact", "bankruptcy", "deceased", VULNERABLE)
+DISPUTE = "dispute"  # "I don't owe this": of the whole account, or of one invoice (Account.invoice_disputes)
+FLAGS = (DISPUTE, "hardship", "breathing_space", "cease_contact", "bankruptcy", "deceased", VULNERABLE)
 
 OPEN = "open"
 INVOICE_STATUSES = (OPEN, "paid", "void")
@@ -109,7 +111,7 @@ class Account:
     account_id: str
     name: str
     locale: str
-    policy: str
+    policy: str | None  # None: the first policy whose segment matches applies (domain/segments.py)
     email: str | None = None
     phone: str | None = None
     timezone: str | None = None
@@ -125,6 +127,7 @@ class Account:
     preferred_locale: str | None = None  # the language the debtor chose on their page; wins over `locale`
     self_paused_at: datetime | None = None  # the last pause the debtor took on their page
     preferred_hours: tuple[time, time] | None = None  # local [start, end) the debtor chose on their page
+    awaiting_reply_until: datetime | None = None  # the debtor texted: reminders wait for a person (sms_replies)
     cycle: str | None = None  # which overdue episode the policy steps count from
     last_step: int = -1  # index of the last policy step handled in this cycle
     last_step_key: str | None = None  # that step's key, so editing the policy cannot shift the progress
@@ -136,11 +139,14 @@ class Account:
     earlier_plans_paid: dict[str, int] = field(default_factory=dict)  # per currency, what replaced plans collected
     promise: Promise | None = None  # the last promise to pay
     settlement_offer: SettlementOffer | None = None  # the standing (or accepted) offer to settle for less
+    # Disputes that name one invoice (invoice id -> the dispute): that invoice is held, the others go on.
+    invoice_disputes: dict[str, Flag] = field(default_factory=dict)
     # The one-off plan, promise and settlement notices already sent (or spent): notice key -> identity of what it
     # was about (a plan's created_at, an offer's last day), so each is sent once per plan or offer (arrangements.py).
     plan_notices: dict[str, str] = field(default_factory=dict)
     next_action_at: datetime | None = None
     recent_sends: list[SentRecord] = field(default_factory=list)
+    engagement: list[Signal] = field(default_factory=list)  # the last moments the debtor read or acted (engagement.py)
     tallies: dict[str, int] = field(default_factory=dict)  # running counts for the finance figures (tallies.py)
     audit_head: ChainHead = field(default_factory=ChainHead)
     created_at: datetime | None = None
@@ -150,13 +156,25 @@ class Account:
 
     # --- what the account owes -------------------------------------------------------------
     def open_invoices(self) -> list[Invoice]:
-        """Invoices still owed, each with what remains of it after the payments on the ledger."""
+        """Invoices still owed, each with what remains of it after the payments on the ledger (disputed or not)."""
         paid = self.amounts_paid()
         return [replace(inv, amount=inv.amount - paid[inv.invoice_id]) for inv in self.invoices
                 if inv.status == OPEN and inv.amount - paid[inv.invoice_id] > 0]
 
+    def undisputed_invoices(self) -> list[Invoice]:
+        """The open invoices the debtor is asked to pay: those no dispute of one invoice holds."""
+        disputed = self.disputed_invoice_ids()
+        return [inv for inv in self.open_invoices() if inv.invoice_id not in disputed]
+
+    def disputed_invoice_ids(self) -> frozenset[str]:
+        """The account's invoices a dispute of that one invoice holds (open or not)."""
+        known = {inv.invoice_id for inv in self.invoices}
+        return frozenset(invoice_id for invoice_id, flag in self.invoice_disputes.items()
+                         if flag.active and invoice_id in known)
+
     def amounts_paid(self) -> dict[str, int]:
-        return credited([inv for inv in self.invoices if inv.status == OPEN], self.payments) | {
+        return credited([inv for inv in self.invoices if inv.status == OPEN], self.payments,
+                        last=self.disputed_invoice_ids()) | {
             inv.invoice_id: 0 for inv in self.invoices if inv.status != OPEN}
 
     def pay_url(self, invoice: Invoice) -> str | None:
@@ -171,17 +189,29 @@ class Account:
                      if processor_invoice_id and inv.processor_invoice_id == processor_invoice_id), None)
 
     def balance(self) -> dict[str, int]:
-        """Per currency of the open invoices, what is still owed (0 once payments cover it)."""
+        """Per currency of the open invoices, what is still owed (0 once payments cover it), disputed or not:
+        what the billing system says. What reminders, plans and offers ask for is `undisputed_balance`."""
         paid = self.amounts_paid()
         return add_balances([(inv.amount - paid[inv.invoice_id], inv.currency)
                              for inv in self.invoices if inv.status == OPEN])
 
+    def undisputed_balance(self) -> dict[str, int]:
+        """What the debtor is asked for, per currency: the balance without the invoices held by a dispute."""
+        disputed = self.disputed_invoice_ids()
+        paid = self.amounts_paid()
+        return add_balances([(inv.amount - paid[inv.invoice_id], inv.currency)
+                             for inv in self.invoices if inv.status == OPEN and inv.invoice_id not in disputed])
+
     def owes_anything(self) -> bool:
         return any(amount > 0 for amount in self.balance().values())
 
+    def owes_undisputed(self) -> bool:
+        return any(amount > 0 for amount in self.undisputed_balance().values())
+
     def anchor(self) -> tuple[str, date] | None:
-        """The oldest open invoice anchors the cycle: steps are counted from its due date."""
-        open_invoices = self.open_invoices()
+        """The oldest open invoice no dispute holds anchors the cycle: steps are counted from its due date. When
+        a dispute holds every open invoice, the oldest of them does, and the dispute withholds each step."""
+        open_invoices = self.undisputed_invoices() or self.open_invoices()
         if not open_invoices:
             return None
         oldest = min(open_invoices, key=lambda inv: (inv.due_on, inv.invoice_id))
@@ -211,7 +241,13 @@ class Account:
 
     # --- flags ------------------------------------------------------------------------------
     def holding_flags(self, local_day: date) -> list[Flag]:
-        return [flag for name in FLAGS if (flag := self.flags.get(name)) and flag.holds_at(local_day)]
+        """The flags holding every message. Disputes of single invoices that together hold everything owed
+        count as a dispute of the whole account (the latest of them stands for it)."""
+        holding = [flag for name in FLAGS if (flag := self.flags.get(name)) and flag.holds_at(local_day)]
+        if any(flag.name == DISPUTE for flag in holding) or not self.owes_anything() or self.owes_undisputed():
+            return holding
+        disputes = [self.invoice_disputes[invoice_id] for invoice_id in sorted(self.disputed_invoice_ids())]
+        return [max(disputes, key=lambda flag: flag.since), *holding] if disputes else holding
 
     # --- audit ------------------------------------------------------------------------------
     def record(self, at: datetime, type_: str, actor: str, details: dict[str, Any]) -> AuditEvent:
@@ -225,6 +261,7 @@ class Account:
     # --- shape shown to API clients --------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
         paid = self.amounts_paid()
+        disputed = self.disputed_invoice_ids()
         return {
             "account_id": self.account_id,
             "name": self.name,
@@ -240,7 +277,8 @@ class Account:
             "policy": self.policy,
             "processor_ids": dict(self.processor_ids),
             "tags": list(self.tags),
-            "invoices": [inv.to_dict() | {"amount_paid": paid[inv.invoice_id]} for inv in self.invoices],
+            "invoices": [inv.to_dict() | {"amount_paid": paid[inv.invoice_id],
+                                          "disputed": inv.invoice_id in disputed} for inv in self.invoices],
             "balance": self.balance(),
             "payments": [p.to_dict() for p in self.payments],
             "flags": {
@@ -294,9 +332,11 @@ def with_profile(current: Account, incoming: Account) -> Account:
         earlier_plans_paid=current.earlier_plans_paid,
         promise=current.promise,
         settlement_offer=current.settlement_offer,
+        invoice_disputes=current.invoice_disputes,
         plan_notices=current.plan_notices,
         next_action_at=current.next_action_at,
         recent_sends=current.recent_sends,
+        engagement=current.engagement,
         tallies=current.tallies,
         audit_head=current.audit_head,
         created_at=current.created_at,

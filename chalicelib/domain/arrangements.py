@@ -40,12 +40,13 @@ def follow_money(account: Account, owed_before: Mapping[str, int], paid_on: date
                  at: datetime) -> Followed:
     """Bring the account's plan, promise and settlement offer up to date with its ledger (changed in place).
 
-    `owed_before` is `account.balance()` before the ledger changed; `paid_on` the debtor's local day the money
-    moved (the processor's time, so money paid on time but reported late still counts on time); `grace_days`
-    the policy's; `at` stamps the forgiven line a settlement writes.
+    `owed_before` is `account.undisputed_balance()` before the ledger changed (a plan or an offer covers only
+    what no dispute holds); `paid_on` the debtor's local day the money moved (the processor's time, so money paid
+    on time but reported late still counts on time); `grace_days` the policy's; `at` stamps the forgiven line a
+    settlement writes.
     """
     followed = Followed()
-    owed_after = account.balance()
+    owed_after = account.undisputed_balance()
 
     def moved(currency: str) -> int:
         """Money that came in (positive) or went back (negative) in one currency."""

@@ -14,12 +14,15 @@ from .accounts import SentRecord
 from .messages import EMAIL, SMS
 from .policies import Caps, SendWindow
 from .schedule import zone
+from .texting_hours import TextingHours
 
 QUIET_END = time(8, 0)
 EMAIL_QUIET_START = time(21, 0)
 SMS_QUIET_START = time(20, 0)
 MAX_DEFER_STEPS = 400
 NO_ALLOWED_TIME = "no_allowed_time"
+TENANT_CLOSED = "tenant_closed"  # a day the tenant excludes (tenant setting excluded_days), held like a holiday
+STATE_TEXTING_HOURS = "state_texting_hours"
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,8 @@ class GuardInput:
     caps: Caps = field(default_factory=Caps)
     is_holiday: Callable[[date], bool] = lambda _day: False
     preferred_hours: tuple[time, time] | None = None  # the debtor's own [start, end), chosen on their page
+    excluded_days: frozenset[date] = frozenset()  # the tenant's closure days (tenant setting excluded_days)
+    texting_hours: tuple[TextingHours, ...] = ()  # the states' rules for a text where the debtor lives
 
 
 # --- status rules: the message is not sent ----------------------------------------------------
@@ -124,6 +129,20 @@ def quiet_hours_rule(inp: GuardInput, at: datetime) -> str | None:
     return None
 
 
+def state_texting_hours_rule(inp: GuardInput, at: datetime) -> str | None:
+    """A text keeps to the hours of the debtor's state, where they are narrower than the federal ones (Fla. Stat.
+    501.616(6)(a): 8am-8pm; Conn. Gen. Stat. 42-288a: 9am-8pm; Tex. Bus. & Com. Code 301.051: not before noon
+    on Sunday; each cited in texting_hours.STATE_RULES). Unknown region: every state rule of the country; unknown
+    zone: every zone of the country."""
+    if inp.channel != SMS:
+        return None
+    for rule in inp.texting_hours:
+        for name in inp.zones:
+            if not rule.allows(at.astimezone(zone(name))):
+                return STATE_TEXTING_HOURS
+    return None
+
+
 def send_window_rule(inp: GuardInput, at: datetime) -> str | None:
     """The tenant's policy window (hours and weekdays) in the debtor's local time."""
     for name in inp.zones:
@@ -147,10 +166,14 @@ def preferred_hours_rule(inp: GuardInput, at: datetime) -> str | None:
 
 
 def holiday_rule(inp: GuardInput, at: datetime) -> str | None:
-    """No reminders on the debtor's public holidays (country and region)."""
+    """No reminders on the debtor's public holidays (country and region), nor on a day the tenant excludes
+    (in the debtor's calendar, as a holiday)."""
     for name in inp.zones:
-        if inp.is_holiday(at.astimezone(zone(name)).date()):
+        day = at.astimezone(zone(name)).date()
+        if inp.is_holiday(day):
             return "public_holiday"
+        if day in inp.excluded_days:
+            return TENANT_CLOSED
     return None
 
 
@@ -167,7 +190,8 @@ def caps_rule(inp: GuardInput, at: datetime) -> str | None:
     return None
 
 
-TIME_RULES = (quiet_hours_rule, preferred_hours_rule, send_window_rule, holiday_rule, caps_rule)
+TIME_RULES = (quiet_hours_rule, state_texting_hours_rule, preferred_hours_rule, send_window_rule, holiday_rule,
+              caps_rule)
 
 
 def _blocking_time_rule(inp: GuardInput, at: datetime) -> str | None:
@@ -195,22 +219,36 @@ def _skip_ahead(inp: GuardInput, at: datetime) -> datetime:
     opening, closing = open_hours(inp)
     for name in inp.zones:
         local = at.astimezone(zone(name))
-        day_off = inp.is_holiday(local.date()) or local.weekday() not in inp.window.weekdays
+        day_off = (inp.is_holiday(local.date()) or local.date() in inp.excluded_days
+                   or local.weekday() not in inp.window.weekdays)
         if day_off or local.time() >= closing:
-            return datetime.combine(local.date() + timedelta(days=1), opening, local.tzinfo)
-        if local.time() < opening:
-            return datetime.combine(local.date(), opening, local.tzinfo)
+            tomorrow = local.date() + timedelta(days=1)
+            return datetime.combine(tomorrow, _opening_on(inp, tomorrow, opening), local.tzinfo)
+        day_opening = _opening_on(inp, local.date(), opening)
+        if local.time() < day_opening:
+            return datetime.combine(local.date(), day_opening, local.tzinfo)
     return at + timedelta(minutes=15)  # not reached while the rules above mirror the time rules
 
 
 def open_hours(inp: GuardInput) -> tuple[time, time]:
-    """The local hours every time-of-day rule allows: quiet hours, the policy window, the debtor's own hours."""
+    """The local hours every time-of-day rule allows on an ordinary day: quiet hours, the state's texting hours,
+    the policy window, the debtor's own hours."""
     starts = [QUIET_END, inp.window.start]
     ends = [SMS_QUIET_START if inp.channel == SMS else EMAIL_QUIET_START, inp.window.end]
+    if inp.channel == SMS:
+        starts.extend(rule.start for rule in inp.texting_hours)
+        ends.extend(rule.end for rule in inp.texting_hours)
     if inp.preferred_hours is not None:
         starts.append(inp.preferred_hours[0])
         ends.append(inp.preferred_hours[1])
     return max(starts), min(ends)
+
+
+def _opening_on(inp: GuardInput, day: date, opening: time) -> time:
+    """`opening` on `day`, later where a state keeps texts later on some days (Texas: noon on Sunday)."""
+    if inp.channel != SMS:
+        return opening
+    return max([opening, *(rule.opening_on(day) for rule in inp.texting_hours)])
 
 
 def _cap_frees_at(inp: GuardInput, at: datetime) -> datetime:
@@ -257,7 +295,8 @@ def evaluate_receipt(inp: GuardInput) -> Decision:
     do not hold it; the debtor's contact choices, stopping flags and quiet hours (12 CFR 1006.6(b)(1)(i))
     still do."""
     stopping = tuple(flag for flag in inp.holding_flags if flag[0] in RECEIPT_STOPPING_FLAGS)
-    receipt = replace(inp, holding_flags=stopping, window=ANY_HOUR, caps=NO_CAPS, is_holiday=lambda _day: False)
+    receipt = replace(inp, holding_flags=stopping, window=ANY_HOUR, caps=NO_CAPS, is_holiday=lambda _day: False,
+                      excluded_days=frozenset())
     for status_rule in (flag_rule, channel_rule):
         if withheld := status_rule(receipt):
             return withheld

@@ -14,6 +14,10 @@ from datetime import datetime, timedelta
 
 from . import accounts as acc
 from .accounts import Account, PendingThanks, SentRecord
+from .closures import excluded_days
+from .courtesy import (
+    Allow as GuardAllow,
+)
 from .courtesy import (
     Defer as GuardDefer,
 )
@@ -29,13 +33,26 @@ from .courtesy import (
 from .courtesy import (
     Withhold as GuardWithhold,
 )
+from .early_heads_up import PAYS_ON_TIME, step_offset, withheld_for_good_payer
+from .engagement import ENGAGEMENT_TIMING, PAID, Signal, Timing, reading_hours, timing
 from .messages import EMAIL
 from .notices import FINANCE, Notice, holds_steps, pending_notice
+from .payments import KINDLY, SUCCEEDED
 from .policies import ESCALATE, Policy, Step
 from .ports import HolidayCalendar
-from .schedule import DueStep, due_step, local_day, mark_handled, recipient_zones, refresh_schedule
+from .schedule import (
+    DueStep,
+    due_step,
+    local_day,
+    mark_handled,
+    opening_instant,
+    recipient_zones,
+    refresh_schedule,
+)
+from .texting_hours import texting_hours_for
 
 THANK_YOU = "thank_you"
+AWAITING_REPLY = "awaiting_reply"  # the debtor texted us (domain/sms_replies): a person answers first
 POLICY_ESCALATION = "policy_escalation"
 
 
@@ -52,6 +69,7 @@ class Send:
     channel: str
     template: str
     at: datetime
+    timing: str | None = None  # why now: the debtor's reading hours (engagement.py), when they chose the moment
 
 
 @dataclass(frozen=True)
@@ -95,6 +113,7 @@ class Defer:
     due: DueStep | None = None
     thanks: PendingThanks | None = None
     notice: Notice | None = None
+    timing: str | None = None  # for ENGAGEMENT_TIMING: what the debtor's reading hours are and what shows them
 
 
 @dataclass(frozen=True)
@@ -140,6 +159,11 @@ def decide(account: Account, policy: Policy, now: datetime, calendar: HolidayCal
         handoff = replace(due, step=Step(due.step.offset_days, action=ESCALATE, template=acc.VULNERABLE))
         return Escalate(handoff, acc.VULNERABLE, now)
     channel = due.step.channel or EMAIL
+    if withheld_for_good_payer(account, policy, due.step, recipient_zones(account)[0]):
+        return Withhold(PAYS_ON_TIME, due, holds_step=False)  # early_heads_up.py: a good payer needs no heads-up
+    waiting = awaiting_reply(account, now)
+    if waiting is not None:  # the debtor wrote: a person answers before any automated step
+        return Defer(AWAITING_REPLY, first_open(account, policy, channel, waiting, calendar), due)
     if due.step.action == ESCALATE:
         held = flag_rule(guard_input(account, policy, channel, now, calendar))
         if held is not None:
@@ -150,7 +174,10 @@ def decide(account: Account, policy: Policy, now: datetime, calendar: HolidayCal
         return Withhold(verdict.rule, due, holds_step=verdict.holds_step, resume_at=verdict.resume_at)
     if isinstance(verdict, GuardDefer):
         return Defer(verdict.rule, verdict.until, due)
-    return Send(due, channel, due.step.template or "", now)
+    when = engagement_timing(account, policy, due, now, calendar)
+    if when is not None and when.defer_to is not None:
+        return Defer(ENGAGEMENT_TIMING, when.defer_to, due, timing=when.reason)
+    return Send(due, channel, due.step.template or "", now, timing=when.reason if when else None)
 
 
 def _thanks_decision(account: Account, policy: Policy, thanks: PendingThanks, now: datetime,
@@ -169,6 +196,9 @@ def _notice_decision(account: Account, policy: Policy, notice: Notice, now: date
     """A notice to the debtor goes through the courtesy guard like any reminder; one to finance does not."""
     if notice.channel == FINANCE:
         return Notify(notice, notice.rule, now)
+    waiting = awaiting_reply(account, now)
+    if waiting is not None:
+        return Defer(AWAITING_REPLY, first_open(account, policy, notice.channel, waiting, calendar), notice=notice)
     verdict = evaluate(guard_input(account, policy, notice.channel, now, calendar))
     if isinstance(verdict, GuardWithhold):
         return Withhold(verdict.rule, holds_step=verdict.holds_step, resume_at=verdict.resume_at, notice=notice)
@@ -197,11 +227,48 @@ def guard_input(account: Account, policy: Policy, channel: str, now: datetime, c
         caps=policy.caps,
         is_holiday=calendar(account.country, account.region),
         preferred_hours=account.preferred_hours,
+        excluded_days=excluded_days(calendar),
+        texting_hours=texting_hours_for(account.country, account.region),
     )
     opening, closing = open_hours(inp)
     if opening >= closing:  # the debtor's hours and the policy's window no longer meet: the policy's alone
         return replace(inp, preferred_hours=None)
     return inp
+
+
+def engagement_timing(account: Account, policy: Policy, due: DueStep, now: datetime, calendar: HolidayCalendar
+                      ) -> Timing | None:
+    """For an email step the guard allows now: send it now or at the debtor's reading hours (engagement.py);
+    None when there is not enough signal, or the debtor's zone is not known (their hours are local hours)."""
+    if (due.step.channel or EMAIL) != EMAIL or not account.timezone:
+        return None
+    hours = reading_hours(signals_of(account), account.timezone, now)
+
+    def allowed(at: datetime) -> bool:
+        return isinstance(evaluate(guard_input(account, policy, EMAIL, at, calendar)), GuardAllow)
+
+    zones = recipient_zones(account)
+    step_day = due.due_on + timedelta(days=step_offset(account, policy, due.step, zones[0]))
+    return timing(hours, account.timezone, now, allowed, opening_instant(step_day, zones, policy))
+
+
+def signals_of(account: Account) -> list[Signal]:
+    """The moments the debtor read or acted: opens, clicks and page visits kept on the account, and payments."""
+    paid = [Signal(p.at, PAID) for p in account.payments if p.kind == SUCCEEDED and p.provider != KINDLY]
+    return [*account.engagement, *paid]
+
+
+def awaiting_reply(account: Account, now: datetime) -> datetime | None:
+    """Until when automated messages wait after the debtor's text (sms_replies.reply_wait_until), if they do."""
+    until = account.awaiting_reply_until
+    return until if until is not None and now < until else None
+
+
+def first_open(account: Account, policy: Policy, channel: str, at: datetime, calendar: HolidayCalendar) -> datetime:
+    """The first instant from `at` the time rules allow a message on `channel` (so a wait that ends at midnight
+    names the morning it really ends, and the preview shows why the message moved)."""
+    verdict = evaluate(guard_input(account, policy, channel, at, calendar))
+    return verdict.until if isinstance(verdict, GuardDefer) else at
 
 
 def is_vulnerable(account: Account, now: datetime) -> bool:

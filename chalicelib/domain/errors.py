@@ -20,6 +20,12 @@ class Unauthenticated(KindlyError):
     code = "unauthenticated"
 
 
+class Forbidden(KindlyError):
+    """Signed in, but this person's role may not do this."""
+
+    code = "forbidden"
+
+
 class NotFound(KindlyError):
     code = "not_found"
 
@@ -44,3 +50,14 @@ class Throttled(KindlyError):
 
 class PermanentSendError(Exception):
     """The provider refused this message for good (bad address, unverified sender...): do not retry."""
+
+
+SMS_OPTED_OUT = "sms_opted_out"
+
+
+class OptedOut(PermanentSendError):
+    """The number is on the SMS provider's opt-out list: this message is refused for good, and the account stops
+    getting SMS (domain/sms_consent) instead of failing the same way at every later step."""
+
+    def __init__(self) -> None:
+        super().__init__(SMS_OPTED_OUT)

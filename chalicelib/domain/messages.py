@@ -66,6 +66,22 @@ class SettlementTerms:
     accepted_at: datetime | None = None
 
 
+@dataclass(frozen=True)
+class PromiseTerms:
+    """A promise to pay, as a message names it: `amount` by `by` (the debtor's own words, kept or not)."""
+
+    amount: int  # minor units
+    currency: str
+    by: date
+
+
+def promise_terms(promise: Any) -> PromiseTerms | None:
+    """A promise ({amount, currency, by}, as a mapping or object) for a message."""
+    if promise is None:
+        return None
+    return PromiseTerms(int(_read(promise, "amount")), str(_read(promise, "currency")), _as_date(_read(promise, "by")))
+
+
 def _read(row: Any, name: str, default: Any = None) -> Any:
     return row.get(name, default) if isinstance(row, Mapping) else getattr(row, name, default)
 
@@ -122,8 +138,10 @@ class MessageContext:
     # built without them never promises a plan or a settlement (see domain.offers and wording.lint_message).
     plan_possible: bool = False  # domain.offers.plan_possible for this account and its policy
     instalments: tuple[InstalmentLine, ...] = ()  # the debtor's current (or just ended) plan
+    plan_active: bool = False  # while a plan runs, the debtor is asked for instalments, not whole invoices
     next_instalment: InstalmentLine | None = None
     settlement: SettlementTerms | None = None  # the standing (or just accepted) settlement offer
+    promise: PromiseTerms | None = None  # the debtor's latest promise to pay (promise_missed names it)
 
     @property
     def offers(self) -> Offers:

@@ -38,7 +38,7 @@ HEADS_UP = "instalment_heads_up"
 MISSED = "instalment_missed"
 PLAN_ENDED = "plan_ended"
 PLAN_BROKEN = "plan_broken"
-PROMISE_FOLLOW_UP = "can_we_help"  # the one kind follow-up after a broken promise
+PROMISE_FOLLOW_UP = "promise_missed"  # the one kind follow-up after a broken promise, naming it
 SETTLEMENT_OFFER = "settlement_offer"
 SETTLEMENT_CONFIRMED = "settlement_confirmed"
 SETTLEMENT_LAPSED = "settlement_lapsed"  # audited once, sends nothing
@@ -142,7 +142,7 @@ def advance(account: Account, policy: Policy, now: datetime) -> list[tuple[str, 
             account.settlement_offer = made
             events.append(("settlement_offered", {"amount": made.amount, "currency": made.currency,
                                                   "valid_until": made.valid_until.isoformat()}))
-    elif offer is not None and offer.accepted_at is None and lapsed(offer, today, account.balance()) \
+    elif offer is not None and offer.accepted_at is None and lapsed(offer, today, account.undisputed_balance()) \
             and not _sent(account, SETTLEMENT_LAPSED, offer.valid_until.isoformat()):
         account.plan_notices = {**account.plan_notices, SETTLEMENT_LAPSED: offer.valid_until.isoformat()}
         events.append(("settlement_lapsed", {"valid_until": offer.valid_until.isoformat(),
@@ -182,7 +182,7 @@ def _owed(account: Account, policy: Policy, today: date) -> list[Notice]:
     if offer is not None:
         if offer.accepted_at is not None:
             notices.append(Notice(SETTLEMENT_CONFIRMED, SETTLEMENT_CONFIRMED, iso(offer.accepted_at)))
-        elif not lapsed(offer, today, account.balance()) and not _plan_holds(account):
+        elif not lapsed(offer, today, account.undisputed_balance()) and not _plan_holds(account):
             notices.append(Notice(SETTLEMENT_OFFER, SETTLEMENT_OFFER, offer.valid_until.isoformat()))
     return [n for n in notices if not _sent(account, n.key, n.about)]
 

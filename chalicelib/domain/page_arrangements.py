@@ -19,22 +19,23 @@ from .settlement import lapsed
 def can_arrange(account: Account, today: date) -> bool:
     """Plans and promises are for an account that owes, is neither held nor escalated, and is not disputed."""
     disputed = any(flag.name == "dispute" for flag in account.holding_flags(today))
-    return account.owes_anything() and account.state not in (acc.HELD, acc.ESCALATED, acc.SETTLED) \
+    return account.owes_undisputed() and account.state not in (acc.HELD, acc.ESCALATED, acc.SETTLED) \
         and not disputed
 
 
 def arrangements(account: Account, policy: Policy, now: datetime) -> dict[str, Any]:
     """The plan, promise and settlement parts of the page, as plain values for the template."""
     today = local_day(now, recipient_zones(account))
-    owing = {currency: amount for currency, amount in account.balance().items() if amount > 0}
+    owing = {currency: amount for currency, amount in account.undisputed_balance().items() if amount > 0}
     limits = PlanLimits.of(policy)
     active_plan = account.plan if account.plan is not None and account.plan.status == plans.ACTIVE else None
     open_promise = account.promise if account.promise is not None and account.promise.status == OPEN else None
     arrangeable = can_arrange(account, today)
     promise_limits = PromiseLimits.of(policy)
     offer = account.settlement_offer
-    offer_stands = offer is not None and not lapsed(offer, today, account.balance()) and account.owes_anything()
-    pay_urls = [url for inv in account.open_invoices() if (url := account.pay_url(inv))]
+    offer_stands = offer is not None and not lapsed(offer, today, account.undisputed_balance()) \
+        and account.owes_undisputed()
+    pay_urls = [url for inv in account.undisputed_invoices() if (url := account.pay_url(inv))]
     return {
         "today": today.isoformat(),
         "plan": _plan(active_plan, pay_urls[0] if pay_urls else None) if active_plan else None,

@@ -151,9 +151,10 @@ def superseded_failure(ledger: list[Payment], failure: Payment) -> bool:
                and p.currency == failure.currency for p in ledger)
 
 
-def credited(invoices: list[Invoice], ledger: list[Payment]) -> dict[str, int]:
+def credited(invoices: list[Invoice], ledger: list[Payment], last: frozenset[str] = frozenset()) -> dict[str, int]:
     """How much of each invoice the ledger has paid. A line naming an invoice pays that invoice; the rest
-    pays the oldest invoices of the same currency first. Never more than an invoice's amount."""
+    pays the oldest invoices of the same currency first, those in `last` (held by a dispute) only after every
+    other. Never more than an invoice's amount."""
     paid: dict[str, int] = {inv.invoice_id: 0 for inv in invoices}
     by_id = {inv.invoice_id: inv for inv in invoices}
     loose: dict[str, int] = {}
@@ -171,7 +172,7 @@ def credited(invoices: list[Invoice], ledger: list[Payment]) -> dict[str, int]:
             overflow[inv.currency] = overflow.get(inv.currency, 0) + extra
     for currency in set(loose) | set(overflow):
         remaining = loose.get(currency, 0) + overflow.get(currency, 0)
-        for inv in sorted(invoices, key=lambda i: (i.due_on, i.invoice_id)):
+        for inv in sorted(invoices, key=lambda i: (i.invoice_id in last, i.due_on, i.invoice_id)):
             if inv.currency != currency:
                 continue
             room = inv.amount - paid[inv.invoice_id]
@@ -197,7 +198,8 @@ def with_currency(account: Account, event: PaymentEvent, invoice_id: str | None)
     else of its invoice, else of the oldest open invoice; still None when the account has none of these."""
     if event.currency is not None:
         return event
-    candidates = [inv for inv in account.invoices if inv.invoice_id == invoice_id] or account.open_invoices()
+    candidates = ([inv for inv in account.invoices if inv.invoice_id == invoice_id] or account.undisputed_invoices()
+                  or account.open_invoices())
     oldest = min(candidates, key=lambda inv: (inv.due_on, inv.invoice_id), default=None)
     received = received_for(account.payments, event.provider, event.payment_ref)
     currency = received.currency if received else (oldest.currency if oldest else None)
@@ -213,7 +215,7 @@ def terms(account: Account, event: PaymentEvent) -> tuple[PaymentEvent, str | No
     - A refund or chargeback that names no amount takes back the whole payment it refers to (0 while that
       payment is not on the ledger yet: it takes the whole of it once it comes, see record_payment).
     - A payment that names no amount (GoCardless) settles the invoice it names, or else the oldest open one in
-      its currency, and pays that invoice for good; 0 when nothing is open.
+      its currency (one no dispute holds first), and pays that invoice for good; 0 when nothing is open.
     - A failure that names no amount moves nothing.
     The currency stays None only when the processor named none and the account gives none (see with_currency).
     """
@@ -229,9 +231,10 @@ def terms(account: Account, event: PaymentEvent) -> tuple[PaymentEvent, str | No
         paid = received_for(account.payments, event.provider, event.payment_ref)
         return replace(event, amount=paid.amount if paid else 0), invoice_id or (paid.invoice_id if paid else None)
     if event.kind == SUCCEEDED:
+        disputed = account.disputed_invoice_ids()
         owed = [inv for inv in account.open_invoices() if inv.currency == event.currency
                 and (invoice_id is None or inv.invoice_id == invoice_id)]
-        settles = min(owed, key=lambda inv: (inv.due_on, inv.invoice_id), default=None)
+        settles = min(owed, key=lambda inv: (inv.invoice_id in disputed, inv.due_on, inv.invoice_id), default=None)
         return replace(event, amount=settles.amount if settles else 0), settles.invoice_id if settles else invoice_id
     return replace(event, amount=0), invoice_id
 

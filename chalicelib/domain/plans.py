@@ -278,8 +278,8 @@ class Plan:
 
 def quote_for_account(request: PlanRequest, account: Account, policy: Policy, at: datetime,
                       is_holiday: IsHoliday = _no_holidays) -> Quote:
-    """The quote for an account: what it owes now, on the debtor's local day at `at`."""
-    return quote(request, account.balance(), PlanLimits.of(policy), local_day(at, recipient_zones(account)),
+    """The quote for an account: what it owes now and no dispute holds, on the debtor's local day at `at`."""
+    return quote(request, account.undisputed_balance(), PlanLimits.of(policy), local_day(at, recipient_zones(account)),
                  is_holiday)
 
 

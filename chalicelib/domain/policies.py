@@ -32,6 +32,9 @@ MAX_GRACE_DAYS = 14
 DEFAULT_HEADS_UP_DAYS = 3  # an instalment's heads-up goes this many days before its date
 MAX_HEADS_UP_DAYS = 14
 DEFAULT_OFFER_AFTER_DAYS = 30  # days overdue before a settlement offer is made
+DEFAULT_EARLY_HEADS_UP_DAYS = 5  # a late payer's heads-up goes this many days before the due date
+MAX_EARLY_HEADS_UP_DAYS = 14
+DEFAULT_WHEN_LATE_PAYMENTS = 2  # of the last 3 paid invoices, this many paid late make a late payer
 DEFAULT_PROMISE_DAYS = 30  # how far ahead a promise to pay may fall
 MAX_PROMISE_DAYS = 90
 
@@ -92,6 +95,7 @@ class Policy:
     promise: dict[str, Any] = field(default_factory=dict)
     hardship_pause_days: int = 30
     segment: dict[str, Any] = field(default_factory=dict)
+    early_heads_up: dict[str, Any] | None = None  # {"days_before", "when_late_payments"}: early_heads_up.py
     version: int = 0  # 0 = built in
     require_approval_first_run: bool = False  # the sweep holds this version's first messages for a person (breaker)
 
@@ -108,6 +112,7 @@ class Policy:
             "hardship_pause_days": self.hardship_pause_days,
             "segment": self.segment,
             "require_approval_first_run": self.require_approval_first_run,
+            "early_heads_up": self.early_heads_up,
         }
 
 
@@ -131,6 +136,8 @@ STANDARD = Policy(
     promise={"max_days": DEFAULT_PROMISE_DAYS},
     hardship_pause_days=30,
     segment={"min_balance": 0, "tags": [], "countries": []},
+    # late payers hear of the due date 5 days ahead; those who always pay on time get no heads-up at all
+    early_heads_up={"days_before": DEFAULT_EARLY_HEADS_UP_DAYS, "when_late_payments": DEFAULT_WHEN_LATE_PAYMENTS},
 )
 
 BUILT_IN = {STANDARD.name: STANDARD}

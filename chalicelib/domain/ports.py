@@ -9,10 +9,13 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from .accounts import Account
 from .audit import StoredEvent
+from .console import ConsoleChange, ConsoleUser, Session, SignInLink
+from .deliverability import SenderDomain
 from .links import LinkClaims, ShortLink
 from .messages import MessageContext, RenderedMessage
 from .payments import PaymentEvent
 from .policies import Policy
+from .segments import PolicyApplied
 from .sweep_holds import SweepHold, SweepLimits
 from .tenants import ApiKey, Tenant
 
@@ -20,6 +23,7 @@ if TYPE_CHECKING:  # the decision and the message kinds read the ports; the port
     from .decision import Defer, Notify, Withhold
     from .outcomes import Outcome
     from .sending import Message
+    from .sms_replies import DebtorReply
 
 DueEntry = tuple[str, str, dict[str, Any] | None]  # (tenant_id, account_id, snapshot or None)
 
@@ -56,6 +60,10 @@ class OutboxReader(Protocol):
     def provider_message_ids(self, tenant_id: str) -> set[str]:
         """The ids SES and SNS gave the tenant's messages (`kindly outbox`; not a hot path)."""
 
+    def sent_as(self, tenant_id: str, account_id: str, provider_message_id: str) -> bool:
+        """Whether one of the account's messages went out under this provider id (an SMS reply names the one it
+        answers)."""
+
 
 class AccountRepository(AuditTrail, OutboxReader, Protocol):
     def save(self, account: Account) -> None:
@@ -76,6 +84,9 @@ class AccountRepository(AuditTrail, OutboxReader, Protocol):
     def account_for_ref(self, ref_key: str) -> tuple[str, str] | None:
         """(tenant_id, account_id) that a processor's customer or invoice id points at."""
 
+    def with_phone(self, phone: str) -> list[Account]:
+        """Every account whose number is `phone` (E.164), in every tenant, oldest key first."""
+
     def add_refs(self, account: Account, ref_keys: set[str]) -> None:
         """Point these processor refs at the account (before saving it)."""
 
@@ -86,8 +97,10 @@ class AccountRepository(AuditTrail, OutboxReader, Protocol):
     def finish_message(self, account: Account, message_id: str, status: str, details: dict[str, Any]) -> None:
         """Mark the outbox entry and save the account with its audit events, in one transaction."""
 
-    def note_engagement(self, tenant_id: str, account_id: str, message_id: str, what: str, at: datetime) -> bool:
-        """Note on the outbox entry when it was first delivered / opened / clicked; False if there is none."""
+    def note_engagement(self, account: Account, message_id: str, what: str, at: datetime) -> bool:
+        """The first time a message was delivered / opened / clicked: note `at` on its outbox entry and save the
+        account with its audit events, in one transaction; False (nothing written) if there is no such entry or
+        it already has that moment. Conflict if the account changed meanwhile."""
 
 
 class ParkedPayments(Protocol):
@@ -99,6 +112,22 @@ class ParkedPayments(Protocol):
         """The tenant's events parked under this key."""
 
     def release(self, keys: list[str], event: PaymentEvent) -> None: ...
+
+
+class DebtorReplies(Protocol):
+    """Texts from debtors: which inbound messages were already handled, and the words finance may read."""
+
+    def first_sight(self, inbound_id: str, until: datetime) -> bool:
+        """Remember the inbound message id until `until`; False (nothing written) if it is remembered already."""
+
+    def forget(self, inbound_id: str) -> None:
+        """Its handling failed part way: a redelivery may try again."""
+
+    def keep(self, reply: DebtorReply) -> None:
+        """Keep the reply's words under its account until it expires."""
+
+    def replies(self, tenant_id: str, account_id: str, now: datetime) -> list[DebtorReply]:
+        """The account's replies not yet expired at `now`, newest first."""
 
 
 class ShortLinks(Protocol):
@@ -117,6 +146,9 @@ class LinkSecret(Protocol):
 class PolicyRepository(Protocol):
     def latest(self, tenant_id: str, name: str) -> Policy | None: ...
 
+    def all_latest(self, tenant_id: str) -> list[Policy]:
+        """The latest version of each of the tenant's stored policies (built-in ones are not stored)."""
+
     def add_version(self, tenant_id: str, policy: Policy, now: datetime) -> Policy: ...
 
 
@@ -127,22 +159,47 @@ class TenantRepository(Protocol):
 
     def key_by_hash(self, key_hash: str) -> ApiKey | None: ...
 
+    def set_excluded_days(self, tenant_id: str, days: tuple[date, ...]) -> Tenant | None:
+        """Replace the tenant's excluded days; the tenant as stored, or None if there is no such tenant."""
+
 
 class SenderIdentities(Protocol):
     def verify_sender(self, address: str) -> None:
         """Register a tenant's sender address with the email provider (on AWS this starts verification)."""
 
 
+class SenderDomains(Protocol):
+    """A tenant's own sending domain as an SES identity: Easy DKIM and a custom MAIL FROM domain."""
+
+    def set_up(self, domain: str, mail_from_domain: str) -> SenderDomain:
+        """Create the domain identity with Easy DKIM (or keep the existing one) and set its MAIL FROM domain;
+        what SES then knows of it. Idempotent."""
+
+    def status(self, domain: str) -> SenderDomain | None:
+        """What SES knows of the domain identity (DKIM tokens and status, MAIL FROM status); None if none."""
+
+
+class DnsTxt(Protocol):
+    def txt(self, name: str) -> list[str] | None:
+        """The TXT strings published at `name` ([] when there are none); None when no DNS resolver answers."""
+
+
 class EmailSender(SenderIdentities, Protocol):
     def send(
-        self, *, sender: str, sender_name: str, recipient: str, message: RenderedMessage, tags: dict[str, str]
+        self, *, sender: str, sender_name: str, recipient: str, message: RenderedMessage, tags: dict[str, str],
+        reply_to: str | None = None,
     ) -> str:
-        """Send one email; the provider's message id. PermanentSendError if refused, Throttled to retry."""
+        """Send one email (a reply goes to `reply_to` when given); the provider's message id. PermanentSendError
+        if refused, Throttled to retry."""
 
 
 class SmsSender(Protocol):
     def send(self, *, phone: str, text: str, sender_id: str | None, tags: dict[str, str]) -> str:
         """Send one SMS; the provider's message id. PermanentSendError if refused, Throttled to retry."""
+
+    def opt_in(self, phone: str) -> None:
+        """The debtor asked for texts again (START): take the number off the provider's own opt-out list, so the
+        check before each SMS does not refuse it. Best effort: a provider that refuses is logged, not raised."""
 
 
 class Renderer(Protocol):
@@ -155,6 +212,11 @@ class PageRenderer(Protocol):
 
     def render_portal(self, page: dict[str, Any], locale: str) -> tuple[str, str]:
         """The self-service page; (html, language)."""
+
+
+class ConsolePages(Protocol):
+    def render_console(self, page: str, context: dict[str, Any]) -> str:
+        """One page of the finance console (templates/console/<page>.html.j2), as HTML."""
 
 
 class Templates(Renderer, PageRenderer, Protocol):
@@ -193,6 +255,61 @@ class WebhookSecrets(Protocol):
     def get(self, tenant_id: str, provider: str) -> str | None: ...
 
 
+class ConsoleUsers(Protocol):
+    """The people of each tenant's finance team; an address is unique per tenant."""
+
+    def add(self, user: ConsoleUser) -> None:
+        """Store a new person; Conflict naming `email` if the tenant already has one with that address."""
+
+    def get(self, tenant_id: str, user_id: str) -> ConsoleUser | None: ...
+
+    def with_email(self, email: str) -> list[ConsoleUser]:
+        """The person this address is in each tenant that has it (usually one)."""
+
+    def of_tenant(self, tenant_id: str) -> list[ConsoleUser]: ...
+
+    def remove(self, tenant_id: str, user_id: str) -> bool:
+        """Forget the person (and their address in that tenant); False if there was none."""
+
+
+class ConsoleSignIns(Protocol):
+    """One-time sign-in links, sign-in counters and open sessions; all expire by themselves."""
+
+    def put_link(self, link: SignInLink) -> None: ...
+
+    def take_link(self, token_hash: str) -> SignInLink | None:
+        """The link, consumed: of two racing takes, one gets it; None if unknown or already taken."""
+
+    def count_request(self, key: str, window: str, until: datetime) -> int:
+        """Add one to the counter of `key` in `window` (forgotten after `until`); the count after it."""
+
+    def open_session(self, session: Session) -> None: ...
+
+    def is_open(self, tenant_id: str, session_id: str) -> bool: ...
+
+    def close_session(self, tenant_id: str, session_id: str) -> None: ...
+
+
+class ConsoleChanges(Protocol):
+    """What was changed on a tenant (not on an account) in the console, and by whom."""
+
+    def record(self, tenant_id: str, at: datetime, actor: str, type_: str, details: dict[str, str]) -> None: ...
+
+    def recent(self, tenant_id: str, limit: int) -> list[ConsoleChange]:
+        """The latest changes first."""
+
+
+class SessionKeys(Protocol):
+    def keys(self) -> list[bytes]:
+        """The keys that sign console sessions: the current one first, then the previous (rotation)."""
+
+    def ensure(self) -> bool:
+        """Create the keys if they are missing (`kindly init`); True if created."""
+
+    def rotate(self) -> None:
+        """A new current key; the current one stays accepted as the previous until the next rotation."""
+
+
 class FinanceNotifier(Protocol):
     def publish(self, tenant_id: str, event: dict[str, Any]) -> None:
         """Publish a personal-data-free event to the finance topic, tagged with its tenant."""
@@ -215,6 +332,12 @@ class PolicyBook(Protocol):
         """The latest version, or a built-in policy; NotFound naming `name` if there is neither."""
 
     def resolve(self, tenant_id: str, name: str) -> Policy: ...
+
+    def applied(self, account: Account) -> PolicyApplied:
+        """The policy the account names, else the first whose segment it matches, else standard; and why."""
+
+    def for_account(self, account: Account) -> Policy:
+        """The policy in force for the account (see applied)."""
 
 
 class TenantLookup(Protocol):

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from . import accounts as acc
 from .accounts import Account
+from .early_heads_up import step_offset
 from .policies import Policy, Step
 
 EARLIEST_LOCAL = time(8, 0)
@@ -90,7 +91,8 @@ def next_action_at(account: Account, policy: Policy) -> datetime | None:
     following = _progress(account, cycle) + 1
     if following >= len(policy.steps):
         return None
-    day = due_on + timedelta(days=policy.steps[following].offset_days)
+    day = due_on + timedelta(days=step_offset(account, policy, policy.steps[following],
+                                              recipient_zones(account)[0]))
     return opening_instant(day, recipient_zones(account), policy)
 
 
@@ -110,7 +112,7 @@ def due_step(account: Account, policy: Policy, at: datetime,
     come_due = [
         i
         for i in range(_progress(account, cycle) + 1, len(policy.steps))
-        if due_on + timedelta(days=policy.steps[i].offset_days) <= today
+        if due_on + timedelta(days=step_offset(account, policy, policy.steps[i], recipient_zones(account)[0])) <= today
     ]
     if not come_due:
         return None

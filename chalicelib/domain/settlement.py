@@ -91,7 +91,7 @@ def make_offer(terms: SettlementTerms | None, owed: Mapping[str, int], overdue_s
 def offer_for_account(account: Account, policy: Policy, at: datetime) -> SettlementOffer | None:
     """The offer due to an account at `at`: counted from its oldest open invoice, on the debtor's local day."""
     anchor = account.anchor()
-    return make_offer(SettlementTerms.of(policy), account.balance(), anchor[1] if anchor else None,
+    return make_offer(SettlementTerms.of(policy), account.undisputed_balance(), anchor[1] if anchor else None,
                       local_day(at, recipient_zones(account)))
 
 

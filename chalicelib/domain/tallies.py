@@ -16,7 +16,7 @@ PLAN_EVENTS = {"plan_created": "started", "plan_completed": "completed", "plan_b
 def tally_keys(event_type: str, details: dict[str, Any]) -> list[str]:
     """What one audit event adds to the figures: sent per channel, withheld and deferred per rule, escalations,
     flags raised (disputes, hardship...), payment events per kind, plans offered (a plan offer sent), started,
-    completed, broken and cancelled, and accounts settled for less."""
+    completed, broken and cancelled, accounts settled for less, and hard bounces and complaints."""
     if event_type == "message_sent":
         offered = ["plans:offered"] if details.get("template") in PLAN_OFFER_TEMPLATES else []
         return [f"sent:{details.get('channel') or 'email'}", *offered]
@@ -30,6 +30,10 @@ def tally_keys(event_type: str, details: dict[str, Any]) -> list[str]:
         return ["escalated"]
     if event_type == "flag_set" and details.get("flag"):
         return [f"flag:{details['flag']}"]
+    if event_type == "dispute_opened":  # a dispute of one invoice (disputes.py)
+        return ["flag:dispute"]
+    if event_type in ("email_bounced", "email_complained"):  # deliverability rates (figures)
+        return [event_type]
     if event_type in PAYMENT_KINDS:
         return [event_type]
     return []

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from urllib.parse import urlsplit
 
 FIRST_PARTY = "first_party"
@@ -31,6 +31,14 @@ class Tenant:
     display_name: str | None = None  # the brand the debtor knows, when it differs from the legal name
     logo_url: str | None = None  # https only: the page allows images from this origin and no other
     accent_color: str | None = None  # #rrggbb, readable under white text (see readable_on_white)
+    excluded_days: tuple[date, ...] = ()  # closure days: reminders wait as on a public holiday (domain/closures)
+    reply_to: str | None = None  # where a debtor's written reply goes (Reply-To), so it reaches a person
+
+    @property
+    def reply_address(self) -> str | None:
+        """The Reply-To of every email: the tenant's reply-to address, else its support address, else none
+        (a reply then goes to the sender)."""
+        return self.reply_to or self.support_email
 
     @property
     def brand(self) -> str:
@@ -57,6 +65,8 @@ class Tenant:
             "display_name": self.display_name,
             "logo_url": self.logo_url,
             "accent_color": self.accent_color,
+            "excluded_days": [day.isoformat() for day in self.excluded_days],
+            "reply_to": self.reply_to,
         }
 
 

@@ -58,7 +58,7 @@ class AccountIn(Strict):
     country: Country | None = None
     region: Region | None = None
     sms_consent: SmsConsentIn | None = None
-    policy: PolicyName = "standard"
+    policy: PolicyName | None = None  # none: the tenant's segments choose
     processor_ids: Annotated[dict[Annotated[str, Field(pattern=NAME_PATTERN)], Identifier], Field(max_length=10)] = {}
     tags: Annotated[list[Annotated[str, Field(pattern=NAME_PATTERN)]], Field(max_length=50)] = []
     invoices: Annotated[list[InvoiceIn], Field(max_length=200)] = []

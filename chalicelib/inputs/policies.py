@@ -6,20 +6,24 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
+from chalicelib.domain.early_heads_up import HISTORY
 from chalicelib.domain.money import MAX_AMOUNT
 from chalicelib.domain.policies import (
+    DEFAULT_EARLY_HEADS_UP_DAYS,
     DEFAULT_GRACE_DAYS,
     DEFAULT_HEADS_UP_DAYS,
     DEFAULT_MAX_MONTHS,
     DEFAULT_OFFER_AFTER_DAYS,
     DEFAULT_PROMISE_DAYS,
+    DEFAULT_WHEN_LATE_PAYMENTS,
     FREQUENCIES,
+    MAX_EARLY_HEADS_UP_DAYS,
     MAX_GRACE_DAYS,
     MAX_HEADS_UP_DAYS,
     MAX_PLAN_MONTHS,
     MAX_PROMISE_DAYS,
 )
-from chalicelib.inputs.fields import NAME_PATTERN, ClockTime, Country, Strict
+from chalicelib.inputs.fields import NAME_PATTERN, ClockTime, Country, FieldError, Strict
 
 
 class StepIn(Strict):
@@ -71,9 +75,25 @@ class PromiseIn(Strict):
 
 
 class SegmentIn(Strict):
+    # Set, the policy is chosen for accounts that name no policy and match (lower priority is tried first).
+    priority: Annotated[int, Field(ge=0, le=1000)] | None = None
     min_balance: Annotated[int, Field(ge=0, le=MAX_AMOUNT)] = 0
-    tags: list[Annotated[str, Field(pattern=NAME_PATTERN)]] = []
-    countries: list[Country] = []
+    max_balance: Annotated[int, Field(ge=1, le=MAX_AMOUNT)] | None = None  # exclusive
+    tags: Annotated[list[Annotated[str, Field(pattern=NAME_PATTERN)]], Field(max_length=50)] = []
+    countries: Annotated[list[Country], Field(max_length=250)] = []
+
+    @model_validator(mode="after")
+    def _range(self) -> SegmentIn:
+        if self.max_balance is not None and self.max_balance <= self.min_balance:
+            raise FieldError("max_balance", "max_balance must be above min_balance")
+        return self
+
+
+class EarlyHeadsUpIn(Strict):
+    """Heads-ups by payment history (domain/early_heads_up.py); left out, the steps apply as written."""
+
+    days_before: Annotated[int, Field(ge=1, le=MAX_EARLY_HEADS_UP_DAYS)] = DEFAULT_EARLY_HEADS_UP_DAYS
+    when_late_payments: Annotated[int, Field(ge=1, le=HISTORY)] = DEFAULT_WHEN_LATE_PAYMENTS
 
 
 class PolicyIn(Strict):
@@ -86,3 +106,4 @@ class PolicyIn(Strict):
     hardship_pause_days: Annotated[int, Field(ge=1, le=90)] = 30
     segment: SegmentIn = SegmentIn()
     require_approval_first_run: bool = False
+    early_heads_up: EarlyHeadsUpIn | None = None

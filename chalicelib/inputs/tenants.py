@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field
 
+from chalicelib.domain.closures import MAX_EXCLUDED_DAYS
 from chalicelib.domain.tenants import MIN_CONTRAST, ROLES, contrast_ratio
 from chalicelib.inputs.fields import Country, Email, LocaleTag, Strict, Text, TimeZone
 
@@ -40,7 +42,18 @@ class TenantIn(Strict):
     locale: LocaleTag = "en-US"
     role: Literal[ROLES] = "first_party"  # type: ignore[valid-type]
     support_email: Email | None = None
+    reply_to: Email | None = None
     sms_sender_id: Annotated[str, Field(pattern=r"^[A-Za-z0-9]{1,11}$")] | None = None
     display_name: Text | None = None
     logo_url: HttpsUrl | None = None
     accent_color: AccentColor | None = None
+
+
+class ExcludedDaysIn(Strict):
+    """The days the tenant is closed (the whole list: it replaces the one stored; [] clears it)."""
+
+    excluded_days: Annotated[list[date], Field(max_length=MAX_EXCLUDED_DAYS)]
+
+    @property
+    def days(self) -> tuple[date, ...]:
+        return tuple(sorted(set(self.excluded_days)))

@@ -41,6 +41,7 @@ DEMO_ACCOUNTS: list[tuple[str, str, str, str, str, int, str, int, dict[str, Any]
 ]
 
 DEMO_POLICY = "demo"
+DEMO_FINANCE_EMAIL = "finance@demo.example"  # an admin of the demo tenant's finance console
 
 PHONES = {"demo-berlin": "+4915112345678", "demo-dubai": "+971501234567"}
 
@@ -79,4 +80,6 @@ def load_demo(app: Any, today: date) -> dict[str, Any]:
                           parse(FlagIn, {"flag": "dispute", "active": True,
                                          "note": "customer says the invoice was paid"}),
                           "demo-loader")
-    return {"tenant_id": tenant.tenant_id, "api_key": key, "accounts": len(DEMO_ACCOUNTS)}
+    app.console_people.add(tenant.tenant_id, DEMO_FINANCE_EMAIL, "admin", "demo-loader")
+    return {"tenant_id": tenant.tenant_id, "api_key": key, "accounts": len(DEMO_ACCOUNTS),
+            "console_email": DEMO_FINANCE_EMAIL}

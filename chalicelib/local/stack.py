@@ -127,6 +127,8 @@ def _run(root: Path, stack_file: Path, args: Any) -> int:
             say(f"try              curl -H 'Authorization: Bearer {demo['api_key']}' "
                 f"http://127.0.0.1:{args.port}/v1/accounts/demo-madrid")
             say(f"debtor's page    {app.links.portal_url(demo['tenant_id'], 'demo-madrid', app.clock.now())}")
+            say(f"finance console  http://127.0.0.1:{args.port}/console — sign in as {demo['console_email']}; "
+                "the link arrives in the local outbox (kindly outbox)")
         timer = args.sweep_all_tenants or not args.no_demo
         if not args.once:
             api = _start_api(root, args.port)

@@ -27,14 +27,15 @@ def _caller() -> tuple[str, str]:
 def put_account(account_id: str) -> Response:
     tenant_id, actor = _caller()
     account, created = container().accounts.upsert(tenant_id, account_id, body_of(api.current_request), actor)
-    return json_response(account.to_dict(), 201 if created else 200)
+    return json_response(container().accounts.view(account), 201 if created else 200)
 
 
 @api.route("/v1/accounts/{account_id}", methods=["GET"])
 @guarded
 def get_account(account_id: str) -> Response:
     tenant_id, _actor = _caller()
-    return json_response(container().accounts.get(tenant_id, account_id).to_dict())
+    accounts = container().accounts
+    return json_response(accounts.view(accounts.get(tenant_id, account_id)))
 
 
 @api.route("/v1/accounts/{account_id}/flags", methods=["POST"], content_types=JSON_ONLY)
@@ -116,6 +117,14 @@ def timeline(account_id: str) -> Response:
     return json_response({"events": [event.to_dict() for event in events]})
 
 
+@api.route("/v1/accounts/{account_id}/replies", methods=["GET"])
+@guarded
+def replies(account_id: str) -> Response:
+    tenant_id, _actor = _caller()
+    found = container().sms_replies.replies_to(tenant_id, account_id)
+    return json_response({"replies": [reply.to_dict() for reply in found]})
+
+
 @api.route("/v1/accounts/{account_id}/audit/verify", methods=["GET"])
 @guarded
 def verify(account_id: str) -> Response:
@@ -143,6 +152,22 @@ def get_policy(name: str) -> Response:
 def preview_policy(name: str) -> Response:
     tenant_id, _actor = _caller()
     return json_response(container().preview.preview(tenant_id, name, body_of(api.current_request)))
+
+
+@api.route("/v1/tenant/excluded-days", methods=["PUT"], content_types=JSON_ONLY)
+@guarded
+def put_excluded_days() -> Response:
+    tenant_id, _actor = _caller()
+    tenant = container().tenants.set_excluded_days(tenant_id, body_of(api.current_request))
+    return json_response({"excluded_days": tenant.to_dict()["excluded_days"]})
+
+
+@api.route("/v1/tenant/excluded-days", methods=["GET"])
+@guarded
+def get_excluded_days() -> Response:
+    tenant_id, _actor = _caller()
+    tenant = container().tenants.get(tenant_id)
+    return json_response({"excluded_days": tenant.to_dict()["excluded_days"] if tenant else []})
 
 
 @api.route("/v1/webhook-secrets/{provider}", methods=["PUT"], content_types=JSON_ONLY)

@@ -9,12 +9,22 @@ from typing import Any
 
 from chalice import Response
 
-from chalicelib.domain.errors import Conflict, InvalidInput, KindlyError, NotFound, Throttled, TooLarge, Unauthenticated
+from chalicelib.domain.errors import (
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    KindlyError,
+    NotFound,
+    Throttled,
+    TooLarge,
+    Unauthenticated,
+)
 from chalicelib.json_input import refuse_deep_nesting, text_of
 
 MAX_BODY_BYTES = 256 * 1024
 
-STATUS = {InvalidInput: 400, Unauthenticated: 401, NotFound: 404, Conflict: 409, TooLarge: 413, Throttled: 503}
+STATUS = {InvalidInput: 400, Unauthenticated: 401, Forbidden: 403, NotFound: 404, Conflict: 409, TooLarge: 413,
+          Throttled: 503}
 JSON = {"Content-Type": "application/json"}
 
 

@@ -17,8 +17,8 @@ portal = Blueprint(__name__)
 FORM = ["application/x-www-form-urlencoded", "multipart/form-data"]
 NOTICES = ("pause", "dispute", "preferences", "plan", "settle", "promise")
 # Fields whose refusal the page words itself, in the debtor's language; anything else reads "please try again".
-PAGE_ERRORS = ("pause", "note", "hours_from", "language", "frequency", "instalments", "first_on", "currency",
-               "terms", "plan", "amount", "by", "promise", "settlement_offer", "flags")
+PAGE_ERRORS = ("pause", "note", "invoice", "hours_from", "language", "frequency", "instalments", "first_on",
+               "currency", "terms", "plan", "amount", "by", "promise", "settlement_offer", "flags")
 BASE_HEADERS = {"Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store",
                 "Referrer-Policy": "no-referrer", "X-Frame-Options": "DENY"}
 HTML = {**BASE_HEADERS, "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; "
@@ -46,7 +46,8 @@ def pause(token: str) -> Response:
 
 @portal.route("/p/{token}/dispute", methods=["POST"], content_types=FORM)
 def dispute(token: str) -> Response:
-    return _act(token, "dispute", lambda app, form, token: app.portal.dispute(token, form.get("note", "")))
+    return _act(token, "dispute", lambda app, form, token: app.portal.dispute(token, form.get("note", ""),
+                                                                           form.get("invoice", "")))
 
 
 @portal.route("/p/{token}/preferences", methods=["POST"], content_types=FORM)
@@ -117,7 +118,7 @@ def promise(token: str) -> Response:
         from chalicelib.inputs.portal_forms import promise_form
 
         account = app.portal.view(token).account
-        owing = {currency: amount for currency, amount in account.balance().items() if amount > 0}
+        owing = {currency: amount for currency, amount in account.undisputed_balance().items() if amount > 0}
         amount, currency, by = promise_form(form, owing)
         app.plans.promise(account.tenant_id, account.account_id, amount, currency, by, actor=DEBTOR)
 

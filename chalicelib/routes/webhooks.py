@@ -22,10 +22,11 @@ def receive(tenant_id: str, provider: str) -> Response:
         results = container().payments.receive(tenant_id, provider, json_body_of(request, "body"),
                                                request.headers)
     except (Unauthenticated, InvalidInput) as exc:
-        from chalicelib.observability import logger
+        from chalicelib.observability import count_webhook_refused, logger
 
         # Security log: which endpoint was tried and why it was refused; never the body, headers, secret or IP.
         logger().warning("webhook refused", extra={
             "tenant_id": tenant_id[:128], "provider": provider[:32], "reason": exc.code, "field": exc.field})
+        count_webhook_refused()
         raise
     return json_response({"received": len(results), "events": [result.to_dict() for result in results]})

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from chalicelib.domain import accounts as acc
 from chalicelib.domain.accounts import Account, Flag
 from chalicelib.domain.conflicts import retry_on_conflict
+from chalicelib.domain.disputes import OPENED, dispute_invoice
 from chalicelib.domain.errors import InvalidInput, NotFound
-from chalicelib.domain.ports import AccountRepository, Clock, PolicyBook, TenantLookup
+from chalicelib.domain.finance_events import finance_event
+from chalicelib.domain.ports import AccountRepository, Clock, FinanceNotifier, PolicyBook, TenantLookup
 from chalicelib.domain.schedule import local_day, recipient_zones, refresh_schedule
 from chalicelib.inputs.accounts import AccountIn, account_from_input
 from chalicelib.inputs.flags import FlagIn
@@ -19,19 +22,21 @@ from chalicelib.inputs.parsing import parse
 
 class AccountService:
     def __init__(self, accounts: AccountRepository, policies: PolicyBook, tenants: TenantLookup, clock: Clock,
-                 on_upsert: Callable[[Account], bool] | None = None) -> None:
+                 on_upsert: Callable[[Account], bool] | None = None, notifier: FinanceNotifier | None = None
+                 ) -> None:
         self._accounts = accounts
         self._policies = policies
         self._tenants = tenants
         self._clock = clock
         # Told of each account upserted (payments that came before it are applied then); True if it changed it.
         self._on_upsert = on_upsert
+        self._notifier = notifier  # told of each invoice disputed (finance's dispute_opened)
 
     def upsert(self, tenant_id: str, account_id: str, body: str | bytes | dict[str, Any], actor: str
                ) -> tuple[Account, bool]:
         check_account_id(account_id)
         data = parse(AccountIn, body)
-        if not self._policies.exists(tenant_id, data.policy):
+        if data.policy is not None and not self._policies.exists(tenant_id, data.policy):
             raise InvalidInput(f"no policy named {data.policy!r}", "policy")
         tenant = self._tenants.get(tenant_id)
         incoming = account_from_input(tenant_id, account_id, data, tenant.locale if tenant else "en-US")
@@ -50,7 +55,7 @@ class AccountService:
         account = incoming if current is None else acc.with_profile(current, incoming)
         if current is None or _schedule_inputs(current) != _schedule_inputs(incoming):
             # Only what moves the schedule resets it; a new phone number keeps a pending deferral.
-            refresh_schedule(account, self._policies.resolve(account.tenant_id, account.policy))
+            refresh_schedule(account, self._policies.for_account(account))
         account.created_at = current.created_at if current else now
         account.updated_at = now
         account.record(now, "account_created" if current is None else "account_updated", actor, {
@@ -64,6 +69,10 @@ class AccountService:
             self._accounts.add_refs(account, new_refs)
         self._accounts.save(account)
         return account, current is None
+
+    def view(self, account: Account) -> dict[str, Any]:
+        """The account as the API shows it, with the policy that applies and why."""
+        return {**account.to_dict(), "policy_applied": self._policies.applied(account).to_dict()}
 
     def get(self, tenant_id: str, account_id: str) -> Account:
         check_account_id(account_id)
@@ -79,11 +88,13 @@ class AccountService:
     def _set_flag_once(self, tenant_id: str, account_id: str, data: FlagIn, actor: str) -> Account:
         account = self.get(tenant_id, account_id)
         now = self._clock.now()
+        if data.invoice_id is not None:
+            return self._dispute_invoice(account, data, actor, now)
         if data.until is not None and data.until <= local_day(now, recipient_zones(account)):
             # A flag holds until `until` begins in the debtor's calendar: one ending today would never hold.
             raise InvalidInput("until must be a future date in the debtor's time zone", "until")
         account.flags = {**account.flags, data.flag: Flag(data.flag, data.active, now, data.until, data.note, actor)}
-        refresh_schedule(account, self._policies.resolve(tenant_id, account.policy))
+        refresh_schedule(account, self._policies.for_account(account))
         if account.state == acc.ACTIVE and account.holding_flags(local_day(now, recipient_zones(account))):
             account.state = acc.PAUSED  # the next sweep records each withheld step against this flag
         account.updated_at = now
@@ -91,6 +102,27 @@ class AccountService:
             "flag": data.flag, "until": data.until.isoformat() if data.until else None,
             "next_action_at": account.to_dict()["next_action_at"],
         })
+        self._accounts.save(account)
+        return account
+
+    def _dispute_invoice(self, account: Account, data: FlagIn, actor: str, now: datetime) -> Account:
+        """Hold (or release) one invoice: the others go on. A repeat writes nothing."""
+        assert data.invoice_id is not None
+        made = dispute_invoice(account, data.invoice_id, data.active, now, data.note, actor)
+        if made is None:
+            return account
+        event_type, details = made
+        refresh_schedule(account, self._policies.for_account(account))
+        if account.state == acc.ACTIVE and account.holding_flags(local_day(now, recipient_zones(account))):
+            account.state = acc.PAUSED  # every open invoice is now disputed
+        if event_type == OPENED and self._notifier is not None:
+            # Told before the save: a retry after a failed save tells finance again, with the same event id.
+            self._notifier.publish(account.tenant_id, finance_event(
+                OPENED, account.tenant_id, account.account_id, now, about=f"audit:{account.audit_head.seq + 1}",
+                invoice_id=data.invoice_id, balance=account.balance(), source="api"))
+        account.updated_at = now
+        account.record(now, event_type, actor, {
+            **details, "next_action_at": account.to_dict()["next_action_at"]})
         self._accounts.save(account)
         return account
 
@@ -103,4 +135,4 @@ def _billing_data(account: Account) -> tuple[Any, ...]:
 
 
 def _schedule_inputs(account: Account) -> tuple[Any, ...]:
-    return (account.invoices, account.timezone, account.country, account.region, account.policy)
+    return (account.invoices, account.timezone, account.country, account.region, account.policy, account.tags)

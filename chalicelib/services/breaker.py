@@ -110,7 +110,7 @@ class SweepBreaker:
                        else self._accounts.get(tenant_id, account_id))
             if account is None:
                 continue
-            policy = self._policies.resolve(tenant_id, account.policy)
+            policy = self._policies.for_account(account)
             messages = simulate(account, policy, now, 0, self._holidays, until=now)
             sending = sum(1 for m in messages if m["withheld"] is None and m["channel"] is not None)
             total += sending

@@ -13,7 +13,7 @@ from typing import Any
 from chalicelib.domain.accounts import Account
 from chalicelib.domain.audit import SYSTEM
 from chalicelib.domain.conflicts import retry_on_conflict
-from chalicelib.domain.errors import PermanentSendError, Throttled
+from chalicelib.domain.errors import SMS_OPTED_OUT, OptedOut, PermanentSendError, Throttled
 from chalicelib.domain.links import ShortLink
 from chalicelib.domain.messages import (
     EMAIL,
@@ -29,19 +29,22 @@ from chalicelib.domain.messages import (
     delivery_problem,
     instalment_lines,
     next_instalment,
+    promise_terms,
     retry_after,
     settlement_terms,
 )
 from chalicelib.domain.offers import settlement_stands
 from chalicelib.domain.outcomes import Outcome
-from chalicelib.domain.plans import CANCELLED
+from chalicelib.domain.plans import ACTIVE, CANCELLED
 from chalicelib.domain.ports import AccountRepository, EmailSender, FinanceNotifier, Links, Renderer, SmsSender
 from chalicelib.domain.schedule import local_day, recipient_zones
 from chalicelib.domain.sending import Attempt, Message
+from chalicelib.domain.sms_consent import opt_out_of_sms
 from chalicelib.domain.tenants import Tenant
 from chalicelib.domain.times import iso
 
 RETRIES_EXHAUSTED = "retries_exhausted"
+SNS = "sns"  # the actor and source of an opt-out found on SNS's own list
 MESSAGE_TOO_LONG = "message_too_long"  # an SMS over two segments is never sent split and garbled
 OUTCOME_OF = {SENT: "sent", RETRY: "deferred", FAILED: "failed"}
 
@@ -112,7 +115,8 @@ class Delivery:
                 "message_id": message.message_id}
         if message.channel == EMAIL:
             return lambda: self._email.send(sender=tenant.sender_email, sender_name=tenant.brand,
-                                            recipient=address, message=rendered, tags=tags), short_link
+                                            recipient=address, message=rendered, tags=tags,
+                                            reply_to=tenant.reply_address), short_link
         return lambda: self._sms.send(phone=address, text=rendered.text, sender_id=tenant.sms_sender_id,
                                       tags=tags), short_link
 
@@ -130,9 +134,10 @@ class Delivery:
             tenant_role=tenant.role,
             support_email=tenant.support_email,
             debtor_name=account.name,
-            balances=tuple((amount, currency) for currency, amount in account.balance().items() if amount > 0),
+            balances=tuple((amount, currency) for currency, amount in account.undisputed_balance().items()
+                           if amount > 0),
             invoices=tuple(InvoiceLine(i.invoice_id, i.amount, i.currency, i.due_on, account.pay_url(i))
-                           for i in account.open_invoices()),
+                           for i in account.undisputed_invoices()),
             due_on=message.due_on or now.date(),
             portal_url=self._links.portal_url(account.tenant_id, account.account_id, now),
             unsubscribe_url=self._links.unsubscribe_url(account.tenant_id, account.account_id, now),
@@ -146,7 +151,10 @@ class Delivery:
         """A provider's refusal is final. Any other error is passing: the message is tried again after a growing
         wait (messages.retry_after) until its tries are spent, then given up. Finance hears of a message given up
         as a delivery_problem, told before the failure is recorded: should the record fail, the outbox claim keeps
-        the message from being tried (or reported) again."""
+        the message from being tried (or reported) again. A number on SNS's opt-out list is not a delivery problem
+        but the debtor's choice, as a STOP reply is: the account stops getting SMS, and finance is not told."""
+        if isinstance(exc, OptedOut):
+            return Failure(SMS_OPTED_OUT, None, {})
         if isinstance(exc, PermanentSendError):
             failure = Failure(str(exc), None, {})
         else:
@@ -183,6 +191,8 @@ class Delivery:
             current.record(attempt.at, event_type, SYSTEM, {
                 **message.details, **moved, **extra, "message_id": message.message_id,
                 "provider_message_id": provider_id, "reason": reason})
+            if reason == SMS_OPTED_OUT:  # once, with the failure: later steps are withheld, not failed again
+                opt_out_of_sms(current, attempt.at, SNS, "sns_opt_out_list")
             self._accounts.finish_message(current, message.message_id, attempt.status,
                                           {"provider_message_id": provider_id, "reason": reason})
 
@@ -199,17 +209,21 @@ class Delivery:
 
 
 def _arrangement_context(account: Account, now: datetime) -> dict[str, Any]:
-    """The plan (active, or just ended) and the settlement offer (standing, or accepted) a message may name."""
+    """The plan (active, or just ended), the settlement offer (standing, or accepted) and the promise to pay a
+    message may name."""
     fields: dict[str, Any] = {}
     plan = account.plan
     if plan is not None and plan.status != CANCELLED:
         lines = instalment_lines(plan.instalments, plan.currency)
         coming = [line for line in lines if line.status == "due"]  # a missed one has its own nudge
-        fields.update(instalments=lines, next_instalment=next_instalment(coming or lines))
+        fields.update(instalments=lines, next_instalment=next_instalment(coming or lines),
+                      plan_active=plan.status == ACTIVE)
     offer = account.settlement_offer
     today = local_day(now, recipient_zones(account))
     if offer is not None and (offer.accepted_at is not None or settlement_stands(offer, today)):
         fields["settlement"] = settlement_terms(offer)
+    if account.promise is not None:
+        fields["promise"] = promise_terms(account.promise)
     return fields
 
 

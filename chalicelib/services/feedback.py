@@ -1,6 +1,8 @@
 """What SES says happened to our email after it left (SPEC 5): a hard bounce or a complaint stops email to that
 address (CAN-SPAM; mailbox providers' rules), is audited, and finance hears of it as a delivery_problem;
-deliveries, opens and clicks are noted on the message in the outbox."""
+deliveries, opens and clicks are noted on the message in the outbox and in the account's audit trail, the first
+time each happens to a message; opens and clicks are also kept as signals of when the debtor reads
+(domain/engagement.py)."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from chalicelib.domain.conflicts import retry_on_conflict
+from chalicelib.domain.engagement import CLICKED, OPENED, Signal, remember
 from chalicelib.domain.messages import account_from_tag, delivery_problem
 from chalicelib.domain.ports import AccountRepository, Clock, FinanceNotifier
 
@@ -29,13 +32,21 @@ class FeedbackService:
             return "untracked"  # not a message Kindly sent (or sent before messages carried their account)
         kind = event.get("eventType")
         if kind in ENGAGEMENT:
-            found = self._accounts.note_engagement(tenant_id, account_id, message_id, ENGAGEMENT[kind],
-                                                   self._clock.now())
-            return ENGAGEMENT[kind] if found else "unknown_message"
+            return retry_on_conflict(lambda: self._engaged(tenant_id, account_id, message_id, ENGAGEMENT[kind]))
         problem = _problem(event)
         if problem is None:
             return "noted"  # a soft bounce, a delay: SES retries; nothing to change
         return retry_on_conflict(lambda: self._suppress(tenant_id, account_id, message_id, problem, event))
+
+    def _engaged(self, tenant_id: str, account_id: str, message_id: str, what: str) -> str:
+        account = self._accounts.get(tenant_id, account_id)
+        if account is None or self._accounts.message_status(tenant_id, account_id, message_id) is None:
+            return "unknown_message"
+        now: datetime = self._clock.now()
+        account.record(now, f"email_{what}", "ses", {"message_id": message_id, "channel": "email"})
+        if what in (OPENED, CLICKED):
+            account.engagement = remember(account.engagement, Signal(now, what))
+        return what if self._accounts.note_engagement(account, message_id, what, now) else "already_noted"
 
     def _suppress(self, tenant_id: str, account_id: str, message_id: str, problem: str, event: dict[str, Any]) -> str:
         account = self._accounts.get(tenant_id, account_id)
@@ -49,9 +60,12 @@ class FeedbackService:
         now: datetime = self._clock.now()
         account.email_suppressed = problem
         account.updated_at = now
+        bounce = event.get("bounce") or {}
         account.record(now, f"email_{problem}", "ses", {
-            "message_id": message_id, "bounce_type": (event.get("bounce") or {}).get("bounceType"),
-            "channel": "email"})
+            "message_id": message_id, "bounce_type": bounce.get("bounceType"), "channel": "email",
+            # OnAccountSuppressionList: SES dropped the message because the address is on the account's
+            # suppression list (an earlier bounce or complaint, maybe through another tenant).
+            "bounce_sub_type": bounce.get("bounceSubType")})
         self._notifier.publish(tenant_id, delivery_problem(tenant_id, account_id, now, "email", problem,
                                                            about=message_id))
         self._accounts.save(account)

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from chalicelib.domain.accounts import Account, Flag
+from chalicelib.domain.deliverability import rates
 from chalicelib.domain.money import add_balances
 from chalicelib.domain.payments import CHARGEBACK, FAILED, REFUNDED, SUCCEEDED
 from chalicelib.domain.plans import ACTIVE
@@ -69,6 +70,10 @@ class FinanceFigures:
                       "recovered": add_balances(through_plans)},
             "settled_for_less": tallies.get("settled_for_less", 0),
             "opt_outs": dict(opt_outs),
+            "deliverability": {
+                **rates(tallies.get("sent:email", 0), tallies.get("email_bounced", 0),
+                        tallies.get("email_complained", 0)),
+                "bounced": tallies.get("email_bounced", 0), "complained": tallies.get("email_complained", 0)},
             "disputes": {"open": holding.get("dispute", 0), "opened": tallies.get("flag:dispute", 0)},
             "pauses": {"active": holding.get("hardship", 0) + holding.get("breathing_space", 0),
                        "hardship_started": tallies.get("flag:hardship", 0)},

@@ -46,7 +46,7 @@ class ForecastService:
             if account is None:
                 continue
             accounts += 1
-            policy = self._policies.resolve(tenant_id, account.policy)
+            policy = self._policies.for_account(account)
             for message in simulate(account, policy, now, 0, self._holidays, until=until):
                 row = {"account_id": account_id, "at": message["at"], "local_time": message["local_time"],
                        "channel": message["channel"], "template": message["template"], "policy": policy.name}

@@ -9,6 +9,7 @@ from typing import Any
 
 from chalicelib.domain.accounts import Account
 from chalicelib.domain.audit import SYSTEM
+from chalicelib.domain.closures import cited_setting
 from chalicelib.domain.decision import Defer, Notify, Withhold
 from chalicelib.domain.finance_events import finance_event
 from chalicelib.domain.messages import message_id
@@ -41,7 +42,8 @@ class Notices:
         if isinstance(decision, Defer):
             account.next_action_at = decision.until
             account.record(now, "message_deferred", SYSTEM, {**details, "rule": decision.rule,
-                                                              "until": iso(decision.until)})
+                                                              "until": iso(decision.until),
+                                                              **cited_setting(decision.rule)})
             self._accounts.save(account)
             return Outcome("deferred", decision.rule, channel, notice.kind, until=decision.until)
         if decision.holds_step:  # a pause flag: the notice waits for it to lift (refreshed when it is lifted)
@@ -68,4 +70,4 @@ class Notices:
             return Message(channel=FINANCE, template=PLAN_BROKEN, hand_over=event, **common)
         anchor = account.anchor()
         return Message(channel=notice.channel, template=notice.kind, due_on=anchor[1] if anchor else now.date(),
-                       plan_possible=plan_possible(account.balance().values(), policy.plans), **common)
+                       plan_possible=plan_possible(account.undisputed_balance().values(), policy.plans), **common)

@@ -154,7 +154,7 @@ class PaymentService:
         if outcome != APPLIED:
             return EventResult(event.event_id, event.kind, outcome, account_id)  # no money moved: nothing audited
         now = self._clock.now()
-        before = account.balance()
+        before, owed_before = account.balance(), account.undisputed_balance()
         account.payments = ledger
         if event.kind in MONEY_BACK:
             # SPEC: balance reopened, finance told, and no automatic reminder until a person decides. Told
@@ -167,8 +167,8 @@ class PaymentService:
             })
         if brings_money(ledger, event, recorded):  # thanked once per payment
             account.pending_thanks = PendingThanks(f"{event.provider}:{event.payment_ref}:{event.event_id}", now)
-        policy = self._policies.resolve(tenant_id, account.policy)
-        followed = follow_money(account, before, local_day(event.occurred_at, recipient_zones(account)),
+        policy = self._policies.for_account(account)
+        followed = follow_money(account, owed_before, local_day(event.occurred_at, recipient_zones(account)),
                                 PlanLimits.of(policy).grace_days, now)
         if followed.settled is not None:
             settled = followed.settled
@@ -203,7 +203,7 @@ class PaymentService:
         now = self._clock.now()
         held = account.hold_reason or account.state
         account.hold_reason, account.state = None, acc.ACTIVE
-        refresh_schedule(account, self._policies.resolve(tenant_id, account.policy))
+        refresh_schedule(account, self._policies.for_account(account))
         account.updated_at = now
         account.record(now, "resumed", actor, {
             "was": held, "state": account.state,

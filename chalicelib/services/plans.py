@@ -109,7 +109,8 @@ class PlanService:
         limits = promise_rules.PromiseLimits.of(policy)
         today = local_day(now, recipient_zones(account))
         current = promise_rules.lapse(account.promise, today, limits.grace_days) if account.promise else None
-        promise = promise_rules.make_promise(amount, currency, by, account.balance(), today, limits, current, now)
+        promise = promise_rules.make_promise(amount, currency, by, account.undisputed_balance(), today, limits,
+                                             current, now)
         account.promise = promise
         account.updated_at = now
         account.record(now, "promise_made", actor, {
@@ -133,7 +134,8 @@ class PlanService:
             return account
         now = self._clock.now()
         _check_open_for_arrangements(account, now)
-        accepted = settlement_rules.accept(offer, now, local_day(now, recipient_zones(account)), account.balance())
+        accepted = settlement_rules.accept(offer, now, local_day(now, recipient_zones(account)),
+                                          account.undisputed_balance())
         account.settlement_offer = accepted
         account.next_action_at = now  # the worker confirms the acceptance to the debtor
         account.updated_at = now
@@ -153,7 +155,7 @@ class PlanService:
         return account
 
     def _policy(self, account: Account) -> Policy:
-        return self._policies.resolve(account.tenant_id, account.policy)
+        return self._policies.for_account(account)
 
     def _quote(self, account: Account, request: PlanRequest, now: datetime) -> Quote:
         return plan_rules.quote_for_account(request, account, self._policy(account), now,

@@ -8,9 +8,11 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from chalicelib.domain.accounts import Account
 from chalicelib.domain.errors import InvalidInput, NotFound
 from chalicelib.domain.policies import BUILT_IN, Caps, Policy, SendWindow, Step, validate_policy
 from chalicelib.domain.ports import Clock, PolicyRepository
+from chalicelib.domain.segments import PolicyApplied, choose_policy, in_order
 from chalicelib.inputs.fields import NAME_PATTERN
 from chalicelib.inputs.parsing import parse
 from chalicelib.inputs.policies import PolicyIn
@@ -24,6 +26,7 @@ class PolicyService:
         self._clock = clock
         self._templates = templates
         self._cache: dict[tuple[str, str], tuple[float, Policy]] = {}
+        self._ranked: dict[str, tuple[float, list[Policy]]] = {}  # per tenant: the policies segments choose from
 
     def put(self, tenant_id: str, name: str, body: str | bytes | dict[str, Any]) -> Policy:
         if not re.fullmatch(NAME_PATTERN, name):
@@ -44,10 +47,12 @@ class PolicyService:
             hardship_pause_days=data.hardship_pause_days,
             segment=data.segment.model_dump(),
             require_approval_first_run=data.require_approval_first_run,
+            early_heads_up=data.early_heads_up.model_dump() if data.early_heads_up else None,
         )
         validate_policy(policy, self._templates())
         stored = self._policies.add_version(tenant_id, policy, self._clock.now())
         self._cache.pop((tenant_id, name), None)
+        self._ranked.pop(tenant_id, None)
         return stored
 
     def get(self, tenant_id: str, name: str) -> Policy:
@@ -68,3 +73,24 @@ class PolicyService:
         policy = self.get(tenant_id, name)
         self._cache[key] = (monotonic_time.monotonic() + POLICY_CACHE_SECONDS, policy)
         return policy
+
+    def applied(self, account: Account) -> PolicyApplied:
+        """Which policy applies to the account, and why: the one it names, else the first segment it matches."""
+        if account.policy:
+            return choose_policy(account, [])
+        return choose_policy(account, self._segmented(account.tenant_id))
+
+    def for_account(self, account: Account) -> Policy:
+        return self.resolve(account.tenant_id, self.applied(account).name)
+
+    def _segmented(self, tenant_id: str) -> list[Policy]:
+        """The tenant's policies that segments choose from, read once per cache period (a sweep's batch)."""
+        cached = self._ranked.get(tenant_id)
+        if cached and cached[0] > monotonic_time.monotonic():
+            return cached[1]
+        ranked = in_order(self._policies.all_latest(tenant_id))
+        expires = monotonic_time.monotonic() + POLICY_CACHE_SECONDS
+        self._ranked[tenant_id] = (expires, ranked)
+        for policy in ranked:  # the policies just read are the ones in force: no second read to resolve them
+            self._cache[(tenant_id, policy.name)] = (expires, policy)
+        return ranked

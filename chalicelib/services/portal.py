@@ -9,9 +9,11 @@ from datetime import datetime, time, timedelta
 from typing import Any
 
 from chalicelib.domain import accounts as acc
-from chalicelib.domain.accounts import DEBTOR, Account, Flag, self_pause_allowed
+from chalicelib.domain.accounts import DEBTOR, DISPUTE, Account, Flag, self_pause_allowed
 from chalicelib.domain.conflicts import retry_on_conflict
 from chalicelib.domain.courtesy import EMAIL_QUIET_START, QUIET_END
+from chalicelib.domain.disputes import OPENED, can_dispute_one, dispute_invoice
+from chalicelib.domain.engagement import VISITED, Signal, remember
 from chalicelib.domain.errors import Conflict, InvalidInput, NotFound
 from chalicelib.domain.finance_events import finance_event
 from chalicelib.domain.links import PORTAL, linked_account
@@ -46,12 +48,23 @@ class PortalView:
 
     @property
     def can_dispute(self) -> bool:
-        return self.account.owes_anything() and "dispute" not in {flag.name for flag in self.paused_by}
+        return self.account.owes_undisputed() and DISPUTE not in {flag.name for flag in self.paused_by}
+
+    @property
+    def dispute_choices(self) -> list[dict[str, Any]]:
+        """The invoices the debtor may dispute one by one; none to choose from when one invoice is all that is
+        owed (disputing it is disputing all of it)."""
+        account = self.account
+        if not self.can_dispute or len(account.open_invoices()) < 2 or not can_dispute_one(account):
+            return []
+        return [{"id": inv.invoice_id, "amount": inv.amount, "currency": inv.currency}
+                for inv in account.undisputed_invoices()]
 
     def page(self) -> dict[str, Any]:
         """What the page shows, as plain values for the template (which formats money and dates)."""
         account = self.account
         now = what_now(account, self.policy, self.now)
+        disputed = account.disputed_invoice_ids()
         return {
             **arrangements(account, self.policy, self.now),
             "what_now": {"kind": now.kind, "on": now.on, "flag": now.flag},
@@ -63,9 +76,11 @@ class PortalView:
             "support_email": self.tenant.support_email,
             "third_party": self.tenant.role == "third_party",
             "debtor_name": account.name,
-            "balances": [(amount, currency) for currency, amount in account.balance().items() if amount > 0],
+            "balances": [(amount, currency) for currency, amount in account.undisputed_balance().items()
+                         if amount > 0],
             "invoices": [{"id": inv.invoice_id, "amount": inv.amount, "currency": inv.currency,
-                          "due_on": inv.due_on, "pay_url": account.pay_url(inv)} for inv in account.open_invoices()],
+                          "due_on": inv.due_on, "pay_url": account.pay_url(inv),
+                          "disputed": inv.invoice_id in disputed} for inv in account.open_invoices()],
             "payments": [{"on": local_day(p.at, recipient_zones(account)), "amount": p.signed_amount(),
                           "currency": p.currency, "kind": p.kind}
                          for p in account.payments if p.signed_amount() != 0],
@@ -73,6 +88,7 @@ class PortalView:
             "can_pause": self.can_pause,
             "pause_days": self.policy.hardship_pause_days,
             "can_dispute": self.can_dispute,
+            "dispute_choices": self.dispute_choices,
             "has_email": bool(account.email),
             "email_on": bool(account.email) and account.email_suppressed is None,
             "email_bounced": account.email_suppressed in ("bounced", "complained"),
@@ -130,7 +146,7 @@ class PortalService:
         tenant = self._tenants.get(account.tenant_id)
         if tenant is None:
             raise NotFound("this link no longer points to an account")
-        return PortalView(account, tenant, self._policies.resolve(account.tenant_id, account.policy), now)
+        return PortalView(account, tenant, self._policies.for_account(account), now)
 
     # --- the debtor's actions; each is idempotent and audited as the debtor's ---------------------------------
     def pause(self, token: str) -> None:
@@ -149,19 +165,35 @@ class PortalService:
 
         self._act(token, "flag_set", change)
 
-    def dispute(self, token: str, note: str) -> None:
-        """'I don't think I owe this': collection pauses until a person looks (FDCPA 1692g(b)); finance is told."""
+    def dispute(self, token: str, note: str, invoice: str = "") -> None:
+        """'I don't think I owe this': collection pauses until a person looks (FDCPA 1692g(b)); finance is told.
+        `invoice` names the one invoice disputed ("" or "all": all of it); the others go on."""
         cleaned = _clean_note(note)
+        if invoice not in ("", "all"):
+            self._dispute_invoice(token, invoice, cleaned)
+            return
 
         def change(account: Account, policy: Policy, now: datetime) -> dict[str, Any] | None:
-            current = account.flags.get("dispute")
+            current = account.flags.get(DISPUTE)
             if current is not None and current.active:
                 return None
-            account.flags = {**account.flags, "dispute": Flag("dispute", True, now, None, cleaned, DEBTOR)}
-            self._notify(account, "dispute_opened", now, {})
-            return {"flag": "dispute", "until": None, "note_given": bool(cleaned)}
+            account.flags = {**account.flags, DISPUTE: Flag(DISPUTE, True, now, None, cleaned, DEBTOR)}
+            self._notify(account, OPENED, now, {})
+            return {"flag": DISPUTE, "until": None, "note_given": bool(cleaned)}
 
         self._act(token, "flag_set", change)
+
+    def _dispute_invoice(self, token: str, invoice_id: str, note: str | None) -> None:
+        def change(account: Account, policy: Policy, now: datetime) -> dict[str, Any] | None:
+            if invoice_id not in {inv.invoice_id for inv in account.open_invoices()}:
+                raise InvalidInput("choose one of the invoices listed", "invoice")  # edited in the browser
+            made = dispute_invoice(account, invoice_id, True, now, note, DEBTOR)
+            if made is None:
+                return None  # already disputed: a second click changes nothing
+            self._notify(account, OPENED, now, {"invoice_id": invoice_id})
+            return made[1]
+
+        self._act(token, OPENED, change)
 
     def preferences(self, token: str, form: dict[str, str]) -> None:
         """Language and channels, as the debtor chose them. An unchecked box stops that channel; a checked one
@@ -199,7 +231,7 @@ class PortalService:
     def _act_once(self, token: str, event_type: str, change: Change) -> None:
         now = self._clock.now()
         account = self._account(token, now)
-        policy = self._policies.resolve(account.tenant_id, account.policy)
+        policy = self._policies.for_account(account)
         details = change(account, policy, now)
         if details is None:
             return
@@ -207,6 +239,7 @@ class PortalService:
         if account.state == acc.ACTIVE and account.holding_flags(local_day(now, recipient_zones(account))):
             account.state = acc.PAUSED
         account.updated_at = now
+        account.engagement = remember(account.engagement, Signal(now, VISITED))  # when they act (engagement.py)
         account.record(now, event_type, DEBTOR, {
             **details, "next_action_at": iso(account.next_action_at) if account.next_action_at else None})
         self._accounts.save(account)

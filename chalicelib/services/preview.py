@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from chalicelib.domain.accounts import VULNERABLE, Account
+from chalicelib.domain.closures import with_excluded_days
 from chalicelib.domain.decision import (
     THANK_YOU,
     Defer,
@@ -119,7 +120,7 @@ def simulate(account: Account, policy: Policy, start: datetime, days: int, calen
             apply_withheld(account, policy, decision)
         else:
             assert isinstance(decision, Send)
-            messages.append(entry)
+            messages.append({**entry, "timing": decision.timing} if decision.timing else entry)
             apply_delivered(account, policy, due, PREVIEW_ID, at)
     return messages
 
@@ -160,6 +161,7 @@ class PreviewService:
     def preview(self, tenant_id: str, name: str, body: str | bytes | dict[str, Any]) -> dict[str, Any]:
         data = parse(PreviewIn, body)
         policy = self._policies.get(tenant_id, name)
+        tenant = self._tenants.get(tenant_id)
         if data.account_id is not None:
             found = self._accounts.get(tenant_id, data.account_id)
             if found is None:
@@ -167,11 +169,12 @@ class PreviewService:
             account = found
         else:
             assert data.account is not None
-            tenant = self._tenants.get(tenant_id)
             account = account_from_input(tenant_id, "preview", data.account, tenant.locale if tenant else "en-US")
         start = data.start or self._clock.now()
+        closed = tenant.excluded_days if tenant else ()  # the days the tenant closes hold reminders too
         return {
             "policy": policy.name, "version": policy.version, "account_id": account.account_id,
             "from": iso(start), "days": data.days,
-            "messages": simulate(account, policy, start, data.days, self._holidays),
+            "policy_applied": self._policies.applied(account).to_dict(),  # the policy in force for this account
+            "messages": simulate(account, policy, start, data.days, with_excluded_days(self._holidays, closed)),
         }

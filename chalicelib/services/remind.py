@@ -9,6 +9,7 @@ from typing import Any
 
 from chalicelib.domain.accounts import HELD, Account, PendingThanks
 from chalicelib.domain.audit import SYSTEM
+from chalicelib.domain.closures import cited_setting, with_excluded_days
 from chalicelib.domain.conflicts import retry_on_conflict
 from chalicelib.domain.decision import (
     THANK_YOU,
@@ -81,13 +82,14 @@ class RemindService:
         tenant = self._tenants.get(account.tenant_id)
         if tenant is None:
             return Outcome("skipped", "tenant_not_found")
-        policy = self._policies.resolve(account.tenant_id, account.policy)
+        policy = self._policies.for_account(account)
         refresh_schedule(account, policy)
         if account.state != HELD:
             for event_type, details in advance(account, policy, now):  # an instalment missed, an offer made...
                 account.record(now, event_type, SYSTEM, details)
             refresh_schedule(account, policy)
-        return self._carry_out(account, tenant, policy, decide(account, policy, now, self._holidays), now)
+        calendar = with_excluded_days(self._holidays, tenant.excluded_days)
+        return self._carry_out(account, tenant, policy, decide(account, policy, now, calendar), now)
 
     def _carry_out(self, account: Account, tenant: Tenant, policy: Policy, decision: Decision, now: datetime
                    ) -> Outcome:
@@ -149,6 +151,8 @@ class RemindService:
         local = decision.until.astimezone(zone(recipient_zones(account)[0]))
         account.record(now, "message_deferred", SYSTEM, {
             **step_details(due), "rule": decision.rule, "until": iso(decision.until), "local_until": local.isoformat(),
+            **cited_setting(decision.rule),
+            **({"timing": decision.timing} if decision.timing else {}),
         })
         self._accounts.save(account)
         return Outcome("deferred", decision.rule, due.step.channel, due.step.template, until=decision.until)
@@ -191,9 +195,11 @@ class RemindService:
             return Message(message_id=msg_id, channel=step.channel or step.action or EMAIL,
                            template=step.template or step.action or "", step_key=step.key, cycle=due.cycle,
                            kind=kind, details=kind.details(), hand_over=event, sent_as="escalated")
+        timing = {"timing": decision.timing} if decision.timing else {}  # why at this hour (engagement.py)
         return Message(message_id=msg_id, channel=step.channel or EMAIL, template=step.template or "",
-                       step_key=step.key, cycle=due.cycle, kind=kind, details=kind.details(), due_on=due.due_on,
-                       plan_possible=plan_possible(account.balance().values(), policy.plans))
+                       step_key=step.key, cycle=due.cycle, kind=kind, details={**kind.details(), **timing},
+                       due_on=due.due_on,
+                       plan_possible=plan_possible(account.undisputed_balance().values(), policy.plans))
 
 
 def _thanks_details(thanks: PendingThanks) -> dict[str, Any]:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
-from chalicelib.domain.errors import Unauthenticated
+from chalicelib.domain.errors import NotFound, Unauthenticated
 from chalicelib.domain.ports import Clock, SenderIdentities, TenantRepository
 from chalicelib.domain.tenants import API_KEY_PREFIX, ApiKey, Tenant, hash_api_key, new_api_key, new_tenant_id
-from chalicelib.inputs.tenants import TenantIn
+from chalicelib.inputs.parsing import parse
+from chalicelib.inputs.tenants import ExcludedDaysIn, TenantIn
 
 KEY_CACHE_SECONDS = 60
 
@@ -20,14 +22,17 @@ class TenantService:
         self._key_cache: dict[str, tuple[float, ApiKey]] = {}
         self._tenant_cache: dict[str, tuple[float, Tenant]] = {}
 
-    def create(self, data: TenantIn) -> tuple[Tenant, str]:
+    def create(self, data: TenantIn, *, verify_sender: bool = True) -> tuple[Tenant, str]:
+        """The tenant and its API key; `verify_sender=False` when a domain identity already covers the sender
+        (on AWS an address identity would mail a verification link nobody needs to click)."""
         now = self._clock.now()
         tenant = Tenant(new_tenant_id(), data.name, data.sender_email, data.country, data.timezone, data.locale,
                         data.role, data.support_email, data.sms_sender_id, now, data.display_name, data.logo_url,
-                        data.accent_color)
+                        data.accent_color, reply_to=data.reply_to)
         key, key_id = new_api_key()
         self._tenants.add(tenant, ApiKey(key_id, hash_api_key(key), tenant.tenant_id, now))
-        self._email.verify_sender(tenant.sender_email)
+        if verify_sender:
+            self._email.verify_sender(tenant.sender_email)
         return tenant, key
 
     def authenticate(self, authorization: str | None) -> ApiKey:
@@ -47,6 +52,15 @@ class TenantService:
             raise Unauthenticated("this API key is not valid")
         self._key_cache[digest] = (time.monotonic() + KEY_CACHE_SECONDS, record)
         return record
+
+    def set_excluded_days(self, tenant_id: str, body: str | bytes | dict[str, Any]) -> Tenant:
+        """Replace the days the tenant is closed; reminders due on them wait for the next open day."""
+        data = parse(ExcludedDaysIn, body)
+        tenant = self._tenants.set_excluded_days(tenant_id, data.days)
+        if tenant is None:
+            raise NotFound(f"no tenant {tenant_id!r}", "tenant")
+        self._tenant_cache[tenant_id] = (time.monotonic() + KEY_CACHE_SECONDS, tenant)
+        return tenant
 
     def get(self, tenant_id: str) -> Tenant | None:
         cached = self._tenant_cache.get(tenant_id)

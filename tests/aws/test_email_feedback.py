@@ -1,5 +1,5 @@
 """SES's own events flow back: a hard bounce or a complaint stops email to that address and tells finance;
-deliveries and opens are noted on the message."""
+deliveries, opens and clicks are noted on the message and audited once each."""
 
 from __future__ import annotations
 
@@ -83,6 +83,16 @@ def test_delivery_and_open_are_noted_on_the_outbox_message(client, aws, reminded
     model = aws.models.messages
     item = model.get(f"{reminded['tenant_id']}#acct-1", reminded["message_id"])
     assert item.delivered_at and item.opened_at and item.clicked_at is None
+
+
+def test_delivery_open_and_click_reach_the_audit_trail_once_each(client, aws, reminded):
+    for kind, detail in (("Delivery", "delivery"), ("Open", "open"), ("Open", "open"), ("Click", "click"),
+                         ("Delivery", "delivery")):
+        client.lambda_.invoke("email_events", ses_event(reminded, kind, **{detail: {"timestamp": "x"}}))
+    timeline = client.http.get("/v1/accounts/acct-1/timeline", headers=auth(reminded))
+    events = [e for e in json.loads(timeline.body)["events"] if e["actor"] == "ses"]
+    assert [e["type"] for e in events] == ["email_delivered", "email_opened", "email_clicked"]
+    assert all(e["details"] == {"message_id": reminded["message_id"], "channel": "email"} for e in events)
 
 
 def test_events_for_mail_kindly_did_not_send_are_ignored(client, aws, reminded):

@@ -21,8 +21,9 @@ from chalicelib.domain.plans import PlanLimits, PlanRequest, apply_payment, quot
 from chalicelib.domain.policies import STANDARD
 from chalicelib.domain.promises import Promise
 from chalicelib.domain.settlement import SettlementOffer
+from chalicelib.domain.sms_replies import DebtorReply
 from chalicelib.domain.tenants import FIRST_PARTY, ApiKey, Tenant
-from tests.fakes import FakeAccounts, FakeParkedPayments, FakePolicies, FakeTenants
+from tests.fakes import FakeAccounts, FakeDebtorReplies, FakeParkedPayments, FakePolicies, FakeTenants
 
 T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 TENANT, OTHER = "t_contract", "t_other"
@@ -36,16 +37,18 @@ class Repositories:
     tenants: Any
     short_links: Any
     shards: int
+    replies: Any = None
 
 
 @pytest.fixture(params=["fake", "dynamodb"])
 def repos(request: pytest.FixtureRequest) -> Repositories:
     if request.param == "fake":
         accounts = FakeAccounts(shards=4)
-        return Repositories(accounts, FakeParkedPayments(), FakePolicies(), FakeTenants(), accounts.short_links, 4)
+        return Repositories(accounts, FakeParkedPayments(), FakePolicies(), FakeTenants(), accounts.short_links, 4,
+                            FakeDebtorReplies())
     aws = request.getfixturevalue("aws")
     return Repositories(aws.account_repository, aws.parked_payments, aws.policy_repository, aws.tenant_repository,
-                        aws.short_links, aws.settings.due_index_shards)
+                        aws.short_links, aws.settings.due_index_shards, aws.debtor_replies)
 
 
 def an_account(account_id: str = "acct-1", tenant_id: str = TENANT, due: datetime | None = None) -> Account:
@@ -260,6 +263,54 @@ def test_finishing_records_the_outcome_with_the_account_once(repos):
     assert len(repos.accounts.events(TENANT, "acct-1")) == 2
 
 
+def test_a_sent_message_is_found_by_the_id_its_provider_gave_it_on_its_own_account_only(repos):
+    account = saved(repos, an_account(due=T0))
+    saved(repos, an_account("acct-2"))
+    repos.accounts.claim_message(account, a_message())
+    assert repos.accounts.sent_as(TENANT, "acct-1", "sns-1") is False  # claimed, not sent yet
+    repos.accounts.finish_message(account, "msg_1", SENT, {"provider_message_id": "sns-1", "reason": None})
+
+    assert repos.accounts.sent_as(TENANT, "acct-1", "sns-1") is True
+    assert repos.accounts.sent_as(TENANT, "acct-1", "sns-2") is False
+    assert repos.accounts.sent_as(TENANT, "acct-2", "sns-1") is False
+
+
+def test_accounts_are_found_by_their_number_in_every_tenant_and_lose_it_when_it_changes(repos):
+    phone = "+34600123456"
+    saved(repos, replace(an_account(), phone=phone))
+    saved(repos, replace(an_account("acct-9", OTHER), phone=phone))
+    saved(repos, replace(an_account("acct-2"), phone="+34600999999"))
+    saved(repos, an_account("acct-3"))  # no number at all
+
+    found = repos.accounts.with_phone(phone)
+    assert [(a.tenant_id, a.account_id) for a in found] == [(TENANT, "acct-1"), (OTHER, "acct-9")]  # key order
+    assert found[0] == repos.accounts.get(TENANT, "acct-1")
+    moved = repos.accounts.get(TENANT, "acct-1")
+    moved.phone = "+34600111111"
+    repos.accounts.save(moved)
+    assert [a.account_id for a in repos.accounts.with_phone(phone)] == ["acct-9"]
+    assert repos.accounts.with_phone("+14255550182") == []
+
+
+def test_an_inbound_text_is_seen_once_until_forgotten_and_its_words_expire(repos):
+    until = T0 + timedelta(days=7)
+    assert repos.replies.first_sight("in-1", until) is True
+    assert repos.replies.first_sight("in-1", until) is False
+    repos.replies.forget("in-1")
+    assert repos.replies.first_sight("in-1", until) is True
+
+    older = DebtorReply(TENANT, "acct-1", "in-1", T0, "call me", T0 + timedelta(days=30))
+    newer = DebtorReply(TENANT, "acct-1", "in-2", T0 + timedelta(hours=1), "¿puedo pagar en marzo?",
+                        T0 + timedelta(days=1))
+    for reply in (older, newer, older):  # a redelivery keeps the same reply once
+        repos.replies.keep(reply)
+    repos.replies.keep(DebtorReply(OTHER, "acct-1", "in-3", T0, "other tenant", T0 + timedelta(days=30)))
+
+    assert repos.replies.replies(TENANT, "acct-1", T0 + timedelta(hours=2)) == [newer, older]
+    assert repos.replies.replies(TENANT, "acct-1", T0 + timedelta(days=2)) == [older]
+    assert repos.replies.replies(TENANT, "acct-2", T0) == []
+
+
 def test_finishing_a_message_never_claimed_is_refused(repos):
     account = saved(repos, an_account(due=T0))
     with pytest.raises(Conflict) as refused:
@@ -289,11 +340,30 @@ def test_a_short_link_is_written_with_the_message_that_carries_it(repos):
     assert repos.short_links.get(link.code) == link
 
 
-def test_engagement_is_noted_on_a_message_that_exists_only(repos):
+def engagement_events(repos):
+    return [e.type for e in repos.accounts.events(TENANT, "acct-1") if e.type.startswith("email_")]
+
+
+def test_engagement_is_noted_once_on_a_message_that_exists_with_the_account_and_its_audit(repos):
     account = saved(repos, an_account(due=T0))
-    assert repos.accounts.note_engagement(TENANT, "acct-1", "msg_1", "delivered", T0) is False
+    account.record(T0, "email_delivered", "ses", {"message_id": "msg_1"})
+    assert repos.accounts.note_engagement(account, "msg_1", "delivered", T0) is False
+    assert engagement_events(repos) == []  # nothing written without the message
+    account = repos.accounts.get(TENANT, "acct-1")
     repos.accounts.claim_message(account, a_message())
-    assert repos.accounts.note_engagement(TENANT, "acct-1", "msg_1", "delivered", T0) is True
+    account = repos.accounts.get(TENANT, "acct-1")
+    account.record(T0, "email_delivered", "ses", {"message_id": "msg_1"})
+    assert repos.accounts.note_engagement(account, "msg_1", "delivered", T0) is True
+    assert engagement_events(repos) == ["email_delivered"]
+
+    again = repos.accounts.get(TENANT, "acct-1")
+    again.record(T0, "email_delivered", "ses", {"message_id": "msg_1"})
+    assert repos.accounts.note_engagement(again, "msg_1", "delivered", T0) is False
+    assert engagement_events(repos) == ["email_delivered"]
+    stale = replace(account, version=(account.version or 0) - 1, pending_events=[])
+    stale.record(T0, "email_opened", "ses", {"message_id": "msg_1"})
+    with pytest.raises(Conflict):
+        repos.accounts.note_engagement(stale, "msg_1", "opened", T0)
 
 
 # --- processor refs and parked payments ---------------------------------------------------------------------
@@ -344,6 +414,30 @@ def test_each_policy_version_numbers_on_and_the_latest_is_read(repos):
     assert repos.policies.latest(OTHER, "gentle") is None
 
 
+def test_all_latest_reads_the_newest_version_of_each_of_one_tenants_policies(repos):
+    assert repos.policies.all_latest(TENANT) == []
+    repos.policies.add_version(TENANT, replace(STANDARD, name="gentle"), T0)
+    newest = repos.policies.add_version(TENANT, replace(STANDARD, name="gentle", hardship_pause_days=60), T0)
+    vip = repos.policies.add_version(TENANT, replace(STANDARD, name="vip", segment={"priority": 1}), T0)
+    repos.policies.add_version(OTHER, replace(STANDARD, name="theirs"), T0)
+
+    assert sorted(repos.policies.all_latest(TENANT), key=lambda p: p.name) == [newest, vip]
+
+
+def test_a_tenants_excluded_days_are_replaced_and_read_back(repos):
+    tenant = Tenant("t_days", "Acme", "billing@acme.example.com", "ES", "Europe/Madrid", "es-ES", FIRST_PARTY, None,
+                    None, T0)
+    assert repos.tenants.set_excluded_days("t_days", (date(2026, 12, 24),)) is None  # no such tenant: nothing made
+    assert repos.tenants.get("t_days") is None
+    repos.tenants.add(tenant, ApiKey("key_d", "hash_d", "t_days", T0))
+    days = (date(2026, 12, 24), date(2026, 12, 31))
+
+    assert repos.tenants.set_excluded_days("t_days", days) == replace(tenant, excluded_days=days)
+    assert repos.tenants.get("t_days").excluded_days == days
+    assert repos.tenants.set_excluded_days("t_days", ()).excluded_days == ()
+    assert repos.tenants.get("t_days") == tenant
+
+
 def test_a_tenant_and_its_key_are_found_by_id_and_by_hash(repos):
     tenant = Tenant("t_new", "Acme", "billing@acme.example.com", "ES", "Europe/Madrid", "es-ES", FIRST_PARTY, None,
                     None, T0)
@@ -354,6 +448,70 @@ def test_a_tenant_and_its_key_are_found_by_id_and_by_hash(repos):
 
     assert repos.tenants.get("t_new") == tenant
     assert repos.tenants.key_by_hash("hash_1") == key
+
+
+# --- the finance console's table ------------------------------------------------------------------------------
+
+@pytest.fixture(params=["fake", "dynamodb"])
+def console_store(request: pytest.FixtureRequest) -> Any:
+    if request.param == "fake":
+        from tests.fakes import FakeConsole
+
+        return FakeConsole()
+    return request.getfixturevalue("aws").console_users
+
+
+def a_person(user_id: str, email: str = "fin@acme.example.com", tenant_id: str = TENANT, role: str = "viewer") -> Any:
+    from chalicelib.domain.console import ConsoleUser
+
+    return ConsoleUser(tenant_id, user_id, email, role, T0)
+
+
+def test_console_people_are_unique_per_tenant_and_kept_apart(console_store):
+    console_store.add(a_person("usr_1"))
+    console_store.add(a_person("usr_2", tenant_id=OTHER, role="admin"))
+
+    with pytest.raises(Conflict):
+        console_store.add(a_person("usr_3"))
+
+    assert console_store.get(TENANT, "usr_1") == a_person("usr_1")
+    assert console_store.get(OTHER, "usr_1") is None
+    assert [u.user_id for u in console_store.with_email("fin@acme.example.com")] == ["usr_1", "usr_2"]
+    assert [u.user_id for u in console_store.of_tenant(TENANT)] == ["usr_1"]
+    assert console_store.remove(TENANT, "usr_1") is True
+    assert console_store.remove(TENANT, "usr_1") is False
+    console_store.add(a_person("usr_4"))  # the address is free again
+    assert [u.user_id for u in console_store.with_email("fin@acme.example.com")] == ["usr_4", "usr_2"]  # by tenant
+
+
+def test_a_sign_in_link_is_taken_once_and_counters_and_sessions_behave(console_store):
+    from chalicelib.domain.console import Session, SignInLink
+
+    link = SignInLink("h" * 64, TENANT, "usr_1", T0 + timedelta(minutes=15))
+    console_store.put_link(link)
+
+    assert console_store.take_link("h" * 64) == link
+    assert console_store.take_link("h" * 64) is None
+    assert console_store.take_link("x" * 64) is None
+    assert [console_store.count_request("k", "w1", T0) for _ in range(3)] == [1, 2, 3]
+    assert console_store.count_request("k", "w2", T0) == 1
+    session = Session("usr_1", TENANT, "viewer", "sid_1", T0 + timedelta(hours=8))
+    console_store.open_session(session)
+    assert console_store.is_open(TENANT, "sid_1") and not console_store.is_open(OTHER, "sid_1")
+    console_store.close_session(TENANT, "sid_1")
+    assert not console_store.is_open(TENANT, "sid_1")
+
+
+def test_changes_to_a_tenant_come_back_latest_first(console_store):
+    console_store.record(TENANT, T0, "user:usr_1", "user_added", {"user_id": "usr_2"})
+    console_store.record(TENANT, T0, "user:usr_1", "webhook_secret_set", {"provider": "stripe"})
+    console_store.record(TENANT, T0 + timedelta(seconds=1), "user:usr_1", "user_removed", {"user_id": "usr_2"})
+
+    recent = console_store.recent(TENANT, 2)
+
+    assert [c.type for c in recent] == ["user_removed", "webhook_secret_set"]
+    assert recent[1].details == {"provider": "stripe"} and recent[0].actor == "user:usr_1"
+    assert console_store.recent(OTHER, 5) == []
 
 
 # --- the sweep ledger (the circuit breaker's counts, limits and holds) -------------------------------------------

@@ -31,7 +31,7 @@ DEPLOY = ROOT / "infra" / "deploy.sh"
 EVENTS = ROOT / "events"
 STAGES = ("local", "dev", "prod")
 MODEL_FIELDS = ("tenants", "api_keys", "accounts", "audit", "messages", "policies", "links", "processor_refs",
-                "parked_payments", "sweeps")
+                "parked_payments", "inbound_sms", "console", "sweeps")
 REGION = "us-east-1"
 ACCOUNT = "123456789012"  # moto's default account
 
@@ -251,7 +251,8 @@ def test_template_deploys_tables_queues_and_topics(deployed_stack: dict[str, Any
     dynamodb = boto3.client("dynamodb", region_name=REGION)
     assert set(dynamodb.list_tables()["TableNames"]) == set(settings.table_names.values())
     accounts = dynamodb.describe_table(TableName=settings.accounts_table)["Table"]
-    assert sorted(i["IndexName"] for i in accounts["GlobalSecondaryIndexes"]) == ["due-index", "tenant-due-index"]
+    assert sorted(i["IndexName"] for i in accounts["GlobalSecondaryIndexes"]) == [
+        "due-index", "phone-index", "tenant-due-index"]
 
     # And the reminders queue sends poison messages to its DLQ after 5 receives
     sqs = boto3.client("sqs", region_name=REGION)
@@ -265,11 +266,12 @@ def test_template_deploys_tables_queues_and_topics(deployed_stack: dict[str, Any
     assert int(queue["VisibilityTimeout"]) == 360
     assert int(dlq["MessageRetentionPeriod"]) == 14 * 24 * 3600
 
-    # And both topics exist under their stage names
+    # And every topic exists under its stage name (the two-way SMS one as the sms_inbound function expects it)
     topics = {t["TopicArn"] for t in boto3.client("sns", region_name=REGION).list_topics()["Topics"]}
     assert outputs["FinanceTopicArn"] == f"arn:aws:sns:{REGION}:{ACCOUNT}:{settings.finance_topic}"
     assert outputs["EmailEventsTopicArn"] == f"arn:aws:sns:{REGION}:{ACCOUNT}:kindly-dev-email-events"
-    assert {outputs["FinanceTopicArn"], outputs["EmailEventsTopicArn"]} <= topics
+    assert outputs["SmsInboundTopicArn"] == f"arn:aws:sns:{REGION}:{ACCOUNT}:{settings.sms_inbound_topic}"
+    assert {outputs["FinanceTopicArn"], outputs["EmailEventsTopicArn"], outputs["SmsInboundTopicArn"]} <= topics
 
 
 def test_kindly_init_accepts_what_the_stack_created(deployed_stack: dict[str, Any]) -> None:
@@ -283,7 +285,8 @@ def test_kindly_init_accepts_what_the_stack_created(deployed_stack: dict[str, An
     outputs = {o["OutputKey"]: o["OutputValue"] for o in deployed_stack["Outputs"]}
     assert result["tables_created"] == []
     assert result["queue_url"] == outputs["RemindersQueueUrl"]
-    assert sorted(result["topics"]) == sorted([outputs["FinanceTopicArn"], outputs["EmailEventsTopicArn"]])
+    assert sorted(result["topics"]) == sorted([outputs["FinanceTopicArn"], outputs["EmailEventsTopicArn"],
+                                               outputs["SmsInboundTopicArn"]])
     assert result["link_secret_created"] is True
 
 
@@ -321,6 +324,7 @@ def required_grants(stage: str) -> list[tuple[str, str]]:
                     "BatchGetItem"]
     grants = [(f"dynamodb:{a}", table) for a in item_actions for table in tables]
     grants.append(("dynamodb:Query", f"arn:aws:dynamodb:{arn}:table/{settings.accounts_table}/index/due-index"))
+    grants.append(("dynamodb:Query", f"arn:aws:dynamodb:{arn}:table/{settings.accounts_table}/index/phone-index"))
     queue = f"arn:aws:sqs:{arn}:{settings.reminders_queue}"
     grants += [(f"sqs:{a}", queue) for a in ("SendMessage", "ReceiveMessage", "DeleteMessage",
                                              "GetQueueAttributes", "GetQueueUrl", "ChangeMessageVisibility")]
@@ -330,10 +334,14 @@ def required_grants(stage: str) -> list[tuple[str, str]]:
     grants.append(("ses:CreateEmailIdentity", f"arn:aws:ses:{arn}:identity/billing@example.com"))
     grants.append(("sns:Publish", f"arn:aws:sns:{arn}:{settings.finance_topic}"))
     grants.append(("sns:Publish", "*"))  # SMS to a phone number has no resource ARN
+    grants.append(("sns:CheckIfPhoneNumberIsOptedOut", "*"))  # asked before each SMS; no resource either
+    grants.append(("sns:OptInPhoneNumber", "*"))  # a debtor's START takes the number off SNS's list
     grants.append(("ssm:GetParameter", f"arn:aws:ssm:{arn}:parameter{settings.link_secret_parameter}"))
+    grants.append(("ssm:GetParameter", f"arn:aws:ssm:{arn}:parameter{settings.console_keys_parameter}"))
     grants.append(("kms:Decrypt", f"arn:aws:kms:{arn}:key/0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0"))
     grants.append(("sts:GetCallerIdentity", "*"))
-    for function in (f"kindly-{stage}", f"kindly-{stage}-remind_worker", f"kindly-{stage}-app-Sweep-1A2B3C"):
+    functions = ("", "-remind_worker", "-sms_inbound", "-app-Sweep-1A2B3C")
+    for function in (f"kindly-{stage}{suffix}" for suffix in functions):
         group = f"arn:aws:logs:{arn}:log-group:/aws/lambda/{function}"
         grants.append(("logs:CreateLogGroup", group))
         grants += [(a, f"{group}:log-stream:2026/12/01/[$LATEST]0a1b2c") for a in
@@ -343,7 +351,8 @@ def required_grants(stage: str) -> list[tuple[str, str]]:
 
 
 # Resource "*" only where the action has no resource to scope to.
-UNSCOPABLE = {"sns:publish", "sts:getcalleridentity", "xray:puttracesegments", "xray:puttelemetryrecords"}
+UNSCOPABLE = {"sns:publish", "sns:checkifphonenumberisoptedout", "sns:optinphonenumber",
+              "sts:getcalleridentity", "xray:puttracesegments", "xray:puttelemetryrecords"}
 
 
 @pytest.mark.parametrize("stage", STAGES)
@@ -477,3 +486,70 @@ def test_sam_merge_answers_unknown_paths_with_a_404_in_our_error_shape() -> None
     body = json.loads(response["ResponseTemplates"]["application/json"])
     assert body["error"]["code"] == "not_found" and set(body["error"]) == {"code", "message", "field"}
     assert "$" not in response["ResponseTemplates"]["application/json"]  # echoes nothing from the request
+
+
+# --- (g) deliverability alarms and the operations dashboard ------------------------------------------------
+
+def _sub(text: str, params: dict[str, str]) -> str:
+    """A !Sub string with parameters resolved and every ${Resource.Attr} / ${Resource} left as <Resource.Attr>."""
+    def value(match: re.Match[str]) -> str:
+        name = match.group(1)
+        return params.get(name, f"<{name}>")
+    return re.sub(r"\$\{([A-Za-z0-9:.]+)\}", value, text)
+
+
+def dashboard_body(stage: str = "dev") -> dict[str, Any]:
+    (dashboard,) = resources_of(load_template(), "AWS::CloudWatch::Dashboard").values()
+    assert resolve(dashboard["Properties"]["DashboardName"], {"Stage": stage}) == f"kindly-{stage}-operations"
+    text = _sub(dashboard["Properties"]["DashboardBody"]["Fn::Sub"], {"Stage": stage, "AWS::Region": REGION})
+    return json.loads(text)
+
+
+def test_ses_reputation_alarms_fire_before_ses_reviews_the_account() -> None:
+    alarms = {a["Properties"]["MetricName"]: a["Properties"]
+              for a in resources_of(load_template(), "AWS::CloudWatch::Alarm").values()}
+    ses_review = {"Reputation.BounceRate": 0.05, "Reputation.ComplaintRate": 0.001}
+    for metric, review_at in ses_review.items():
+        alarm = alarms[metric]
+        assert alarm["Namespace"] == "AWS/SES" and "Dimensions" not in alarm  # the account-level metric
+        assert alarm["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
+        assert 0.5 * review_at <= alarm["Threshold"] < review_at
+        assert alarm["AlarmActions"] == {"Fn::If": ["HasAlarmTopic", [{"Ref": "AlarmTopicArn"}],
+                                                    {"Ref": "AWS::NoValue"}]}
+
+
+def test_dashboard_graphs_what_the_app_emits_and_shows_every_alarm() -> None:
+    from chalicelib.observability import WEBHOOKS_REFUSED, outcome_metric
+
+    widgets = dashboard_body("dev")["widgets"]
+    graphs = {w["properties"]["title"]: w["properties"] for w in widgets if w["type"] == "metric"}
+    metrics = {tuple(x for x in m if isinstance(x, str)) for p in graphs.values() for m in p["metrics"]
+               if isinstance(m[0], str)}
+
+    # The app's own metrics, under the namespace and service dimension powertools gives them
+    assert ("Kindly", outcome_metric("sent"), "service", "kindly") in metrics
+    assert ("Kindly", WEBHOOKS_REFUSED, "service", "kindly") in metrics
+    (withheld,) = [p for t, p in graphs.items() if t.startswith("Withheld")]
+    expression = withheld["metrics"][0][0]["expression"]
+    assert expression.startswith("SEARCH('{Kindly,service}") and "Withheld" in expression
+    assert f'NOT MetricName="{outcome_metric("withheld")}"' in expression  # the total is not a rule
+    # The queues the alarms watch, and the stream function by its stage name
+    assert ("AWS/SQS", "ApproximateAgeOfOldestMessage", "QueueName", "<RemindersQueue.QueueName>") in metrics
+    assert ("AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName",
+            "<RemindersDeadLetterQueue.QueueName>") in metrics
+    assert ("AWS/Lambda", "IteratorAge", "FunctionName", "kindly-dev-figures_stream") in metrics
+    assert all(p["region"] == REGION for p in graphs.values())
+
+    # And the alarm widget lists every alarm of the template
+    (alarm_widget,) = [w for w in widgets if w["type"] == "alarm"]
+    alarms = resources_of(load_template(), "AWS::CloudWatch::Alarm")
+    assert sorted(alarm_widget["properties"]["alarms"]) == sorted(f"<{name}.Arn>" for name in alarms)
+
+
+def test_sms_inbound_sample_is_a_two_way_sms_notification() -> None:
+    (record,) = load_event("sms_inbound_sns_stop.json")["Records"]
+    assert record["EventSource"] == "aws:sns"
+    assert record["Sns"]["TopicArn"].endswith(":kindly-local-sms-inbound")
+    assert set(json.loads(record["Sns"]["Message"])) == {
+        "originationNumber", "destinationNumber", "messageKeyword", "messageBody", "inboundMessageId",
+        "previousPublishedMessageId"}

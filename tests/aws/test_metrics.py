@@ -46,6 +46,7 @@ def test_figures_follow_what_happened(client, aws, app_clock, tenant, other_tena
     assert figures["messages"]["withheld"] == {"dispute_open": 1}
     assert figures["disputes"] == {"open": 1, "opened": 1}
     assert figures["opt_outs"] == {"email": 0, "sms": 0}
+    assert figures["deliverability"] == {"bounce_rate": 0.0, "complaint_rate": 0.0, "bounced": 0, "complained": 0}
 
     # And another tenant sees only its own (empty) figures; no key, no figures
     theirs = metrics(client, other_tenant)

@@ -96,7 +96,7 @@ def test_sweeps_through_a_plan_and_a_promise_send_what_the_preview_shows(aws, te
         ("2027-01-05", None, "escalate"),
     ]
     # The promise held every step until 5 December + 3 grace days; one follow-up, then the steps go on.
-    assert worked["promise"][0] == ("2026-12-09", "email", "can_we_help")
+    assert worked["promise"][0] == ("2026-12-09", "email", "promise_missed")
     assert all(day > "2026-12-09" for day, _c, _t in worked["promise"][1:])
 
     types = [e.type for e in aws.account_repository.events(tenant_id, "plan")]

@@ -1,16 +1,22 @@
 """A payment plan set up on a phone from the link in a real reminder, with the keyboard alone; the page checked
-with axe-core (no serious or critical violations) and photographed at 375 px and 1280 px."""
+with axe-core (no serious or critical violations) and photographed at 375 px and 1280 px; then the confirmation
+email the worker sends, read back from moto's SES: its schedule table and its .ics, one event per instalment."""
 
 from __future__ import annotations
 
+import email
+import email.policy
+import html as html_text
 import json
 import re
 import uuid
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from chalicelib.local.network import http as fetch
 from tests.integration.test_script_end_to_end import emails_to, http, kindly, madrid_night_and_next_morning
 from tests.support.samples import ACCOUNT
 
@@ -57,7 +63,37 @@ def reminder_link(stack):
     assert json.loads(kindly(env, "sweep", "--at", morning_at, "--tenant", tenant["tenant_id"]).stdout)["sent"] == 1
     [message] = emails_to(moto, recipient)
     link = re.search(rf'href="({re.escape(api)}/p/[^"]+)"', message["html"]).group(1)
-    return {"link": link, "api": api, "headers": headers}
+    return {"link": link, "api": api, "headers": headers, "env": env, "moto": moto, "tenant": tenant["tenant_id"],
+            "swept_at": morning_at}
+
+
+def sweep_until_sent(stack: dict[str, Any], template: str, limit: int = 4) -> dict[str, Any]:
+    """Sweep the tenant at the account's next action (never before the last sweep) until `template` is sent;
+    its message_sent event."""
+    clock = datetime.fromisoformat(stack["swept_at"].replace("Z", "+00:00"))
+    for _ in range(limit):
+        _status, account = http("GET", f"{stack['api']}/v1/accounts/acct-plan", headers=stack["headers"])
+        clock = max(clock, datetime.fromisoformat(account["next_action_at"].replace("Z", "+00:00")))
+        kindly(stack["env"], "sweep", "--at", clock.astimezone(UTC).isoformat(), "--tenant", stack["tenant"])
+        _status, timeline = http("GET", f"{stack['api']}/v1/accounts/acct-plan/timeline", headers=stack["headers"])
+        sent = [e for e in timeline["events"] if e["type"] == "message_sent" and e["details"]["template"] == template]
+        if sent:
+            return sent[0]
+    raise AssertionError(f"{template} not sent after {limit} sweeps: {timeline['events'][-3:]}")
+
+
+def raw_email(moto_url: str, provider_message_id: str) -> email.message.EmailMessage:
+    """The MIME message exactly as SES (moto server) received it."""
+    data = json.loads(fetch(f"{moto_url}/moto-api/data.json", timeout=10.0))
+    [raw] = [m["raw_data"] for m in data["ses"]["RawMessage"] if m["id"] == provider_message_id]
+    return email.message_from_bytes(raw.encode("utf-8", "surrogateescape"), policy=email.policy.default)
+
+
+def schedule_rows(body: str) -> list[tuple[str, str, str]]:
+    """The (n, date, amount) rows of the email's instalment table, as a reader sees them."""
+    [table] = re.findall(r"<table[^>]*>\s*<caption.*?</table>", body, re.S)
+    rows = re.findall(r"<tr><th scope=\"row\"[^>]*>(.*?)</th><td[^>]*>(.*?)</td><td[^>]*>(.*?)</td></tr>", table)
+    return [tuple(html_text.unescape(cell).strip() for cell in row) for row in rows]  # type: ignore[misc]
 
 
 def test_a_debtor_sets_up_a_monthly_plan_on_a_phone_with_the_keyboard_alone(reminder_link, browser):
@@ -109,6 +145,36 @@ def test_a_debtor_sets_up_a_monthly_plan_on_a_phone_with_the_keyboard_alone(remi
     assert status == 200 and account["plan"]["status"] == "active" and account["plan"]["created_by"] == "debtor"
     assert [i["amount"] for i in account["plan"]["instalments"]] == [2450, 2450]
     assert (ARTIFACTS / "plan-375.png").stat().st_size > 0 and (ARTIFACTS / "plan-1280.png").stat().st_size > 0
+
+    # And the worker sends the debtor the plan they agreed: plan_confirmed, with its table and its calendar
+    from babel.dates import format_date
+    from icalendar import Calendar
+
+    instalments = account["plan"]["instalments"]
+    sent = sweep_until_sent(reminder_link, "plan_confirmed")
+    message = raw_email(reminder_link["moto"], sent["details"]["provider_message_id"])
+    assert message["To"] == account["email"]
+    html_part = message.get_body(preferencelist=("html",))
+    assert html_part is not None
+    body = html_part.get_content()
+    assert schedule_rows(body) == [
+        (str(i["n"]), format_date(date.fromisoformat(i["due_on"]), format="long", locale="es_ES"), "24,50\xa0€")
+        for i in instalments]
+    [ics] = [part for part in message.iter_attachments() if part.get_content_type() == "text/calendar"]
+    assert ics.get_filename().endswith(".ics")
+    events = Calendar.from_ical(ics.get_payload(decode=True)).walk("VEVENT")
+    assert sorted(event.decoded("dtstart") for event in events) == [date.fromisoformat(i["due_on"])
+                                                                     for i in instalments]
+    assert all("24,50" in str(event["summary"]) for event in events)
+
+    # Opened as the debtor's mail app would show it on the phone
+    page = browser.new_page(viewport=PHONE, java_script_enabled=False)
+    try:
+        page.set_content(body)
+        assert page.locator("table:has(> caption) > tbody > tr").count() == len(instalments)
+        page.screenshot(path=str(ARTIFACTS / "plan-confirmed-email-375.png"), full_page=True)
+    finally:
+        page.close()
 
 
 def test_the_page_and_its_plan_quote_have_no_serious_accessibility_violations(reminder_link, browser):

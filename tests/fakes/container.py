@@ -14,9 +14,11 @@ from chalicelib.bootstrap import Container
 from chalicelib.config import Settings, read_settings
 
 from .clock import FakeClock
+from .console import FakeConsole, FakeSessionKeys
 from .queue import FakeQueue
 from .repositories import (
     FakeAccounts,
+    FakeDebtorReplies,
     FakeParkedPayments,
     FakePolicies,
     FakeShortLinks,
@@ -24,6 +26,7 @@ from .repositories import (
     FakeTenants,
 )
 from .secrets import FakeLinkSecret, FakeWebhookSecrets
+from .sender_domains import FakeDns, FakeSenderDomains
 from .senders import FakeEmail, FakeFinanceNotifier, FakeFinanceTopic, FakeSms
 
 if TYPE_CHECKING:
@@ -63,14 +66,20 @@ class Faked:
     renderer: Renderer
     holidays: HolidayCalendar
     sweeps: FakeSweepLedger = field(default_factory=FakeSweepLedger)
+    replies: FakeDebtorReplies = field(default_factory=FakeDebtorReplies)
+    console: FakeConsole = field(default_factory=FakeConsole)
+    session_keys: FakeSessionKeys = field(default_factory=FakeSessionKeys)
     settings: Settings = field(repr=False, default_factory=lambda: read_settings({}))
+    sender_domains: FakeSenderDomains = field(default_factory=FakeSenderDomains)
+    dns: FakeDns = field(default_factory=FakeDns)
 
     def stored(self) -> Any:
         """Everything every repository and outbound fake holds, to prove a refused call changed nothing."""
         return (self.accounts.state(), dict(self.parked.items), dict(self.policies.versions),
                 dict(self.tenants.tenants), dict(self.tenants.keys), list(self.email.sent), list(self.sms.sent),
                 list(self.notifier.published), list(self.queue.batches), dict(self.webhook_secrets.secrets),
-                list(self.finance_topic.subscriptions), self.sweeps.state())
+                list(self.finance_topic.subscriptions), dict(self.sender_domains.identities),
+                dict(self.replies.seen), list(self.replies.kept), self.sweeps.state())
 
 
 def fake_container(at: datetime, *, renderer: Renderer | None = None, holidays: HolidayCalendar | None = None,
@@ -101,7 +110,9 @@ def fake_container(at: datetime, *, renderer: Renderer | None = None, holidays: 
         "tenant_repository": faked.tenants, "policy_repository": faked.policies, "short_links": short_links,
         "email": faked.email, "sms": faked.sms, "notifier": faked.notifier, "link_secret": FakeLinkSecret(),
         "webhook_secrets": faked.webhook_secrets, "renderer": renderer, "holidays": holidays,
-        "finance_topic": faked.finance_topic, "sweep_ledger": faked.sweeps,
+        "finance_topic": faked.finance_topic, "sender_domain_identities": faked.sender_domains, "dns": faked.dns,
+        "debtor_replies": faked.replies, "console_users": faked.console, "console_signins": faked.console,
+        "console_changes": faked.console, "session_keys": faked.session_keys, "sweep_ledger": faked.sweeps,
         # what must never be reached once the above are in place
         "models": NoAws("models"), "client": NoAws("client"), "topic_arn": NoAws("topic_arn"),
         "queue": lambda: faked.queue,

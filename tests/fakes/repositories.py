@@ -28,6 +28,7 @@ from chalicelib.domain.links import ShortLink
 from chalicelib.domain.messages import PENDING, RETRY
 from chalicelib.domain.payments import PaymentEvent, parked_key
 from chalicelib.domain.policies import Policy
+from chalicelib.domain.sms_replies import DebtorReply
 from chalicelib.domain.sweep_holds import SweepHold, SweepLimits
 from chalicelib.domain.tenants import ApiKey, Tenant
 from chalicelib.domain.times import iso
@@ -147,6 +148,13 @@ class FakeAccounts:
     def account_for_ref(self, ref_key: str) -> tuple[str, str] | None:
         return self.refs.get(ref_key)
 
+    def sent_as(self, tenant_id: str, account_id: str, provider_message_id: str) -> bool:
+        return any(entry.provider_message_id == provider_message_id for (tenant, account, _), entry
+                   in self.outbox.items() if (tenant, account) == (tenant_id, account_id))
+
+    def with_phone(self, phone: str) -> list[Account]:
+        return [copy.deepcopy(self.items[key]) for key in sorted(self.items) if self.items[key].phone == phone]
+
     # --- writes ------------------------------------------------------------------------------
     def save(self, account: Account) -> None:
         self._interfere()
@@ -156,11 +164,14 @@ class FakeAccounts:
         for key in ref_keys:
             self.refs[key] = (account.tenant_id, account.account_id)
 
-    def note_engagement(self, tenant_id: str, account_id: str, message_id: str, what: str, at: datetime) -> bool:
-        entry = self.outbox.get((tenant_id, account_id, message_id))
-        if entry is None:
-            return False
-        entry.engagement.setdefault(what, iso(at))
+    def note_engagement(self, account: Account, message_id: str, what: str, at: datetime) -> bool:
+        self._interfere()
+        self._check_version(account)
+        entry = self.outbox.get((account.tenant_id, account.account_id, message_id))
+        if entry is None or what in entry.engagement:
+            return False  # the real transaction is cancelled: the account is not written either
+        self._transact(account)
+        entry.engagement[what] = iso(at)
         return True
 
     def claim_message(self, account: Account, message: dict[str, Any], short_link: ShortLink | None = None) -> bool:
@@ -245,6 +256,31 @@ class FakeAccounts:
         return copy.deepcopy((self.items, self.trails, self.outbox, self.refs, self.short_links.links))
 
 
+class FakeDebtorReplies:
+    """ports.DebtorReplies: inbound markers and kept replies; expired ones are never read back."""
+
+    def __init__(self) -> None:
+        self.seen: dict[str, datetime] = {}
+        self.kept: list[DebtorReply] = []
+
+    def first_sight(self, inbound_id: str, until: datetime) -> bool:
+        if inbound_id in self.seen:
+            return False
+        self.seen[inbound_id] = until
+        return True
+
+    def forget(self, inbound_id: str) -> None:
+        self.seen.pop(inbound_id, None)
+
+    def keep(self, reply: DebtorReply) -> None:
+        self.kept = [r for r in self.kept if (r.tenant_id, r.account_id, r.received_at, r.reply_id) != (
+            reply.tenant_id, reply.account_id, reply.received_at, reply.reply_id)] + [reply]
+
+    def replies(self, tenant_id: str, account_id: str, now: datetime) -> list[DebtorReply]:
+        mine = [r for r in self.kept if (r.tenant_id, r.account_id) == (tenant_id, account_id) and r.expires_at > now]
+        return sorted(mine, key=lambda r: (iso(r.received_at), r.reply_id), reverse=True)
+
+
 class FakeParkedPayments:
     """ports.ParkedPayments: events kept under each key that may name their account, one per (key, event)."""
 
@@ -269,10 +305,15 @@ class FakePolicies:
 
     def __init__(self) -> None:
         self.versions: dict[tuple[str, str], list[Policy]] = {}
+        self.full_reads = 0  # all_latest calls: the sweep reads a tenant's policies once per batch
 
     def latest(self, tenant_id: str, name: str) -> Policy | None:
         versions = self.versions.get((tenant_id, name))
         return versions[-1] if versions else None
+
+    def all_latest(self, tenant_id: str) -> list[Policy]:
+        self.full_reads += 1
+        return [versions[-1] for (tenant, _name), versions in sorted(self.versions.items()) if tenant == tenant_id]
 
     def add_version(self, tenant_id: str, policy: Policy, now: datetime) -> Policy:
         from dataclasses import replace
@@ -293,6 +334,14 @@ class FakeTenants:
     def get(self, tenant_id: str) -> Tenant | None:
         return self.tenants.get(tenant_id)
 
+    def set_excluded_days(self, tenant_id: str, days: tuple[date, ...]) -> Tenant | None:
+        from dataclasses import replace
+
+        if tenant_id not in self.tenants:
+            return None
+        self.tenants[tenant_id] = replace(self.tenants[tenant_id], excluded_days=days)
+        return self.tenants[tenant_id]
+
     def add(self, tenant: Tenant, key: ApiKey) -> None:
         if tenant.tenant_id in self.tenants or key.key_hash in self.keys:
             raise Conflict("this tenant or key exists already", "tenant_id")
@@ -311,6 +360,7 @@ if TYPE_CHECKING:  # mypy proves each fake satisfies its port
     _policies: ports.PolicyRepository = FakePolicies()
     _tenants: ports.TenantRepository = FakeTenants()
     _short_links: ports.ShortLinks = FakeShortLinks()
+    _replies: ports.DebtorReplies = FakeDebtorReplies()
 
 
 class FakeSweepLedger:

@@ -1,7 +1,8 @@
 """Email, SMS and the finance topic, recorded for assertions instead of sent.
 
 Like the SES/SNS adapters they return the provider's message id, refuse an address SES cannot deliver to
-(a non-ASCII local part) for good, and serialise what they publish as JSON. `fail_next` makes the next
+(a non-ASCII local part) for good, refuse an SMS to a number on the opt-out list (`opted_out`, as SNS's own list:
+OptedOut), and serialise what they publish as JSON. `fail_next` makes the next
 sends raise, as a throttling provider (Throttled) or a refusing one (PermanentSendError) would."""
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from chalicelib.domain.errors import InvalidInput, PermanentSendError
+from chalicelib.domain.errors import InvalidInput, OptedOut, PermanentSendError
 from chalicelib.domain.messages import RenderedMessage
 
 
@@ -37,6 +38,7 @@ class SentEmail:
     recipient: str
     message: RenderedMessage
     tags: dict[str, str]
+    reply_to: str | None = None
 
 
 @dataclass(frozen=True)
@@ -57,11 +59,11 @@ class FakeEmail(_Failing):
         self.verified: list[str] = []
 
     def send(self, *, sender: str, sender_name: str, recipient: str, message: RenderedMessage,
-             tags: dict[str, str]) -> str:
+             tags: dict[str, str], reply_to: str | None = None) -> str:
         if not recipient.split("@")[0].isascii():
             raise PermanentSendError("address_needs_smtputf8")  # SES offers no SMTPUTF8
         self._try()
-        sent = SentEmail(f"ses-{len(self.sent) + 1}", sender, sender_name, recipient, message, dict(tags))
+        sent = SentEmail(f"ses-{len(self.sent) + 1}", sender, sender_name, recipient, message, dict(tags), reply_to)
         self.sent.append(sent)
         return sent.message_id
 
@@ -79,12 +81,18 @@ class FakeSms(_Failing):
     def __init__(self) -> None:
         super().__init__()
         self.sent: list[SentSms] = []
+        self.opted_out: set[str] = set()  # SNS's opt-out list
 
     def send(self, *, phone: str, text: str, sender_id: str | None, tags: dict[str, str]) -> str:
+        if phone in self.opted_out:
+            raise OptedOut()
         self._try()
         sent = SentSms(f"sns-{len(self.sent) + 1}", phone, text, sender_id, dict(tags))
         self.sent.append(sent)
         return sent.message_id
+
+    def opt_in(self, phone: str) -> None:
+        self.opted_out.discard(phone)
 
 
 class FakeFinanceNotifier(_Failing):

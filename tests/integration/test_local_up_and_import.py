@@ -30,6 +30,8 @@ def test_local_up_loads_the_demo_and_explains_each_decision(flags, dynamodb_loca
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert "demo tenant" in out and "demo API key     kindly_" in out
+    assert ("finance console  http://127.0.0.1:8000/console — sign in as finance@demo.example; "
+            "the link arrives in the local outbox (kindly outbox)") in out
     # The demo's disputed account is always held back, with its reason on the line.
     assert any(line.split()[1:2] == ["withheld"] and "demo-dispute" in line and "dispute_open" in line
                for line in out.splitlines())

@@ -9,8 +9,9 @@ from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from typing import Any
 
-from chalicelib.domain.accounts import Account, Flag, Invoice, PendingThanks, SentRecord, SmsConsent
+from chalicelib.domain.accounts import DISPUTE, Account, Flag, Invoice, PendingThanks, SentRecord, SmsConsent
 from chalicelib.domain.audit import AuditEvent, ChainHead, StoredEvent, UnreadableEvent
+from chalicelib.domain.engagement import Signal
 from chalicelib.domain.payments import Payment, PaymentEvent
 from chalicelib.domain.plans import Plan
 from chalicelib.domain.policies import Caps, Policy, SendWindow, Step
@@ -50,18 +51,15 @@ def account_to_item(account: Account, model_cls: Any, shards: int) -> Any:
             ),
         },
         invoices=[inv.to_dict() for inv in account.invoices],
-        flags={
-            name: {
-                "active": f.active, "since": iso(f.since),
-                "until": f.until.isoformat() if f.until else None, "note": f.note, "set_by": f.set_by,
-            }
-            for name, f in account.flags.items()
-        },
+        flags={name: _flag_record(f) for name, f in account.flags.items()},
+        invoice_disputes={invoice_id: _flag_record(f) for invoice_id, f in account.invoice_disputes.items()} or None,
         contact={"email_suppressed": account.email_suppressed, "sms_opted_out": account.sms_opted_out,
                  "preferred_locale": account.preferred_locale,
                  "self_paused_at": iso(account.self_paused_at) if account.self_paused_at else None,
                  "preferred_hours": ([t.strftime("%H:%M") for t in account.preferred_hours]
-                                     if account.preferred_hours else None)},
+                                     if account.preferred_hours else None),
+                 "engagement": [{"at": iso(s.at), "kind": s.kind} for s in account.engagement] or None,
+                 "awaiting_reply_until": iso(account.awaiting_reply_until) if account.awaiting_reply_until else None},
         recent_sends=[
             {"at": iso(s.at), "channel": s.channel, "message_id": s.message_id} for s in account.recent_sends
         ],
@@ -81,6 +79,8 @@ def account_to_item(account: Account, model_cls: Any, shards: int) -> Any:
         created_at=iso(account.created_at) if account.created_at else "",
         updated_at=iso(account.updated_at) if account.updated_at else "",
     )
+    if account.phone:  # sparse: the phone index holds only accounts with a number (an SMS reply finds them)
+        item.phone = account.phone
     if account.next_action_at is not None:
         item.due_shard = shard_of(account.tenant_id, account.account_id, shards)
         item.due_at = due_key(account.next_action_at)
@@ -119,18 +119,15 @@ def item_to_account(item: Any) -> Account:
             )
             for i in item.invoices
         ],
-        flags={
-            name: Flag(
-                name, bool(f["active"]), parse_instant(f["since"]),
-                date.fromisoformat(f["until"]) if f.get("until") else None, f.get("note"), f.get("set_by"),
-            )
-            for name, f in (item.flags or {}).items()
-        },
+        flags={name: _flag(name, f) for name, f in (item.flags or {}).items()},
+        invoice_disputes={invoice_id: _flag(DISPUTE, f) for invoice_id, f in (item.invoice_disputes or {}).items()},
         email_suppressed=(item.contact or {}).get("email_suppressed"),
         sms_opted_out=bool((item.contact or {}).get("sms_opted_out")),
         preferred_locale=(item.contact or {}).get("preferred_locale"),
         self_paused_at=_instant_or_none((item.contact or {}).get("self_paused_at")),
         preferred_hours=_hours((item.contact or {}).get("preferred_hours")),
+        engagement=[Signal(parse_instant(s["at"]), s["kind"]) for s in (item.contact or {}).get("engagement") or []],
+        awaiting_reply_until=_instant_or_none((item.contact or {}).get("awaiting_reply_until")),
         cycle=item.cycle,
         last_step=int(item.last_step),
         last_step_key=item.last_step_key,
@@ -150,6 +147,17 @@ def item_to_account(item: Any) -> Account:
         updated_at=parse_instant(item.updated_at) if item.updated_at else None,
         version=item.version,
     )
+
+
+def _flag_record(flag: Flag) -> dict[str, Any]:
+    return {"active": flag.active, "since": iso(flag.since), "until": flag.until.isoformat() if flag.until else None,
+            "note": flag.note, "set_by": flag.set_by}
+
+
+def _flag(name: str, stored: dict[str, Any]) -> Flag:
+    return Flag(name, bool(stored["active"]), parse_instant(stored["since"]),
+                date.fromisoformat(stored["until"]) if stored.get("until") else None, stored.get("note"),
+                stored.get("set_by"))
 
 
 def _arrangements(account: Account) -> dict[str, Any] | None:
@@ -297,6 +305,7 @@ def body_to_policy(name: str, version: int, body: dict[str, Any]) -> Policy:
         hardship_pause_days=int(body.get("hardship_pause_days", 30)),
         segment=body.get("segment") or {},
         require_approval_first_run=bool(body.get("require_approval_first_run", False)),
+        early_heads_up=body.get("early_heads_up"),
     )
 
 
@@ -306,6 +315,8 @@ def tenant_to_item(tenant: Tenant, model_cls: Any) -> Any:
         timezone=tenant.timezone, locale=tenant.locale, role=tenant.role, support_email=tenant.support_email,
         sms_sender_id=tenant.sms_sender_id, created_at=iso(tenant.created_at) if tenant.created_at else "",
         display_name=tenant.display_name, logo_url=tenant.logo_url, accent_color=tenant.accent_color,
+        excluded_days=[day.isoformat() for day in tenant.excluded_days] or None,
+        reply_to=tenant.reply_to,
     )
 
 
@@ -316,6 +327,8 @@ def item_to_tenant(item: Any) -> Tenant:
         sms_sender_id=item.sms_sender_id,
         created_at=parse_instant(item.created_at) if item.created_at else None,
         display_name=item.display_name, logo_url=item.logo_url, accent_color=item.accent_color,
+        excluded_days=tuple(date.fromisoformat(day) for day in item.excluded_days or ()),
+        reply_to=item.reply_to,
     )
 
 

@@ -8,7 +8,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from pynamodb.attributes import JSONAttribute, NumberAttribute, TTLAttribute, UnicodeAttribute, VersionAttribute
+from pynamodb.attributes import (
+    JSONAttribute,
+    ListAttribute,
+    NumberAttribute,
+    TTLAttribute,
+    UnicodeAttribute,
+    VersionAttribute,
+)
 from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 
@@ -16,6 +23,7 @@ from chalicelib.config import Settings
 
 DUE_INDEX = "due-index"
 TENANT_DUE_INDEX = "tenant-due-index"
+PHONE_INDEX = "phone-index"
 
 
 class DueIndex(GlobalSecondaryIndex["AccountModel"]):
@@ -41,6 +49,17 @@ class TenantDueIndex(GlobalSecondaryIndex["AccountModel"]):
     due_at = UnicodeAttribute(range_key=True)
 
 
+class PhoneIndex(GlobalSecondaryIndex["AccountModel"]):
+    """Sparse: accounts with a number, by that number (E.164), across tenants: a text from the debtor finds every
+    account it concerns (a STOP holds for each of them)."""
+
+    class Meta:
+        index_name = PHONE_INDEX
+        projection = KeysOnlyProjection()
+
+    phone = UnicodeAttribute(hash_key=True)
+
+
 class TenantModel(Model):
     class Meta:
         table_name = "tenants"
@@ -58,6 +77,8 @@ class TenantModel(Model):
     display_name = UnicodeAttribute(null=True)
     logo_url = UnicodeAttribute(null=True)
     accent_color = UnicodeAttribute(null=True)
+    excluded_days = ListAttribute(of=UnicodeAttribute, null=True)  # ISO dates, in order
+    reply_to = UnicodeAttribute(null=True)
 
 
 class ApiKeyModel(Model):
@@ -79,6 +100,7 @@ class AccountModel(Model):
     profile = JSONAttribute()
     invoices = JSONAttribute()
     flags = JSONAttribute()
+    invoice_disputes = JSONAttribute(null=True)  # invoice id -> a dispute of that invoice alone
     contact = JSONAttribute()
     recent_sends = JSONAttribute()
     cycle = UnicodeAttribute(null=True)
@@ -93,6 +115,7 @@ class AccountModel(Model):
     next_action_at = UnicodeAttribute(null=True)
     due_shard = NumberAttribute(null=True)
     due_at = UnicodeAttribute(null=True)
+    phone = UnicodeAttribute(null=True)  # copied from the profile for the phone index
     audit_seq = NumberAttribute()
     audit_hash = UnicodeAttribute()
     created_at = UnicodeAttribute()
@@ -100,6 +123,7 @@ class AccountModel(Model):
     version = VersionAttribute()
     due_index = DueIndex()
     tenant_due_index = TenantDueIndex()
+    phone_index = PhoneIndex()
 
 
 class AuditEventModel(Model):
@@ -194,6 +218,48 @@ class ParkedPaymentModel(Model):
     expires_at = TTLAttribute()
 
 
+class InboundSmsModel(Model):
+    """Texts from debtors: a marker per inbound message id (so a repeated notification changes nothing), and the
+    words of each reply under its account, for the tenant's people to read. Both expire by TTL."""
+
+    class Meta:
+        table_name = "inbound-sms"
+
+    pk = UnicodeAttribute(hash_key=True)  # "seen#<inbound id>" or "reply#<tenant_id>#<account_id>"
+    sk = UnicodeAttribute(range_key=True)  # "seen", or "<received_at>#<inbound id>"
+    tenant_id = UnicodeAttribute(null=True)
+    account_id = UnicodeAttribute(null=True)
+    reply_id = UnicodeAttribute(null=True)
+    received_at = UnicodeAttribute(null=True)
+    text = UnicodeAttribute(null=True)
+    expires_at = TTLAttribute()
+
+
+class ConsoleItemModel(Model):
+    """The finance console, one table: a tenant's people (`tenant#T` / `user#U`, sessions `session#S`), who an
+    address is in each tenant (`email#E` / `tenant#T`: one item per tenant and address, so an address is unique
+    per tenant), one-time sign-in links (`signin#<sha256>`), sign-in counters (`rate#<sha256>` / window), and
+    what was changed on the tenant in the console (`tenant#T` / `change#<at>#<random>`). Links, counters and
+    sessions expire by TTL; see adapters/dynamodb/console.py."""
+
+    class Meta:
+        table_name = "console"
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    tenant_id = UnicodeAttribute(null=True)
+    user_id = UnicodeAttribute(null=True)
+    email = UnicodeAttribute(null=True)
+    role = UnicodeAttribute(null=True)
+    created_at = UnicodeAttribute(null=True)
+    valid_until = UnicodeAttribute(null=True)  # a TTL deletes late: validity is checked on this, to the second
+    attempts = NumberAttribute(null=True)
+    actor = UnicodeAttribute(null=True)  # a change to the tenant (`change#<at>#<n>`): who, what, details
+    change = UnicodeAttribute(null=True)
+    details = JSONAttribute(null=True)
+    expires_at = TTLAttribute(null=True)
+
+
 class SweepLedgerModel(Model):
     """Per tenant, what the sweep's circuit breaker reads and writes: `sent#<day>` (an atomic counter of messages
     sent that UTC day, expiring by TTL), `limits` (the tenant's multiple and floor) and `hold#<held_at>` (one held
@@ -221,11 +287,13 @@ class Models:
     links: type[LinkModel]
     processor_refs: type[ProcessorRefModel]
     parked_payments: type[ParkedPaymentModel]
+    inbound_sms: type[InboundSmsModel]
+    console: type[ConsoleItemModel]
     sweeps: type[SweepLedgerModel]
 
     def all(self) -> list[type[Model]]:
         return [self.tenants, self.api_keys, self.accounts, self.audit, self.messages, self.policies, self.links,
-                self.processor_refs, self.parked_payments, self.sweeps]
+                self.processor_refs, self.parked_payments, self.inbound_sms, self.console, self.sweeps]
 
 
 def _bind(base: type[Model], table_name: str, region: str) -> Any:
@@ -246,4 +314,6 @@ def build_models(settings: Settings) -> Models:
         processor_refs=_bind(ProcessorRefModel, settings.processor_refs_table, region),
         parked_payments=_bind(ParkedPaymentModel, settings.parked_payments_table, region),
         sweeps=_bind(SweepLedgerModel, settings.sweeps_table, region),
+        inbound_sms=_bind(InboundSmsModel, settings.inbound_sms_table, region),
+        console=_bind(ConsoleItemModel, settings.console_table, region),
     )

@@ -21,6 +21,7 @@ from chalicelib.domain.links import ShortLink
 from chalicelib.domain.messages import PENDING, RETRY
 from chalicelib.domain.payments import PaymentEvent, parked_key
 from chalicelib.domain.policies import Policy
+from chalicelib.domain.sms_replies import DebtorReply
 from chalicelib.domain.sweep_holds import SweepHold, SweepLimits, hold_from_stored, hold_to_stored
 from chalicelib.domain.tenants import ApiKey, Tenant
 from chalicelib.domain.times import iso
@@ -106,6 +107,21 @@ class DynamoAccounts:
                     found.add(item.provider_message_id)
         return found
 
+    def sent_as(self, tenant_id: str, account_id: str, provider_message_id: str) -> bool:
+        """One query on the account's outbox partition, filtered (an account has a few dozen messages at most)."""
+        model = self._models.messages
+        found = model.query(mapping.account_key(tenant_id, account_id),
+                            filter_condition=model.provider_message_id == provider_message_id,
+                            attributes_to_get=["message_id"])
+        return any(True for _ in found)
+
+    def with_phone(self, phone: str) -> list[Account]:
+        """Keys from the sparse phone index, then each account read consistently (the index lags a little)."""
+        model = self._models.accounts
+        keys = sorted({(item.tenant_id, item.account_id) for item in model.phone_index.query(phone)})
+        accounts = [self.get(tenant_id, account_id) for tenant_id, account_id in keys]
+        return [account for account in accounts if account is not None and account.phone == phone]
+
     def message_status(self, tenant_id: str, account_id: str, message_id: str) -> str | None:
         try:
             key = mapping.account_key(tenant_id, account_id)
@@ -134,16 +150,16 @@ class DynamoAccounts:
     def save(self, account: Account) -> None:
         self._transact(account)
 
-    def note_engagement(self, tenant_id: str, account_id: str, message_id: str, what: str, at: datetime) -> bool:
-        """Note on the outbox entry when it was first delivered / opened / clicked; False if there is none."""
+    def note_engagement(self, account: Account, message_id: str, what: str, at: datetime) -> bool:
         model = self._models.messages
-        item = model(mapping.account_key(tenant_id, account_id), message_id)
+        item = model(mapping.account_key(account.tenant_id, account.account_id), message_id)
         attribute = getattr(model, f"{what}_at")
-        try:
-            item.update(actions=[attribute.set(attribute | iso(at))], condition=model.message_id.exists(),
-                        add_version_condition=False)
-        except UpdateError as exc:
-            if exc.cause_response_code == "ConditionalCheckFailedException":
+        try:  # the first time only: a redelivered or second open writes nothing, so it is audited once
+            self._transact(account, extra=lambda tx: tx.update(
+                item, [attribute.set(iso(at))], condition=model.message_id.exists() & attribute.does_not_exist(),
+                add_version_condition=False))
+        except Conflict as exc:
+            if exc.field == "message":
                 return False
             raise
         return True
@@ -243,6 +259,42 @@ class DynamoParkedPayments:
                 batch.delete(self._model(key, parked_key(event)))
 
 
+class DynamoDebtorReplies:
+    """ports.DebtorReplies over the inbound-sms table: markers and replies, both expiring by TTL."""
+
+    def __init__(self, models: Models) -> None:
+        self._model = models.inbound_sms
+
+    def first_sight(self, inbound_id: str, until: datetime) -> bool:
+        try:
+            self._model(f"seen#{inbound_id}", "seen", expires_at=until).save(
+                condition=self._model.pk.does_not_exist())
+        except PutError as exc:
+            if exc.cause_response_code == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def forget(self, inbound_id: str) -> None:
+        self._model(f"seen#{inbound_id}", "seen").delete()
+
+    def keep(self, reply: DebtorReply) -> None:
+        self._model(_reply_key(reply.tenant_id, reply.account_id), f"{iso(reply.received_at)}#{reply.reply_id}",
+                    tenant_id=reply.tenant_id, account_id=reply.account_id, reply_id=reply.reply_id,
+                    received_at=iso(reply.received_at), text=reply.text, expires_at=reply.expires_at).save()
+
+    def replies(self, tenant_id: str, account_id: str, now: datetime) -> list[DebtorReply]:
+        # DynamoDB deletes expired items within days, not at once: an expired reply is never shown.
+        found = self._model.query(_reply_key(tenant_id, account_id), scan_index_forward=False, consistent_read=True)
+        replies = [DebtorReply(tenant_id, account_id, item.reply_id, mapping.parse_instant(item.received_at), item.text,
+                               item.expires_at) for item in found]
+        return [reply for reply in replies if reply.expires_at > now]
+
+
+def _reply_key(tenant_id: str, account_id: str) -> str:
+    return f"reply#{mapping.account_key(tenant_id, account_id)}"
+
+
 class DynamoLinks:
     def __init__(self, models: Models) -> None:
         self._model = models.links
@@ -266,6 +318,12 @@ class DynamoPolicies:
         ):
             return mapping.body_to_policy(item.name, int(item.version), item.body)
         return None
+
+    def all_latest(self, tenant_id: str) -> list[Policy]:
+        latest: dict[str, Policy] = {}
+        for item in self._model.query(tenant_id, consistent_read=True):  # versions in key order: the last wins
+            latest[item.name] = mapping.body_to_policy(item.name, int(item.version), item.body)
+        return list(latest.values())
 
     def add_version(self, tenant_id: str, policy: Policy, now: datetime) -> Policy:
         current = self.latest(tenant_id, policy.name)
@@ -300,6 +358,20 @@ class DynamoTenants:
                 keys(key.key_hash, key_id=key.key_id, tenant_id=key.tenant_id, created_at=iso(key.created_at)),
                 condition=keys.key_hash.does_not_exist(),
             )
+
+    def set_excluded_days(self, tenant_id: str, days: tuple[date, ...]) -> Tenant | None:
+        tenants = self._models.tenants
+        try:
+            tenants(tenant_id).update(
+                actions=[tenants.excluded_days.set([day.isoformat() for day in days]) if days
+                         else tenants.excluded_days.remove()],
+                condition=tenants.tenant_id.exists(),
+            )
+        except UpdateError as exc:
+            if exc.cause_response_code == "ConditionalCheckFailedException":
+                return None
+            raise
+        return self.get(tenant_id)
 
     def key_by_hash(self, key_hash: str) -> ApiKey | None:
         try:

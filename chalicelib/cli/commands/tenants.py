@@ -1,4 +1,4 @@
-"""`kindly init`, `kindly tenant create` and `kindly finance subscribe`: setting up the AWS side and tenants."""
+"""`kindly init`, `kindly tenant create` / `check`, `kindly finance subscribe`: the AWS side and tenants."""
 
 from __future__ import annotations
 
@@ -22,12 +22,38 @@ def cmd_tenant_create(args: argparse.Namespace) -> int:
         "name": args.name, "sender_email": args.sender_email, "country": args.country, "timezone": args.timezone,
         "locale": args.locale, "role": args.role, "support_email": args.support_email,
         "sms_sender_id": args.sms_sender_id, "display_name": args.display_name, "logo_url": args.logo_url,
-        "accent_color": args.accent_color,
+        "accent_color": args.accent_color, "reply_to": args.reply_to,
     }
     given = parse(TenantIn, {name: value for name, value in fields.items() if value is not None})
-    tenant, key = container().tenants.create(given)
-    emit({"tenant_id": tenant.tenant_id, "api_key": key})
+    app = container()
+    if args.sender_domain is None:
+        tenant, key = app.tenants.create(given)
+        emit({"tenant_id": tenant.tenant_id, "api_key": key})
+        return 0
+    # The domain is checked and set up in SES (idempotent) before the tenant exists: a refusal creates nothing.
+    domain = app.sender_domains.checked_domain(args.sender_domain, given.sender_email)
+    sender_domain = app.sender_domains.set_up(domain)
+    tenant, key = app.tenants.create(given, verify_sender=False)
+    emit({"tenant_id": tenant.tenant_id, "api_key": key, "sender_domain": sender_domain})
     return 0
+
+
+def cmd_tenant_set(args: argparse.Namespace) -> int:
+    from chalicelib.domain.errors import InvalidInput
+
+    days = [day.strip() for day in args.excluded_days.split(",") if day.strip()]
+    try:
+        tenant = container().tenants.set_excluded_days(args.tenant, {"excluded_days": days})
+    except InvalidInput as exc:
+        raise UsageError(f"--excluded-days: {exc.message}") from exc
+    emit({"tenant_id": tenant.tenant_id, "excluded_days": tenant.to_dict()["excluded_days"]})
+    return 0
+
+
+def cmd_tenant_check(args: argparse.Namespace) -> int:
+    report = container().sender_domains.check(args.tenant)
+    emit(report)
+    return 0 if report["ready"] else 1
 
 
 def cmd_finance_subscribe(args: argparse.Namespace) -> int:

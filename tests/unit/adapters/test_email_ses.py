@@ -72,3 +72,14 @@ def test_a_non_ascii_local_part_is_a_permanent_failure_and_nothing_is_sent(recip
     with pytest.raises(PermanentSendError):
         send(ses, recipient=recipient)
     assert ses.requests == []
+
+
+def test_a_reply_to_travels_in_the_raw_message_in_ascii_and_none_is_written_without_one():
+    ses = RecordingSes()
+    SesEmail(ses, None).send(sender="billing@acme.example.com", sender_name="Acme", recipient="ana@example.com",
+                             message=RenderedMessage(text="Hola", subject="Su factura"), tags={},
+                             reply_to="ayuda@bücher.de")
+    send(ses)
+    with_reply, without = (request["Content"]["Raw"]["Data"] for request in ses.requests)
+    assert header_line(with_reply, "Reply-To") == b"Reply-To: ayuda@xn--bcher-kva.de"
+    assert email.message_from_bytes(without, policy=default)["Reply-To"] is None

@@ -14,7 +14,13 @@ from babel.dates import format_date
 from babel.numbers import format_currency, get_currency_precision
 
 from chalicelib.adapters.templates_jinja import JinjaRenderer, MissingMessageData
-from chalicelib.domain.messages import InstalmentLine, MessageContext, SettlementTerms, next_instalment
+from chalicelib.domain.messages import (
+    InstalmentLine,
+    MessageContext,
+    PromiseTerms,
+    SettlementTerms,
+    next_instalment,
+)
 from chalicelib.domain.offers import Offers
 from chalicelib.domain.wording import is_gsm7, lint_message, sms_segments
 
@@ -28,6 +34,8 @@ MENTION_PLANS = {"heads_up", "plan_offer", "can_we_help", "final_notice_kind", "
 PLAN_MESSAGES = {"email": ("plan_confirmed", "instalment_heads_up", "instalment_missed", "plan_ended"),
                  "sms": ("instalment_heads_up", "instalment_missed")}
 SETTLEMENT_MESSAGES = {"email": ("settlement_offer", "settlement_confirmed"), "sms": ()}
+# The one follow-up after a broken promise: it names the promise, so it needs one in its context.
+PROMISE_MESSAGES = {"email": ("promise_missed",), "sms": ("promise_missed",)}
 PORTAL = "https://pay.kindly.example/p/acc_7f3a9c2e?e=1797379200&s=9f86d081"
 UNSUBSCRIBE = "https://pay.kindly.example/u/acc_7f3a9c2e?e=1797379200&s=2c26b46b"
 LONG_TENANT = "Northwind Cloud Accounting Services GmbH"
@@ -49,6 +57,7 @@ def schedule(total: int, currency: str, count: int = 3, missed: int | None = 2) 
 
 ROWS = schedule(4900, "EUR")
 OFFER = SettlementTerms(4410, "EUR", date(2026, 12, 31))
+PROMISE = PromiseTerms(3000, "EUR", date(2026, 12, 10))
 
 
 def make_ctx(template: str, channel: str, locale: str, *, plan: bool, offer: bool, **changes) -> MessageContext:
@@ -60,7 +69,7 @@ def make_ctx(template: str, channel: str, locale: str, *, plan: bool, offer: boo
         due_on=date(2026, 11, 15), portal_url=PORTAL, unsubscribe_url=UNSUBSCRIBE,
         plan_possible=plan, instalments=ROWS if plan and is_plan_message else (),
         next_instalment=next_instalment(ROWS) if plan and is_plan_message else None,
-        settlement=OFFER if offer else None,
+        settlement=OFFER if offer else None, promise=PROMISE if template in PROMISE_MESSAGES[channel] else None,
     )
     fields.update(changes)
     return MessageContext(**fields)
@@ -88,6 +97,7 @@ CASES = [
     (channel, template, lang, plan, offer)
     for channel in ("email", "sms")
     for template in REMINDERS[channel] + PLAN_MESSAGES[channel] + SETTLEMENT_MESSAGES[channel]
+    + PROMISE_MESSAGES[channel]
     for lang, plan, offer in itertools.product(LOCALES, (True, False), (True, False))
 ]
 
@@ -238,3 +248,46 @@ def test_instalment_sms_fit_two_segments_and_end_with_stop(renderer, template, l
     assert is_gsm7(msg.text) and sms_segments(msg.text) <= 2
     assert msg.text.endswith(STOP_LINE[lang])
     assert lint_message(msg.text, "sms", locale, can=ctx.offers) == []
+
+
+@pytest.mark.parametrize(("channel", "lang"), list(itertools.product(("email", "sms"), LOCALES)))
+def test_a_broken_promise_gets_its_own_follow_up_naming_the_amount_and_the_day(renderer, channel, lang):
+    locale = LOCALES[lang]
+    promise = PromiseTerms(123456, "EUR", date(2027, 2, 26))
+    msg = renderer.render(make_ctx("promise_missed", channel, locale, plan=False, offer=False, promise=promise,
+                                   tenant_name=LONG_TENANT))
+    amount = babel_money(123456, "EUR", locale)
+    if channel == "sms":
+        day = format_date(date(2027, 2, 26), format="medium", locale=locale.replace("-", "_"))
+        assert " ".join(amount.split()) in msg.text and " ".join(day.split()) in " ".join(msg.text.split())
+        assert is_gsm7(msg.text) and sms_segments(msg.text) <= 2 and msg.text.endswith(STOP_LINE[lang])
+    else:
+        for part in (msg.text, html.unescape(msg.html)):
+            assert amount in part and babel_date(date(2027, 2, 26), locale) in part
+        assert amount in msg.subject
+    assert PORTAL in msg.text
+    # Kind, and no threat, nothing fake-legal, no offer the account cannot take: the linter finds nothing.
+    assert problems(msg, channel, locale, Offers(plan=False, settlement=False)) == []
+    # It is not any other reminder: can_we_help says nothing of a promise.
+    other = renderer.render(make_ctx("can_we_help" if channel == "email" else "sms_reminder", channel, locale,
+                                     plan=False, offer=False, promise=promise))
+    assert amount not in other.text
+
+
+def test_a_promise_follow_up_without_a_promise_is_never_written(renderer):
+    with pytest.raises(MissingMessageData, match="promise"):
+        renderer.render(make_ctx("promise_missed", "email", "en-US", plan=False, offer=False, promise=None))
+
+
+@pytest.mark.parametrize("template", ["instalment_heads_up", "gentle_reminder"])
+def test_while_a_plan_runs_no_email_asks_for_a_whole_invoice(renderer, template):
+    from chalicelib.domain.messages import InvoiceLine
+
+    invoice = InvoiceLine("INV-1", 4900, "EUR", date(2026, 11, 15), "https://pay.example/inv-1")
+    during = renderer.render(make_ctx(template, "email", "en-US", plan=True, offer=False, invoices=(invoice,),
+                                      plan_active=True))
+    after = renderer.render(make_ctx(template, "email", "en-US", plan=True, offer=False, invoices=(invoice,),
+                                     plan_active=False))  # the plan ended: each invoice is payable again
+
+    assert "INV-1" in during.text and "https://pay.example/inv-1" not in during.text + (during.html or "")
+    assert "https://pay.example/inv-1" in after.text and "https://pay.example/inv-1" in (after.html or "")

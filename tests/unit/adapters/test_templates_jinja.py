@@ -27,8 +27,8 @@ EMAIL_TEMPLATES = ("heads_up", "gentle_reminder", "plan_offer", "can_we_help", "
 SMS_TEMPLATES = ("sms_nudge", "sms_reminder")
 # The plan and settlement messages need a plan or an offer in their context: tests/unit/test_plan_templates.py.
 PLAN_EMAIL_TEMPLATES = ("plan_confirmed", "instalment_heads_up", "instalment_missed", "plan_ended",
-                        "settlement_offer", "settlement_confirmed")
-PLAN_SMS_TEMPLATES = ("instalment_heads_up", "instalment_missed")
+                        "settlement_offer", "settlement_confirmed", "promise_missed")
+PLAN_SMS_TEMPLATES = ("instalment_heads_up", "instalment_missed", "promise_missed")
 LOCALES = {"en": "en-US", "es": "es-ES", "fr": "fr-FR", "de": "de-DE"}
 ROLES = ("first_party", "third_party")
 

@@ -142,3 +142,13 @@ def test_deciding_changes_nothing_on_the_account():
     before = ana.to_dict()
     decide(ana, STANDARD, madrid(12, 10), no_holidays)
     assert ana.to_dict() == before
+
+
+def test_a_reply_from_the_debtor_defers_the_step_until_a_person_had_two_working_days():
+    waiting = account(awaiting_reply_until=madrid(14, 0))
+    decision = decide(waiting, STANDARD, madrid(12, 9), no_holidays)
+    # the wait ends at midnight: the step is deferred to the morning the guard first allows
+    assert decision == Defer("awaiting_reply", madrid(14, 9), decide(account(), STANDARD, madrid(12, 9),
+                                                                      no_holidays).due)
+    # once the wait is over the step goes as it would have (the guard still has its say)
+    assert isinstance(decide(waiting, STANDARD, madrid(16, 9), no_holidays), Send)

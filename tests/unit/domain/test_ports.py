@@ -128,9 +128,15 @@ def test_the_check_tells_a_fitting_adapter_from_one_that_does_not_fit():
         def send(self, *, phone: str, text: str, sender_id: str | None, tags: dict[str, str]) -> str:
             return "id"
 
+        def opt_in(self, phone: str) -> None:
+            return None
+
     class PositionalSms:
         def send(self, phone: str, text: str, sender_id: str | None, tags: dict[str, str]) -> str:
             return "id"
+
+        def opt_in(self, phone: str) -> None:
+            return None
 
     def calendar(country: str | None, region: str | None) -> Any:
         return None

@@ -19,6 +19,13 @@ def test_events_count_by_channel_rule_flag_and_payment_kind():
     assert tally_keys("account_updated", {"balance": {}}) == []
 
 
+def test_what_ses_says_of_engagement_leaves_the_figures_alone_and_the_new_rules_count_as_any_rule():
+    for seen in ("email_delivered", "email_opened", "email_clicked"):
+        assert tally_keys(seen, {"message_id": "msg_1", "channel": "email"}) == []
+    assert tally_keys("message_withheld", {"rule": "pays_on_time"}) == ["withheld:pays_on_time"]
+    assert tally_keys("message_deferred", {"rule": "engagement_timing"}) == ["deferred:engagement_timing"]
+
+
 def test_plan_offers_and_each_step_of_a_plans_life_are_counted():
     assert tally_keys("message_sent", {"channel": "email", "template": "plan_offer"}) == ["sent:email", "plans:offered"]
     assert tally_keys("message_sent", {"channel": "email", "template": "gentle_reminder"}) == ["sent:email"]
@@ -35,3 +42,8 @@ def test_recording_events_keeps_the_tallies_on_the_account():
     acct.record(T, "message_withheld", "system", {"rule": "dispute_open"})
     assert acct.tallies == {"sent:email": 2, "withheld:dispute_open": 1}
 
+
+
+def test_hard_bounces_and_complaints_are_tallied_for_the_deliverability_rates():
+    assert tally_keys("email_bounced", {"bounce_type": "Permanent"}) == ["email_bounced"]
+    assert tally_keys("email_complained", {}) == ["email_complained"]

@@ -36,3 +36,14 @@ def test_a_message_step_without_a_template_is_refused():
 
 def test_an_unknown_policy_field_is_named():
     assert rejected(PolicyIn, json.dumps({**POLICY, "max_steps": 9})).field == "max_steps"
+
+
+def test_early_heads_up_is_optional_and_its_limits_are_named():
+    assert parse(PolicyIn, json.dumps(POLICY)).early_heads_up is None
+    parsed = parse(PolicyIn, json.dumps({**POLICY, "early_heads_up": {"days_before": 7}}))
+    assert parsed.early_heads_up is not None
+    assert (parsed.early_heads_up.days_before, parsed.early_heads_up.when_late_payments) == (7, 2)
+    for setting, field in (({"days_before": 0}, "early_heads_up.days_before"),
+                           ({"when_late_payments": 4}, "early_heads_up.when_late_payments"),
+                           ({"days": 3}, "early_heads_up.days")):
+        assert rejected(PolicyIn, json.dumps({**POLICY, "early_heads_up": setting})).field == field

@@ -11,7 +11,7 @@ from tests.support.inputs import as_json, rejected
 pytestmark = pytest.mark.unit
 
 
-@pytest.mark.parametrize("field", ["sender_email", "support_email"])
+@pytest.mark.parametrize("field", ["sender_email", "support_email", "reply_to"])
 def test_a_tenants_addresses_follow_the_same_rule(field):
     tenant = {"name": "Bücher GmbH", "sender_email": "rechnung@example.com"}
     assert getattr(parse(TenantIn, {**tenant, field: "rechnung@bücher.de"}), field) == "rechnung@xn--bcher-kva.de"

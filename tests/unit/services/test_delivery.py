@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from chalicelib.domain.accounts import Account
-from chalicelib.domain.errors import Conflict, PermanentSendError
+from chalicelib.domain.errors import Conflict, OptedOut, PermanentSendError
 from chalicelib.domain.messages import FAILED, PENDING, SENT, message_id
 from chalicelib.domain.policies import STANDARD
 from chalicelib.domain.schedule import DueStep, refresh_schedule
@@ -147,3 +147,52 @@ def test_recording_a_send_whose_account_vanished_meanwhile_ends_in_a_conflict_no
     assert raised.value.field == "account"
     assert len(w.email.sent) == 1 and outbox_status(w, message.message_id) == PENDING
     assert w.accounts.get("t-1", "acct-1") is None
+
+
+# --- SNS's own opt-out list ----------------------------------------------------------------------------------------
+
+def test_an_sms_to_a_number_on_the_providers_opt_out_list_stops_sms_to_the_account_once_and_audited():
+    w = world()
+    w.sms.opted_out.add("+34600123456")
+    outcome = send(w, step_message(2))  # the SMS nudge
+    assert (outcome.kind, outcome.reason) == ("failed", "sms_opted_out")
+    assert w.sms.sent == [] and outbox_status(w, outcome.message_id) == FAILED
+    stored = w.accounts.get("t-1", "acct-1")
+    assert stored.sms_opted_out and stored.last_step >= 2  # the step is spent; no later SMS step is tried
+    [opt_out] = [e for e in audit(w) if e.type == "sms_opted_out"]
+    assert (opt_out.actor, opt_out.details["reason"]) == ("sns", "sns_opt_out_list")
+    assert w.notifier.events("delivery_problem") == []  # the debtor's choice, not a problem to chase
+
+
+def test_an_sms_the_provider_refuses_at_send_time_as_opted_out_stops_sms_the_same_way():
+    w = world()
+    w.sms.fail_next(OptedOut())
+    outcome = send(w, step_message(2))
+    assert (outcome.kind, outcome.reason, outcome.until) == ("failed", "sms_opted_out", None)  # never retried
+    assert w.accounts.get("t-1", "acct-1").sms_opted_out
+    assert [e.type for e in audit(w)].count("sms_opted_out") == 1
+
+
+def test_an_account_already_opted_out_records_no_second_opt_out():
+    w = world()
+    stored = w.accounts.get("t-1", "acct-1")
+    stored.sms_opted_out = True
+    w.accounts.save(stored)
+    w.sms.opted_out.add("+34600123456")
+    send(w, step_message(2))
+    assert [e.type for e in audit(w)].count("sms_opted_out") == 0
+
+
+# --- where a written reply goes ------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("contact", "reply_to"), [
+    ({"reply_to": "ar@acme.example.com", "support_email": "help@acme.example.com"}, "ar@acme.example.com"),
+    ({"support_email": "help@acme.example.com"}, "help@acme.example.com"),  # no reply-to: the support address
+    ({}, None),  # neither: a reply goes to the sender
+])
+def test_each_email_carries_the_tenants_reply_to(contact, reply_to):
+    w = world()
+    tenant = Tenant("t-1", "Acme", "billing@acme.example.com", "ES", "Europe/Madrid", "es-ES", **contact)
+    w.container.delivery.send(w.accounts.get("t-1", "acct-1"), tenant, step_message(1), NOW)
+    [sent] = w.email.sent
+    assert sent.reply_to == reply_to

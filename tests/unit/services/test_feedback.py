@@ -67,6 +67,43 @@ def test_delivery_and_opens_are_noted_on_the_message_in_the_outbox(feedback, sen
 
     [entry] = faked.accounts.outbox.values()
     assert set(entry.engagement) == {"delivered", "opened"}
+
+
+def test_each_engagement_is_audited_once_per_message_without_personal_data(feedback, sent, faked, tenant):
+    for kind in ("Delivery", "Open", "Open", "Click", "Delivery", "Click"):
+        feedback.record(ses_event(sent, kind))
+
+    events = [e for e in faked.accounts.events(tenant.tenant_id, ACCOUNT_ID) if e.actor == "ses"]
+    assert [e.type for e in events] == ["email_delivered", "email_opened", "email_clicked"]
+    message_id = sent.tags["message_id"]
+    assert all(e.details == {"message_id": message_id, "channel": "email"} for e in events)
+    assert "ana@example.com" not in str([e.to_dict() for e in events])
+    # opens and clicks are kept as signals of when the debtor reads; a delivery is not the debtor's doing
+    assert sorted(s.kind for s in stored(faked, tenant).engagement) == ["clicked", "opened"]
+
+
+def test_a_second_open_of_the_same_message_writes_nothing(feedback, sent, faked):
+    assert feedback.record(ses_event(sent, "Open")) == "opened"
+    before = faked.stored()
+    assert feedback.record(ses_event(sent, "Open")) == "already_noted"
+    assert faked.stored() == before
     unknown = ses_event(sent, "Click")
     unknown["mail"]["tags"]["message_id"] = ["msg_unknown"]
     assert feedback.record(unknown) == "unknown_message"
+
+
+def test_an_address_on_ses_suppression_list_is_suppressed_like_a_bounce_and_says_why(feedback, sent, faked, tenant):
+    # SES accepts the send, drops it (the address bounced or complained before, maybe for another tenant) and
+    # reports a permanent bounce of sub-type OnAccountSuppressionList: Kindly stops email there and audits why.
+    dropped = ses_event(sent, "Bounce", bounce={
+        "bounceType": "Permanent", "bounceSubType": "OnAccountSuppressionList",
+        "bouncedRecipients": [{"emailAddress": "ana@example.com", "diagnosticCode": "on the suppression list"}]})
+
+    assert feedback.record(dropped) == "bounced"
+
+    assert stored(faked, tenant).email_suppressed == "bounced"
+    event = faked.accounts.events(tenant.tenant_id, ACCOUNT_ID)[-1]
+    assert event.type == "email_bounced"
+    assert (event.details["bounce_type"], event.details["bounce_sub_type"]) == ("Permanent", "OnAccountSuppressionList")
+    assert "ana@example.com" not in str(event.details)
+    assert [e["problem"] for e in faked.notifier.events("delivery_problem")] == ["bounced"]

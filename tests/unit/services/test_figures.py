@@ -77,3 +77,21 @@ def test_money_a_replaced_plan_recovered_still_counts(figures, accounts, contain
     assert report["plans"]["recovered"] == {"EUR": 3675}
     assert report["plans"]["started"] == 2 and report["plans"]["active"] == 1
     assert faked.accounts.get(tenant.tenant_id, "acct-1").earlier_plans_paid == {"EUR": 2450}
+
+
+def test_bounce_and_complaint_rates_are_per_email_sent(figures, accounts, remind, feedback, faked, tenant):
+    # Given four reminders sent, one of which hard-bounced and one drew a complaint
+    for n in range(1, 5):
+        put_account(accounts, tenant, f"acct-{n}", email=f"debtor{n}@example.com")
+        remind.process(tenant.tenant_id, f"acct-{n}")
+    first, second = faked.email.sent[:2]
+    tags = {name: [value] for name, value in first.tags.items()}
+    feedback.record({"eventType": "Bounce", "mail": {"tags": tags}, "bounce": {
+        "bounceType": "Permanent", "bouncedRecipients": [{"emailAddress": first.recipient}]}})
+    feedback.record({"eventType": "Complaint", "mail": {"tags": {k: [v] for k, v in second.tags.items()}},
+                     "complaint": {"complainedRecipients": [{"emailAddress": second.recipient}]}})
+
+    report = figures.figures(tenant.tenant_id)
+
+    assert report["messages"]["sent"] == {"email": 4}
+    assert report["deliverability"] == {"bounce_rate": 0.25, "complaint_rate": 0.25, "bounced": 1, "complained": 1}

@@ -112,3 +112,11 @@ def test_a_tampered_expired_or_unsubscribe_link_opens_nothing(portal, links, tok
     with pytest.raises(Unauthenticated):
         portal.dispute(token, "")
     assert faked.stored() == before
+
+
+def test_what_the_debtor_does_on_the_page_is_kept_as_a_moment_they_read_and_act(portal, token, faked, tenant):
+    assert stored(faked, tenant).engagement == []
+    portal.dispute(token, "")
+
+    [signal] = stored(faked, tenant).engagement
+    assert (signal.kind, signal.at) == ("visited", faked.clock.now())

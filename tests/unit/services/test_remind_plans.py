@@ -108,12 +108,12 @@ def test_a_promise_pauses_the_steps_then_one_follow_up_and_the_steps_resume(remi
     assert faked.email.sent == []
 
     follow_up = sweep_at(remind, faked, tenant, utc(12, 14))
-    assert [(o.kind, o.template) for o in follow_up][:1] == [("sent", "can_we_help")]
+    assert [(o.kind, o.template) for o in follow_up][:1] == [("sent", "promise_missed")]
     assert audit(faked, tenant).count("promise_broken") == 1
     # The follow-up stood in for the steps whose day came meanwhile: the next is the hand-over, on day 35.
     assert sweep_at(remind, faked, tenant, utc(12, 15)) == []
     assert stored(faked, tenant).next_action_at == datetime(2026, 12, 20, 8, 0, tzinfo=UTC)
-    assert [t for t, _ in templates_sent(faked)] == ["can_we_help"]
+    assert [t for t, _ in templates_sent(faked)] == ["promise_missed"]
 
 
 def test_a_settlement_offer_is_made_and_sent_once(remind, accounts, faked, tenant, policies):

@@ -1,0 +1,83 @@
+"""Early heads-up: a reminder before the due date only for those whose history says they need one.
+
+A policy's `early_heads_up` (`{"days_before": 5, "when_late_payments": 2}`, on in the built-in `standard`)
+changes its steps before the due date (negative offset: the friendly heads-up) by the account's payment history,
+read from its ledger against its invoices' due dates (`payer`):
+- a late payer (at least `when_late_payments` of its last `HISTORY` paid invoices paid after their due date)
+  gets the heads-up earlier: `days_before` days before the due date, when the step's own offset is later;
+- a good payer (paid invoices on record, none of the last `HISTORY` late) gets none: the step is withheld with
+  the rule `pays_on_time` (fewer messages for people who need none);
+- an account with no paid invoice on record yet gets the policy's steps as written.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+from .payments import credited
+
+if TYPE_CHECKING:  # the schedule and decide() read this; it only reads what an account carries
+    from .accounts import Account
+    from .policies import Policy, Step
+
+HISTORY = 3  # the paid invoices looked at, latest first
+PAYS_ON_TIME = "pays_on_time"  # the rule a good payer's heads-up is withheld by
+LATE, ON_TIME = "late", "on_time"
+
+
+@dataclass(frozen=True)
+class EarlyHeadsUp:
+    days_before: int
+    when_late_payments: int
+
+    @classmethod
+    def of(cls, policy: Policy) -> EarlyHeadsUp | None:
+        setting: dict[str, Any] | None = policy.early_heads_up
+        return cls(int(setting["days_before"]), int(setting["when_late_payments"])) if setting else None
+
+
+def paid_on(account: Account, zone_name: str) -> dict[str, date]:
+    """The local day each invoice was paid in full, from the ledger (invoices paid elsewhere have none)."""
+    invoices = [inv for inv in account.invoices if inv.status != "void"]
+    ledger = sorted(account.payments, key=lambda p: p.rank)
+    where = ZoneInfo(zone_name)
+    days: dict[str, date] = {}
+    for n, line in enumerate(ledger, start=1):
+        paid = credited(invoices, ledger[:n])
+        for inv in invoices:
+            if inv.invoice_id not in days and inv.amount > 0 and paid[inv.invoice_id] >= inv.amount:
+                days[inv.invoice_id] = line.at.astimezone(where).date()
+    return days
+
+
+def payer(account: Account, setting: EarlyHeadsUp, zone_name: str) -> str | None:
+    """LATE, ON_TIME, or None when no invoice of the account has been paid on record yet."""
+    days = paid_on(account, zone_name)
+    due = {inv.invoice_id: inv.due_on for inv in account.invoices}
+    latest = sorted(days, key=lambda i: (due[i], i))[-HISTORY:]
+    if not latest:
+        return None
+    late = sum(1 for invoice_id in latest if days[invoice_id] > due[invoice_id])
+    if late >= setting.when_late_payments:
+        return LATE
+    return ON_TIME if late == 0 else None
+
+
+def step_offset(account: Account, policy: Policy, step: Step, zone_name: str) -> int:
+    """The step's offset for this account: a late payer's heads-up comes `days_before` days ahead."""
+    setting = EarlyHeadsUp.of(policy)
+    if setting is None or step.offset_days >= 0 or step.action is not None:
+        return step.offset_days
+    if payer(account, setting, zone_name) == LATE:
+        return min(step.offset_days, -setting.days_before)
+    return step.offset_days
+
+
+def withheld_for_good_payer(account: Account, policy: Policy, step: Step, zone_name: str) -> bool:
+    """Whether this step is a heads-up a good payer does not need."""
+    setting = EarlyHeadsUp.of(policy)
+    return (setting is not None and step.offset_days < 0 and step.action is None
+            and payer(account, setting, zone_name) == ON_TIME)
