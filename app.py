@@ -11,6 +11,7 @@ from chalicelib.routes.portal import portal
 from chalicelib.routes.queues import queues
 from chalicelib.routes.schedules import schedules
 from chalicelib.routes.sms import sms
+from chalicelib.routes.sweeps import sweeps
 from chalicelib.routes.webhooks import webhooks
 
 app = Chalice(app_name="kindly")
@@ -22,5 +23,6 @@ app.register_blueprint(webhooks)
 app.register_blueprint(schedules)
 app.register_blueprint(queues)
 app.register_blueprint(feedback)
+app.register_blueprint(sweeps)
 app.register_blueprint(sms)
 app.register_blueprint(console)

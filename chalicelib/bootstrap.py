@@ -31,6 +31,7 @@ if TYPE_CHECKING:  # annotations only: the app's cold start imports no adapter o
         SessionKeys,
         ShortLinks,
         SmsSender,
+        SweepLedger,
         Templates,
         TenantRepository,
         WebhookSecrets,
@@ -38,6 +39,7 @@ if TYPE_CHECKING:  # annotations only: the app's cold start imports no adapter o
     )
     from chalicelib.services.accounts import AccountService
     from chalicelib.services.audit import AuditService
+    from chalicelib.services.breaker import SweepBreaker
     from chalicelib.services.console_export import AuditExport
     from chalicelib.services.console_overview import ConsoleOverview
     from chalicelib.services.console_people import ConsolePeople
@@ -46,6 +48,7 @@ if TYPE_CHECKING:  # annotations only: the app's cold start imports no adapter o
     from chalicelib.services.delivery import Delivery
     from chalicelib.services.feedback import FeedbackService
     from chalicelib.services.figures import FinanceFigures
+    from chalicelib.services.forecast import ForecastService
     from chalicelib.services.links import LinkService
     from chalicelib.services.notices import Notices
     from chalicelib.services.payments import PaymentService
@@ -114,6 +117,17 @@ class Container:
         from chalicelib.adapters.dynamodb.repositories import DynamoLinks
 
         return DynamoLinks(self.models)
+
+    @cached_property
+    def sweep_ledger(self) -> SweepLedger:
+        from chalicelib.adapters.dynamodb.repositories import DynamoSweepLedger
+
+        ledger = DynamoSweepLedger(self.models)
+        if self.dry_run:
+            from chalicelib.adapters.dry_run import ReadOnlySweepLedger
+
+            return ReadOnlySweepLedger(ledger)
+        return ledger
 
     @cached_property
     def holidays(self) -> HolidayCalendar:
@@ -303,7 +317,21 @@ class Container:
     def sweep(self) -> SweepService:
         from chalicelib.services.sweep import SweepService
 
-        return SweepService(self.account_repository, self.settings.due_index_shards, self.clock)
+        return SweepService(self.account_repository, self.settings.due_index_shards, self.clock, self.breaker)
+
+    @cached_property
+    def breaker(self) -> SweepBreaker:
+        from chalicelib.services.breaker import SweepBreaker
+
+        return SweepBreaker(ledger=self.sweep_ledger, accounts=self.account_repository, policies=self.policies,
+                            holidays=self.holidays, notifier=self.notifier, clock=self.clock)
+
+    @cached_property
+    def forecast(self) -> ForecastService:
+        from chalicelib.services.forecast import ForecastService
+
+        return ForecastService(accounts=self.account_repository, policies=self.policies, tenants=self.tenants,
+                               holidays=self.holidays, clock=self.clock, breaker=self.breaker)
 
     @cached_property
     def payments(self) -> PaymentService:

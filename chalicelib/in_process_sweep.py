@@ -18,9 +18,10 @@ def run_sweep(app: Any, at: datetime, tenant_id: str | None = None,
     function processes them; returns the summary API.md promises plus the errors and the instant."""
     from chalicelib.domain.times import iso
     from chalicelib.routes.queues import process_reminder_batch
-    from chalicelib.services.sweep import summarise
+    from chalicelib.services.sweep import held_summary, summarise
 
-    items = list(app.sweep.due_items(at, tenant_id))
+    plan = app.sweep.plan(at, tenant_id)
+    items = plan.items
     outcomes: list[Any] = []
     errors = 0
     for start in range(0, len(items), BATCH_SIZE):
@@ -36,7 +37,8 @@ def run_sweep(app: Any, at: datetime, tenant_id: str | None = None,
                     if record["messageId"] not in failed]
             for item, outcome in zip(done, batch_outcomes, strict=True):
                 on_outcome(item, outcome)
-    return {**summarise(outcomes), "errors": errors, "at": iso(at), "dry_run": app.dry_run}
+    return {**summarise(outcomes), "errors": errors, "at": iso(at), "dry_run": app.dry_run,
+            "sweep_held": held_summary(plan.held)}
 
 
 def sqs_event(bodies: list[dict[str, Any]]) -> dict[str, Any]:

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from chalicelib.domain.accounts import Account
 from chalicelib.domain.audit import StoredEvent
 from chalicelib.domain.links import ShortLink
 from chalicelib.domain.messages import RenderedMessage
-from chalicelib.domain.ports import AccountRepository, DueEntry
+from chalicelib.domain.ports import AccountRepository, DueEntry, SweepLedger
+from chalicelib.domain.sweep_holds import SweepHold, SweepLimits
 
 DRY_RUN_ID = "dry-run"
 
@@ -99,3 +100,28 @@ class NullSms:
 class NullNotifier:
     def publish(self, tenant_id: str, event: dict[str, Any]) -> None:
         return None
+
+
+class ReadOnlySweepLedger:
+    """The breaker's counts, limits and holds as they are; a dry run records no send, hold or approval."""
+
+    def __init__(self, inner: SweepLedger) -> None:
+        self._inner = inner
+
+    def sent_counts(self, tenant_id: str, first: date, last: date) -> dict[date, int]:
+        return self._inner.sent_counts(tenant_id, first, last)
+
+    def limits(self, tenant_id: str) -> SweepLimits | None:
+        return self._inner.limits(tenant_id)
+
+    def holds(self, tenant_id: str, limit: int = 20) -> list[SweepHold]:
+        return self._inner.holds(tenant_id, limit)
+
+    def count_sent(self, tenant_id: str, day: date, messages: int = 1) -> None:
+        return None
+
+    def set_limits(self, tenant_id: str, limits: SweepLimits) -> None:
+        return None
+
+    def save_hold(self, hold: SweepHold, expected_status: str | None) -> bool:
+        return True

@@ -10,7 +10,14 @@ from chalicelib.cli.commands.audit import cmd_audit_verify, cmd_timeline
 from chalicelib.cli.commands.console import cmd_console_rotate_key, cmd_user_add, cmd_user_list, cmd_user_remove
 from chalicelib.cli.commands.local import cmd_local_up, cmd_outbox
 from chalicelib.cli.commands.policies import cmd_policy_get, cmd_policy_preview, cmd_policy_put
-from chalicelib.cli.commands.sweep import cmd_sweep
+from chalicelib.cli.commands.sweep import (
+    cmd_forecast,
+    cmd_sweep,
+    cmd_sweep_approve,
+    cmd_sweep_discard,
+    cmd_sweep_held,
+    cmd_sweep_limits,
+)
 from chalicelib.cli.commands.tenants import (
     cmd_finance_subscribe,
     cmd_init,
@@ -122,10 +129,29 @@ def build_parser() -> argparse.ArgumentParser:
     policy_preview.set_defaults(func=cmd_policy_preview)
 
     sweep = commands.add_parser("sweep", help="run the sweep at an instant, in-process, to completion")
-    sweep.add_argument("--at", required=True, help="ISO 8601 instant with offset, e.g. 2026-12-01T15:00:00Z")
+    sweep.add_argument("--at", help="ISO 8601 instant with offset, e.g. 2026-12-01T15:00:00Z")
     sweep.add_argument("--tenant")
     sweep.add_argument("--dry-run", action="store_true", help="decide everything, send and write nothing")
     sweep.set_defaults(func=cmd_sweep)
+    held_runs = _Commands(sweep.add_subparsers(dest="sweep_command", required=False), stage)
+    for name, func, text in (
+        ("held", cmd_sweep_held, "the tenant's held sweep runs, their figures and who did what"),
+        ("approve", cmd_sweep_approve, "let the held run go out: the next sweep queues it"),
+        ("discard", cmd_sweep_discard, "close the held run without sending; the next sweep judges afresh"),
+    ):
+        held_run = held_runs.add_parser(name, help=text)
+        held_run.add_argument("--tenant", required=True)
+        held_run.set_defaults(func=func)
+    limits = held_runs.add_parser("limits", help="show or set when the breaker holds a tenant's run")
+    limits.add_argument("--tenant", required=True)
+    limits.add_argument("--multiple", type=float, help="hold above this multiple of the usual day (default 3)")
+    limits.add_argument("--floor", type=int, help="never hold a day of at most this many messages (default 50)")
+    limits.set_defaults(func=cmd_sweep_limits)
+
+    forecast = commands.add_parser("forecast", help="what the coming sweeps will send and hold back; writes nothing")
+    forecast.add_argument("--tenant", required=True)
+    forecast.add_argument("--hours", type=int, default=24)
+    forecast.set_defaults(func=cmd_forecast)
 
     timeline = commands.add_parser("timeline", help="an account's audit trail")
     timeline.add_argument("account")

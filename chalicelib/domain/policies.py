@@ -97,6 +97,7 @@ class Policy:
     segment: dict[str, Any] = field(default_factory=dict)
     early_heads_up: dict[str, Any] | None = None  # {"days_before", "when_late_payments"}: early_heads_up.py
     version: int = 0  # 0 = built in
+    require_approval_first_run: bool = False  # the sweep holds this version's first messages for a person (breaker)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -110,6 +111,7 @@ class Policy:
             "promise": self.promise,
             "hardship_pause_days": self.hardship_pause_days,
             "segment": self.segment,
+            "require_approval_first_run": self.require_approval_first_run,
             "early_heads_up": self.early_heads_up,
         }
 

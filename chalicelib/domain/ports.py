@@ -16,6 +16,7 @@ from .messages import MessageContext, RenderedMessage
 from .payments import PaymentEvent
 from .policies import Policy
 from .segments import PolicyApplied
+from .sweep_holds import SweepHold, SweepLimits
 from .tenants import ApiKey, Tenant
 
 if TYPE_CHECKING:  # the decision and the message kinds read the ports; the ports only name them
@@ -225,6 +226,27 @@ class Templates(Renderer, PageRenderer, Protocol):
 class WorkQueue(Protocol):
     def send_batch(self, bodies: Iterable[dict[str, Any]]) -> int:
         """Enqueue each body as one work item; how many were enqueued."""
+
+
+class SweepLedger(Protocol):
+    """Per tenant: messages sent per day, the breaker's limits, and the sweep holds (services/breaker.py)."""
+
+    def count_sent(self, tenant_id: str, day: date, messages: int = 1) -> None:
+        """Add to the tenant's count for that (UTC) day, atomically."""
+
+    def sent_counts(self, tenant_id: str, first: date, last: date) -> dict[date, int]:
+        """The counts of the days from `first` to `last` that have one."""
+
+    def limits(self, tenant_id: str) -> SweepLimits | None: ...
+
+    def set_limits(self, tenant_id: str, limits: SweepLimits) -> None: ...
+
+    def holds(self, tenant_id: str, limit: int = 20) -> list[SweepHold]:
+        """The tenant's holds, newest first."""
+
+    def save_hold(self, hold: SweepHold, expected_status: str | None) -> bool:
+        """Write the hold if it is new (`expected_status` None) or still in `expected_status`; False otherwise
+        (someone else approved or discarded it first), writing nothing."""
 
 
 class WebhookSecrets(Protocol):

@@ -105,4 +105,5 @@ class PolicyIn(Strict):
     promise: PromiseIn = PromiseIn()
     hardship_pause_days: Annotated[int, Field(ge=1, le=90)] = 30
     segment: SegmentIn = SegmentIn()
+    require_approval_first_run: bool = False
     early_heads_up: EarlyHeadsUpIn | None = None

@@ -21,6 +21,9 @@ def sweep_and_tell(app_factory: Callable[[], Any], tenant_id: str | None) -> Non
     stamp = now.strftime("%H:%M:%S")
     summary = run_sweep(app, now, tenant_id,
                         on_outcome=lambda item, outcome: say(f"{stamp} {describe(app, item, outcome)}"))
+    for hold in summary["sweep_held"]:
+        say(f"{stamp} held      {hold['messages']} messages of tenant {hold['tenant_id']} — far above its usual day;"
+            f" `kindly sweep approve --tenant {hold['tenant_id']}` sends them")
     counts = {k: summary[k] for k in ("evaluated", "sent", "deferred", "withheld", "errors")}
     say(f"{stamp} sweep done: {json.dumps(counts)}")
 

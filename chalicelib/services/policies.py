@@ -46,6 +46,7 @@ class PolicyService:
             promise=data.promise.model_dump(),
             hardship_pause_days=data.hardship_pause_days,
             segment=data.segment.model_dump(),
+            require_approval_first_run=data.require_approval_first_run,
             early_heads_up=data.early_heads_up.model_dump() if data.early_heads_up else None,
         )
         validate_policy(policy, self._templates())

@@ -41,13 +41,13 @@ MAX_EVENTS = 200
 PREVIEW_ID = "preview"
 
 
-def simulate(account: Account, policy: Policy, start: datetime, days: int, calendar: HolidayCalendar
-             ) -> list[dict[str, Any]]:
+def simulate(account: Account, policy: Policy, start: datetime, days: int, calendar: HolidayCalendar,
+             until: datetime | None = None) -> list[dict[str, Any]]:
     """Run the worker's own `decide` over a copy of the account, with a simulated clock: each time the
     worker would pick the account up, decide, and move the copy on as the worker would after a delivery."""
     account = replace(account, policy=policy.name, pending_events=[], recent_sends=list(account.recent_sends))
     refresh_schedule(account, policy)
-    end = start + timedelta(days=days)
+    end = until or start + timedelta(days=days)  # `until`: a window shorter than a day (the forecast, the breaker)
     where = zone(recipient_zones(account)[0])
     messages: list[dict[str, Any]] = []
     deferred_by: str | None = None

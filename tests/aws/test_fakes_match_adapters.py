@@ -405,10 +405,12 @@ def test_parked_payments_wait_under_each_key_for_their_tenant_until_released(rep
 def test_each_policy_version_numbers_on_and_the_latest_is_read(repos):
     assert repos.policies.latest(TENANT, "gentle") is None
     first = repos.policies.add_version(TENANT, replace(STANDARD, name="gentle"), T0)
-    second = repos.policies.add_version(TENANT, replace(STANDARD, name="gentle", hardship_pause_days=60), T0)
+    second = repos.policies.add_version(TENANT, replace(STANDARD, name="gentle", hardship_pause_days=60,
+                                                        require_approval_first_run=True), T0)
 
     assert (first.version, second.version) == (1, 2)
     assert repos.policies.latest(TENANT, "gentle") == second
+    assert second.require_approval_first_run and not first.require_approval_first_run
     assert repos.policies.latest(OTHER, "gentle") is None
 
 
@@ -510,3 +512,54 @@ def test_changes_to_a_tenant_come_back_latest_first(console_store):
     assert [c.type for c in recent] == ["user_removed", "webhook_secret_set"]
     assert recent[1].details == {"provider": "stripe"} and recent[0].actor == "user:usr_1"
     assert console_store.recent(OTHER, 5) == []
+
+
+# --- the sweep ledger (the circuit breaker's counts, limits and holds) -------------------------------------------
+
+@pytest.fixture(params=["fake", "dynamodb"])
+def ledger(request: pytest.FixtureRequest) -> Any:
+    from tests.fakes import FakeSweepLedger
+
+    if request.param == "fake":
+        return FakeSweepLedger()
+    return request.getfixturevalue("aws").sweep_ledger
+
+
+def test_sent_counts_add_up_per_tenant_and_day_and_read_back_by_range(ledger):
+    day = T0.date()
+    ledger.count_sent(TENANT, day)
+    ledger.count_sent(TENANT, day, 4)
+    ledger.count_sent(TENANT, day - timedelta(days=3), 2)
+    ledger.count_sent(TENANT, day - timedelta(days=9), 7)
+    ledger.count_sent(OTHER, day, 100)
+
+    assert ledger.sent_counts(TENANT, day - timedelta(days=7), day) == {day: 5, day - timedelta(days=3): 2}
+    assert ledger.sent_counts(OTHER, day, day) == {day: 100}
+
+
+def test_limits_are_kept_per_tenant(ledger):
+    from chalicelib.domain.sweep_holds import SweepLimits
+
+    assert ledger.limits(TENANT) is None
+    ledger.set_limits(TENANT, SweepLimits(2.5, 10))
+
+    assert ledger.limits(TENANT) == SweepLimits(2.5, 10)
+    assert ledger.limits(OTHER) is None
+
+
+def test_a_hold_is_written_once_and_moves_on_only_from_the_status_expected(ledger):
+    from chalicelib.domain.sweep_holds import APPROVED, DISCARDED, HELD, new_hold
+
+    hold = new_hold(TENANT, T0, "volume_above_usual", 120, 118, {"threshold": 50, "average": 12.5})
+    later = new_hold(TENANT, T0 + timedelta(hours=1), "volume_above_usual", 9, 9, {})
+
+    assert ledger.save_hold(hold, None) is True
+    assert ledger.save_hold(hold, None) is False  # already there
+    assert ledger.save_hold(later, None) is True
+    approved = hold.moved(APPROVED, T0 + timedelta(minutes=5), "cli")
+    assert ledger.save_hold(approved, HELD) is True
+    assert ledger.save_hold(hold.moved(DISCARDED, T0, "cli"), HELD) is False  # a person got there first
+
+    assert ledger.holds(TENANT) == [later, approved]
+    assert ledger.holds(TENANT, limit=1) == [later]
+    assert ledger.holds(OTHER) == []

@@ -13,6 +13,7 @@ from .repositories import (
     FakeParkedPayments,
     FakePolicies,
     FakeShortLinks,
+    FakeSweepLedger,
     FakeTenants,
     OutboxEntry,
 )
@@ -23,6 +24,6 @@ from .senders import FakeEmail, FakeFinanceNotifier, FakeFinanceTopic, FakeSms, 
 __all__ = [
     "FakeAccounts", "FakeClock", "FakeConsole", "FakeDebtorReplies", "FakeDns", "FakeEmail", "FakeFinanceNotifier",
     "FakeFinanceTopic", "FakeHolidays", "FakeLinkSecret", "FakeParkedPayments", "FakePolicies", "FakeQueue",
-    "FakeRenderer", "FakeSenderDomains", "FakeSessionKeys", "FakeShortLinks", "FakeSms", "FakeTenants",
-    "FakeWebhookSecrets", "Faked", "OutboxEntry", "SentEmail", "SentSms", "fake_container",
+    "FakeRenderer", "FakeSenderDomains", "FakeSessionKeys", "FakeShortLinks", "FakeSms", "FakeSweepLedger",
+    "FakeTenants", "FakeWebhookSecrets", "Faked", "OutboxEntry", "SentEmail", "SentSms", "fake_container",
 ]

@@ -22,6 +22,7 @@ from .repositories import (
     FakeParkedPayments,
     FakePolicies,
     FakeShortLinks,
+    FakeSweepLedger,
     FakeTenants,
 )
 from .secrets import FakeLinkSecret, FakeWebhookSecrets
@@ -64,6 +65,7 @@ class Faked:
     finance_topic: FakeFinanceTopic
     renderer: Renderer
     holidays: HolidayCalendar
+    sweeps: FakeSweepLedger = field(default_factory=FakeSweepLedger)
     replies: FakeDebtorReplies = field(default_factory=FakeDebtorReplies)
     console: FakeConsole = field(default_factory=FakeConsole)
     session_keys: FakeSessionKeys = field(default_factory=FakeSessionKeys)
@@ -77,7 +79,7 @@ class Faked:
                 dict(self.tenants.tenants), dict(self.tenants.keys), list(self.email.sent), list(self.sms.sent),
                 list(self.notifier.published), list(self.queue.batches), dict(self.webhook_secrets.secrets),
                 list(self.finance_topic.subscriptions), dict(self.sender_domains.identities),
-                dict(self.replies.seen), list(self.replies.kept))
+                dict(self.replies.seen), list(self.replies.kept), self.sweeps.state())
 
 
 def fake_container(at: datetime, *, renderer: Renderer | None = None, holidays: HolidayCalendar | None = None,
@@ -110,7 +112,7 @@ def fake_container(at: datetime, *, renderer: Renderer | None = None, holidays: 
         "webhook_secrets": faked.webhook_secrets, "renderer": renderer, "holidays": holidays,
         "finance_topic": faked.finance_topic, "sender_domain_identities": faked.sender_domains, "dns": faked.dns,
         "debtor_replies": faked.replies, "console_users": faked.console, "console_signins": faked.console,
-        "console_changes": faked.console, "session_keys": faked.session_keys,
+        "console_changes": faked.console, "session_keys": faked.session_keys, "sweep_ledger": faked.sweeps,
         # what must never be reached once the above are in place
         "models": NoAws("models"), "client": NoAws("client"), "topic_arn": NoAws("topic_arn"),
         "queue": lambda: faked.queue,

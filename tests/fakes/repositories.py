@@ -29,6 +29,7 @@ from chalicelib.domain.messages import PENDING, RETRY
 from chalicelib.domain.payments import PaymentEvent, parked_key
 from chalicelib.domain.policies import Policy
 from chalicelib.domain.sms_replies import DebtorReply
+from chalicelib.domain.sweep_holds import SweepHold, SweepLimits
 from chalicelib.domain.tenants import ApiKey, Tenant
 from chalicelib.domain.times import iso
 
@@ -360,3 +361,41 @@ if TYPE_CHECKING:  # mypy proves each fake satisfies its port
     _tenants: ports.TenantRepository = FakeTenants()
     _short_links: ports.ShortLinks = FakeShortLinks()
     _replies: ports.DebtorReplies = FakeDebtorReplies()
+
+
+class FakeSweepLedger:
+    """ports.SweepLedger: per tenant, a count per day, the limits, and the holds keyed by when they were held."""
+
+    def __init__(self) -> None:
+        self.counts: dict[tuple[str, date], int] = {}
+        self.limit_settings: dict[str, SweepLimits] = {}
+        self.hold_items: dict[tuple[str, datetime], SweepHold] = {}
+
+    def count_sent(self, tenant_id: str, day: date, messages: int = 1) -> None:
+        self.counts[(tenant_id, day)] = self.counts.get((tenant_id, day), 0) + messages
+
+    def sent_counts(self, tenant_id: str, first: date, last: date) -> dict[date, int]:
+        return {day: count for (tenant, day), count in self.counts.items()
+                if tenant == tenant_id and first <= day <= last}
+
+    def limits(self, tenant_id: str) -> SweepLimits | None:
+        return self.limit_settings.get(tenant_id)
+
+    def set_limits(self, tenant_id: str, limits: SweepLimits) -> None:
+        self.limit_settings[tenant_id] = limits
+
+    def holds(self, tenant_id: str, limit: int = 20) -> list[SweepHold]:
+        mine = sorted(((at, hold) for (tenant, at), hold in self.hold_items.items() if tenant == tenant_id),
+                      key=lambda pair: pair[0], reverse=True)
+        return [hold for _, hold in mine[:limit]]
+
+    def save_hold(self, hold: SweepHold, expected_status: str | None) -> bool:
+        key = (hold.tenant_id, hold.held_at)
+        current = self.hold_items.get(key)
+        if (current.status if current else None) != expected_status:
+            return False
+        self.hold_items[key] = hold  # frozen: a stored hold cannot change behind the ledger's back
+        return True
+
+    def state(self) -> Any:
+        return copy.deepcopy((self.counts, self.limit_settings, self.hold_items))

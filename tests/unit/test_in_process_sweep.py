@@ -8,14 +8,15 @@ from typing import Any
 
 from chalicelib.domain.outcomes import Outcome
 from chalicelib.in_process_sweep import run_sweep
+from chalicelib.services.sweep import SweepPlan
 from tests.fakes import fake_container
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 
 
 class DueTwo:
-    def due_items(self, at: datetime, tenant_id: str | None) -> list[dict[str, Any]]:
-        return [{"tenant_id": "t-1", "account_id": "acct-1"}, {"tenant_id": "t-1", "account_id": "acct-2"}]
+    def plan(self, at: datetime, tenant_id: str | None) -> SweepPlan:
+        return SweepPlan([{"tenant_id": "t-1", "account_id": "acct-1"}, {"tenant_id": "t-1", "account_id": "acct-2"}])
 
 
 class FailsFirst:

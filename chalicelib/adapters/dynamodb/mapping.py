@@ -304,6 +304,7 @@ def body_to_policy(name: str, version: int, body: dict[str, Any]) -> Policy:
         promise=body.get("promise") or {},
         hardship_pause_days=int(body.get("hardship_pause_days", 30)),
         segment=body.get("segment") or {},
+        require_approval_first_run=bool(body.get("require_approval_first_run", False)),
         early_heads_up=body.get("early_heads_up"),
     )
 

@@ -260,6 +260,22 @@ class ConsoleItemModel(Model):
     expires_at = TTLAttribute(null=True)
 
 
+class SweepLedgerModel(Model):
+    """Per tenant, what the sweep's circuit breaker reads and writes: `sent#<day>` (an atomic counter of messages
+    sent that UTC day, expiring by TTL), `limits` (the tenant's multiple and floor) and `hold#<held_at>` (one held
+    sweep run and its history)."""
+
+    class Meta:
+        table_name = "sweeps"
+
+    tenant_id = UnicodeAttribute(hash_key=True)
+    key = UnicodeAttribute(range_key=True)
+    count = NumberAttribute(null=True)
+    body = JSONAttribute(null=True)
+    status = UnicodeAttribute(null=True)
+    expires_at = TTLAttribute(null=True)
+
+
 @dataclass(frozen=True)
 class Models:
     tenants: type[TenantModel]
@@ -273,10 +289,11 @@ class Models:
     parked_payments: type[ParkedPaymentModel]
     inbound_sms: type[InboundSmsModel]
     console: type[ConsoleItemModel]
+    sweeps: type[SweepLedgerModel]
 
     def all(self) -> list[type[Model]]:
         return [self.tenants, self.api_keys, self.accounts, self.audit, self.messages, self.policies, self.links,
-                self.processor_refs, self.parked_payments, self.inbound_sms, self.console]
+                self.processor_refs, self.parked_payments, self.inbound_sms, self.console, self.sweeps]
 
 
 def _bind(base: type[Model], table_name: str, region: str) -> Any:
@@ -296,6 +313,7 @@ def build_models(settings: Settings) -> Models:
         links=_bind(LinkModel, settings.links_table, region),
         processor_refs=_bind(ProcessorRefModel, settings.processor_refs_table, region),
         parked_payments=_bind(ParkedPaymentModel, settings.parked_payments_table, region),
+        sweeps=_bind(SweepLedgerModel, settings.sweeps_table, region),
         inbound_sms=_bind(InboundSmsModel, settings.inbound_sms_table, region),
         console=_bind(ConsoleItemModel, settings.console_table, region),
     )
