@@ -3,6 +3,8 @@ and told to finance, once; engagement is noted on the outbox; anything else chan
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
 from chalicelib.domain.messages import account_tag
@@ -107,3 +109,27 @@ def test_an_address_on_ses_suppression_list_is_suppressed_like_a_bounce_and_says
     assert (event.details["bounce_type"], event.details["bounce_sub_type"]) == ("Permanent", "OnAccountSuppressionList")
     assert "ana@example.com" not in str(event.details)
     assert [e["problem"] for e in faked.notifier.events("delivery_problem")] == ["bounced"]
+
+
+def test_an_open_is_a_signal_at_the_moment_ses_says_it_happened_not_when_the_event_arrives(feedback, sent, faked,
+                                                                                           tenant):
+    opened_at = "2026-11-28T19:40:00.000Z"
+    assert feedback.record(ses_event(sent, "Open", open={"timestamp": opened_at},
+                                     mail={"tags": {k: [v] for k, v in sent.tags.items()},
+                                           "timestamp": "2026-11-27T09:00:00.000Z"})) == "opened"
+
+    [signal] = stored(faked, tenant).engagement
+    assert signal.at == datetime(2026, 11, 28, 19, 40, tzinfo=UTC)  # open.timestamp, not mail.timestamp (the send)
+    [entry] = faked.accounts.outbox.values()
+    assert entry.engagement["opened"] == "2026-11-28T19:40:00Z"
+    # the audit trail is written when Kindly learns of it: its own clock
+    [event] = [e for e in faked.accounts.events(tenant.tenant_id, ACCOUNT_ID) if e.type == "email_opened"]
+    assert event.at == faked.clock.now()
+
+
+@pytest.mark.parametrize("stamp", [None, "not a time", "2026-11-28T19:40:00", 1764358800])
+def test_without_a_readable_timestamp_of_its_own_the_open_is_dated_by_the_clock(feedback, sent, faked, tenant, stamp):
+    detail = {} if stamp is None else {"open": {"timestamp": stamp}}
+    assert feedback.record(ses_event(sent, "Open", **detail)) == "opened"
+    [signal] = stored(faked, tenant).engagement
+    assert signal.at == faked.clock.now()
