@@ -443,6 +443,13 @@ def container() -> Container:
     return _container
 
 
+def install(built: Container) -> None:
+    """Make `built` the process-wide container: `kindly sms receive --at` hands a text to the function's own
+    handler with Kindly's clock at that instant."""
+    global _container
+    _container = built
+
+
 def reset() -> None:
     """Forget everything built, e.g. after tests change the environment."""
     global _container

@@ -8,6 +8,7 @@ from typing import Any
 from chalicelib.cli.commands.accounts import cmd_account_get, cmd_account_put, cmd_import_accounts
 from chalicelib.cli.commands.audit import cmd_audit_verify, cmd_timeline
 from chalicelib.cli.commands.console import cmd_console_rotate_key, cmd_user_add, cmd_user_list, cmd_user_remove
+from chalicelib.cli.commands.debtor_events import SES_TYPES, cmd_ses_event, cmd_sms_receive
 from chalicelib.cli.commands.local import cmd_local_up, cmd_outbox
 from chalicelib.cli.commands.policies import cmd_policy_get, cmd_policy_preview, cmd_policy_put
 from chalicelib.cli.commands.sweep import (
@@ -190,6 +191,26 @@ def build_parser() -> argparse.ArgumentParser:
     console_group = commands.add_group("console", help="the finance console")
     console_group.add_parser("rotate-key", help="sign new sessions with a new key; the previous stays accepted"
                              ).set_defaults(func=cmd_console_rotate_key)
+
+    sms = commands.add_group("sms", help="texts from debtors, as two-way SMS publishes them (local stack, tests)")
+    receive = sms.add_parser("receive", help="hand a debtor's text to the sms_inbound function, in-process")
+    receive.add_argument("--from", dest="origination", required=True, help="the debtor's number, E.164")
+    receive.add_argument("--body", required=True, help="what they wrote: STOP, START, HELP or any words")
+    receive.add_argument("--to", help="our number they wrote to (default: a local placeholder)")
+    receive.add_argument("--answering", help="the SNS id of our text they answer (`kindly outbox`'s sms id)")
+    receive.add_argument("--at", help="when the text arrives, ISO 8601 with offset: Kindly's clock (default: now)")
+    receive.set_defaults(func=cmd_sms_receive)
+
+    ses = commands.add_group("ses", help="SES's events about an email Kindly sent (local stack, tests)")
+    ses_event = ses.add_parser("event", help="hand an SES delivery, open or click to the email_events function")
+    ses_event.add_argument("--tenant", required=True)
+    ses_event.add_argument("--message-id", required=True,
+                           help="the email's id: Kindly's (the timeline's message_id) or SES's (`kindly outbox`)")
+    ses_event.add_argument("--type", required=True, choices=sorted(SES_TYPES))
+    ses_event.add_argument("--account", help="the account it was sent to (default: found among the tenant's)")
+    ses_event.add_argument("--at", help="when it happened, ISO 8601 with offset: the event's own timestamp "
+                           "(default: now)")
+    ses_event.set_defaults(func=cmd_ses_event)
 
     outbox = commands.add_parser("outbox", help="what the local stack's SES and SNS received")
     outbox.add_argument("--tenant")

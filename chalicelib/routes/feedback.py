@@ -1,4 +1,5 @@
-"""SES delivery events, published by the configuration set to an SNS topic: one event, one use case."""
+"""SES delivery events, published by the configuration set to an SNS topic: one event, one use case. The handler
+answers what it did (`{"outcome": ...}`): SNS ignores it; `kindly ses event` prints it."""
 
 from __future__ import annotations
 
@@ -14,14 +15,15 @@ feedback = Blueprint(__name__)
 
 
 @feedback.on_sns_message(topic=settings().email_events_topic)
-def email_events(event: Any) -> None:
+def email_events(event: Any) -> dict[str, str]:
     from chalicelib.observability import logger
 
     try:
         ses_event = json.loads(event.message)
     except ValueError:
         logger().warning("email event is not JSON; ignored")
-        return
+        return {"outcome": "malformed"}
     outcome = container().feedback.record(ses_event)
     # Names and codes only: no address, no subject.
     logger().info("email event", extra={"event_type": ses_event.get("eventType"), "outcome": outcome})
+    return {"outcome": outcome}

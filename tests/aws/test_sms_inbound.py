@@ -148,7 +148,7 @@ def test_malformed_notifications_are_dropped_without_an_error(client, aws, tenan
     caplog.set_level(logging.INFO, logger="kindly")
     before = timeline(client, tenant)
     result = client.lambda_.invoke("sms_inbound", client.events.generate_sns_event(message))
-    assert result.payload is None
+    assert result.payload == {"outcome": "malformed"}
     [line] = [r for r in caplog.records if r.getMessage() == "inbound sms ignored"]
     assert line.outcome == "malformed" and "call me" not in str(line.__dict__)
     assert timeline(client, tenant) == before and len(sent_sms()) == 1
@@ -157,5 +157,5 @@ def test_malformed_notifications_are_dropped_without_an_error(client, aws, tenan
 def test_an_unknown_number_changes_nothing(client, aws, tenant, texted):
     before = timeline(client, tenant)
     result = client.lambda_.invoke("sms_inbound", sms_event(client, "STOP", phone="+14255550182"))
-    assert result.payload is None
+    assert result.payload == {"outcome": "unknown_number"}
     assert timeline(client, tenant) == before and len(sent_sms()) == 1
