@@ -232,7 +232,8 @@ def texts_walk(k: Kindly, zone: ZoneInfo, due_on: str) -> None:
     expect(len(k.texts_to(PHONE)) == 2 and not of_type(seen, "message_sent"), "no further SMS")
 
     section("5. The debtor texts START: texts again")
-    expect(walk.text("START") == "opted_in", "sms_inbound gives consent again")
+    # In reply to our last text (the confirmation), as a phone's thread does: that names the account it is about.
+    expect(walk.text("START", answering=k.texts_to(PHONE)[-1]["id"]) == "opted_in", "sms_inbound gives consent again")
     seen = walk.read_timeline()
     expect(of_type(seen, "sms_opted_in", source="sms-reply") or of_type(seen, "sms_opted_in"),
            "sms_opted_in is audited (source sms-reply)")
