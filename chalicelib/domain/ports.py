@@ -151,6 +151,9 @@ class PolicyRepository(Protocol):
 
     def add_version(self, tenant_id: str, policy: Policy, now: datetime) -> Policy: ...
 
+    def versions(self, tenant_id: str, name: str) -> list[Policy]:
+        """Every stored version of one policy, oldest first (empty for one never stored)."""
+
 
 class TenantRepository(Protocol):
     def get(self, tenant_id: str) -> Tenant | None: ...

@@ -25,7 +25,7 @@ def test_a_policy_is_stored_as_version_one_then_each_put_adds_a_version(policies
 
 def test_the_built_in_policy_needs_no_storing(policies, faked, tenant):
     assert policies.get(tenant.tenant_id, "standard").name == "standard"
-    assert faked.policies.versions == {}
+    assert faked.policies.stored == {}
 
 
 def with_step(**step):
@@ -46,7 +46,7 @@ def test_a_bad_policy_is_refused_and_nothing_is_stored(policies, faked, tenant, 
 
     if field is not None:
         assert refused.value.field == field
-    assert faked.policies.versions == {}
+    assert faked.policies.stored == {}
 
 
 def test_a_policy_nobody_wrote_is_not_found(policies, tenant):
