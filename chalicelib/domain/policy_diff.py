@@ -15,6 +15,7 @@ SAME = "same"
 ADDED = "added"
 REMOVED = "removed"
 CHANGED = "changed"
+NOT_SET = "(not set)"
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,7 @@ def _settings(policy: Policy) -> dict[str, str]:
         if isinstance(value, dict) and value:
             for key in sorted(value):
                 walk(f"{prefix}.{key}" if prefix else key, value[key])
-        else:
+        elif value is not None:  # a setting left out (null) reads as "not set", like one that was never there
             flat[prefix] = json.dumps(value, sort_keys=True, ensure_ascii=False)
 
     body = policy.to_dict()
@@ -69,7 +70,7 @@ def _settings(policy: Policy) -> dict[str, str]:
 
 def diff(before: Policy, after: Policy) -> PolicyDiff:
     old, new = _settings(before), _settings(after)
-    settings = tuple(SettingChange(name, old.get(name, "(not set)"), new.get(name, "(not set)"))
+    settings = tuple(SettingChange(name, old.get(name, NOT_SET), new.get(name, NOT_SET))
                      for name in sorted(old.keys() | new.keys()) if old.get(name) != new.get(name))
     a, b = [step_text(s) for s in before.steps], [step_text(s) for s in after.steps]
     rows: list[StepRow] = []
