@@ -343,6 +343,22 @@ class PolicyBook(Protocol):
         """The policy in force for the account (see applied)."""
 
 
+class PolicyEditing(Protocol):
+    """Changing policies as the API does (services.policies.PolicyService), for the console's editor."""
+
+    def build(self, name: str, body: dict[str, Any]) -> Policy:
+        """The policy a body describes, checked as a PUT is; InvalidInput naming the field; stores nothing."""
+
+    def put(self, tenant_id: str, name: str, body: dict[str, Any]) -> Policy:
+        """A new version; InvalidInput naming the field, nothing stored, when the body is wrong."""
+
+    def versions(self, tenant_id: str, name: str) -> list[Policy]:
+        """Every version, oldest first (the built-in one when never changed); empty for an unknown name."""
+
+    def all_latest(self, tenant_id: str) -> list[Policy]:
+        """The newest version of each policy, built-in ones included."""
+
+
 class TenantLookup(Protocol):
     """A tenant by id (services.tenants.TenantService)."""
 

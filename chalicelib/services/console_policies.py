@@ -13,11 +13,10 @@ from chalicelib.domain.closures import with_excluded_days
 from chalicelib.domain.errors import InvalidInput, NotFound
 from chalicelib.domain.policies import Policy
 from chalicelib.domain.policy_diff import PolicyDiff, diff
-from chalicelib.domain.ports import Clock, ConsoleChanges, HolidayCalendar, TenantLookup
+from chalicelib.domain.ports import Clock, ConsoleChanges, HolidayCalendar, PolicyEditing, TenantLookup
 from chalicelib.domain.segments import in_order
 from chalicelib.inputs.accounts import AccountIn, account_from_input
 from chalicelib.inputs.parsing import parse
-from chalicelib.services.policies import PolicyService
 from chalicelib.services.preview import simulate
 
 PREVIEW_DAYS = 60
@@ -63,7 +62,7 @@ class PolicyRow:
 
 
 class ConsolePolicies:
-    def __init__(self, policies: PolicyService, tenants: TenantLookup, holidays: HolidayCalendar,
+    def __init__(self, policies: PolicyEditing, tenants: TenantLookup, holidays: HolidayCalendar,
                  changes: ConsoleChanges, clock: Clock) -> None:
         self._policies = policies
         self._tenants = tenants
