@@ -30,7 +30,8 @@ class PolicyService:
 
     def put(self, tenant_id: str, name: str, body: str | bytes | dict[str, Any]) -> Policy:
         """A new version of the policy; InvalidInput naming the field (and nothing stored) when it is wrong."""
-        stored = self._policies.add_version(tenant_id, self.build(name, body), self._clock.now())
+        policy = self.build(name, body)  # checked first: nothing else is read for a wrong body
+        stored = self._policies.add_version(tenant_id, policy, self._clock.now())
         self._cache.pop((tenant_id, name), None)
         self._ranked.pop(tenant_id, None)
         return stored
