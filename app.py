@@ -4,6 +4,7 @@ from chalice import Chalice
 
 from chalicelib.routes.api import api
 from chalicelib.routes.console import console
+from chalicelib.routes.console_policies import console_policies
 from chalicelib.routes.feedback import feedback
 from chalicelib.routes.http import error_shape_middleware
 from chalicelib.routes.links import links
@@ -26,3 +27,4 @@ app.register_blueprint(feedback)
 app.register_blueprint(sweeps)
 app.register_blueprint(sms)
 app.register_blueprint(console)
+app.register_blueprint(console_policies)

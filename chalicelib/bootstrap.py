@@ -43,6 +43,7 @@ if TYPE_CHECKING:  # annotations only: the app's cold start imports no adapter o
     from chalicelib.services.console_export import AuditExport
     from chalicelib.services.console_overview import ConsoleOverview
     from chalicelib.services.console_people import ConsolePeople
+    from chalicelib.services.console_policies import ConsolePolicies
     from chalicelib.services.console_settings import ConsoleSettings
     from chalicelib.services.console_signin import ConsoleSignIn
     from chalicelib.services.delivery import Delivery
@@ -412,6 +413,12 @@ class Container:
 
         return ConsoleSettings(self.tenants, self.webhook_secrets, self.payments.put_secret, self.console_changes,
                                self.clock)
+
+    @cached_property
+    def console_policies(self) -> ConsolePolicies:
+        from chalicelib.services.console_policies import ConsolePolicies
+
+        return ConsolePolicies(self.policies, self.tenants, self.holidays, self.console_changes, self.clock)
 
     @cached_property
     def finance_subscriptions(self) -> FinanceSubscriptions:

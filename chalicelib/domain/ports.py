@@ -151,6 +151,9 @@ class PolicyRepository(Protocol):
 
     def add_version(self, tenant_id: str, policy: Policy, now: datetime) -> Policy: ...
 
+    def versions(self, tenant_id: str, name: str) -> list[Policy]:
+        """Every stored version of one policy, oldest first (empty for one never stored)."""
+
 
 class TenantRepository(Protocol):
     def get(self, tenant_id: str) -> Tenant | None: ...
@@ -338,6 +341,22 @@ class PolicyBook(Protocol):
 
     def for_account(self, account: Account) -> Policy:
         """The policy in force for the account (see applied)."""
+
+
+class PolicyEditing(Protocol):
+    """Changing policies as the API does (services.policies.PolicyService), for the console's editor."""
+
+    def build(self, name: str, body: dict[str, Any]) -> Policy:
+        """The policy a body describes, checked as a PUT is; InvalidInput naming the field; stores nothing."""
+
+    def put(self, tenant_id: str, name: str, body: dict[str, Any]) -> Policy:
+        """A new version; InvalidInput naming the field, nothing stored, when the body is wrong."""
+
+    def versions(self, tenant_id: str, name: str) -> list[Policy]:
+        """Every version, oldest first (the built-in one when never changed); empty for an unknown name."""
+
+    def all_latest(self, tenant_id: str) -> list[Policy]:
+        """The newest version of each policy, built-in ones included."""
 
 
 class TenantLookup(Protocol):

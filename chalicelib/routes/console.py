@@ -25,8 +25,8 @@ FORM = ["application/x-www-form-urlencoded", "multipart/form-data"]
 SESSION_COOKIE = "kindly_console"
 FORM_COOKIE = "kindly_console_form"  # before signing in, the sign-in form's CSRF token is tied to this
 # The navigation, in order: (key, label, path below the folder holding /console). Pages added later add a row.
-NAV = [("overview", "Overview", "console"), ("audit", "Audit export", "console/audit"),
-       ("settings", "Settings", "console/settings")]
+NAV = [("overview", "Overview", "console"), ("policies", "Policies", "console/policies"),
+       ("audit", "Audit export", "console/audit"), ("settings", "Settings", "console/settings")]
 
 
 def _kind_errors(view: Callable[..., Response]) -> Callable[..., Response]:
@@ -204,7 +204,7 @@ def _export(kind: str, content_type: str) -> Response:
 
 # --- the plumbing every page shares ------------------------------------------------------------------------
 
-def _post(action: str, act: Callable[[Session, dict[str, str]], Response]) -> Response:
+def _post(action: str, act: Callable[[Session, dict[str, str]], Response], max_fields: int = 20) -> Response:
     """A console form: signed in, a valid CSRF token, a role that may do `action`; then the change."""
     from chalicelib.domain.console import may
 
@@ -212,7 +212,7 @@ def _post(action: str, act: Callable[[Session, dict[str, str]], Response]) -> Re
     if session is None:
         return _signin_page(status=401)
     try:
-        form = _form()
+        form = _form(max_fields)
     except KindlyError:
         return _forbidden(session)
     if not container().console_signin.form_token_matches(form.get("csrf"), session.session_id):
@@ -329,14 +329,14 @@ def _query() -> dict[str, str]:
     return dict(console.current_request.query_params or {})
 
 
-def _form() -> dict[str, str]:
+def _form(max_fields: int = 20) -> dict[str, str]:
     from chalicelib.routes.http import MAX_BODY_BYTES
 
     raw = console.current_request.raw_body or b""
     if len(raw) > MAX_BODY_BYTES:
         raise InvalidInput("the form is too large")
     try:
-        fields = parse_qs(raw.decode("utf-8"), keep_blank_values=True, max_num_fields=20)
+        fields = parse_qs(raw.decode("utf-8"), keep_blank_values=True, max_num_fields=max_fields)
     except (UnicodeDecodeError, ValueError) as exc:
         raise InvalidInput("the form could not be read") from exc
     return {name: values[-1] for name, values in fields.items()}

@@ -29,6 +29,15 @@ class PolicyService:
         self._ranked: dict[str, tuple[float, list[Policy]]] = {}  # per tenant: the policies segments choose from
 
     def put(self, tenant_id: str, name: str, body: str | bytes | dict[str, Any]) -> Policy:
+        """A new version of the policy; InvalidInput naming the field (and nothing stored) when it is wrong."""
+        policy = self.build(name, body)  # checked first: nothing else is read for a wrong body
+        stored = self._policies.add_version(tenant_id, policy, self._clock.now())
+        self._cache.pop((tenant_id, name), None)
+        self._ranked.pop(tenant_id, None)
+        return stored
+
+    def build(self, name: str, body: str | bytes | dict[str, Any]) -> Policy:
+        """The policy a body describes, checked as a PUT checks it, without storing it (the console's preview)."""
         if not re.fullmatch(NAME_PATTERN, name):
             raise InvalidInput("a policy name is lowercase letters, digits, '-' and '_'", "name")
         data = parse(PolicyIn, body)
@@ -50,10 +59,19 @@ class PolicyService:
             early_heads_up=data.early_heads_up.model_dump() if data.early_heads_up else None,
         )
         validate_policy(policy, self._templates())
-        stored = self._policies.add_version(tenant_id, policy, self._clock.now())
-        self._cache.pop((tenant_id, name), None)
-        self._ranked.pop(tenant_id, None)
-        return stored
+        return policy
+
+    def versions(self, tenant_id: str, name: str) -> list[Policy]:
+        """Every version of the policy, oldest first: the stored ones, or the built-in one never changed."""
+        stored = self._policies.versions(tenant_id, name)
+        if stored:
+            return stored
+        return [BUILT_IN[name]] if name in BUILT_IN else []
+
+    def all_latest(self, tenant_id: str) -> list[Policy]:
+        """The newest version of each of the tenant's policies, built-in ones included, by name."""
+        latest = {policy.name: policy for policy in self._policies.all_latest(tenant_id)}
+        return sorted({**BUILT_IN, **latest}.values(), key=lambda p: p.name)
 
     def get(self, tenant_id: str, name: str) -> Policy:
         policy = self._policies.latest(tenant_id, name) or BUILT_IN.get(name)

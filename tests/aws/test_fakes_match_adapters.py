@@ -563,3 +563,13 @@ def test_a_hold_is_written_once_and_moves_on_only_from_the_status_expected(ledge
     assert ledger.holds(TENANT) == [later, approved]
     assert ledger.holds(TENANT, limit=1) == [later]
     assert ledger.holds(OTHER) == []
+
+
+def test_versions_lists_every_version_of_one_policy_oldest_first(repos):
+    assert repos.policies.versions(TENANT, "gentle") == []
+    first = repos.policies.add_version(TENANT, replace(STANDARD, name="gentle"), T0)
+    second = repos.policies.add_version(TENANT, replace(STANDARD, name="gentle", hardship_pause_days=60), T0)
+    repos.policies.add_version(TENANT, replace(STANDARD, name="gentler"), T0)  # a name that starts the same
+    repos.policies.add_version(OTHER, replace(STANDARD, name="gentle"), T0)
+
+    assert repos.policies.versions(TENANT, "gentle") == [first, second]

@@ -75,7 +75,7 @@ class Faked:
 
     def stored(self) -> Any:
         """Everything every repository and outbound fake holds, to prove a refused call changed nothing."""
-        return (self.accounts.state(), dict(self.parked.items), dict(self.policies.versions),
+        return (self.accounts.state(), dict(self.parked.items), dict(self.policies.stored),
                 dict(self.tenants.tenants), dict(self.tenants.keys), list(self.email.sent), list(self.sms.sent),
                 list(self.notifier.published), list(self.queue.batches), dict(self.webhook_secrets.secrets),
                 list(self.finance_topic.subscriptions), dict(self.sender_domains.identities),

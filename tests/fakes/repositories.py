@@ -304,23 +304,26 @@ class FakePolicies:
     """ports.PolicyRepository: every version of each tenant's policies; latest() is the highest."""
 
     def __init__(self) -> None:
-        self.versions: dict[tuple[str, str], list[Policy]] = {}
+        self.stored: dict[tuple[str, str], list[Policy]] = {}
         self.full_reads = 0  # all_latest calls: the sweep reads a tenant's policies once per batch
 
     def latest(self, tenant_id: str, name: str) -> Policy | None:
-        versions = self.versions.get((tenant_id, name))
+        versions = self.stored.get((tenant_id, name))
         return versions[-1] if versions else None
 
     def all_latest(self, tenant_id: str) -> list[Policy]:
         self.full_reads += 1
-        return [versions[-1] for (tenant, _name), versions in sorted(self.versions.items()) if tenant == tenant_id]
+        return [versions[-1] for (tenant, _name), versions in sorted(self.stored.items()) if tenant == tenant_id]
+
+    def versions(self, tenant_id: str, name: str) -> list[Policy]:
+        return list(self.stored.get((tenant_id, name), []))
 
     def add_version(self, tenant_id: str, policy: Policy, now: datetime) -> Policy:
         from dataclasses import replace
 
         current = self.latest(tenant_id, policy.name)
         stored = replace(policy, version=(current.version if current else 0) + 1)
-        self.versions.setdefault((tenant_id, policy.name), []).append(stored)
+        self.stored.setdefault((tenant_id, policy.name), []).append(stored)
         return stored
 
 

@@ -325,6 +325,10 @@ class DynamoPolicies:
             latest[item.name] = mapping.body_to_policy(item.name, int(item.version), item.body)
         return list(latest.values())
 
+    def versions(self, tenant_id: str, name: str) -> list[Policy]:
+        found = self._model.query(tenant_id, self._model.policy_key.startswith(f"{name}#"), consistent_read=True)
+        return [mapping.body_to_policy(item.name, int(item.version), item.body) for item in found]
+
     def add_version(self, tenant_id: str, policy: Policy, now: datetime) -> Policy:
         current = self.latest(tenant_id, policy.name)
         version = (current.version if current else 0) + 1

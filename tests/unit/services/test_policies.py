@@ -25,7 +25,7 @@ def test_a_policy_is_stored_as_version_one_then_each_put_adds_a_version(policies
 
 def test_the_built_in_policy_needs_no_storing(policies, faked, tenant):
     assert policies.get(tenant.tenant_id, "standard").name == "standard"
-    assert faked.policies.versions == {}
+    assert faked.policies.stored == {}
 
 
 def with_step(**step):
@@ -46,9 +46,30 @@ def test_a_bad_policy_is_refused_and_nothing_is_stored(policies, faked, tenant, 
 
     if field is not None:
         assert refused.value.field == field
-    assert faked.policies.versions == {}
+    assert faked.policies.stored == {}
 
 
 def test_a_policy_nobody_wrote_is_not_found(policies, tenant):
     with pytest.raises(NotFound):
         policies.get(tenant.tenant_id, "gentle")
+
+
+def test_build_checks_a_body_as_put_does_but_stores_nothing(policies, faked, tenant):
+    built = policies.build("gentle", samples.POLICY)
+    with pytest.raises(InvalidInput) as refused:
+        policies.build("gentle", with_step(offset_days=40, channel="email", template="no_such_template"))
+
+    assert (built.name, built.version, len(built.steps)) == ("gentle", 0, 6)
+    assert refused.value.field == "steps[5].template"
+    assert faked.policies.stored == {}
+
+
+def test_versions_and_all_latest_include_the_built_in_policy_until_the_tenant_changes_it(policies, tenant):
+    assert [p.version for p in policies.versions(tenant.tenant_id, "standard")] == [0]
+    assert policies.versions(tenant.tenant_id, "gentle") == []
+    policies.put(tenant.tenant_id, "gentle", samples.POLICY)
+    policies.put(tenant.tenant_id, "standard", samples.POLICY)
+
+    assert [p.version for p in policies.versions(tenant.tenant_id, "standard")] == [1]
+    assert [(p.name, p.version) for p in policies.all_latest(tenant.tenant_id)] == [("gentle", 1), ("standard", 1)]
+    assert [p.name for p in policies.all_latest("t_other")] == ["standard"]
