@@ -220,10 +220,10 @@ def _flag(s: _Seen, verb: str) -> str:
     return f"Flag “{_label(s.d.get('flag') or 'unknown')}” {verb} by {s.by}{until}"
 
 
-def _payment(noun: str, tail: str = "") -> Callable[[_Seen], str]:
+def _payment(noun: str, verb: str = "", tail: str = "") -> Callable[[_Seen], str]:
     def sentence(s: _Seen) -> str:
         invoice = f" for invoice {s.d['invoice_id']}" if s.d.get("invoice_id") else ""
-        return f"{noun} of {s.money()}{invoice} ({s.by}){tail}"
+        return f"{noun} of {s.money()}{invoice}{verb} ({s.by}){tail}"
 
     return sentence
 
@@ -256,8 +256,8 @@ SENTENCES: dict[str, Callable[[_Seen], str]] = {
     "preferences_changed": lambda s: "The debtor changed their language or channels on their page",
     "payment_succeeded": _payment("Payment", " received"),
     "payment_failed": _payment("Payment", " failed"),
-    "refund": _payment("Refund", ": the balance reopens; reminders wait for a person"),
-    "chargeback": _payment("Chargeback", ": the balance reopens; reminders wait for a person"),
+    "refund": _payment("Refund", "", ": the balance reopens; reminders wait for a person"),
+    "chargeback": _payment("Chargeback", "", ": the balance reopens; reminders wait for a person"),
     "plan_created": lambda s: f"Payment plan agreed by {s.by}: {s.money('total')} in {s.d.get('instalments')} "
                               f"{_label(s.d.get('frequency'))} instalments, {_day(s.d.get('first_on'))} to "
                               f"{_day(s.d.get('last_on'))}",
