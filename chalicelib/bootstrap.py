@@ -405,7 +405,7 @@ class Container:
     def console_accounts(self) -> ConsoleAccounts:
         from chalicelib.services.console_accounts import ConsoleAccounts
 
-        return ConsoleAccounts(self.account_repository, self.accounts, self.audit, self.preview.preview, self.clock)
+        return ConsoleAccounts(self.account_repository, self.policies, self.preview.preview, self.clock)
 
     @cached_property
     def console_export(self) -> AuditExport:

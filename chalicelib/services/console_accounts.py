@@ -7,17 +7,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.domain import accounts as acc
 from chalicelib.domain.accounts import DISPUTE, FLAGS, Account
-from chalicelib.domain.errors import InvalidInput
+from chalicelib.domain.audit import verify_chain
+from chalicelib.domain.errors import InvalidInput, NotFound
 from chalicelib.domain.plain_words import in_plain_words
-from chalicelib.domain.ports import AccountRepository, Clock
+from chalicelib.domain.ports import AccountRepository, Clock, PolicyBook
 from chalicelib.domain.schedule import local_day, recipient_zones
-from chalicelib.services.accounts import AccountService
-from chalicelib.services.audit import AuditService
+from chalicelib.inputs.ids import check_account_id
 
 if TYPE_CHECKING:
     from chalicelib.inputs.flags import FlagIn
@@ -81,12 +81,11 @@ def in_state(account: Account, state: str | None, today: date) -> bool:
 
 
 class ConsoleAccounts:
-    def __init__(self, accounts: AccountRepository, account_service: AccountService, audit: AuditService,
+    def __init__(self, accounts: AccountRepository, policies: PolicyBook,
                  preview: Callable[[str, str, dict[str, Any]], dict[str, Any]], clock: Clock) -> None:
         self._accounts = accounts
-        self._account_service = account_service
-        self._audit = audit
-        self._preview = preview  # PreviewService.preview
+        self._policies = policies
+        self._preview = preview  # PreviewService.preview: what the policy in force would do
         self._clock = clock
 
     def search(self, tenant_id: str, asked: SearchAsked) -> dict[str, Any]:
@@ -102,10 +101,13 @@ class ConsoleAccounts:
 
     def account_page(self, tenant_id: str, account_id: str) -> dict[str, Any]:
         """Everything one account's page shows; NotFound for an id the tenant has no account under."""
-        account = self._account_service.get(tenant_id, account_id)
-        view = self._account_service.view(account)
+        check_account_id(account_id)
+        account = self._accounts.get(tenant_id, account_id)
+        if account is None:
+            raise NotFound(f"no account {account_id!r}", "account_id")
+        view = {**account.to_dict(), "policy_applied": self._policies.applied(account).to_dict()}  # as the API shows it
         where = recipient_zones(account)[0]
-        events = self._audit.timeline(tenant_id, account_id)
+        events = sorted(self._accounts.events(tenant_id, account_id), key=lambda event: event.seq)
         timeline = [{"seq": event.seq, "at": getattr(event, "at", None), "type": getattr(event, "type", "unreadable"),
                      "actor": getattr(event, "actor", ""), "words": in_plain_words(event, where)}
                     for event in reversed(events)]
@@ -113,10 +115,11 @@ class ConsoleAccounts:
                                 {"account_id": account_id, "days": PREVIEW_DAYS})
         today = local_day(self._clock.now(), recipient_zones(account))
         return {"account": view, "zone": where, "timeline": timeline,
-                "verification": self._audit.verify(tenant_id, account_id),
+                "verification": verify_chain(tenant_id, account_id, events, account.audit_head),
                 "preview": preview, "flags": _flags(account), "flag_names": FLAGS,
                 "disputed_invoices": sorted(account.disputed_invoice_ids()),
-                "can_resume": account.state in (acc.HELD, acc.ESCALATED), "today": today.isoformat(),
+                "can_resume": account.state in (acc.HELD, acc.ESCALATED),
+                "until_min": (today + timedelta(days=1)).isoformat(),  # a flag holds until that day begins
                 "overdue": is_overdue(account, today), "disputed": is_disputed(account)}
 
 
