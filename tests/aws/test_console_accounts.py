@@ -221,6 +221,17 @@ def test_an_editor_resumes_a_held_account(client, aws, tenant):
     assert post(client, editor, "/console/accounts/acct-1/resume", "").status_code == 409  # nothing to resume now
 
 
+def test_an_id_with_every_character_ids_allow_links_opens_and_takes_a_flag(client, aws, tenant):
+    put_account(client, tenant, "Acct.9_x:y@z-1")
+    editor = signed_in(client, aws, tenant, "editor")
+
+    assert linked_ids(get(client, editor, "/console/accounts?q=y@Z").body.decode()) == ["Acct.9_x:y@z-1"]
+    assert get(client, editor, "/console/accounts/Acct.9_x:y@z-1").status_code == 200
+    flagged = post(client, editor, "/console/accounts/Acct.9_x:y@z-1/flags", "flag=hardship&action=set")
+    assert flagged.status_code == 303 and flagged.headers["Location"].endswith("/Acct.9_x:y@z-1?done=flag")
+    assert get(client, editor, "/console/accounts/bad%20id").status_code == 404
+
+
 # --- roles, CSRF, tenants apart ----------------------------------------------------------------------------
 
 def test_a_viewers_posts_are_403_and_write_nothing(client, aws, tenant):
