@@ -212,7 +212,7 @@ def _delayed(s: _Seen) -> str:
 
 def _failed(s: _Seen) -> str:
     reason = s.d.get("reason") or s.d.get("error")
-    return f"{s.what} could not be sent{': ' + _label(reason) if reason else ''}"
+    return f"{s.what} could not be sent{': ' + NOT_SENT_FOR.get(str(reason), _label(reason)) if reason else ''}"
 
 
 def _flag(s: _Seen, verb: str) -> str:

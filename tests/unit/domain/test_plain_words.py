@@ -54,7 +54,7 @@ EXAMPLES: list[tuple[str, dict[str, Any], str, str]] = [
                          "next_action_at": "2026-12-01T21:55:00Z"}, "system",
      "Reminder could not be sent just now; tried again later that day at 22:55."),
     ("message_failed", {"channel": "sms", "reason": "sms_opted_out"}, "system",
-     "Text reminder could not be sent: sms opted out."),
+     "Text reminder could not be sent: the debtor opted out of texts."),
     ("message_not_resent", {"channel": "email", "template": "gentle_reminder"}, "system",
      "Reminder not sent again: it had already gone (a message goes at most once)."),
     ("escalated", {"step": "+35:escalate"}, "system",
