@@ -205,7 +205,11 @@ def set_account_flag(account_id: str) -> Response:
     def set_flag(session: Session, form: dict[str, str]) -> Response:
         from chalicelib.services.console_accounts import flag_from_form
 
-        container().accounts.set_flag(session.tenant_id, account_id, flag_from_form(form), session.actor)
+        try:
+            container().accounts.set_flag(session.tenant_id, account_id, flag_from_form(form), session.actor)
+        except InvalidInput as exc:  # said with the way back to the form; nothing was written
+            return _message(session, "The flag was not saved", exc.message, status=400,
+                            link=("Back to the account", f"console/accounts/{account_id}"))
         # The id was checked (letters, digits and . _ : @ -): every one of them is at home in a URL path.
         return _redirect(f"console/accounts/{account_id}?done=flag")
 

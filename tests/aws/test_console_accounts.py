@@ -201,6 +201,7 @@ def test_a_bad_flag_form_is_said_and_changes_nothing(client, aws, tenant):
                        ("flag=hardship&action=set&until=soon", "until")):
         answer = post(client, editor, "/console/accounts/acct-1/flags", body)
         assert answer.status_code == 400 and says in answer.body.decode()
+        assert "Back to the account" in answer.body.decode()
 
     assert events(client, tenant, "acct-1") == before
 
