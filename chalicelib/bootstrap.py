@@ -40,6 +40,7 @@ if TYPE_CHECKING:  # annotations only: the app's cold start imports no adapter o
     from chalicelib.services.accounts import AccountService
     from chalicelib.services.audit import AuditService
     from chalicelib.services.breaker import SweepBreaker
+    from chalicelib.services.console_accounts import ConsoleAccounts
     from chalicelib.services.console_export import AuditExport
     from chalicelib.services.console_overview import ConsoleOverview
     from chalicelib.services.console_people import ConsolePeople
@@ -400,6 +401,12 @@ class Container:
         from chalicelib.services.console_overview import ConsoleOverview
 
         return ConsoleOverview(self.figures.figures, self.account_repository, self.clock)
+
+    @cached_property
+    def console_accounts(self) -> ConsoleAccounts:
+        from chalicelib.services.console_accounts import ConsoleAccounts
+
+        return ConsoleAccounts(self.account_repository, self.policies, self.preview.preview, self.clock)
 
     @cached_property
     def console_export(self) -> AuditExport:
