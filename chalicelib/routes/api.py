@@ -46,8 +46,8 @@ def set_flag(account_id: str) -> Response:
 
     tenant_id, actor = _caller()
     flag = parse(FlagIn, body_of(api.current_request))
-    account = container().accounts.set_flag(tenant_id, account_id, flag, actor)
-    return json_response(account.to_dict())
+    accounts = container().accounts
+    return json_response(accounts.view(accounts.set_flag(tenant_id, account_id, flag, actor)))
 
 
 @api.route("/v1/accounts/{account_id}/resume", methods=["POST"])
@@ -55,7 +55,7 @@ def set_flag(account_id: str) -> Response:
 def resume(account_id: str) -> Response:
     """A person decided: reminders may go on after a refund, a chargeback or an escalation."""
     tenant_id, actor = _caller()
-    return json_response(container().payments.resume(tenant_id, account_id, actor).to_dict())
+    return json_response(container().accounts.view(container().payments.resume(tenant_id, account_id, actor)))
 
 
 @api.route("/v1/accounts/{account_id}/plan/quote", methods=["POST"], content_types=JSON_ONLY)
