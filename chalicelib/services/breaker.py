@@ -101,7 +101,7 @@ class SweepBreaker:
         """How many messages the worker would send these accounts now: its own decision, simulated on a copy
         (services/preview.py), so a deferral to the morning or a withheld reminder is not counted; and the policy
         versions sending them that want their first run approved."""
-        from chalicelib.services.preview import simulate
+        from chalicelib.domain.simulation import simulate
 
         total = 0
         first_runs: set[tuple[str, int]] = set()

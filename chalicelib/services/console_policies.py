@@ -15,9 +15,9 @@ from chalicelib.domain.policies import Policy
 from chalicelib.domain.policy_diff import PolicyDiff, diff
 from chalicelib.domain.ports import Clock, ConsoleChanges, HolidayCalendar, PolicyEditing, TenantLookup
 from chalicelib.domain.segments import in_order
+from chalicelib.domain.simulation import simulate
 from chalicelib.inputs.accounts import AccountIn, account_from_input
 from chalicelib.inputs.parsing import parse
-from chalicelib.services.preview import simulate
 
 PREVIEW_DAYS = 60
 DUE_IN_DAYS = 5  # the samples' invoice falls due a few days ahead, so a heads-up shows as well as reminders

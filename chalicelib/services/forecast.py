@@ -28,7 +28,7 @@ class ForecastService:
         self._breaker = breaker
 
     def forecast(self, tenant_id: str, hours: int = 24) -> dict[str, Any]:
-        from chalicelib.services.preview import simulate
+        from chalicelib.domain.simulation import simulate
 
         if not 1 <= hours <= MAX_HOURS:
             raise InvalidInput(f"a forecast covers 1 to {MAX_HOURS} hours", "hours")

@@ -12,10 +12,10 @@ from chalicelib.bootstrap import Container
 from chalicelib.domain.accounts import PendingThanks
 from chalicelib.domain.policies import STANDARD
 from chalicelib.domain.schedule import refresh_schedule
+from chalicelib.domain.simulation import simulate
 from chalicelib.domain.times import iso
 from chalicelib.inputs.flags import FlagIn
 from chalicelib.inputs.parsing import parse
-from chalicelib.services.preview import simulate
 from tests.support.samples import account
 from tests.support.sweeps import Sent, worker_sends
 

@@ -16,7 +16,7 @@ from chalicelib.domain import plans as pl
 from chalicelib.domain.policies import STANDARD
 from chalicelib.domain.promises import Promise
 from chalicelib.domain.schedule import local_day, refresh_schedule
-from chalicelib.services.preview import simulate
+from chalicelib.domain.simulation import simulate
 from tests.support.samples import account
 from tests.support.sweeps import Sent, worker_sends
 

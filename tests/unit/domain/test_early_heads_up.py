@@ -103,7 +103,7 @@ def test_a_policy_without_the_setting_sends_everyone_the_heads_up():
 
 
 def test_the_preview_shows_the_good_payers_heads_up_withheld_and_the_late_payers_earlier():
-    from chalicelib.services.preview import simulate
+    from chalicelib.domain.simulation import simulate
 
     start = local(DUE - timedelta(days=10), 0)
     good = simulate(ana(0, 0, -1), STANDARD, start, 12, no_holidays)
