@@ -16,7 +16,7 @@ from .messages import MessageContext, RenderedMessage
 from .payments import PaymentEvent
 from .policies import Policy
 from .segments import PolicyApplied
-from .sweep_holds import SweepHold, SweepLimits
+from .sweep_holds import Admission, SweepHold, SweepLimits
 from .tenants import ApiKey, Tenant
 
 if TYPE_CHECKING:  # the decision and the message kinds read the ports; the ports only name them
@@ -389,3 +389,13 @@ class NoticeCarrier(Protocol):
 
     def carry_out(self, account: Account, tenant: Tenant, policy: Policy, decision: Notify | Defer | Withhold,
                   now: datetime) -> Outcome: ...
+
+
+class SweepGate(Protocol):
+    """What the sweep and the forecast ask of the circuit breaker (services/breaker.py)."""
+
+    def admit(self, tenant_id: str, entries: list[DueEntry], now: datetime) -> Admission:
+        """Whether this sweep may queue the tenant's due accounts; a run far above its usual day is held."""
+
+    def outlook(self, tenant_id: str, would_send: int, now: datetime) -> dict[str, Any]:
+        """Whether a run sending that many now would be held, and against what."""

@@ -155,3 +155,11 @@ def sweep_held_event(hold: SweepHold) -> dict[str, Any]:
     event = finance_event("sweep_held", hold.tenant_id, "", hold.held_at, about=hold.hold_id, hold_id=hold.hold_id,
                           reason=hold.reason, messages=hold.messages, accounts=hold.accounts, **hold.figures)
     return {**event, "account_id": None}  # about the tenant's run, not one account
+
+
+@dataclass(frozen=True)
+class Admission:
+    """Whether a tenant's due accounts may be queued by this sweep, and the hold that decided it, if any."""
+
+    queue: bool
+    hold: SweepHold | None = None

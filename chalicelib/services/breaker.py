@@ -6,7 +6,7 @@ through is counted per tenant and day here too: the usual day is made of these c
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -28,6 +28,7 @@ from chalicelib.domain.sweep_holds import (
     RELEASED,
     TRAILING_DAYS,
     VOLUME,
+    Admission,
     SweepHold,
     SweepLimits,
     allowance,
@@ -39,14 +40,6 @@ from chalicelib.domain.sweep_holds import (
 
 HOLDS_READ = 100  # the newest holds: an open one, today's approvals, the policy versions whose first run went out
 log = logging.getLogger("kindly.breaker")  # ids and counts only: a hold is about a tenant's run, never a person
-
-
-@dataclass(frozen=True)
-class Admission:
-    """Whether a tenant's due accounts may be queued by this sweep, and the hold that decided it, if any."""
-
-    queue: bool
-    hold: SweepHold | None = None
 
 
 class SweepBreaker:

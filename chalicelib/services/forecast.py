@@ -1,25 +1,22 @@
 """Tomorrow's run: what the coming sweeps will send a tenant's debtors, and what they will hold back and why, from
 the real accounts. Only accounts due within the window are read (the tenant's due index); each is run through the
-worker's own decision with a simulated clock (services/preview.py). Nothing is written or sent."""
+worker's own decision with a simulated clock (domain/simulation.py). Nothing is written or sent."""
 
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from chalicelib.domain.errors import InvalidInput, NotFound
-from chalicelib.domain.ports import AccountRepository, Clock, HolidayCalendar, PolicyBook, TenantLookup
+from chalicelib.domain.ports import AccountRepository, Clock, HolidayCalendar, PolicyBook, SweepGate, TenantLookup
 from chalicelib.domain.times import iso
-
-if TYPE_CHECKING:
-    from chalicelib.services.breaker import SweepBreaker
 
 MAX_HOURS = 168
 
 
 class ForecastService:
     def __init__(self, *, accounts: AccountRepository, policies: PolicyBook, tenants: TenantLookup,
-                 holidays: HolidayCalendar, clock: Clock, breaker: SweepBreaker) -> None:
+                 holidays: HolidayCalendar, clock: Clock, breaker: SweepGate) -> None:
         self._accounts = accounts
         self._policies = policies
         self._tenants = tenants

@@ -8,13 +8,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from chalicelib.domain.ports import AccountRepository, Clock, DueEntry, WorkQueue
+from chalicelib.domain.ports import AccountRepository, Clock, DueEntry, SweepGate, WorkQueue
 from chalicelib.domain.times import iso
 
 if TYPE_CHECKING:  # the scheduled sweep never loads the worker
     from chalicelib.domain.outcomes import Outcome
     from chalicelib.domain.sweep_holds import SweepHold
-    from chalicelib.services.breaker import SweepBreaker
 
 
 @dataclass
@@ -27,7 +26,7 @@ class SweepPlan:
 
 class SweepService:
     def __init__(self, accounts: AccountRepository, shards: int, clock: Clock,
-                 breaker: SweepBreaker | None = None) -> None:
+                 breaker: SweepGate | None = None) -> None:
         self._accounts = accounts
         self._shards = shards
         self._clock = clock
