@@ -11,6 +11,8 @@ from .engagement import Signal
 from .money import add_balances
 from .payments import (
     FAILED,
+    MONEY_BACK,
+    SUCCEEDED,
     Payment,
     PaymentEvent,
     account_ref_key,
@@ -176,6 +178,13 @@ class Account:
         return credited([inv for inv in self.invoices if inv.status == OPEN], self.payments,
                         last=self.disputed_invoice_ids()) | {
             inv.invoice_id: 0 for inv in self.invoices if inv.status != OPEN}
+
+    def payment_totals(self) -> tuple[dict[str, int], dict[str, int]]:
+        """Per currency, the money received and the money that went back (refunds, chargebacks): what the
+        finance figures count as recovered. The one place figures read the ledger's money from."""
+        received = add_balances([(p.amount, p.currency) for p in self.payments if p.kind == SUCCEEDED])
+        returned = add_balances([(p.amount, p.currency) for p in self.payments if p.kind in MONEY_BACK])
+        return received, returned
 
     def pay_url(self, invoice: Invoice) -> str | None:
         """Where to pay this invoice: the processor's retry page after a failed charge (it lets the debtor

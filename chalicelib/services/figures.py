@@ -43,8 +43,9 @@ class FinanceFigures:
             tallies.update(account.tallies)
             states[account.state] += 1
             holding.update(flag.name for flag in _holding(account, now))
-            received += [(p.amount, p.currency) for p in account.payments if p.kind == SUCCEEDED]
-            returned += [(p.amount, p.currency) for p in account.payments if p.kind in (REFUNDED, CHARGEBACK)]
+            account_received, account_returned = account.payment_totals()
+            received += [(amount, currency) for currency, amount in account_received.items()]
+            returned += [(amount, currency) for currency, amount in account_returned.items()]
             outstanding += [(amount, currency) for currency, amount in account.balance().items()]
             if account.plan is not None:
                 active_plans += account.plan.status == ACTIVE
