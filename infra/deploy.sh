@@ -27,18 +27,9 @@ USAGE
     exit 2
 }
 
-[[ $# -eq 1 ]] || usage
-stage=$1
-case "$stage" in
-    local | dev | prod) ;;
-    -h | --help) usage ;;
-    *) echo "deploy.sh: unknown stage '$stage'" >&2; usage ;;
-esac
-
-root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-cd "$root"
-
-die() { echo "deploy.sh: $*" >&2; exit 1; }
+script=deploy.sh
+# shellcheck source=infra/stage.sh
+source "$(dirname "${BASH_SOURCE[0]}")/stage.sh" "$@"
 command -v aws >/dev/null || die "the AWS CLI (aws) is not installed"
 [[ -x .venv/bin/chalice && -x .venv/bin/kindly ]] || die "no .venv with chalice and kindly: run 'make test' first"
 

@@ -29,18 +29,9 @@ USAGE
     exit 2
 }
 
-[[ $# -eq 1 ]] || usage
-stage=$1
-case "$stage" in
-    local | dev | prod) ;;
-    -h | --help) usage ;;
-    *) echo "destroy.sh: unknown stage '$stage'" >&2; usage ;;
-esac
-
-root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-cd "$root"
-
-die() { echo "destroy.sh: $*" >&2; exit 1; }
+script=destroy.sh
+# shellcheck source=infra/stage.sh
+source "$(dirname "${BASH_SOURCE[0]}")/stage.sh" "$@"
 dry_run=${DRY_RUN:-}
 delete_data=${DELETE_DATA:-no}
 [[ "$delete_data" == yes || "$delete_data" == no ]] || die "DELETE_DATA must be 'yes' or unset, not '$delete_data'"

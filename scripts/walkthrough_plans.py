@@ -20,22 +20,19 @@ future. Each expectation is checked: the first one that fails stops the script w
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import hmac
 import json
 import re
 import secrets
-import shutil
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
-from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
+
+from walkthrough_common import Kindly, Walk, expect, of_type, run, say, section
 
 ACCOUNT_ID = "walk-1"
 INVOICE_ID = "INV-1"
@@ -64,127 +61,17 @@ POLICY = {
 EARLY_STEPS = {"heads_up", "gentle_reminder", "plan_offer"}
 
 
-class Failed(Exception):
-    """An expectation the walkthrough checks did not hold."""
-
-
-def expect(condition: object, what: str) -> None:
-    if not condition:
-        raise Failed(what)
-    print(f"  ok    {what}")
-
-
-def say(text: str) -> None:
-    print(f"  {text}", flush=True)
-
-
-def section(title: str) -> None:
-    print(f"\n== {title}", flush=True)
-
-
 def money(minor: int) -> str:
     return f"EUR {minor // 100}.{minor % 100:02d}"
 
 
-class _KeepRedirects(urllib.request.HTTPRedirectHandler):
-    """Answer a redirect as it came (the page's 303 after a form), rather than following it."""
-
-    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-        return None
-
-
-OPENER = urllib.request.build_opener(_KeepRedirects)
-
-
-class Kindly:
-    """The HTTP API (API.md) with one tenant's key, and the `kindly` command."""
-
-    def __init__(self, api: str, command: str) -> None:
-        self.api = api.rstrip("/")
-        self.command = command
-        self.key = ""
-        self.tenant = ""
-
-    def cli(self, *args: str) -> dict[str, Any]:
-        result = subprocess.run([self.command, *args], capture_output=True, text=True, timeout=120)  # noqa: S603
-        if result.returncode != 0:
-            raise Failed(f"`kindly {' '.join(args)}` exited {result.returncode}: {result.stderr.strip()}")
-        return json.loads(result.stdout)
-
-    def http(self, method: str, path: str, body: Any = None, *, headers: dict[str, str] | None = None,
-             raw: bytes | None = None) -> tuple[int, Any]:
-        data = raw if raw is not None else (None if body is None else json.dumps(body).encode())
-        sent = {"Authorization": f"Bearer {self.key}", "Content-Type": "application/json"} if headers is None \
-            else headers
-        request = urllib.request.Request(f"{self.api}{path}", data=data, method=method, headers=sent)  # noqa: S310
-        try:
-            with OPENER.open(request, timeout=30) as response:
-                status, text = response.status, response.read().decode()
-        except urllib.error.HTTPError as exc:
-            status, text = exc.code, exc.read().decode()
-        try:
-            return status, json.loads(text) if text else None
-        except ValueError:
-            return status, text
-
-    def call(self, method: str, path: str, body: Any = None, *, status: int) -> Any:
-        got, answer = self.http(method, path, body)
-        print(f"  ->    {method} {path}  {got}", flush=True)
-        if got != status:
-            raise Failed(f"{method} {path} answered {got}, not {status}: {answer}")
-        return answer
-
-
-class Walk:
-    """The account's side of the walkthrough: the worker's clock, the timeline read so far."""
+class PlanWalk(Walk):
+    """The account's side of the walkthrough, which also pays by signed Stripe webhooks."""
 
     def __init__(self, kindly: Kindly, zone: ZoneInfo) -> None:
-        self.k = kindly
-        self.zone = zone
-        self.clock = datetime.now(UTC)
-        self.events: list[dict[str, Any]] = []
+        super().__init__(kindly, ACCOUNT_ID, zone, describe, sweep_limit=12)
         self.secret = ""
         self.paid = 0
-
-    def local(self, at: datetime) -> str:
-        return at.astimezone(self.zone).strftime("%a %d %b %H:%M")
-
-    def account(self) -> dict[str, Any]:
-        status, answer = self.k.http("GET", f"/v1/accounts/{ACCOUNT_ID}")
-        if status != 200:
-            raise Failed(f"GET /v1/accounts/{ACCOUNT_ID} answered {status}: {answer}")
-        return answer
-
-    def read_timeline(self) -> list[dict[str, Any]]:
-        """The events written since the last look, each printed in a line."""
-        status, answer = self.k.http("GET", f"/v1/accounts/{ACCOUNT_ID}/timeline")
-        if status != 200:
-            raise Failed(f"GET /v1/accounts/{ACCOUNT_ID}/timeline answered {status}")
-        new = [e for e in answer["events"] if e["seq"] > (self.events[-1]["seq"] if self.events else 0)]
-        self.events += new
-        for event in new:
-            say(f"        timeline #{event['seq']:<3} {describe(event)}")
-        return new
-
-    def sweep_until(self, goal: str, reached: Any, limit: int = 12) -> list[dict[str, Any]]:
-        """Sweep at the account's next action, again and again, until `reached(new events)` says so."""
-        seen: list[dict[str, Any]] = []
-        for _ in range(limit):
-            account = self.account()
-            upcoming = account.get("next_action_at")
-            if upcoming is None:
-                raise Failed(f"the account has no next action, before {goal}")
-            at = max(datetime.fromisoformat(upcoming.replace("Z", "+00:00")), self.clock)
-            self.clock = at
-            stamp = at.strftime("%Y-%m-%dT%H:%M:%SZ")
-            result = self.k.cli("sweep", "--at", stamp, "--tenant", self.k.tenant)
-            summary = ", ".join(f"{k} {v}" for k, v in result.items() if k in ("sent", "deferred") and v) \
-                or "nothing sent"
-            say(f"sweep --at {stamp} ({self.local(at)} in Dublin): {summary}")
-            seen += self.read_timeline()
-            if reached(seen):
-                return seen
-        raise Failed(f"{limit} sweeps and still not {goal}")
 
     def pay(self, invoice: str, amount: int) -> dict[str, Any]:
         """A Stripe invoice.paid for `amount`, dated now and signed with the secret set over the API."""
@@ -225,16 +112,12 @@ def sent(events: list[dict[str, Any]], template: str, notice: str | None = None)
             and (notice is None or e["details"].get("notice") == notice)]
 
 
-def of_type(events: list[dict[str, Any]], kind: str) -> list[dict[str, Any]]:
-    return [e for e in events if e["type"] == kind]
-
-
 def walkthrough(k: Kindly) -> None:
     zone = ZoneInfo(ZONE)
     today = datetime.now(zone).date()
     due_on = today - timedelta(days=10)
     first_on = today + timedelta(days=7)
-    walk = Walk(k, zone)
+    walk = PlanWalk(k, zone)
 
     section("1. A tenant, its policy, its Stripe secret and an overdue account")
     tenant = k.cli("tenant", "create", "--name", "Walkthrough Books", "--sender-email",
@@ -390,23 +273,7 @@ def settle_section(html: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--api", default="http://127.0.0.1:8000", help="the running local stack's API")
-    parser.add_argument("--kindly", default=None, help="the kindly command (default: next to this Python)")
-    args = parser.parse_args(argv)
-    command = args.kindly or str(Path(sys.executable).parent / "kindly")
-    if not Path(command).exists():
-        command = shutil.which("kindly") or command
-    try:
-        walkthrough(Kindly(args.api, command))
-    except Failed as exc:
-        print(f"\nFAILED: {exc}", flush=True)
-        return 1
-    except (OSError, urllib.error.URLError) as exc:
-        print(f"\nFAILED: cannot reach Kindly ({exc}); is the local stack running (`make run`)?", flush=True)
-        return 1
-    print("\nWALKTHROUGH PASSED", flush=True)
-    return 0
+    return run(walkthrough, __doc__ or "", argv)
 
 
 if __name__ == "__main__":

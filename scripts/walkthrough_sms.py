@@ -21,19 +21,13 @@ expectation is checked: the first one that fails stops the script with exit stat
 
 from __future__ import annotations
 
-import argparse
-import json
 import re
-import shutil
-import subprocess
 import sys
-import urllib.error
-import urllib.request
-from collections.abc import Callable
 from datetime import UTC, datetime, time, timedelta
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
+
+from walkthrough_common import Kindly, Walk, expect, of_type, run, say, section, stamp
 
 ZONE = "America/Los_Angeles"
 BRAND = "Walkthrough Texts"
@@ -59,113 +53,16 @@ EMAIL_POLICY = {"steps": [
 OPENED_AT = [time(19, 10), time(19, 25), time(19, 40)]  # local evening times the three emails are opened
 
 
-class Failed(Exception):
-    """An expectation the walkthrough checks did not hold."""
+def texts_to(k: Kindly, phone: str) -> list[dict[str, Any]]:
+    """The SMS the local stack's SNS received for this tenant's messages to `phone`, oldest first."""
+    return [m for m in k.cli("outbox", "--tenant", k.tenant)["sms"] if m["phone"] == phone]
 
 
-def expect(condition: object, what: str) -> None:
-    if not condition:
-        raise Failed(what)
-    print(f"  ok    {what}")
-
-
-def say(text: str) -> None:
-    print(f"  {text}", flush=True)
-
-
-def section(title: str) -> None:
-    print(f"\n== {title}", flush=True)
-
-
-def stamp(at: datetime) -> str:
-    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-class Kindly:
-    """The HTTP API (API.md) with one tenant's key, and the `kindly` command."""
-
-    def __init__(self, api: str, command: str) -> None:
-        self.api = api.rstrip("/")
-        self.command = command
-        self.key = ""
-        self.tenant = ""
-
-    def cli(self, *args: str) -> Any:
-        result = subprocess.run([self.command, *args], capture_output=True, text=True, timeout=120)  # noqa: S603
-        if result.returncode != 0:
-            raise Failed(f"`kindly {' '.join(args)}` exited {result.returncode}: {result.stderr.strip()}")
-        return json.loads(result.stdout)
-
-    def http(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
-        data = None if body is None else json.dumps(body).encode()
-        headers = {"Authorization": f"Bearer {self.key}", "Content-Type": "application/json"}
-        request = urllib.request.Request(f"{self.api}{path}", data=data, method=method, headers=headers)  # noqa: S310
-        try:
-            with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
-                status, text = response.status, response.read().decode()
-        except urllib.error.HTTPError as exc:
-            status, text = exc.code, exc.read().decode()
-        return status, json.loads(text) if text else None
-
-    def call(self, method: str, path: str, body: Any = None, *, status: int) -> Any:
-        got, answer = self.http(method, path, body)
-        print(f"  ->    {method} {path}  {got}", flush=True)
-        if got != status:
-            raise Failed(f"{method} {path} answered {got}, not {status}: {answer}")
-        return answer
-
-    def texts_to(self, phone: str) -> list[dict[str, Any]]:
-        """The SMS the local stack's SNS received for this tenant's messages to `phone`, oldest first."""
-        return [m for m in self.cli("outbox", "--tenant", self.tenant)["sms"] if m["phone"] == phone]
-
-
-class Walk:
-    """One account's side of the walkthrough: the worker's clock, the timeline read so far."""
+class TextingWalk(Walk):
+    """An account's walk in which the debtor also texts back."""
 
     def __init__(self, kindly: Kindly, account_id: str, zone: ZoneInfo) -> None:
-        self.k = kindly
-        self.account_id = account_id
-        self.zone = zone
-        self.clock = datetime.now(UTC)
-        self.events: list[dict[str, Any]] = []
-
-    def local(self, at: datetime) -> str:
-        return at.astimezone(self.zone).strftime("%a %d %b %H:%M")
-
-    def account(self) -> dict[str, Any]:
-        status, answer = self.k.http("GET", f"/v1/accounts/{self.account_id}")
-        if status != 200:
-            raise Failed(f"GET /v1/accounts/{self.account_id} answered {status}: {answer}")
-        return answer
-
-    def read_timeline(self) -> list[dict[str, Any]]:
-        """The events written since the last look, each printed in a line."""
-        status, answer = self.k.http("GET", f"/v1/accounts/{self.account_id}/timeline")
-        if status != 200:
-            raise Failed(f"GET /v1/accounts/{self.account_id}/timeline answered {status}")
-        new = [e for e in answer["events"] if e["seq"] > (self.events[-1]["seq"] if self.events else 0)]
-        self.events += new
-        for event in new:
-            say(f"        timeline #{event['seq']:<3} {describe(event)}")
-        return new
-
-    def sweep_until(self, goal: str, reached: Callable[[list[dict[str, Any]]], Any], limit: int = 8
-                    ) -> list[dict[str, Any]]:
-        """Sweep at the account's next action, again and again, until `reached(new events)` says so."""
-        seen: list[dict[str, Any]] = []
-        for _ in range(limit):
-            upcoming = self.account().get("next_action_at")
-            if upcoming is None:
-                raise Failed(f"the account has no next action, before {goal}")
-            self.clock = max(datetime.fromisoformat(upcoming.replace("Z", "+00:00")), self.clock)
-            result = self.k.cli("sweep", "--at", stamp(self.clock), "--tenant", self.k.tenant)
-            summary = ", ".join(f"{k} {v}" for k, v in result.items() if k in ("sent", "deferred") and v) \
-                or "nothing sent"
-            say(f"sweep --at {stamp(self.clock)} ({self.local(self.clock)} local): {summary}")
-            seen += self.read_timeline()
-            if reached(seen):
-                return seen
-        raise Failed(f"{limit} sweeps and still not {goal}")
+        super().__init__(kindly, account_id, zone, describe)
 
     def text(self, body: str, answering: str | None = None, after: timedelta = timedelta(minutes=10)) -> str:
         """The debtor texts `body` a little after the worker's clock; what sms_inbound did."""
@@ -189,13 +86,8 @@ def describe(event: dict[str, Any]) -> str:
     return " ".join(str(w) for w in words) + f"   [{event['actor']}]"
 
 
-def of_type(events: list[dict[str, Any]], kind: str, **details: Any) -> list[dict[str, Any]]:
-    return [e for e in events if e["type"] == kind
-            and all((e.get("details") or {}).get(k) == v for k, v in details.items())]
-
-
 def texts_walk(k: Kindly, zone: ZoneInfo, due_on: str) -> None:
-    walk = Walk(k, TEXTS_ACCOUNT, zone)
+    walk = TextingWalk(k, TEXTS_ACCOUNT, zone)
     k.call("PUT", "/v1/policies/texts", TEXTS_POLICY, status=200)
     consent = {"source": "signup-form", "at": stamp(datetime.now(UTC) - timedelta(days=60))}
     account = k.call("PUT", f"/v1/accounts/{TEXTS_ACCOUNT}", {
@@ -208,7 +100,7 @@ def texts_walk(k: Kindly, zone: ZoneInfo, due_on: str) -> None:
 
     section("2. The worker texts a reminder")
     seen = walk.sweep_until("an SMS reminder", lambda seen: of_type(seen, "message_sent", channel="sms"))
-    texts = k.texts_to(PHONE)
+    texts = texts_to(k, PHONE)
     expect(of_type(seen, "message_sent", channel="sms", template="sms_reminder") and len(texts) == 1,
            "one SMS reminder went out")
     say(f"kindly outbox: SMS {texts[0]['id']}: {texts[0]['text']!r}")
@@ -219,36 +111,36 @@ def texts_walk(k: Kindly, zone: ZoneInfo, due_on: str) -> None:
     seen = walk.read_timeline()
     expect(of_type(seen, "sms_opted_out") and all(e["actor"] == "debtor:sms" for e in of_type(seen, "sms_opted_out")),
            "sms_opted_out is audited, by the debtor (debtor:sms)")
-    texts = k.texts_to(PHONE)
+    texts = texts_to(k, PHONE)
     say(f"kindly outbox: SMS {texts[-1]['id']}: {texts[-1]['text']!r}")
     expect(len(texts) == 2 and "no more texts" in texts[-1]["text"], "exactly one confirmation text came back")
     expect(walk.text("Stop.") == "already_opted_out", "a second STOP changes nothing")
     walk.read_timeline()
-    expect(len(k.texts_to(PHONE)) == 2, "and sends no second confirmation")
+    expect(len(texts_to(k, PHONE)) == 2, "and sends no second confirmation")
 
     section("4. The next SMS step: no text")
     seen = walk.sweep_until("the next SMS step", lambda seen: of_type(seen, "message_withheld", rule="sms_opted_out"))
     expect(of_type(seen, "message_withheld", rule="sms_opted_out"), "the step is withheld: sms_opted_out")
-    expect(len(k.texts_to(PHONE)) == 2 and not of_type(seen, "message_sent"), "no further SMS")
+    expect(len(texts_to(k, PHONE)) == 2 and not of_type(seen, "message_sent"), "no further SMS")
 
     section("5. The debtor texts START: texts again")
     # In reply to our last text (the confirmation), as a phone's thread does: that names the account it is about.
-    expect(walk.text("START", answering=k.texts_to(PHONE)[-1]["id"]) == "opted_in", "sms_inbound gives consent again")
+    expect(walk.text("START", answering=texts_to(k, PHONE)[-1]["id"]) == "opted_in", "sms_inbound gives consent again")
     seen = walk.read_timeline()
     expect(of_type(seen, "sms_opted_in", source="sms-reply") or of_type(seen, "sms_opted_in"),
            "sms_opted_in is audited (source sms-reply)")
-    texts = k.texts_to(PHONE)
+    texts = texts_to(k, PHONE)
     say(f"kindly outbox: SMS {texts[-1]['id']}: {texts[-1]['text']!r}")
     expect(len(texts) == 3 and "again" in texts[-1]["text"], "one confirmation that texts will come again")
     seen = walk.sweep_until("a text again", lambda seen: of_type(seen, "message_sent", channel="sms"))
-    texts = k.texts_to(PHONE)
+    texts = texts_to(k, PHONE)
     say(f"kindly outbox: SMS {texts[-1]['id']}: {texts[-1]['text']!r}")
     expect(len(texts) == 4 and of_type(seen, "message_sent", channel="sms"), "the next SMS step texts the debtor")
 
     section("6. The debtor texts HELP: who, how to reach them, the page")
     expect(walk.text("help", answering=texts[-1]["id"]) == "help_sent", "sms_inbound answers HELP")
     walk.read_timeline()
-    texts = k.texts_to(PHONE)
+    texts = texts_to(k, PHONE)
     answer = texts[-1]["text"]
     say(f"kindly outbox: SMS {texts[-1]['id']}: {answer!r}")
     link = re.search(r"https?://\S+/s/[A-Za-z0-9_-]+", answer)
@@ -258,7 +150,7 @@ def texts_walk(k: Kindly, zone: ZoneInfo, due_on: str) -> None:
 
 
 def evening_walk(k: Kindly, zone: ZoneInfo, due_on: str) -> None:
-    walk = Walk(k, EVENING_ACCOUNT, zone)
+    walk = TextingWalk(k, EVENING_ACCOUNT, zone)
     section("7. An account that reads its email in the evening")
     k.call("PUT", "/v1/policies/emails", EMAIL_POLICY, status=200)
     k.call("PUT", f"/v1/accounts/{EVENING_ACCOUNT}", {
@@ -316,23 +208,7 @@ def walkthrough(k: Kindly) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--api", default="http://127.0.0.1:8000", help="the running local stack's API")
-    parser.add_argument("--kindly", default=None, help="the kindly command (default: next to this Python)")
-    args = parser.parse_args(argv)
-    command = args.kindly or str(Path(sys.executable).parent / "kindly")
-    if not Path(command).exists():
-        command = shutil.which("kindly") or command
-    try:
-        walkthrough(Kindly(args.api, command))
-    except Failed as exc:
-        print(f"\nFAILED: {exc}", flush=True)
-        return 1
-    except (OSError, urllib.error.URLError) as exc:
-        print(f"\nFAILED: cannot reach Kindly ({exc}); is the local stack running (`make run`)?", flush=True)
-        return 1
-    print("\nWALKTHROUGH PASSED", flush=True)
-    return 0
+    return run(walkthrough, __doc__ or "", argv)
 
 
 if __name__ == "__main__":

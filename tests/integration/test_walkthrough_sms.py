@@ -5,60 +5,11 @@ so, and the next email sent in that evening hour."""
 
 from __future__ import annotations
 
-import os
-import signal
-import socket
-import subprocess
-import sys
-import time
-from collections.abc import Iterator
-from pathlib import Path
-from typing import Any
-
-import pytest
-
 from chalicelib.local.network import free_port
 
-BIN = Path(sys.executable).parent
-ROOT = Path(__file__).resolve().parents[2]
-SCRIPT = ROOT / "scripts" / "walkthrough_sms.py"
 
-
-@pytest.fixture(scope="module")
-def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    """`kindly local up --no-demo` on a free port, with its own stack file so the script's `kindly` finds it."""
-    folder = tmp_path_factory.mktemp("walkthrough-sms")
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "KINDLY_"))}
-    env["KINDLY_LOCAL_STACK_FILE"] = str(folder / "local-stack.json")
-    log = folder / "stack.log"
-    with log.open("w") as out:
-        process = subprocess.Popen([str(BIN / "kindly"), "local", "up", "--no-demo", "--port", str(port)],  # noqa: S603
-                                   cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 90
-        while "API " not in log.read_text():
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError(f"the local stack did not start:\n{log.read_text()}")
-            time.sleep(0.3)
-        socket.create_connection(("127.0.0.1", port), timeout=5).close()
-        yield {"env": env, "api": f"http://127.0.0.1:{port}"}
-    finally:
-        process.send_signal(signal.SIGTERM)  # as a person's Ctrl-C: it stops what it started
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
-
-
-def run_script(stack: dict[str, Any], api: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, str(SCRIPT), "--api", api], cwd=ROOT, env=stack["env"],  # noqa: S603
-                          capture_output=True, text=True, timeout=300)
-
-
-def test_the_walkthrough_texts_stops_starts_helps_and_waits_for_the_evening(local_stack):
-    result = run_script(local_stack, local_stack["api"])
+def test_the_walkthrough_texts_stops_starts_helps_and_waits_for_the_evening(run_walkthrough):
+    result = run_walkthrough("walkthrough_sms.py")
     out = result.stdout
     assert result.returncode == 0, out + result.stderr
     lines = [line.strip() for line in out.splitlines()]
@@ -98,8 +49,8 @@ def test_the_walkthrough_texts_stops_starts_helps_and_waits_for_the_evening(loca
         assert expectation.strip() in lines, f"{expectation!r} missing from:\n{out}"
 
 
-def test_the_walkthrough_fails_loudly_when_it_cannot_reach_the_api(local_stack):
+def test_the_walkthrough_fails_loudly_when_it_cannot_reach_the_api(run_walkthrough):
     """It cannot pass by accident: an API that does not answer is a failure and a non-zero exit."""
-    result = run_script(local_stack, f"http://127.0.0.1:{free_port()}")
+    result = run_walkthrough("walkthrough_sms.py", api=f"http://127.0.0.1:{free_port()}")
     assert result.returncode == 1
     assert "FAILED: cannot reach Kindly" in result.stdout and "WALKTHROUGH PASSED" not in result.stdout
