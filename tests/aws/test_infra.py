@@ -31,7 +31,7 @@ DEPLOY = ROOT / "infra" / "deploy.sh"
 EVENTS = ROOT / "events"
 STAGES = ("local", "dev", "prod")
 MODEL_FIELDS = ("tenants", "api_keys", "accounts", "audit", "messages", "policies", "links", "processor_refs",
-                "parked_payments", "inbound_sms", "console", "sweeps")
+                "parked_payments", "inbound_sms", "console", "sweeps", "figures")
 REGION = "us-east-1"
 ACCOUNT = "123456789012"  # moto's default account
 
@@ -143,6 +143,9 @@ def test_template_table_matches_pynamodb_model(field: str) -> None:
     # And items expire by the attribute the model declares as its TTL, and only then
     ttl = [a.attr_name for a in model.get_attributes().values() if isinstance(a, TTLAttribute)]
     assert table.get("TimeToLiveSpecification") == ({"AttributeName": ttl[0], "Enabled": True} if ttl else None)
+    # And a table the app reads a stream of (the accounts: figures_stream) has the same stream in both
+    stream = getattr(model.Meta, "stream_view_type", None)
+    assert table.get("StreamSpecification") == ({"StreamViewType": stream} if stream else None)
 
 
 def test_template_declares_no_table_the_models_do_not_know() -> None:
@@ -325,6 +328,8 @@ def required_grants(stage: str) -> list[tuple[str, str]]:
     grants = [(f"dynamodb:{a}", table) for a in item_actions for table in tables]
     grants.append(("dynamodb:Query", f"arn:aws:dynamodb:{arn}:table/{settings.accounts_table}/index/due-index"))
     grants.append(("dynamodb:Query", f"arn:aws:dynamodb:{arn}:table/{settings.accounts_table}/index/phone-index"))
+    stream = f"arn:aws:dynamodb:{arn}:table/{settings.accounts_table}/stream/2026-12-01T00:00:00.000"
+    grants += [(f"dynamodb:{a}", stream) for a in ("DescribeStream", "GetRecords", "GetShardIterator", "ListStreams")]
     queue = f"arn:aws:sqs:{arn}:{settings.reminders_queue}"
     grants += [(f"sqs:{a}", queue) for a in ("SendMessage", "ReceiveMessage", "DeleteMessage",
                                              "GetQueueAttributes", "GetQueueUrl", "ChangeMessageVisibility")]
@@ -340,7 +345,7 @@ def required_grants(stage: str) -> list[tuple[str, str]]:
     grants.append(("ssm:GetParameter", f"arn:aws:ssm:{arn}:parameter{settings.console_keys_parameter}"))
     grants.append(("kms:Decrypt", f"arn:aws:kms:{arn}:key/0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0"))
     grants.append(("sts:GetCallerIdentity", "*"))
-    functions = ("", "-remind_worker", "-sms_inbound", "-app-Sweep-1A2B3C")
+    functions = ("", "-remind_worker", "-sms_inbound", "-figures_stream", "-app-Sweep-1A2B3C")
     for function in (f"kindly-{stage}{suffix}" for suffix in functions):
         group = f"arn:aws:logs:{arn}:log-group:/aws/lambda/{function}"
         grants.append(("logs:CreateLogGroup", group))
