@@ -8,12 +8,15 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+from chalicelib.adapters.aws import error_code
+
 
 class FiguresPoller:
     def __init__(self, app: Any) -> None:
         self._app = app
         self._streams = app.client("dynamodbstreams")
         self._iterators: dict[str, str | None] = {}  # shard id -> where to read next (None: the shard closed)
+        self._last: dict[str, str] = {}  # shard id -> the last sequence number read from it
 
     def poll(self) -> int:
         """Read every shard once and apply what it holds; how many records were read."""
@@ -25,25 +28,40 @@ class FiguresPoller:
             return 0
         for shard in self._streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]:
             if shard["ShardId"] not in self._iterators:
-                self._iterators[shard["ShardId"]] = self._streams.get_shard_iterator(
-                    StreamArn=arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+                self._iterators[shard["ShardId"]] = self._fresh(arn, shard["ShardId"])
         read = 0
         for shard_id, iterator in list(self._iterators.items()):
             if iterator is None:
                 continue
-            page = self._streams.get_records(ShardIterator=iterator)
+            try:
+                page = self._streams.get_records(ShardIterator=iterator)
+            except Exception as exc:
+                # DynamoDB Local hands out an iterator past an empty shard's end that it then calls trimmed, and
+                # iterators expire after 15 minutes: start again after the last record read (or from the start:
+                # records read again count once).
+                if error_code(exc) not in ("TrimmedDataAccessException", "ExpiredIteratorException"):
+                    raise
+                page = self._streams.get_records(ShardIterator=self._fresh(arn, shard_id))
             records = page.get("Records", [])
             self._iterators[shard_id] = page.get("NextShardIterator")
             if not records:
                 continue
             read += len(records)
+            self._last[shard_id] = records[-1]["dynamodb"]["SequenceNumber"]
             failures = process_figure_records({"Records": records}, self._app).get("batchItemFailures") or []
             if failures:  # read again from the first failure next time (those after it count once anyway)
+                self._last.pop(shard_id)
                 first = min(int(failure["itemIdentifier"]) for failure in failures)
                 self._iterators[shard_id] = self._streams.get_shard_iterator(
                     StreamArn=arn, ShardId=shard_id, ShardIteratorType="AT_SEQUENCE_NUMBER",
                     SequenceNumber=str(first))["ShardIterator"]
         return read
+
+    def _fresh(self, arn: str, shard_id: str) -> str:
+        after = self._last.get(shard_id)
+        where = ({"ShardIteratorType": "AFTER_SEQUENCE_NUMBER", "SequenceNumber": after} if after
+                 else {"ShardIteratorType": "TRIM_HORIZON"})
+        return str(self._streams.get_shard_iterator(StreamArn=arn, ShardId=shard_id, **where)["ShardIterator"])
 
     def drain(self, rounds: int = 20) -> int:
         """Poll until a round reads nothing (a write just made is in the stream by then)."""

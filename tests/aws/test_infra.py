@@ -460,6 +460,25 @@ def test_sam_merge_turns_on_partial_batch_failures_for_the_worker() -> None:
     assert set(worker["Properties"]) == {"FunctionName", "Events"}
 
 
+def test_sam_merge_turns_on_partial_batch_failures_for_the_figures_stream() -> None:
+    import app as kindly_app
+
+    merge = json.loads(SAM_MERGE.read_text())
+    assert "figures_stream" in kindly_app.app.handler_map  # the name the dashboard's stream lag widget expects
+    function = to_cfn_resource_name("figures_stream")
+    event_source = to_cfn_resource_name("figures_stream-dynamodb-event-source")
+    assert (function, event_source) == ("FiguresStream", "FiguresStreamDynamodbEventSource")
+
+    stream = merge["Resources"][function]
+    properties = stream["Properties"]["Events"][event_source]["Properties"]
+    assert properties["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert "Type" not in stream and "Type" not in stream["Properties"]["Events"][event_source]
+    assert "Stream" not in properties and "StartingPosition" not in properties  # Chalice's own, from app.py
+    for stage in STAGES:
+        assert resolve(stream["Properties"]["FunctionName"], {"Stage": stage}) == f"kindly-{stage}-figures_stream"
+    assert "kindly-${Stage}-figures_stream" in json.dumps(load_template()["Resources"]["OperationsDashboard"])
+
+
 def test_worker_errors_alarm_watches_the_function_sam_merge_names() -> None:
     merge = json.loads(SAM_MERGE.read_text())
     alarms = resources_of(load_template(), "AWS::CloudWatch::Alarm").values()
