@@ -131,11 +131,12 @@ def _run(root: Path, stack_file: Path, args: Any) -> int:
             say(f"finance console  http://127.0.0.1:{args.port}/console — sign in as {demo['console_email']}; "
                 "the link arrives in the local outbox (kindly outbox)")
         timer = args.sweep_all_tenants or not args.no_demo
-        from chalicelib.local.figures_poller import FiguresPoller, poll_in_background
+        if not args.once:  # --once stops everything after one sweep: nobody is left to ask for figures
+            from chalicelib.local.figures_poller import FiguresPoller, poll_in_background
 
-        FiguresPoller(app).drain()  # the demo's accounts are in the figures before anyone asks
-        stream_stop = poll_in_background(app_factory())
-        say("figures stream   polled every second (the accounts table's stream → /v1/metrics)")
+            FiguresPoller(app).drain()  # the demo's accounts are in the figures before anyone asks
+            stream_stop = poll_in_background(app_factory())
+            say("figures stream   polled every second (the accounts table's stream → /v1/metrics)")
         if not args.once:
             api = _start_api(root, args.port)
             say(f"API              http://127.0.0.1:{args.port} (chalice local)")
