@@ -12,6 +12,7 @@ from chalicelib.routes.portal import portal
 from chalicelib.routes.queues import queues
 from chalicelib.routes.schedules import schedules
 from chalicelib.routes.sms import sms
+from chalicelib.routes.streams import streams
 from chalicelib.routes.sweeps import sweeps
 from chalicelib.routes.webhooks import webhooks
 
@@ -28,3 +29,4 @@ app.register_blueprint(sweeps)
 app.register_blueprint(sms)
 app.register_blueprint(console)
 app.register_blueprint(console_policies)
+app.register_blueprint(streams)

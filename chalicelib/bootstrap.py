@@ -21,6 +21,7 @@ if TYPE_CHECKING:  # annotations only: the app's cold start imports no adapter o
         DebtorReplies,
         DnsTxt,
         EmailSender,
+        FigureStore,
         FinanceNotifier,
         FinanceTopic,
         HolidayCalendar,
@@ -49,6 +50,7 @@ if TYPE_CHECKING:  # annotations only: the app's cold start imports no adapter o
     from chalicelib.services.console_signin import ConsoleSignIn
     from chalicelib.services.delivery import Delivery
     from chalicelib.services.feedback import FeedbackService
+    from chalicelib.services.figure_stream import FigureStream
     from chalicelib.services.figures import FinanceFigures
     from chalicelib.services.forecast import ForecastService
     from chalicelib.services.links import LinkService
@@ -130,6 +132,12 @@ class Container:
 
             return ReadOnlySweepLedger(ledger)
         return ledger
+
+    @cached_property
+    def figure_store(self) -> FigureStore:
+        from chalicelib.adapters.dynamodb.figures import DynamoFigureStore
+
+        return DynamoFigureStore(self.client("dynamodb"), self.settings.figures_table)
 
     @cached_property
     def holidays(self) -> HolidayCalendar:
@@ -361,7 +369,13 @@ class Container:
     def figures(self) -> FinanceFigures:
         from chalicelib.services.figures import FinanceFigures
 
-        return FinanceFigures(self.account_repository, self.clock)
+        return FinanceFigures(self.figure_store, self.clock)
+
+    @cached_property
+    def figure_stream(self) -> FigureStream:
+        from chalicelib.services.figure_stream import FigureStream
+
+        return FigureStream(self.figure_store, self.account_repository)
 
     @cached_property
     def feedback(self) -> FeedbackService:
@@ -400,7 +414,7 @@ class Container:
     def console_overview(self) -> ConsoleOverview:
         from chalicelib.services.console_overview import ConsoleOverview
 
-        return ConsoleOverview(self.figures.figures, self.account_repository, self.clock)
+        return ConsoleOverview(self.figures, self.clock)
 
     @cached_property
     def console_accounts(self) -> ConsoleAccounts:

@@ -28,6 +28,8 @@ class Settings:
     sweeps_table: str
     inbound_sms_table: str
     console_table: str
+    figures_table: str
+    accounts_stream_arn: str  # where figures_stream reads; infra/deploy.sh sets it from the infra stack
     reminders_queue: str
     finance_topic: str
     email_events_topic: str
@@ -55,6 +57,7 @@ class Settings:
             "sweeps": self.sweeps_table,
             "inbound_sms": self.inbound_sms_table,
             "console": self.console_table,
+            "figures": self.figures_table,
         }
 
 
@@ -81,6 +84,11 @@ def read_settings(environ: dict[str, str] | None = None) -> Settings:
         sweeps_table=get("KINDLY_SWEEPS_TABLE", f"{prefix}-sweeps"),
         inbound_sms_table=get("KINDLY_INBOUND_SMS_TABLE", f"{prefix}-inbound-sms"),
         console_table=get("KINDLY_CONSOLE_TABLE", f"{prefix}-console"),
+        figures_table=get("KINDLY_FIGURES_TABLE", f"{prefix}-figures"),
+        accounts_stream_arn=get("KINDLY_ACCOUNTS_STREAM_ARN",
+                                f"arn:aws:dynamodb:{get('AWS_REGION', get('AWS_DEFAULT_REGION', 'us-east-1'))}"
+                                f":000000000000:table/{get('KINDLY_ACCOUNTS_TABLE', f'{prefix}-accounts')}"
+                                "/stream/unset"),
         reminders_queue=get("KINDLY_REMINDERS_QUEUE", f"{prefix}-reminders"),
         finance_topic=get("KINDLY_FINANCE_TOPIC", f"{prefix}-finance"),
         email_events_topic=get("KINDLY_EMAIL_EVENTS_TOPIC", f"{prefix}-email-events"),

@@ -55,6 +55,12 @@ aws cloudformation deploy \
     --parameter-overrides "${overrides[@]}" \
     --no-fail-on-empty-changeset
 
+# figures_stream's event source names the accounts table's stream, whose ARN only the infra stack knows.
+KINDLY_ACCOUNTS_STREAM_ARN=$(stack_output "$infra_stack" AccountsStreamArn)
+[[ -n "$KINDLY_ACCOUNTS_STREAM_ARN" && "$KINDLY_ACCOUNTS_STREAM_ARN" != "None" ]] \
+    || die "stack $infra_stack has no AccountsStreamArn output"
+export KINDLY_ACCOUNTS_STREAM_ARN
+
 echo "==> [2/4] chalice package --stage $stage into $build"
 rm -rf "$build"
 mkdir -p build

@@ -22,7 +22,23 @@ def create_tables(app: Container) -> list[str]:
             model.create_table(billing_mode="PAY_PER_REQUEST", wait=True)
             model.update_ttl(ignore_update_ttl_errors=True)  # links, parked payments and inbound SMS expire items
             created.append(model.Meta.table_name)
+        else:
+            ensure_stream(app, model)
     return created
+
+
+def ensure_stream(app: Container, model: Any) -> bool:
+    """A table created before its model asked for a stream (the accounts, for the figures) gets it now."""
+    view = getattr(model.Meta, "stream_view_type", None)
+    if view is None:
+        return False
+    dynamodb = app.client("dynamodb")
+    table = dynamodb.describe_table(TableName=model.Meta.table_name)["Table"]
+    if (table.get("StreamSpecification") or {}).get("StreamEnabled"):
+        return False
+    dynamodb.update_table(TableName=model.Meta.table_name,
+                          StreamSpecification={"StreamEnabled": True, "StreamViewType": view})
+    return True
 
 
 def _existing_queue(sqs: Any, name: str) -> str | None:

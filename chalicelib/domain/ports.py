@@ -252,6 +252,23 @@ class SweepLedger(Protocol):
         (someone else approved or discarded it first), writing nothing."""
 
 
+class FigureStore(Protocol):
+    """Per tenant, the finance figures' aggregate items (domain/figures.py): counters under an item key."""
+
+    def add(self, tenant_id: str, change_id: str, items: dict[str, dict[str, int]]) -> bool:
+        """Add the counters to the tenant's items, all at once, unless the change `change_id` (a stream record's
+        sequence number) was added already: then nothing, and False."""
+
+    def item(self, tenant_id: str, key: str) -> dict[str, int]:
+        """The counters of one item ({} when it does not exist)."""
+
+    def between(self, tenant_id: str, first: str, last: str) -> dict[str, dict[str, int]]:
+        """The items whose key is from `first` to `last` (inclusive), by key: one query."""
+
+    def replace(self, tenant_id: str, items: dict[str, dict[str, int]], prefixes: tuple[str, ...]) -> None:
+        """Put these items in place of every item of the tenant whose key starts with one of `prefixes`."""
+
+
 class WebhookSecrets(Protocol):
     def put(self, tenant_id: str, provider: str, secret: str) -> None: ...
 

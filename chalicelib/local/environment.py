@@ -10,6 +10,7 @@ def local_environment(moto_url: str, dynamodb_url: str | None = None) -> dict[st
     return {
         "AWS_ENDPOINT_URL": moto_url,
         "AWS_ENDPOINT_URL_DYNAMODB": dynamodb_url or moto_url,
+        "AWS_ENDPOINT_URL_DYNAMODB_STREAMS": dynamodb_url or moto_url,  # the figures' stream (local/figures_poller)
         "AWS_DEFAULT_REGION": REGION,
         "AWS_REGION": REGION,
         "AWS_ACCESS_KEY_ID": FAKE_CREDENTIAL,

@@ -92,6 +92,7 @@ def _use_local_stage() -> None:
 def _run(root: Path, stack_file: Path, args: Any) -> int:
     servers: list[LocalServer] = []
     api: subprocess.Popen[bytes] | None = None
+    stream_stop: Any = None
     try:
         moto = start_moto()
         servers.append(moto)
@@ -130,6 +131,12 @@ def _run(root: Path, stack_file: Path, args: Any) -> int:
             say(f"finance console  http://127.0.0.1:{args.port}/console — sign in as {demo['console_email']}; "
                 "the link arrives in the local outbox (kindly outbox)")
         timer = args.sweep_all_tenants or not args.no_demo
+        if not args.once:  # --once stops everything after one sweep: nobody is left to ask for figures
+            from chalicelib.local.figures_poller import FiguresPoller, poll_in_background
+
+            FiguresPoller(app).drain()  # the demo's accounts are in the figures before anyone asks
+            stream_stop = poll_in_background(app_factory())
+            say("figures stream   polled every second (the accounts table's stream → /v1/metrics)")
         if not args.once:
             api = _start_api(root, args.port)
             say(f"API              http://127.0.0.1:{args.port} (chalice local)")
@@ -151,6 +158,8 @@ def _run(root: Path, stack_file: Path, args: Any) -> int:
         print(f"kindly: {exc}", file=sys.stderr, flush=True)
         return 1
     finally:
+        if stream_stop is not None:
+            stream_stop.set()
         if api is not None:
             api.terminate()
             try:

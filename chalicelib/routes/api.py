@@ -181,5 +181,12 @@ def put_webhook_secret(provider: str) -> Response:
 @api.route("/v1/metrics", methods=["GET"])
 @guarded
 def metrics() -> Response:
+    from datetime import UTC
+
+    from chalicelib.services.figures import period_asked
+
     tenant_id, _actor = _caller()
-    return json_response(container().figures.figures(tenant_id))
+    asked = api.current_request.query_params or {}
+    app = container()
+    period = period_asked(asked.get("from"), asked.get("to"), app.clock.now().astimezone(UTC).date())
+    return json_response(app.figures.figures(tenant_id, period))

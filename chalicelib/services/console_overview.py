@@ -1,20 +1,20 @@
-"""The console's overview: the finance figures of GET /v1/metrics, and what its small charts draw.
+"""The console's overview: the finance figures of GET /v1/metrics over the weeks asked, and what its small
+charts draw.
 
-The figures are running tallies since each account was created (services/figures.py): they carry no dates, so
-only money has a per-week chart, from the dated payments each account keeps (received less paid back, by the
-UTC week it happened in); messages sent and withheld, and plans kept and broken, are charted for all time."""
+The figures come from the aggregates the accounts table's stream keeps (services/figures.py): the period's
+flows (money, messages, plans) are summed from its day items, and money recovered per week (received less paid
+back, by the UTC week the stream recorded it in) from the same items; how things stand is "now"."""
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, timedelta
 from typing import Any
 
 from chalicelib.domain.errors import InvalidInput
-from chalicelib.domain.payments import CHARGEBACK, REFUNDED, SUCCEEDED
-from chalicelib.domain.ports import AccountRepository, Clock
+from chalicelib.domain.figures import recovered_per_day
+from chalicelib.domain.ports import Clock
+from chalicelib.services.figures import FinanceFigures
 
 PERIODS = (4, 8, 13, 26, 52)  # weeks the per-week chart can show
 DEFAULT_WEEKS = 8
@@ -56,13 +56,13 @@ def week_start(day: date) -> date:
 
 
 class ConsoleOverview:
-    def __init__(self, figures: Callable[[str], dict[str, Any]], accounts: AccountRepository, clock: Clock) -> None:
+    def __init__(self, figures: FinanceFigures, clock: Clock) -> None:
         self._figures = figures
-        self._accounts = accounts
         self._clock = clock
 
     def overview(self, tenant_id: str, weeks: int) -> dict[str, Any]:
-        figures = self._figures(tenant_id)
+        first, today = self._weeks(weeks)
+        figures = self._figures.figures(tenant_id, (first, today))
         messages = figures["messages"]
         plans = figures["plans"]
         charts = [
@@ -80,20 +80,18 @@ class ConsoleOverview:
 
     def recovered_by_week(self, tenant_id: str, weeks: int) -> list[Chart]:
         """One chart per currency: money received less money paid back, per UTC week, the last `weeks` weeks."""
-        this_week = week_start(self._clock.now().astimezone(UTC).date())
-        first = this_week - timedelta(weeks=weeks - 1)
-        totals: dict[str, dict[date, int]] = defaultdict(lambda: defaultdict(int))
-        for account in self._accounts.all_of(tenant_id):
-            for payment in account.payments:
-                week = week_start(_utc_day(payment.at))
-                if week < first or payment.kind not in (SUCCEEDED, REFUNDED, CHARGEBACK):
-                    continue
-                totals[payment.currency][week] += payment.amount if payment.kind == SUCCEEDED else -payment.amount
+        first, today = self._weeks(weeks)
+        per_day = recovered_per_day(self._figures.days(tenant_id, first, today))
         starts = [first + timedelta(weeks=n) for n in range(weeks)]
-        return [chart(f"Recovered per week ({currency})",
-                      [(start.strftime("%d %b"), by_week.get(start, 0)) for start in starts], currency)
-                for currency, by_week in sorted(totals.items())]
+        charts = []
+        for currency, by_day in sorted(per_day.items()):
+            by_week: dict[date, int] = {}
+            for day, amount in by_day.items():
+                by_week[week_start(day)] = by_week.get(week_start(day), 0) + amount
+            charts.append(chart(f"Recovered per week ({currency})",
+                                [(start.strftime("%d %b"), by_week.get(start, 0)) for start in starts], currency))
+        return charts
 
-
-def _utc_day(at: datetime) -> date:
-    return at.astimezone(UTC).date()
+    def _weeks(self, weeks: int) -> tuple[date, date]:
+        today = self._clock.now().astimezone(UTC).date()
+        return week_start(today) - timedelta(weeks=weeks - 1), today

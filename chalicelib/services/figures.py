@@ -1,89 +1,76 @@
 """The finance figures behind GET /v1/metrics (SPEC 10): what was recovered, sent and withheld and why, opt-outs,
-disputes.
+disputes, in total or over a period.
 
-Figures are sums over the tenant's accounts: each account carries its own running tallies (domain.tallies)
-and its payment ledger, so one paginated query over the tenant's partition answers, with no read of the
-audit trail. It reads every account of the tenant: a report, not something to poll every second.
+The accounts table's stream keeps them per tenant as counters (services/figure_stream.py, domain/figures.py),
+so an answer is a handful of reads whatever the tenant's size: the tenant's total item, the end dates of the
+flags that hold, and, for a period, the tenant's day items from `from` to `to`. Flows (payments, money, messages,
+plans started...) are summed over the period's days; how things stand (accounts by state, outstanding, plans
+active, opt-outs, disputes open, pauses active) is always "now".
 """
 
 from __future__ import annotations
 
-from collections import Counter
-from datetime import datetime
+from datetime import UTC, date
 from typing import Any
 
-from chalicelib.domain.accounts import Account, Flag
-from chalicelib.domain.deliverability import rates
-from chalicelib.domain.money import add_balances
-from chalicelib.domain.payments import CHARGEBACK, FAILED, REFUNDED, SUCCEEDED
-from chalicelib.domain.plans import ACTIVE
-from chalicelib.domain.ports import AccountRepository, Clock
-from chalicelib.domain.schedule import local_day, recipient_zones
-from chalicelib.domain.times import iso
+from chalicelib.domain.errors import InvalidInput
+from chalicelib.domain.figures import (
+    ENDS_ITEM,
+    TOTAL_ITEM,
+    Counters,
+    answer,
+    day_item,
+    ends_item,
+    flows_of,
+    sum_counters,
+)
+from chalicelib.domain.ports import Clock, FigureStore
 
-PLAN_FIGURES = ("offered", "started", "completed", "broken", "cancelled")  # tallied (domain/tallies.py)
+Period = tuple[date, date]
+
+
+def period_asked(start: str | None, end: str | None, today: date) -> Period | None:
+    """`from` and `to` as given (YYYY-MM-DD, both included); one alone runs from the first day or to today."""
+    if not start and not end:
+        return None
+    first = _day(start, "from") if start else date.min
+    last = _day(end, "to") if end else today
+    if first > last:
+        raise InvalidInput("from must not be after to", "from")
+    return first, last
+
+
+def _day(text: str, name: str) -> date:
+    try:
+        if len(text) != 10:
+            raise ValueError(text)
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InvalidInput(f"{name} must be a date, YYYY-MM-DD", name) from None
 
 
 class FinanceFigures:
-    def __init__(self, accounts: AccountRepository, clock: Clock) -> None:
-        self._accounts = accounts
+    def __init__(self, store: FigureStore, clock: Clock) -> None:
+        self._store = store
         self._clock = clock
 
-    def figures(self, tenant_id: str) -> dict[str, Any]:
+    def figures(self, tenant_id: str, period: Period | None = None) -> dict[str, Any]:
         now = self._clock.now()
-        tallies: Counter[str] = Counter()
-        states: Counter[str] = Counter()
-        holding: Counter[str] = Counter()
-        received, returned, outstanding, through_plans = [], [], [], []
-        active_plans = 0
-        opt_outs = Counter({"email": 0, "sms": 0})
-        total = 0
-        for account in self._accounts.all_of(tenant_id):
-            total += 1
-            tallies.update(account.tallies)
-            states[account.state] += 1
-            holding.update(flag.name for flag in _holding(account, now))
-            account_received, account_returned = account.payment_totals()
-            received += [(amount, currency) for currency, amount in account_received.items()]
-            returned += [(amount, currency) for currency, amount in account_returned.items()]
-            outstanding += [(amount, currency) for currency, amount in account.balance().items()]
-            if account.plan is not None:
-                active_plans += account.plan.status == ACTIVE
-                through_plans.append((account.plan.paid, account.plan.currency))
-            through_plans.extend((paid, currency) for currency, paid in account.earlier_plans_paid.items())
-            opt_outs["email"] += account.email_suppressed == "unsubscribed"
-            opt_outs["sms"] += account.sms_opted_out
-        recovered = add_balances(received + [(-amount, currency) for amount, currency in returned])
-        return {
-            "as_of": iso(now),
-            "accounts": {"total": total, "by_state": dict(sorted(states.items()))},
-            "recovered": recovered,
-            "paid_back": add_balances(returned),
-            "outstanding": add_balances(outstanding),
-            "payments": {kind: tallies.get(kind, 0) for kind in (SUCCEEDED, FAILED, REFUNDED, CHARGEBACK)},
-            "messages": {
-                "sent": _by_suffix(tallies, "sent:"),
-                "withheld": _by_suffix(tallies, "withheld:"),
-                "deferred": _by_suffix(tallies, "deferred:"),
-                "escalated": tallies.get("escalated", 0),
-            },
-            "plans": {**{what: tallies.get(f"plans:{what}", 0) for what in PLAN_FIGURES}, "active": active_plans,
-                      "recovered": add_balances(through_plans)},
-            "settled_for_less": tallies.get("settled_for_less", 0),
-            "opt_outs": dict(opt_outs),
-            "deliverability": {
-                **rates(tallies.get("sent:email", 0), tallies.get("email_bounced", 0),
-                        tallies.get("email_complained", 0)),
-                "bounced": tallies.get("email_bounced", 0), "complained": tallies.get("email_complained", 0)},
-            "disputes": {"open": holding.get("dispute", 0), "opened": tallies.get("flag:dispute", 0)},
-            "pauses": {"active": holding.get("hardship", 0) + holding.get("breathing_space", 0),
-                       "hardship_started": tallies.get("flag:hardship", 0)},
-        }
+        total = self._store.item(tenant_id, TOTAL_ITEM)
+        # An end falls on the UTC day of its instant: today's and later items hold every end still ahead.
+        ends = sum_counters(self._store.between(tenant_id, ends_item(now.astimezone(UTC).date()),
+                                                ENDS_ITEM + "~").values())
+        if period is None:
+            return answer(total, flows_of(total), ends, now)
+        flows = sum_counters(self.days(tenant_id, *period).values())
+        return {**answer(total, flows, ends, now),
+                "period": {"from": _text(period[0]), "to": period[1].isoformat()}}
+
+    def days(self, tenant_id: str, first: date, last: date) -> dict[str, Counters]:
+        """The tenant's day items from `first` to `last`, by item key (`day#<date>`): one query."""
+        return self._store.between(tenant_id, day_item(first), day_item(last)) if first <= last else {}
 
 
-def _holding(account: Account, now: datetime) -> list[Flag]:
-    return account.holding_flags(local_day(now, recipient_zones(account)))
+def _text(day: date) -> str | None:
+    return None if day == date.min else day.isoformat()
 
-
-def _by_suffix(tallies: Counter[str], prefix: str) -> dict[str, int]:
-    return dict(sorted((key.removeprefix(prefix), n) for key, n in tallies.items() if key.startswith(prefix)))

@@ -23,7 +23,9 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
         if name.startswith("AWS_ENDPOINT_URL") or name.startswith("KINDLY_"):
             monkeypatch.delenv(name)
     for name, value in {**stage_environment("local"), "AWS_DEFAULT_REGION": REGION, "AWS_REGION": REGION,
-                        "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}.items():
+                        "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+                        # moto serves DynamoDB Streams (the figures' stream) only on the regional host
+                        "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled"}.items():
         monkeypatch.setenv(name, value)
     from chalicelib.adapters.provision import initialise
     from chalicelib.bootstrap import container, reset

@@ -13,6 +13,7 @@ import pytest
 
 from tests.aws.test_webhooks import get_account, post, set_secret, timeline_types
 from tests.support import webhooks as wh
+from tests.support.figures import flow_figures
 from tests.support.samples import account
 
 FIRST_ON = date.today() + timedelta(days=7)
@@ -132,7 +133,7 @@ def test_a_bad_request_is_400_naming_the_field_and_writes_nothing(client, overdu
     assert get_account(client, overdue)["plan"] is None
 
 
-def test_stripe_pays_two_instalments_and_the_metrics_count_the_plan(client, overdue):
+def test_stripe_pays_two_instalments_and_the_metrics_count_the_plan(client, aws, overdue):
     call(client, "put", "/v1/accounts/acct-1/plan", overdue, PLAN)
     set_secret(client, overdue, "stripe", wh.STRIPE_SECRET)
     now = int(time.time())
@@ -148,6 +149,7 @@ def test_stripe_pays_two_instalments_and_the_metrics_count_the_plan(client, over
     assert [(i["paid"], i["status"]) for i in shown["plan"]["instalments"]] == [
         (1634, "paid"), (1633, "paid"), (0, "due")]
     assert shown["plan"]["status"] == "active" and shown["balance"] == {"EUR": 1633}
+    flow_figures(aws)
     figures = json.loads(client.http.get("/v1/metrics", headers=auth(overdue)).body)
     assert figures["plans"]["started"] == 1 and figures["plans"]["active"] == 1
     assert figures["plans"]["recovered"] == {"EUR": 3267}
@@ -171,5 +173,6 @@ def test_stripe_paying_a_standing_offer_settles_for_less_and_a_later_upsert_keep
     # the billing system still says the invoice is open: the settlement stands
     assert call(client, "put", "/v1/accounts/acct-1", overdue, account(name="Ana G.")).status_code == 200
     assert get_account(client, overdue)["state"] == "settled"
+    flow_figures(aws)
     figures = json.loads(client.http.get("/v1/metrics", headers=auth(overdue)).body)
     assert figures["recovered"] == {"EUR": 4410} and figures["settled_for_less"] == 1

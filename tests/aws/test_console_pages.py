@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from tests.support.console import FORM, add_user, sign_in
+from tests.support.figures import flow_figures
 from tests.support.samples import account
 
 pytestmark = pytest.mark.aws
@@ -147,6 +148,7 @@ def with_history(aws: Any, tenant: dict[str, str], account_id: str) -> None:
 def test_the_overview_shows_the_figures_with_server_drawn_charts_under_a_strict_csp(client, aws, tenant):
     assert client.http.put("/v1/accounts/acct-1", headers=auth(tenant), body=json.dumps(account())).status_code == 201
     with_history(aws, tenant, "acct-1")
+    flow_figures(aws)
     viewer = signed_in(client, aws, tenant, "viewer")
 
     page = get(client, viewer, "/console?weeks=4")

@@ -19,6 +19,7 @@ from tests.support.console import (
     sign_in,
     without_nonces,
 )
+from tests.support.figures import flow_figures
 
 pytestmark = pytest.mark.aws
 
@@ -211,6 +212,7 @@ def test_the_demo_tenant_has_a_finance_admin_who_can_sign_in(client, aws):
     from chalicelib.local.demo import DEMO_ACCOUNTS, DEMO_FINANCE_EMAIL, load_demo
 
     demo = load_demo(aws, aws.clock.now().date())
+    flow_figures(aws)
 
     session = sign_in(client, aws, DEMO_FINANCE_EMAIL)
     overview = client.http.get("/console", headers={"Cookie": session["cookie"]}).body.decode()

@@ -573,3 +573,42 @@ def test_versions_lists_every_version_of_one_policy_oldest_first(repos):
     repos.policies.add_version(OTHER, replace(STANDARD, name="gentle"), T0)
 
     assert repos.policies.versions(TENANT, "gentle") == [first, second]
+
+
+# --- the figures' aggregate items (kept by the accounts stream) -------------------------------------------------
+
+@pytest.fixture(params=["fake", "dynamodb"])
+def figure_store(request: pytest.FixtureRequest) -> Any:
+    from tests.fakes import FakeFigureStore
+
+    if request.param == "fake":
+        return FakeFigureStore()
+    return request.getfixturevalue("aws").figure_store
+
+
+def test_a_change_adds_its_counters_once_per_tenant(figure_store):
+    change = {"total": {"accounts": 1, "state:active": 1}, "day#2026-12-01": {"received:EUR": 4900}}
+
+    assert figure_store.add(TENANT, "0001", change) is True
+    assert figure_store.add(TENANT, "0001", change) is False  # delivered again: nothing added
+    assert figure_store.add(TENANT, "0002", {"total": {"state:active": -1, "state:paused": 1}}) is True
+    assert figure_store.add(OTHER, "0001", {"total": {"accounts": 5}}) is True  # a marker is the tenant's own
+
+    assert figure_store.item(TENANT, "total") == {"accounts": 1, "state:active": 0, "state:paused": 1}
+    assert figure_store.item(OTHER, "total") == {"accounts": 5}
+    assert figure_store.item(TENANT, "nothing") == {}
+
+
+def test_items_are_read_by_key_range_and_replaced_by_prefix(figure_store):
+    for day, amount in (("2026-11-30", 1), ("2026-12-01", 2), ("2026-12-02", 4)):
+        figure_store.add(TENANT, f"d{day}", {f"day#{day}": {"received:EUR": amount}, "ends#2026-12-20": {"x": 1}})
+
+    assert figure_store.between(TENANT, "day#2026-12-01", "day#2026-12-02") == {
+        "day#2026-12-01": {"received:EUR": 2}, "day#2026-12-02": {"received:EUR": 4}}
+    assert figure_store.between(OTHER, "day#", "day#~") == {}
+
+    figure_store.replace(TENANT, {"total": {"accounts": 2}, "ends#2026-12-24": {"y": 1}}, ("total", "ends#"))
+
+    assert figure_store.between(TENANT, "ends#", "ends#~") == {"ends#2026-12-24": {"y": 1}}
+    assert figure_store.item(TENANT, "total") == {"accounts": 2}
+    assert figure_store.between(TENANT, "day#", "day#~")["day#2026-12-02"] == {"received:EUR": 4}  # kept

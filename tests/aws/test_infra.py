@@ -31,7 +31,7 @@ DEPLOY = ROOT / "infra" / "deploy.sh"
 EVENTS = ROOT / "events"
 STAGES = ("local", "dev", "prod")
 MODEL_FIELDS = ("tenants", "api_keys", "accounts", "audit", "messages", "policies", "links", "processor_refs",
-                "parked_payments", "inbound_sms", "console", "sweeps")
+                "parked_payments", "inbound_sms", "console", "sweeps", "figures")
 REGION = "us-east-1"
 ACCOUNT = "123456789012"  # moto's default account
 
@@ -143,6 +143,9 @@ def test_template_table_matches_pynamodb_model(field: str) -> None:
     # And items expire by the attribute the model declares as its TTL, and only then
     ttl = [a.attr_name for a in model.get_attributes().values() if isinstance(a, TTLAttribute)]
     assert table.get("TimeToLiveSpecification") == ({"AttributeName": ttl[0], "Enabled": True} if ttl else None)
+    # And a table the app reads a stream of (the accounts: figures_stream) has the same stream in both
+    stream = getattr(model.Meta, "stream_view_type", None)
+    assert table.get("StreamSpecification") == ({"StreamViewType": stream} if stream else None)
 
 
 def test_template_declares_no_table_the_models_do_not_know() -> None:
@@ -325,6 +328,8 @@ def required_grants(stage: str) -> list[tuple[str, str]]:
     grants = [(f"dynamodb:{a}", table) for a in item_actions for table in tables]
     grants.append(("dynamodb:Query", f"arn:aws:dynamodb:{arn}:table/{settings.accounts_table}/index/due-index"))
     grants.append(("dynamodb:Query", f"arn:aws:dynamodb:{arn}:table/{settings.accounts_table}/index/phone-index"))
+    stream = f"arn:aws:dynamodb:{arn}:table/{settings.accounts_table}/stream/2026-12-01T00:00:00.000"
+    grants += [(f"dynamodb:{a}", stream) for a in ("DescribeStream", "GetRecords", "GetShardIterator", "ListStreams")]
     queue = f"arn:aws:sqs:{arn}:{settings.reminders_queue}"
     grants += [(f"sqs:{a}", queue) for a in ("SendMessage", "ReceiveMessage", "DeleteMessage",
                                              "GetQueueAttributes", "GetQueueUrl", "ChangeMessageVisibility")]
@@ -340,7 +345,7 @@ def required_grants(stage: str) -> list[tuple[str, str]]:
     grants.append(("ssm:GetParameter", f"arn:aws:ssm:{arn}:parameter{settings.console_keys_parameter}"))
     grants.append(("kms:Decrypt", f"arn:aws:kms:{arn}:key/0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0"))
     grants.append(("sts:GetCallerIdentity", "*"))
-    functions = ("", "-remind_worker", "-sms_inbound", "-app-Sweep-1A2B3C")
+    functions = ("", "-remind_worker", "-sms_inbound", "-figures_stream", "-app-Sweep-1A2B3C")
     for function in (f"kindly-{stage}{suffix}" for suffix in functions):
         group = f"arn:aws:logs:{arn}:log-group:/aws/lambda/{function}"
         grants.append(("logs:CreateLogGroup", group))
@@ -453,6 +458,25 @@ def test_sam_merge_turns_on_partial_batch_failures_for_the_worker() -> None:
     assert "Type" not in worker and "Type" not in worker["Properties"]["Events"][event_source]
     assert set(properties) == {"FunctionResponseTypes"}
     assert set(worker["Properties"]) == {"FunctionName", "Events"}
+
+
+def test_sam_merge_turns_on_partial_batch_failures_for_the_figures_stream() -> None:
+    import app as kindly_app
+
+    merge = json.loads(SAM_MERGE.read_text())
+    assert "figures_stream" in kindly_app.app.handler_map  # the name the dashboard's stream lag widget expects
+    function = to_cfn_resource_name("figures_stream")
+    event_source = to_cfn_resource_name("figures_stream-dynamodb-event-source")
+    assert (function, event_source) == ("FiguresStream", "FiguresStreamDynamodbEventSource")
+
+    stream = merge["Resources"][function]
+    properties = stream["Properties"]["Events"][event_source]["Properties"]
+    assert properties["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert "Type" not in stream and "Type" not in stream["Properties"]["Events"][event_source]
+    assert "Stream" not in properties and "StartingPosition" not in properties  # Chalice's own, from app.py
+    for stage in STAGES:
+        assert resolve(stream["Properties"]["FunctionName"], {"Stage": stage}) == f"kindly-{stage}-figures_stream"
+    assert "kindly-${Stage}-figures_stream" in json.dumps(load_template()["Resources"]["OperationsDashboard"])
 
 
 def test_worker_errors_alarm_watches_the_function_sam_merge_names() -> None:

@@ -7,6 +7,7 @@ import json
 from tests.aws.test_first_reminder import auth, sweep
 from tests.aws.test_webhooks import at, epoch
 from tests.support import webhooks as wh
+from tests.support.figures import flow_figures
 from tests.support.samples import account
 
 
@@ -36,7 +37,8 @@ def test_figures_follow_what_happened(client, aws, app_clock, tenant, other_tena
     # When the sweep runs at 10:00 in Madrid
     sweep(aws, "2026-12-01T09:00:00Z")
 
-    # Then the figures say so
+    # Then, once the accounts' stream has flowed, the figures say so
+    flow_figures(aws)
     figures = metrics(client, tenant)
     assert figures["accounts"] == {"total": 3, "by_state": {"active": 1, "paused": 1, "settled": 1}}
     assert figures["recovered"] == {"EUR": 4900}

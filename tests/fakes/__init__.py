@@ -10,6 +10,7 @@ from .renderer import FakeRenderer
 from .repositories import (
     FakeAccounts,
     FakeDebtorReplies,
+    FakeFigureStore,
     FakeParkedPayments,
     FakePolicies,
     FakeShortLinks,
@@ -26,4 +27,5 @@ __all__ = [
     "FakeFinanceTopic", "FakeHolidays", "FakeLinkSecret", "FakeParkedPayments", "FakePolicies", "FakeQueue",
     "FakeRenderer", "FakeSenderDomains", "FakeSessionKeys", "FakeShortLinks", "FakeSms", "FakeSweepLedger",
     "FakeTenants", "FakeWebhookSecrets", "Faked", "OutboxEntry", "SentEmail", "SentSms", "fake_container",
+    "FakeFigureStore",
 ]

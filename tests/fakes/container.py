@@ -19,6 +19,7 @@ from .queue import FakeQueue
 from .repositories import (
     FakeAccounts,
     FakeDebtorReplies,
+    FakeFigureStore,
     FakeParkedPayments,
     FakePolicies,
     FakeShortLinks,
@@ -72,6 +73,17 @@ class Faked:
     settings: Settings = field(repr=False, default_factory=lambda: read_settings({}))
     sender_domains: FakeSenderDomains = field(default_factory=FakeSenderDomains)
     dns: FakeDns = field(default_factory=FakeDns)
+    figure_store: FakeFigureStore = field(default_factory=FakeFigureStore)
+    streamed: int = 0  # how many of the accounts' stream records flow_stream() has applied
+
+    def flow_stream(self) -> int:
+        """Apply the account writes made since the last call to the figures, as figures_stream would (each
+        write is a record numbered by its place in the stream, dated by the fake clock): how many were new."""
+        applied = 0
+        for number, (old, new) in enumerate(self.accounts.stream[self.streamed:], start=self.streamed):
+            applied += self.container.figure_stream.apply(f"{number:020d}", self.clock.now().date(), old, new)
+        self.streamed = len(self.accounts.stream)
+        return applied
 
     def stored(self) -> Any:
         """Everything every repository and outbound fake holds, to prove a refused call changed nothing."""
@@ -113,6 +125,7 @@ def fake_container(at: datetime, *, renderer: Renderer | None = None, holidays: 
         "finance_topic": faked.finance_topic, "sender_domain_identities": faked.sender_domains, "dns": faked.dns,
         "debtor_replies": faked.replies, "console_users": faked.console, "console_signins": faked.console,
         "console_changes": faked.console, "session_keys": faked.session_keys, "sweep_ledger": faked.sweeps,
+        "figure_store": faked.figure_store,
         # what must never be reached once the above are in place
         "models": NoAws("models"), "client": NoAws("client"), "topic_arn": NoAws("topic_arn"),
         "queue": lambda: faked.queue,

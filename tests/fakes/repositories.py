@@ -74,6 +74,8 @@ class FakeAccounts:
         self._snapshots: dict[str, Account] = {}
         self._tickets = itertools.count(1)
         self._interference: list[Callable[[], None]] = []
+        # What DynamoDB's stream would carry: (old image, new image) of every account write, in order.
+        self.stream: list[tuple[Account | None, Account]] = []
 
     def before_next_write(self, change: Callable[[], None]) -> None:
         """Run `change` just before the next write (save, claim, finish) is checked: another worker or request
@@ -228,6 +230,8 @@ class FakeAccounts:
         account.version = (account.version or 0) + 1
         stored = copy.deepcopy(account)
         stored.pending_events = []
+        self.stream.append((copy.deepcopy(self.items.get((account.tenant_id, account.account_id))),
+                            copy.deepcopy(stored)))
         self.items[(account.tenant_id, account.account_id)] = stored
         trail = self.trails.setdefault((account.tenant_id, account.account_id), {})
         for event in account.pending_events:
@@ -402,3 +406,37 @@ class FakeSweepLedger:
 
     def state(self) -> Any:
         return copy.deepcopy((self.counts, self.limit_settings, self.hold_items))
+
+
+class FakeFigureStore:
+    """ports.FigureStore in memory: items of counters per tenant, and the changes already added."""
+
+    def __init__(self) -> None:
+        self.items: dict[tuple[str, str], dict[str, int]] = {}
+        self.seen: set[tuple[str, str]] = set()
+        self.reads = 0
+
+    def add(self, tenant_id: str, change_id: str, items: dict[str, dict[str, int]]) -> bool:
+        if (tenant_id, change_id) in self.seen:
+            return False
+        self.seen.add((tenant_id, change_id))
+        for key, counters in items.items():
+            stored = self.items.setdefault((tenant_id, key), {})
+            for name, n in counters.items():
+                stored[name] = stored.get(name, 0) + n
+        return True
+
+    def item(self, tenant_id: str, key: str) -> dict[str, int]:
+        self.reads += 1
+        return dict(self.items.get((tenant_id, key), {}))
+
+    def between(self, tenant_id: str, first: str, last: str) -> dict[str, dict[str, int]]:
+        self.reads += 1
+        return {key: dict(counters) for (tenant, key), counters in sorted(self.items.items())
+                if tenant == tenant_id and first <= key <= last}
+
+    def replace(self, tenant_id: str, items: dict[str, dict[str, int]], prefixes: tuple[str, ...]) -> None:
+        for tenant, key in list(self.items):
+            if tenant == tenant_id and key.startswith(prefixes):
+                del self.items[(tenant, key)]
+        self.items.update({(tenant_id, key): dict(counters) for key, counters in items.items()})

@@ -79,6 +79,13 @@ def test_the_stack_serves_the_api_and_stops_cleanly_on_sigterm(running_stack):
                                      headers={"Authorization": f"Bearer {running_stack['key']}"})
     with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - localhost
         assert json.loads(response.read())["account_id"] == "demo-madrid"
+    # And the finance figures came through the accounts table's stream, as figures_stream keeps them on AWS
+    from chalicelib.local.demo import DEMO_ACCOUNTS
+
+    request = urllib.request.Request(f"http://127.0.0.1:{port}/v1/metrics",
+                                     headers={"Authorization": f"Bearer {running_stack['key']}"})
+    with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - localhost
+        assert json.loads(response.read())["accounts"]["total"] == len(DEMO_ACCOUNTS)
     # And the kindly command finds it by itself
     assert json.loads(kindly(running_stack["env"], "outbox").stdout).keys() == {"email", "sms"}
     assert json.loads(marker.read_text())["pid"] == process.pid

@@ -276,6 +276,18 @@ class SweepLedgerModel(Model):
     expires_at = TTLAttribute(null=True)
 
 
+class FigureModel(Model):
+    """A tenant's finance figures, kept by the accounts table's stream (adapters/dynamodb/figures.py reads and
+    writes it with the low-level client: each counter is its own number attribute)."""
+
+    class Meta:
+        table_name = "figures"
+
+    tenant_id = UnicodeAttribute(hash_key=True)
+    key = UnicodeAttribute(range_key=True)  # "total", "day#<date>", "ends#<date>", "seen#<sequence number>"
+    expires_at = TTLAttribute(null=True)  # the "seen" markers only
+
+
 @dataclass(frozen=True)
 class Models:
     tenants: type[TenantModel]
@@ -290,14 +302,16 @@ class Models:
     inbound_sms: type[InboundSmsModel]
     console: type[ConsoleItemModel]
     sweeps: type[SweepLedgerModel]
+    figures: type[FigureModel]
 
     def all(self) -> list[type[Model]]:
         return [self.tenants, self.api_keys, self.accounts, self.audit, self.messages, self.policies, self.links,
-                self.processor_refs, self.parked_payments, self.inbound_sms, self.console, self.sweeps]
+                self.processor_refs, self.parked_payments, self.inbound_sms, self.console, self.sweeps, self.figures]
 
 
-def _bind(base: type[Model], table_name: str, region: str) -> Any:
-    meta = type("Meta", (), {"table_name": table_name, "region": region, "billing_mode": "PAY_PER_REQUEST"})
+def _bind(base: type[Model], table_name: str, region: str, **meta_extra: str) -> Any:
+    meta = type("Meta", (), {"table_name": table_name, "region": region, "billing_mode": "PAY_PER_REQUEST",
+                             **meta_extra})
     return type(base.__name__, (base,), {"Meta": meta, "__module__": base.__module__})
 
 
@@ -306,7 +320,8 @@ def build_models(settings: Settings) -> Models:
     return Models(
         tenants=_bind(TenantModel, settings.tenants_table, region),
         api_keys=_bind(ApiKeyModel, settings.api_keys_table, region),
-        accounts=_bind(AccountModel, settings.accounts_table, region),
+        # The stream keeps the finance figures (services/figure_stream.py); infra/template.yaml enables it too.
+        accounts=_bind(AccountModel, settings.accounts_table, region, stream_view_type="NEW_AND_OLD_IMAGES"),
         audit=_bind(AuditEventModel, settings.audit_table, region),
         messages=_bind(MessageModel, settings.messages_table, region),
         policies=_bind(PolicyModel, settings.policies_table, region),
@@ -316,4 +331,5 @@ def build_models(settings: Settings) -> Models:
         sweeps=_bind(SweepLedgerModel, settings.sweeps_table, region),
         inbound_sms=_bind(InboundSmsModel, settings.inbound_sms_table, region),
         console=_bind(ConsoleItemModel, settings.console_table, region),
+        figures=_bind(FigureModel, settings.figures_table, region),
     )

@@ -91,8 +91,15 @@ def audit(container: Any) -> Any:
 
 
 @pytest.fixture
-def figures(container: Any) -> Any:
-    return container.figures
+def figures(container: Any, faked: Faked) -> Any:
+    """The figures as the stream keeps them: every account write so far flows before each read."""
+
+    class Streamed:
+        def figures(self, tenant_id: str, period: Any = None) -> Any:
+            faked.flow_stream()
+            return container.figures.figures(tenant_id, period)
+
+    return Streamed()
 
 
 @pytest.fixture

@@ -31,14 +31,20 @@ def test_another_period_is_refused(text):
         weeks_asked(text)
 
 
-def test_money_per_week_is_received_less_paid_back_in_the_week_it_happened(faked, container, accounts, tenant):
+def test_money_per_week_is_received_less_paid_back_in_the_week_the_stream_recorded_it(faked, container, accounts,
+                                                                                      tenant):
     put_account(accounts, tenant)
-    account = stored(faked, tenant)
-    account.payments += [Payment("stripe", "pi_1", SUCCEEDED, 4900, "EUR", NOW - timedelta(days=1), "e1"),
-                         Payment("stripe", "pi_2", SUCCEEDED, 1000, "EUR", NOW - timedelta(days=8), "e2"),
-                         Payment("stripe", "pi_2", CHARGEBACK, 1000, "EUR", NOW - timedelta(days=7), "e3"),
-                         Payment("stripe", "pi_3", SUCCEEDED, 999, "EUR", NOW - timedelta(weeks=9), "e4")]
-    faked.accounts.save(account)
+    for ago, payment in ((timedelta(weeks=9), Payment("stripe", "pi_3", SUCCEEDED, 999, "EUR", NOW, "e4")),
+                         (timedelta(days=8), Payment("stripe", "pi_2", SUCCEEDED, 1000, "EUR", NOW, "e2")),
+                         (timedelta(days=7), Payment("stripe", "pi_2", CHARGEBACK, 1000, "EUR", NOW, "e3")),
+                         (timedelta(days=1), Payment("stripe", "pi_1", SUCCEEDED, 4900, "EUR", NOW, "e1"))):
+        faked.clock.set(NOW - ago)
+        account = stored(faked, tenant)
+        account.payments.append(payment)
+        faked.accounts.save(account)
+        faked.flow_stream()
+    faked.clock.set(NOW)
+    reads = faked.figure_store.reads
 
     (eur,) = container.console_overview.recovered_by_week(tenant.tenant_id, 4)
 
@@ -46,3 +52,17 @@ def test_money_per_week_is_received_less_paid_back_in_the_week_it_happened(faked
     assert [(bar.label, bar.value) for bar in eur.bars] == [
         ("09 Nov", 0), ("16 Nov", 0), ("23 Nov", 1000 - 1000), ("30 Nov", 4900)]
     assert eur.unit == "EUR"
+    assert faked.figure_store.reads - reads == 1  # one query of the weeks' day items
+
+
+def test_the_overview_figures_are_those_of_the_weeks_shown(faked, container, accounts, tenant):
+    put_account(accounts, tenant)
+    faked.clock.set(NOW - timedelta(weeks=6))
+    account = stored(faked, tenant)
+    account.payments.append(Payment("stripe", "pi_1", SUCCEEDED, 1000, "EUR", NOW, "e1"))
+    faked.accounts.save(account)
+    faked.flow_stream()
+    faked.clock.set(NOW)
+
+    assert container.console_overview.overview(tenant.tenant_id, 4)["figures"]["recovered"] == {}
+    assert container.console_overview.overview(tenant.tenant_id, 8)["figures"]["recovered"] == {"EUR": 1000}

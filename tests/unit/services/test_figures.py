@@ -3,6 +3,12 @@ own accounts only, from the tallies each audit event adds."""
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
+import pytest
+
+from chalicelib.domain.errors import InvalidInput
+from chalicelib.services.figures import period_asked
 from tests.unit.services.conftest import create_tenant, pay, put_account
 
 
@@ -95,3 +101,33 @@ def test_bounce_and_complaint_rates_are_per_email_sent(figures, accounts, remind
 
     assert report["messages"]["sent"] == {"email": 4}
     assert report["deliverability"] == {"bounce_rate": 0.25, "complaint_rate": 0.25, "bounced": 1, "complained": 1}
+
+
+def test_a_period_may_leave_out_either_end_but_not_run_backwards():
+    today = date(2026, 12, 1)
+    assert period_asked(None, None, today) is None
+    assert period_asked("2026-11-01", None, today) == (date(2026, 11, 1), today)
+    assert period_asked(None, "2026-11-30", today) == (date.min, date(2026, 11, 30))
+    with pytest.raises(InvalidInput) as backwards:
+        period_asked("2026-12-02", "2026-12-01", today)
+    assert backwards.value.field == "from"
+    with pytest.raises(InvalidInput) as not_a_day:
+        period_asked(None, "20261201", today)
+    assert not_a_day.value.field == "to"
+
+
+def test_a_period_counts_what_happened_in_it_and_how_things_stand_now(figures, accounts, payments, faked, tenant):
+    put_account(accounts, tenant, "acct-1")
+    faked.flow_stream()
+    faked.clock.advance(timedelta(days=3))
+    pay(payments, faked, tenant, account_id="acct-1", amount=4900)
+    today = faked.clock.now().date()
+
+    before = figures.figures(tenant.tenant_id, (today - timedelta(days=3), today - timedelta(days=1)))
+    during = figures.figures(tenant.tenant_id, (today, today))
+
+    assert before["recovered"] == {} and before["payments"]["payment_succeeded"] == 0
+    assert during["recovered"] == {"EUR": 4900} and during["payments"]["payment_succeeded"] == 1
+    assert before["accounts"] == during["accounts"] == {"total": 1, "by_state": {"settled": 1}}
+    assert during["period"] == {"from": today.isoformat(), "to": today.isoformat()}
+    assert figures.figures(tenant.tenant_id, (date.min, today))["period"]["from"] is None

@@ -1,0 +1,136 @@
+"""figures_stream on the accounts table's stream (moto serves the Streams API), GET /v1/metrics from the
+aggregates with a period, and `kindly metrics rebuild`."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from tests.aws.test_first_reminder import auth
+from tests.support.figures import flow_figures
+from tests.support.samples import account
+
+pytestmark = pytest.mark.aws
+
+
+def stream_records(aws: Any) -> list[dict[str, Any]]:
+    """Every record of the accounts stream so far, shaped as Lambda delivers them (creation time in seconds)."""
+    streams = aws.client("dynamodbstreams")
+    arn = aws.client("dynamodb").describe_table(TableName=aws.settings.accounts_table)["Table"]["LatestStreamArn"]
+    records = []
+    for shard in streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]:
+        iterator = streams.get_shard_iterator(StreamArn=arn, ShardId=shard["ShardId"],
+                                              ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+        for record in streams.get_records(ShardIterator=iterator)["Records"]:
+            change = record["dynamodb"]
+            records.append({**record, "eventSourceARN": arn, "dynamodb": {
+                **change, "ApproximateCreationDateTime": change["ApproximateCreationDateTime"].timestamp()}})
+    return records
+
+
+def put(client: Any, tenant: dict[str, str], account_id: str, **changes: Any) -> None:
+    answer = client.http.put(f"/v1/accounts/{account_id}", headers=auth(tenant), body=json.dumps(account(**changes)))
+    assert answer.status_code in (200, 201), answer.body
+
+
+def metrics(client: Any, tenant: dict[str, str], query: str = "") -> Any:
+    return client.http.get(f"/v1/metrics{query}", headers=auth(tenant))
+
+
+def test_the_same_records_delivered_twice_count_once(client, aws, tenant):
+    put(client, tenant, "a-1")
+    put(client, tenant, "a-2", email="two@example.com")
+    event = {"Records": stream_records(aws)}
+
+    first = client.lambda_.invoke("figures_stream", event).payload
+    again = client.lambda_.invoke("figures_stream", event).payload  # at-least-once: the batch comes again
+
+    assert first == again == {"batchItemFailures": []}
+    figures = json.loads(metrics(client, tenant).body)
+    assert figures["accounts"] == {"total": 2, "by_state": {"active": 2}}
+    assert figures["outstanding"] == {"EUR": 9800}
+
+
+def test_a_failed_record_is_reported_and_the_retried_batch_counts_each_change_once(client, aws, tenant, monkeypatch):
+    put(client, tenant, "a-1")
+    put(client, tenant, "a-2")
+    put(client, tenant, "a-3")
+    records = stream_records(aws)
+    failing = records[1]["dynamodb"]["SequenceNumber"]
+    store = aws.figure_store
+    add = store.add
+
+    def add_failing_once(tenant_id: str, change_id: str, items: dict[str, Any]) -> bool:
+        if change_id == failing:
+            monkeypatch.setattr(store, "add", add)
+            raise RuntimeError("throttled")
+        return add(tenant_id, change_id, items)
+
+    monkeypatch.setattr(store, "add", add_failing_once)
+    answer = client.lambda_.invoke("figures_stream", {"Records": records}).payload
+    assert answer == {"batchItemFailures": [{"itemIdentifier": failing}]}
+    assert json.loads(metrics(client, tenant).body)["accounts"]["total"] == 2  # the others went through
+
+    # Lambda retries from the failed record on: those after it come again, and count once
+    retried = client.lambda_.invoke("figures_stream", {"Records": records[1:]}).payload
+
+    assert retried == {"batchItemFailures": []}
+    assert json.loads(metrics(client, tenant).body)["accounts"]["total"] == 3
+
+
+def test_a_period_sums_its_days_while_what_stands_now_stays_now(client, aws, tenant):
+    put(client, tenant, "a-1")
+    flow_figures(aws)
+    today = aws.clock.now().date().isoformat()
+
+    this_day = json.loads(metrics(client, tenant, f"?from={today}&to={today}").body)
+    long_ago = json.loads(metrics(client, tenant, "?from=2020-01-01&to=2020-01-31").body)
+
+    assert this_day["period"] == {"from": today, "to": today}
+    assert this_day["outstanding"] == long_ago["outstanding"] == {"EUR": 4900}  # "now", whatever the period
+    assert this_day["accounts"]["total"] == long_ago["accounts"]["total"] == 1
+    assert "period" not in json.loads(metrics(client, tenant).body)
+
+
+def test_money_recorded_today_is_in_a_period_of_today_only(client, aws, tenant):
+    from chalicelib.domain.payments import SUCCEEDED, Payment
+
+    put(client, tenant, "a-1")
+    stored = aws.account_repository.get(tenant["tenant_id"], "a-1")
+    stored.payments.append(Payment("stripe", "pi_1", SUCCEEDED, 1500, "EUR", aws.clock.now(), "evt_1"))
+    aws.account_repository.save(stored)
+    flow_figures(aws)
+    today = aws.clock.now().date().isoformat()
+
+    assert json.loads(metrics(client, tenant, f"?from={today}").body)["recovered"] == {"EUR": 1500}
+    assert json.loads(metrics(client, tenant, "?to=2020-01-31").body)["recovered"] == {}
+    assert json.loads(metrics(client, tenant).body)["recovered"] == {"EUR": 1500}
+
+
+@pytest.mark.parametrize("query, field", [("?from=2026-13-01", "from"), ("?from=yesterday", "from"),
+                                          ("?to=2026-12-1", "to"), ("?from=2026-12-02&to=2026-12-01", "from")])
+def test_a_bad_period_is_400_naming_it(client, aws, tenant, query, field):
+    answer = metrics(client, tenant, query)
+
+    assert answer.status_code == 400
+    assert json.loads(answer.body)["error"]["field"] == field
+
+
+def test_rebuild_recomputes_the_figures_from_the_accounts(client, aws, tenant, kindly, capsys):
+    put(client, tenant, "a-1")
+    put(client, tenant, "a-2")
+    flow_figures(aws)
+    streamed = json.loads(metrics(client, tenant).body)
+    # figures gone wrong: a change counted that never happened
+    aws.figure_store.add(tenant["tenant_id"], "lost-and-found", {"total": {"accounts": 7, "state:held": 7}})
+    assert json.loads(metrics(client, tenant).body)["accounts"]["total"] == 9
+
+    assert kindly(["metrics", "rebuild", "--tenant", tenant["tenant_id"]]) == 0
+
+    printed = json.loads(capsys.readouterr().out)
+    assert printed["figures"]["accounts"] == streamed["accounts"] == {"total": 2, "by_state": {"active": 2}}
+    rebuilt = json.loads(metrics(client, tenant).body)
+    assert {k: v for k, v in rebuilt.items() if k != "as_of"} == {k: v for k, v in streamed.items() if k != "as_of"}
+    assert kindly(["metrics", "rebuild", "--tenant", "t_nope"]) != 0
