@@ -386,8 +386,10 @@ def test_the_console_keeps_its_strict_csp_and_loads_nothing_from_elsewhere(demo,
     page.on("console", lambda message: refused.append(message.text) if "Content Security Policy" in message.text
             else None)
     try:
+        save_a_demo_version(page, demo["api"])  # so the diff page is one (this test may run alone)
         for url in page_urls(demo, page).values():
             answer = page.goto(url)
+            assert answer.status == 200, url
             csp = answer.headers["content-security-policy"]
             assert csp.startswith("default-src 'none'; style-src 'nonce-"), url
             assert "unsafe-inline" not in csp and "script-src" not in csp and "frame-ancestors 'none'" in csp
