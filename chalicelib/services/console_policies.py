@@ -11,7 +11,7 @@ from typing import Any
 from chalicelib.domain.accounts import Account
 from chalicelib.domain.closures import with_excluded_days
 from chalicelib.domain.errors import InvalidInput, NotFound
-from chalicelib.domain.policies import Policy
+from chalicelib.domain.policies import BUILT_IN, Policy
 from chalicelib.domain.policy_diff import PolicyDiff, diff
 from chalicelib.domain.ports import Clock, ConsoleChanges, HolidayCalendar, PolicyEditing, TenantLookup
 from chalicelib.domain.segments import in_order
@@ -79,8 +79,11 @@ class ConsolePolicies:
         return [PolicyRow(p) for p in ranked + rest]
 
     def versions(self, tenant_id: str, name: str) -> list[Policy]:
-        """Every version, oldest first; NotFound naming `name` when the tenant has no such policy."""
+        """Every version, oldest first; NotFound naming `name` when the tenant has no such policy. A built-in
+        policy the tenant changed keeps its built-in version 0 first, so its first change can be diffed too."""
         found = self._policies.versions(tenant_id, name)
+        if found and found[0].version != 0 and name in BUILT_IN:
+            found = [BUILT_IN[name], *found]
         if not found:
             raise NotFound(f"no policy named {name!r}", "name")
         return found

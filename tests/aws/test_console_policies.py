@@ -270,6 +270,24 @@ def test_the_diff_shows_changed_settings_and_the_steps_matched_up(client, aws, t
     assert get(client, viewer, "/console/policies/gentle/diff?from=1&to=9").status_code == 404
 
 
+
+def test_the_first_change_to_the_built_in_standard_policy_is_diffed_against_the_built_in_one(client, aws, tenant):
+    # Given the tenant never changed the built-in standard policy, and an editor saves a change to it
+    editor = signed_in(client, aws, tenant, "editor")
+    fields = form_on(get(client, editor, "/console/policies/standard"))
+    saved = post(client, editor, "/console/policies/standard", {**fields, "steps[0].offset_days": "-4", "do": "save"})
+    assert saved.status_code == 303 and [v.version for v in versions(aws, tenant, "standard")] == [1]
+
+    # Then the built-in version stays in the list with the way to what changed, and the diff shows the change
+    listed = text_of(get(client, editor, "/console/policies/standard?saved=1"))
+    assert "version 1 (shown) · what changed built in" in listed
+    page = get(client, editor, "/console/policies/standard/diff")
+    assert page.status_code == 200
+    rows = re.findall(r'<tr class="diff-(\w+)"><td>\w+</td><td>(.*?)</td><td>(.*?)</td></tr>', page.body.decode())
+    assert [row for row in rows if row[0] != "same"] == [
+        ("changed", "<del>day -3 · email · heads_up</del>", "<ins>day -4 · email · heads_up</ins>")]
+
+
 # --- roles, CSRF, tenants ------------------------------------------------------------------------------------------
 
 def test_a_viewer_reads_the_policy_but_a_viewers_post_is_403_and_writes_nothing(client, aws, tenant):
