@@ -9,6 +9,7 @@ from chalicelib.routes.console_audit import console_audit
 from chalicelib.routes.console_policies import console_policies
 from chalicelib.routes.console_settings import console_settings
 from chalicelib.routes.console_signin import console_signin
+from chalicelib.routes.console_tomorrow import console_tomorrow
 from chalicelib.routes.feedback import feedback
 from chalicelib.routes.http import error_shape_middleware
 from chalicelib.routes.links import links
@@ -36,3 +37,4 @@ app.register_blueprint(console_signin)
 app.register_blueprint(console_accounts)
 app.register_blueprint(console_audit)
 app.register_blueprint(console_settings)
+app.register_blueprint(console_tomorrow)

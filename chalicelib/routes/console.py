@@ -30,6 +30,7 @@ FORM_COOKIE = "kindly_console_form"  # before signing in, the sign-in form's CSR
 # The navigation, in order: (key, label, path below the folder holding /console). Pages added later add a row.
 NAV = [("overview", "Overview", "console"),
        ("accounts", "Accounts", "console/accounts"),
+       ("tomorrow", "Tomorrow's run", "console/tomorrow"),
        ("policies", "Policies", "console/policies"),
        ("audit", "Audit export", "console/audit"),
        ("settings", "Settings", "console/settings")]

@@ -45,8 +45,10 @@ def home() -> Response:
         weeks = weeks_asked(_query().get("weeks"))
     except InvalidInput as exc:
         return _message(session, "That period is not offered", exc.message, status=400)
+    app = container()
     return _page(session, "overview", "Overview", "overview",
-                 container().console_overview.overview(session.tenant_id, weeks))
+                 {**app.console_overview.overview(session.tenant_id, weeks),
+                  "held_runs": app.console_tomorrow.open_holds(session.tenant_id)})
 
 
 @console_signin.route("/console", methods=["POST"], content_types=FORM)

@@ -573,3 +573,23 @@ def test_versions_lists_every_version_of_one_policy_oldest_first(repos):
     repos.policies.add_version(OTHER, replace(STANDARD, name="gentle"), T0)
 
     assert repos.policies.versions(TENANT, "gentle") == [first, second]
+
+
+def test_daily_summary_addresses_are_per_tenant_and_a_day_is_claimed_once(console_store):
+    day = date(2026, 12, 7)
+    assert console_store.addresses() == [] and console_store.address(TENANT) is None
+    console_store.set_address(TENANT, "finance@acme.example.com")
+    console_store.set_address(OTHER, "ar@globex.example.com")
+    console_store.set_address(OTHER, "ap@globex.example.com")  # replaced
+
+    assert sorted(console_store.addresses()) == [(OTHER, "ap@globex.example.com"),
+                                                 (TENANT, "finance@acme.example.com")]
+    assert console_store.address(TENANT) == "finance@acme.example.com"
+    console_store.set_address(OTHER, None)
+    assert console_store.addresses() == [(TENANT, "finance@acme.example.com")]
+
+    assert console_store.claim_day(TENANT, day) is True
+    assert console_store.claim_day(TENANT, day) is False  # never twice a day
+    assert console_store.claim_day(OTHER, day) is True and console_store.claim_day(TENANT, date(2026, 12, 8))
+    console_store.release_day(TENANT, day)
+    assert console_store.claim_day(TENANT, day) is True  # taken back: the next run may send it
