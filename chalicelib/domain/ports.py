@@ -397,8 +397,10 @@ class SweepGate(Protocol):
     def admit(self, tenant_id: str, entries: list[DueEntry], now: datetime) -> Admission:
         """Whether this sweep may queue the tenant's due accounts; a run far above its usual day is held."""
 
-    def outlook(self, tenant_id: str, would_send: int, now: datetime) -> dict[str, Any]:
-        """Whether a run sending that many now would be held, and against what."""
+    def outlook(self, tenant_id: str, would_send: int, now: datetime,
+                first_runs: frozenset[tuple[str, int]] = frozenset()) -> dict[str, Any]:
+        """Whether a run sending that many now (under these policy versions asking for their first run to be
+        approved) would be held, and against what."""
 
 
 class Forecasts(Protocol):

@@ -80,6 +80,10 @@ def breaker_words(outlook: dict[str, Any]) -> str | None:
                 "go out only after an approval.")
     if hold and hold.get("status") == "approved":
         return "A held run was approved: the next sweep sends it."
+    first_run = outlook.get("first_run")
+    if first_run:
+        return (f"The circuit breaker is expected to hold this run: policy {first_run['policy']} (version "
+                f"{first_run['policy_version']}) asks for a person to approve its first run.")
     if outlook.get("would_hold"):
         return (f"The circuit breaker is expected to hold this run: {outlook['would_send']} messages, with "
                 f"{outlook['sent_today']} sent today, is above today's limit of {outlook['threshold']} (the usual "

@@ -68,6 +68,12 @@ def test_the_breaker_is_said_when_it_will_hold_and_silent_when_it_will_not():
     assert approved == "A held run was approved: the next sweep sends it."
 
 
+def test_a_first_run_awaiting_approval_is_said_with_its_policy():
+    outlook = {"would_hold": True, "open_hold": None, "first_run": {"policy": "careful", "policy_version": 2}}
+    assert breaker_words(outlook) == ("The circuit breaker is expected to hold this run: policy careful (version 2) "
+                                      "asks for a person to approve its first run.")
+
+
 def test_a_hold_is_said_with_counts_and_its_reason_only():
     hold = {"hold_id": "hold_1", "reason": "volume_above_usual", "messages": 420, "accounts": 400,
             "held_at": "2026-12-07T08:15:00Z"}
