@@ -4,7 +4,12 @@ from chalice import Chalice
 
 from chalicelib.routes.api import api
 from chalicelib.routes.console import console
+from chalicelib.routes.console_accounts import console_accounts
+from chalicelib.routes.console_audit import console_audit
 from chalicelib.routes.console_policies import console_policies
+from chalicelib.routes.console_settings import console_settings
+from chalicelib.routes.console_signin import console_signin
+from chalicelib.routes.console_tomorrow import console_tomorrow
 from chalicelib.routes.feedback import feedback
 from chalicelib.routes.http import error_shape_middleware
 from chalicelib.routes.links import links
@@ -30,3 +35,8 @@ app.register_blueprint(sms)
 app.register_blueprint(console)
 app.register_blueprint(console_policies)
 app.register_blueprint(streams)
+app.register_blueprint(console_signin)
+app.register_blueprint(console_accounts)
+app.register_blueprint(console_audit)
+app.register_blueprint(console_settings)
+app.register_blueprint(console_tomorrow)

@@ -18,6 +18,7 @@ if TYPE_CHECKING:  # annotations only: the app's cold start imports no adapter o
         ConsolePages,
         ConsoleSignIns,
         ConsoleUsers,
+        DailySummaries,
         DebtorReplies,
         DnsTxt,
         EmailSender,
@@ -48,6 +49,8 @@ if TYPE_CHECKING:  # annotations only: the app's cold start imports no adapter o
     from chalicelib.services.console_policies import ConsolePolicies
     from chalicelib.services.console_settings import ConsoleSettings
     from chalicelib.services.console_signin import ConsoleSignIn
+    from chalicelib.services.console_tomorrow import ConsoleTomorrow
+    from chalicelib.services.daily_summary import DailySummary
     from chalicelib.services.delivery import Delivery
     from chalicelib.services.feedback import FeedbackService
     from chalicelib.services.figure_stream import FigureStream
@@ -238,6 +241,12 @@ class Container:
 
     @cached_property
     def console_changes(self) -> ConsoleChanges:
+        from chalicelib.adapters.dynamodb.console import DynamoConsole
+
+        return DynamoConsole(self.models)
+
+    @cached_property
+    def daily_summaries(self) -> DailySummaries:
         from chalicelib.adapters.dynamodb.console import DynamoConsole
 
         return DynamoConsole(self.models)
@@ -440,6 +449,20 @@ class Container:
         from chalicelib.services.console_policies import ConsolePolicies
 
         return ConsolePolicies(self.policies, self.tenants, self.holidays, self.console_changes, self.clock)
+
+    @cached_property
+    def console_tomorrow(self) -> ConsoleTomorrow:
+        from chalicelib.services.console_tomorrow import ConsoleTomorrow
+
+        return ConsoleTomorrow(self.forecast, self.breaker)
+
+    @cached_property
+    def daily_summary(self) -> DailySummary:
+        from chalicelib.services.daily_summary import DailySummary
+
+        return DailySummary(summaries=self.daily_summaries, tenants=self.tenants, policies=self.policies,
+                            forecasts=self.forecast, held_sweeps=self.breaker, email=self.email, clock=self.clock,
+                            console_url=f"{self.settings.public_base_url}/console/tomorrow")
 
     @cached_property
     def finance_subscriptions(self) -> FinanceSubscriptions:

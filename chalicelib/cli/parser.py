@@ -86,9 +86,11 @@ def build_parser() -> argparse.ArgumentParser:
     create.set_defaults(func=cmd_tenant_create)
     tenant_set = tenant.add_parser("set", help="change a tenant's settings")
     tenant_set.add_argument("--tenant", required=True)
-    tenant_set.add_argument("--excluded-days", required=True,
+    tenant_set.add_argument("--excluded-days",
                             help="days the tenant is closed, YYYY-MM-DD,YYYY-MM-DD (the whole list; '' clears it): "
                                  "reminders due then wait for the next open day")
+    tenant_set.add_argument("--daily-summary-to", help="email the day's forecast to this address (finance), once a "
+                            "day before the first send window opens ('' stops it)")
     tenant_set.set_defaults(func=cmd_tenant_set)
     check = tenant.add_parser("check", help="which of the sender domain's DNS records are in place; exit 1 if not all")
     check.add_argument("--tenant", required=True)

@@ -414,5 +414,42 @@ class SweepGate(Protocol):
     def admit(self, tenant_id: str, entries: list[DueEntry], now: datetime) -> Admission:
         """Whether this sweep may queue the tenant's due accounts; a run far above its usual day is held."""
 
-    def outlook(self, tenant_id: str, would_send: int, now: datetime) -> dict[str, Any]:
-        """Whether a run sending that many now would be held, and against what."""
+    def outlook(self, tenant_id: str, would_send: int, now: datetime,
+                first_runs: frozenset[tuple[str, int]] = frozenset()) -> dict[str, Any]:
+        """Whether a run sending that many now (under these policy versions asking for their first run to be
+        approved) would be held, and against what."""
+
+
+class Forecasts(Protocol):
+    """What the coming sweeps will send and hold back (services.forecast.ForecastService)."""
+
+    def forecast(self, tenant_id: str, hours: int = 24) -> dict[str, Any]: ...
+
+
+class HeldSweeps(Protocol):
+    """The runs the circuit breaker holds, and a person's decision on them (services.breaker.SweepBreaker)."""
+
+    def held(self, tenant_id: str) -> dict[str, Any]: ...
+
+    def approve(self, tenant_id: str, actor: str) -> dict[str, Any]: ...
+
+    def discard(self, tenant_id: str, actor: str) -> dict[str, Any]: ...
+
+
+class DailySummaries(Protocol):
+    """Which tenants' finance teams asked for the daily summary email (a tenant setting), and the local days it
+    was sent on: one marker a day, written only if absent, so it is never sent twice."""
+
+    def set_address(self, tenant_id: str, address: str | None) -> None:
+        """Where the tenant's summary goes; None stops it."""
+
+    def address(self, tenant_id: str) -> str | None: ...
+
+    def addresses(self) -> list[tuple[str, str]]:
+        """(tenant_id, address) of every tenant that asked for the summary."""
+
+    def claim_day(self, tenant_id: str, day: date) -> bool:
+        """Mark the tenant's summary of that (local) day as sent; False, writing nothing, if it already was."""
+
+    def release_day(self, tenant_id: str, day: date) -> None:
+        """Take the day's mark back (the email could not be sent): the next run tries again."""

@@ -20,3 +20,14 @@ def sweep(event: Any) -> dict[str, int]:
     queued = app.sweep.enqueue_due(app.queue())
     logger().info("sweep queued due accounts", extra={"queued": queued})
     return {"queued": queued}
+
+
+@schedules.schedule(Rate(15, unit=Rate.MINUTES))
+def daily_summary(event: Any) -> dict[str, int]:
+    """Every 15 minutes: email each tenant's finance team that asked for it the day's forecast summary, once a local
+    day, in the hour before its first send window opens."""
+    from chalicelib.observability import logger
+
+    done = container().daily_summary.send_due()
+    logger().info("daily summaries", extra=done)
+    return done

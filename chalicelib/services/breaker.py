@@ -122,16 +122,20 @@ class SweepBreaker:
             return missed
         return hold
 
-    def outlook(self, tenant_id: str, would_send: int, now: datetime) -> dict[str, Any]:
-        """Whether the breaker would hold a run of `would_send` messages today (the forecast shows it), and the
-        hold that is open now, if any."""
-        holds = self._ledger.holds(tenant_id)
+    def outlook(self, tenant_id: str, would_send: int, now: datetime,
+                first_runs: frozenset[tuple[str, int]] = frozenset()) -> dict[str, Any]:
+        """Whether the breaker would hold a run of `would_send` messages today (the forecast shows it), or hold it
+        for the first run of a policy version in `first_runs` (those sending it that ask for approval) that no
+        person approved yet; and the hold that is open now, if any."""
+        holds = self._ledger.holds(tenant_id, HOLDS_READ)
         current = next((hold for hold in holds if hold.open), None)
         today = now.date()
         counts = self._ledger.sent_counts(tenant_id, today - timedelta(days=TRAILING_DAYS), today)
         verdict = judge(would_send, counts, today, self.limits(tenant_id), allowance(holds, today))
-        return {"limits": self.limits(tenant_id).to_dict(), **verdict.to_dict(),
-                "would_hold": verdict.over or (current is not None and current.status == HELD),
+        unapproved = sorted(first_runs - approved_first_runs(holds))
+        first_run = {"policy": unapproved[0][0], "policy_version": unapproved[0][1]} if unapproved else None
+        return {"limits": self.limits(tenant_id).to_dict(), **verdict.to_dict(), "first_run": first_run,
+                "would_hold": verdict.over or first_run is not None or (current is not None and current.status == HELD),
                 "open_hold": {"hold_id": current.hold_id, "status": current.status} if current else None}
 
     def _count(self, tenant_id: str, now: datetime, would: int) -> None:

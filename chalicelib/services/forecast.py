@@ -37,6 +37,7 @@ class ForecastService:
         hold_back: list[dict[str, Any]] = []
         hand_over: list[dict[str, Any]] = []
         accounts = 0
+        first_runs: set[tuple[str, int]] = set()  # policy versions sending here that want their first run approved
         for _tenant, account_id, snapshot in self._accounts.due_of_tenant(tenant_id, until):
             account = (self._accounts.from_snapshot(snapshot) if snapshot is not None
                        else self._accounts.get(tenant_id, account_id))
@@ -55,13 +56,15 @@ class ForecastService:
                     hand_over.append({**row, "action": message.get("action")})
                 else:
                     send.append(row)
+                    if policy.require_approval_first_run:
+                        first_runs.add((policy.name, policy.version))
         return {
             "tenant_id": tenant_id, "from": iso(now), "until": iso(until), "hours": hours,
             "accounts_due": accounts,
             "send": sorted(send, key=_order), "hold_back": sorted(hold_back, key=_order),
             "hand_over": sorted(hand_over, key=_order),
             "counts": {"send": len(send), "hold_back": len(hold_back), "hand_over": len(hand_over)},
-            "breaker": self._breaker.outlook(tenant_id, len(send), now),
+            "breaker": self._breaker.outlook(tenant_id, len(send), now, frozenset(first_runs)),
         }
 
 

@@ -612,3 +612,23 @@ def test_items_are_read_by_key_range_and_replaced_by_prefix(figure_store):
     assert figure_store.between(TENANT, "ends#", "ends#~") == {"ends#2026-12-24": {"y": 1}}
     assert figure_store.item(TENANT, "total") == {"accounts": 2}
     assert figure_store.between(TENANT, "day#", "day#~")["day#2026-12-02"] == {"received:EUR": 4}  # kept
+
+
+def test_daily_summary_addresses_are_per_tenant_and_a_day_is_claimed_once(console_store):
+    day = date(2026, 12, 7)
+    assert console_store.addresses() == [] and console_store.address(TENANT) is None
+    console_store.set_address(TENANT, "finance@acme.example.com")
+    console_store.set_address(OTHER, "ar@globex.example.com")
+    console_store.set_address(OTHER, "ap@globex.example.com")  # replaced
+
+    assert sorted(console_store.addresses()) == sorted([(TENANT, "finance@acme.example.com"),
+                                                        (OTHER, "ap@globex.example.com")])
+    assert console_store.address(TENANT) == "finance@acme.example.com"
+    console_store.set_address(OTHER, None)
+    assert console_store.addresses() == [(TENANT, "finance@acme.example.com")]
+
+    assert console_store.claim_day(TENANT, day) is True
+    assert console_store.claim_day(TENANT, day) is False  # never twice a day
+    assert console_store.claim_day(OTHER, day) is True and console_store.claim_day(TENANT, date(2026, 12, 8))
+    console_store.release_day(TENANT, day)
+    assert console_store.claim_day(TENANT, day) is True  # taken back: the next run may send it

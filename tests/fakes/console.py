@@ -4,7 +4,7 @@ alike)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from chalicelib.domain.console import ConsoleChange, ConsoleUser, Session, SignInLink
@@ -12,7 +12,7 @@ from chalicelib.domain.errors import Conflict
 
 
 class FakeConsole:
-    """ports.ConsoleUsers, ports.ConsoleSignIns and ports.ConsoleChanges."""
+    """ports.ConsoleUsers, ports.ConsoleSignIns, ports.ConsoleChanges and ports.DailySummaries."""
 
     def __init__(self) -> None:
         self.users: dict[tuple[str, str], ConsoleUser] = {}
@@ -20,6 +20,8 @@ class FakeConsole:
         self.counters: dict[tuple[str, str], int] = {}
         self.sessions: dict[tuple[str, str], Session] = {}
         self.changes: dict[str, list[ConsoleChange]] = {}
+        self.summary_to: dict[str, str] = {}
+        self.summary_days: set[tuple[str, date]] = set()
 
     def add(self, user: ConsoleUser) -> None:
         if any(u.tenant_id == user.tenant_id and u.email == user.email for u in self.users.values()):
@@ -63,6 +65,27 @@ class FakeConsole:
     def recent(self, tenant_id: str, limit: int) -> list[ConsoleChange]:
         return list(reversed(self.changes.get(tenant_id, [])))[:limit]
 
+    def set_address(self, tenant_id: str, address: str | None) -> None:
+        if address is None:
+            self.summary_to.pop(tenant_id, None)
+        else:
+            self.summary_to[tenant_id] = address
+
+    def address(self, tenant_id: str) -> str | None:
+        return self.summary_to.get(tenant_id)
+
+    def addresses(self) -> list[tuple[str, str]]:
+        return sorted(self.summary_to.items())
+
+    def claim_day(self, tenant_id: str, day: date) -> bool:
+        if (tenant_id, day) in self.summary_days:
+            return False
+        self.summary_days.add((tenant_id, day))
+        return True
+
+    def release_day(self, tenant_id: str, day: date) -> None:
+        self.summary_days.discard((tenant_id, day))
+
 
 class FakeSessionKeys:
     """ports.SessionKeys: the current key first, then the previous."""
@@ -86,4 +109,5 @@ if TYPE_CHECKING:  # mypy proves each fake satisfies its port
     _users: ports.ConsoleUsers = FakeConsole()
     _signins: ports.ConsoleSignIns = FakeConsole()
     _changes: ports.ConsoleChanges = FakeConsole()
+    _summaries: ports.DailySummaries = FakeConsole()
     _keys: ports.SessionKeys = FakeSessionKeys()

@@ -126,6 +126,7 @@ def fake_container(at: datetime, *, renderer: Renderer | None = None, holidays: 
         "debtor_replies": faked.replies, "console_users": faked.console, "console_signins": faked.console,
         "console_changes": faked.console, "session_keys": faked.session_keys, "sweep_ledger": faked.sweeps,
         "figure_store": faked.figure_store,
+        "daily_summaries": faked.console,
         # what must never be reached once the above are in place
         "models": NoAws("models"), "client": NoAws("client"), "topic_arn": NoAws("topic_arn"),
         "queue": lambda: faked.queue,

@@ -4,11 +4,11 @@ return another's; an address is made unique per tenant by an `email#` item writt
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from pynamodb.connection import Connection
-from pynamodb.exceptions import DeleteError, DoesNotExist, TransactWriteError
+from pynamodb.exceptions import DeleteError, DoesNotExist, PutError, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.adapters.dynamodb.models import Models
@@ -17,6 +17,8 @@ from chalicelib.domain.errors import Conflict
 from chalicelib.domain.times import iso
 
 NO_SORT = "-"
+SUMMARIES = "daily-summary"  # one partition: which tenants asked for the daily summary (`tenant#T`, email = where)
+SUMMARY_MARK_DAYS = 3  # a day's "sent" mark outlives the day it guards
 
 
 def _tenant(tenant_id: str) -> str:
@@ -40,7 +42,7 @@ def _instant(text: str) -> datetime:
 
 
 class DynamoConsole:
-    """ports.ConsoleUsers, ports.ConsoleSignIns and ports.ConsoleChanges over one table."""
+    """ports.ConsoleUsers, ports.ConsoleSignIns, ports.ConsoleChanges and ports.DailySummaries over one table."""
 
     def __init__(self, models: Models) -> None:
         self._model = models.console
@@ -144,6 +146,37 @@ class DynamoConsole:
                                   limit=limit, consistent_read=True)
         return [ConsoleChange(_instant(item.created_at), item.actor, item.change, dict(item.details or {}))
                 for item in items]
+
+    # --- the daily summary email ----------------------------------------------------------------------------
+    def set_address(self, tenant_id: str, address: str | None) -> None:
+        item = self._model(SUMMARIES, _tenant(tenant_id), tenant_id=tenant_id, email=address)
+        if address is None:
+            item.delete()
+        else:
+            item.save()
+
+    def address(self, tenant_id: str) -> str | None:
+        try:
+            return str(self._model.get(SUMMARIES, _tenant(tenant_id), consistent_read=True).email)
+        except DoesNotExist:
+            return None
+
+    def addresses(self) -> list[tuple[str, str]]:
+        return [(str(item.tenant_id), str(item.email)) for item in self._model.query(SUMMARIES, consistent_read=True)]
+
+    def claim_day(self, tenant_id: str, day: date) -> bool:
+        expires = datetime.combine(day + timedelta(days=SUMMARY_MARK_DAYS), time(0), UTC)
+        mark = self._model(_tenant(tenant_id), f"summary#{day.isoformat()}", tenant_id=tenant_id, expires_at=expires)
+        try:
+            mark.save(condition=self._model.pk.does_not_exist())
+        except PutError as exc:
+            if exc.cause_response_code == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def release_day(self, tenant_id: str, day: date) -> None:
+        self._model(_tenant(tenant_id), f"summary#{day.isoformat()}").delete()
 
 
 def _to_user(item: Any) -> ConsoleUser:

@@ -41,12 +41,26 @@ def cmd_tenant_create(args: argparse.Namespace) -> int:
 def cmd_tenant_set(args: argparse.Namespace) -> int:
     from chalicelib.domain.errors import InvalidInput
 
-    days = [day.strip() for day in args.excluded_days.split(",") if day.strip()]
-    try:
-        tenant = container().tenants.set_excluded_days(args.tenant, {"excluded_days": days})
-    except InvalidInput as exc:
-        raise UsageError(f"--excluded-days: {exc.message}") from exc
-    emit({"tenant_id": tenant.tenant_id, "excluded_days": tenant.to_dict()["excluded_days"]})
+    if args.excluded_days is None and args.daily_summary_to is None:
+        raise UsageError("say what to set: --excluded-days and/or --daily-summary-to")
+    done: dict[str, object] = {"tenant_id": args.tenant}
+    if args.daily_summary_to is not None:  # checked before anything is written: a bad address changes nothing
+        from chalicelib.services.daily_summary import summary_address
+
+        try:
+            summary_address(args.daily_summary_to)
+        except InvalidInput as exc:
+            raise UsageError(f"--daily-summary-to: {exc.message}") from exc
+    if args.excluded_days is not None:
+        days = [day.strip() for day in args.excluded_days.split(",") if day.strip()]
+        try:
+            tenant = container().tenants.set_excluded_days(args.tenant, {"excluded_days": days})
+        except InvalidInput as exc:
+            raise UsageError(f"--excluded-days: {exc.message}") from exc
+        done["excluded_days"] = tenant.to_dict()["excluded_days"]
+    if args.daily_summary_to is not None:
+        done["daily_summary_to"] = container().daily_summary.set_address(args.tenant, args.daily_summary_to)
+    emit(done)
     return 0
 
 

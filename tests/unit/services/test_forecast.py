@@ -72,6 +72,21 @@ def test_the_forecast_says_when_the_breaker_would_hold_the_run(forecast, account
     assert outlook["would_hold"] is True and outlook["would_send"] == 51 and outlook["threshold"] == 50
 
 
+def test_the_forecast_says_when_a_policys_first_run_awaits_approval(forecast, accounts, policies, container, tenant):
+    from tests.support import samples
+
+    policies.put(tenant.tenant_id, "careful", {**samples.POLICY, "require_approval_first_run": True})
+    put_account(accounts, tenant, "acct-careful", policy="careful")  # far below the floor: only the flag holds it
+
+    outlook = forecast.forecast(tenant.tenant_id, 24)["breaker"]
+
+    assert outlook["would_hold"] is True and outlook["first_run"] == {"policy": "careful", "policy_version": 1}
+    container.sweep.enqueue_due(container.queue())  # the sweep holds it for that reason
+    container.breaker.approve(tenant.tenant_id, "cli")
+    container.sweep.enqueue_due(container.queue())  # approved and released: that version runs freely now
+    assert forecast.forecast(tenant.tenant_id, 24)["breaker"]["first_run"] is None
+
+
 def test_a_night_time_account_is_forecast_for_the_morning(forecast, accounts, faked, tenant):
     faked.clock.set(datetime(2026, 12, 1, 22, 30, tzinfo=UTC))  # 23:30 in Madrid
     put_account(accounts, tenant)
