@@ -47,6 +47,17 @@ app = Container(settings())
 print(json.dumps(load_demo(app, app.clock.now().date())))
 """
 
+# What `kindly local up` does every second and AWS does with figures_stream: the accounts' changes, read from
+# DynamoDB Local's stream, become the figures the overview charts (this module's stack is a bare `chalice local`).
+DRAIN_FIGURES = """
+from chalicelib.config import apply_stage
+apply_stage("local")
+from chalicelib.bootstrap import Container
+from chalicelib.config import settings
+from chalicelib.local.figures_poller import FiguresPoller
+print(FiguresPoller(Container(settings())).drain())
+"""
+
 
 @pytest.fixture(scope="module")
 def demo(stack) -> dict[str, Any]:
@@ -57,6 +68,9 @@ def demo(stack) -> dict[str, Any]:
     tenant = json.loads(loaded.stdout.strip().splitlines()[-1])
     now = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
     kindly(stack["env"], "sweep", "--at", now, "--tenant", tenant["tenant_id"])
+    drained = subprocess.run([sys.executable, "-c", DRAIN_FIGURES], env=stack["env"], cwd=ROOT, capture_output=True,
+                             text=True, timeout=120, check=True)
+    assert int(drained.stdout.strip().splitlines()[-1]) > 0, "the accounts' stream carried nothing to the figures"
     kindly(stack["env"], "user", "add", "--tenant", tenant["tenant_id"], "--email", VIEWER, "--role", "viewer")
     ARTIFACTS.mkdir(exist_ok=True)
     return {**stack, "tenant_id": tenant["tenant_id"], "admin": tenant["console_email"]}
