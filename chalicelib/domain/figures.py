@@ -139,7 +139,8 @@ def answer(total: Mapping[str, int], flows: Mapping[str, int], ends: Mapping[str
     return {
         "as_of": iso(now),
         "accounts": {"total": total.get("accounts", 0), "by_state": dict(sorted(states.items()))},
-        "recovered": _money_of({cur: received.get(cur, 0) - returned.get(cur, 0) for cur in received | returned}),
+        # a currency fully paid back stays, at 0: money did move in it
+        "recovered": {cur: received.get(cur, 0) - returned.get(cur, 0) for cur in sorted(received | returned)},
         "paid_back": returned,
         "outstanding": _money(total, "outstanding:"),
         "payments": {kind: tallies.get(kind, 0) for kind in (SUCCEEDED, FAILED, REFUNDED, CHARGEBACK)},
@@ -186,10 +187,6 @@ def _after(counters: Mapping[str, int], prefix: str) -> dict[str, int]:
 
 def _money(counters: Mapping[str, int], prefix: str) -> dict[str, int]:
     return _after(counters, prefix)
-
-
-def _money_of(amounts: dict[str, int]) -> dict[str, int]:
-    return dict(sorted((currency, n) for currency, n in amounts.items() if n))
 
 
 def _minute(instant: datetime) -> str:

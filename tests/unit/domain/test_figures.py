@@ -93,6 +93,14 @@ def test_the_answer_counts_pauses_still_running_now():
     assert figures["pauses"]["active"] == 2 and figures["accounts"] == {"total": 2, "by_state": {"paused": 2}}
 
 
+def test_money_paid_and_paid_back_in_full_shows_its_currency_recovered_at_zero():
+    flows = {"received:EUR": 4900, "returned:EUR": 4900, "received:GBP": 1200}
+
+    figures = answer({}, flows, {}, NOW)
+
+    assert figures["recovered"] == {"EUR": 0, "GBP": 1200} and figures["paid_back"] == {"EUR": 4900}
+
+
 accounts_seen = st.builds(
     lambda state, sent, paid, unsubscribed, paused: account(
         state=state, tallies={"sent:email": sent} if sent else {},
