@@ -3,6 +3,7 @@ for its ConsumedCapacity on every call that can return it, and add the units up 
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -22,6 +23,7 @@ class CallLog:
     estimated: int = 0  # calls whose units were computed from item sizes (the stand-in reported none)
     estimated_operations: Counter[str] = field(default_factory=Counter)
     requests: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)  # (service, operation, params)
+    seconds_in_calls: float = 0.0  # wall time inside botocore, request to parsed response
 
     @property
     def total(self) -> int:
@@ -50,11 +52,16 @@ def counting_aws_calls(keep: Callable[[str, str], bool] | None = None) -> Iterat
         log.calls[f"{service}:{operation}"] += 1
         if keep is not None and keep(service, operation):
             log.requests.append((service, operation, params))
-        if service != "dynamodb":
-            return original(self, operation, params)
-        if "ReturnConsumedCapacity" in self.meta.service_model.operation_model(operation).input_shape.members:
+        if service == "dynamodb" and "ReturnConsumedCapacity" in (
+                self.meta.service_model.operation_model(operation).input_shape.members):
             params = {**params, "ReturnConsumedCapacity": "TOTAL"}
-        response = original(self, operation, params)
+        started = time.perf_counter()
+        try:
+            response = original(self, operation, params)
+        finally:
+            log.seconds_in_calls += time.perf_counter() - started
+        if service != "dynamodb":
+            return response
         units = reported_units(response)
         if units is None:
             units = estimated_units(operation, params, response)
