@@ -24,6 +24,8 @@ class CallLog:
     estimated_operations: Counter[str] = field(default_factory=Counter)
     requests: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)  # (service, operation, params)
     seconds_in_calls: float = 0.0  # wall time inside botocore, request to parsed response
+    pages: int = 0  # Query and Scan calls
+    items_read: int = 0  # items those pages read (ScannedCount)
 
     @property
     def total(self) -> int:
@@ -38,10 +40,17 @@ class CallLog:
                 **({"computed_for": dict(self.estimated_operations)} if self.estimated else {})}
 
 
+class PageBudgetSpent(Exception):
+    """More Query or Scan pages were asked for than the bench allowed (see `counting_aws_calls`)."""
+
+
 @contextmanager
-def counting_aws_calls(keep: Callable[[str, str], bool] | None = None) -> Iterator[CallLog]:
+def counting_aws_calls(keep: Callable[[str, str], bool] | None = None,
+                       page_budget: int | None = None) -> Iterator[CallLog]:
     """Count calls and DynamoDB units while the block runs; `keep(service, operation)` says which requests to
-    keep (their parameters) for a replay."""
+    keep (their parameters) for a replay. With a `page_budget`, the Query or Scan page past it is not made:
+    PageBudgetSpent is raised instead (DynamoDB Local reads a 1 MB page in seconds on a busy machine, so reading
+    100,000 accounts whole would take most of the run: the caller extrapolates from the pages it read)."""
     from botocore.client import BaseClient
 
     log = CallLog()
@@ -49,6 +58,10 @@ def counting_aws_calls(keep: Callable[[str, str], bool] | None = None) -> Iterat
 
     def counted(self: Any, operation: str, params: dict[str, Any]) -> Any:
         service = self.meta.service_model.service_name
+        if service == "dynamodb" and operation in ("Query", "Scan"):
+            if page_budget is not None and log.pages >= page_budget:
+                raise PageBudgetSpent(f"{operation} page {log.pages + 1} is past the budget of {page_budget}")
+            log.pages += 1
         log.calls[f"{service}:{operation}"] += 1
         if keep is not None and keep(service, operation):
             log.requests.append((service, operation, params))
@@ -62,6 +75,7 @@ def counting_aws_calls(keep: Callable[[str, str], bool] | None = None) -> Iterat
             log.seconds_in_calls += time.perf_counter() - started
         if service != "dynamodb":
             return response
+        log.items_read += int(response.get("ScannedCount", 0))
         units = reported_units(response)
         if units is None:
             units = estimated_units(operation, params, response)

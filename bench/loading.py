@@ -12,6 +12,7 @@ from typing import Any
 
 BATCH = 25  # BatchWriteItem's limit
 THREADS = 4
+REPORT_EVERY = 10_000  # accounts between progress lines
 DUE_ON = date(2026, 11, 20)  # overdue by the bench's sweep instant
 LATER = date(2027, 6, 1)  # nothing pending until long after it
 
@@ -55,6 +56,7 @@ def load_accounts(app: Any, tenant_id: str, start: int, total: int, due_count: i
     table = app.models.accounts.Meta.table_name
     started = time.perf_counter()
     written = 0
+    next_report = REPORT_EVERY
     batch: list[dict[str, Any]] = []
     with ThreadPoolExecutor(THREADS) as pool:
         pending: list[Any] = []
@@ -68,7 +70,8 @@ def load_accounts(app: Any, tenant_id: str, start: int, total: int, due_count: i
                     future.result()
                     written += BATCH
                 pending = []
-                if written % 10_000 < BATCH * THREADS * 8:
+                if written >= next_report:
+                    next_report += REPORT_EVERY
                     print(f"  {label}: {written:,}/{total:,} accounts "
                           f"({time.perf_counter() - started:.0f} s)", file=sys.stderr, flush=True)
         if batch:

@@ -98,6 +98,14 @@ def reported_units(response: dict[str, Any]) -> float | None:
     return float(sum(Decimal(str(e.get("CapacityUnits", 0))) for e in entries))
 
 
+def extrapolated(units: float, items_read: int, items_total: int) -> float:
+    """The units of reading `items_total` items of the kind whose first `items_read` cost `units` (a paginated
+    Query or Scan bills each page by its items' summed size, so its units grow in step with the items)."""
+    if items_read <= 0:
+        raise ValueError("nothing was read to extrapolate from")
+    return round(units * max(items_total, items_read) / items_read, 1)
+
+
 def ratio(numerator: float, denominator: float, digits: int = 2) -> float | None:
     """numerator ÷ denominator, rounded; None when the denominator is zero (nothing measured)."""
     if not denominator:

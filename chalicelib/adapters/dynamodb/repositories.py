@@ -61,8 +61,13 @@ class DynamoAccounts:
         whole items), so the worker needs no read of its own (its writes are conditional on the snapshot's
         version) and the sweep pays the items' summed size, not a read unit per account."""
         model = self._models.accounts
+        keys_only: list[tuple[str, str]] = []
         for item in model.due_index.query(shard, model.due_at <= mapping.due_key(at)):
-            yield item.tenant_id, item.account_id, _fitting(item.serialize())
+            if "created_at" in item.attribute_values:
+                yield item.tenant_id, item.account_id, _fitting(item.serialize())
+            else:  # a table created while the index projected keys only: read the accounts themselves
+                keys_only.append((item.tenant_id, item.account_id))
+        yield from self._with_snapshots(keys_only)
 
     def due_of_tenant(self, tenant_id: str, at: datetime) -> Iterator[tuple[str, str, dict[str, Any] | None]]:
         """The same for one tenant, from its own sparse index: no other tenant's account is read."""

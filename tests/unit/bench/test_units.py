@@ -7,6 +7,7 @@ import pytest
 from bench.units import (
     attribute_size,
     estimated_units,
+    extrapolated,
     item_size,
     ratio,
     read_units,
@@ -63,3 +64,10 @@ def test_ratios_and_goals() -> None:
     assert within(100.0, ">= 50") and not within(49.9, ">= 50")
     assert within(1.5, "<= 1.5") and not within(1.51, "<= 1.5")
     assert not within(None, "<= 1.5")
+
+
+def test_units_of_a_whole_read_follow_its_first_pages() -> None:
+    assert extrapolated(128.5, 1076, 100_000) == round(128.5 * 100_000 / 1076, 1)
+    assert extrapolated(12.0, 100, 50) == 12.0  # everything was read: nothing to add
+    with pytest.raises(ValueError, match="nothing was read"):
+        extrapolated(0.0, 0, 100)
