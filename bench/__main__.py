@@ -153,16 +153,17 @@ def bench_metrics(app: Any, big: dict[str, str], small: dict[str, str], big_acco
     with Client(chalice_app, stage_name="local") as client:
         for name, tenant, accounts in (("100k", big, big_accounts), ("1k", small, SMALL_TENANT_ACCOUNTS)):
             _prepare_figures(app, tenant["tenant_id"])
+            say(f"  GET /v1/metrics for the {accounts:,}-account tenant (at most {METRICS_PAGES} pages read)")
             headers = {"Authorization": f"Bearer {tenant['api_key']}"}
             app.tenants.authenticate(headers["Authorization"])  # a warm Lambda has the key cached
             with counting_aws_calls(page_budget=METRICS_PAGES) as log:
                 started = time.perf_counter()
                 try:
                     answer = client.http.get("/v1/metrics", headers=headers)
-                    whole = True
-                except PageBudgetSpent:
-                    whole = False
+                except PageBudgetSpent:  # the route answers 500 with it in its log line, or it comes through
+                    pass
                 elapsed = time.perf_counter() - started
+            whole = not log.budget_spent
             if whole and answer.status_code != 200:
                 raise RuntimeError(f"/v1/metrics answered {answer.status_code}: {answer.body[:200]!r}")
             units = log.read_units if whole else extrapolated(log.read_units, log.items_read, accounts)

@@ -26,6 +26,7 @@ class CallLog:
     seconds_in_calls: float = 0.0  # wall time inside botocore, request to parsed response
     pages: int = 0  # Query and Scan calls
     items_read: int = 0  # items those pages read (ScannedCount)
+    budget_spent: bool = False  # a page past the budget was asked for (and refused)
 
     @property
     def total(self) -> int:
@@ -60,6 +61,7 @@ def counting_aws_calls(keep: Callable[[str, str], bool] | None = None,
         service = self.meta.service_model.service_name
         if service == "dynamodb" and operation in ("Query", "Scan"):
             if page_budget is not None and log.pages >= page_budget:
+                log.budget_spent = True
                 raise PageBudgetSpent(f"{operation} page {log.pages + 1} is past the budget of {page_budget}")
             log.pages += 1
         log.calls[f"{service}:{operation}"] += 1
