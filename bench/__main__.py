@@ -385,6 +385,26 @@ def _stop_on_sigterm() -> None:
     signal.signal(signal.SIGTERM, stop)
 
 
+def _units_source(results: dict[str, Any]) -> str:
+    """Where the run's DynamoDB units came from, summed over every block that counted them."""
+    reported = computed = 0
+
+    def walk(node: Any) -> None:
+        nonlocal reported, computed
+        if isinstance(node, dict):
+            reported += int(node.get("reported_by_dynamodb", 0))
+            computed += int(node.get("computed_from_item_sizes", 0))
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(results)
+    return (f"ReturnConsumedCapacity asked on every DynamoDB call: {reported} calls reported their units, "
+            f"{computed} were costed from item sizes by AWS's rules (bench/units.py)")
+
+
 def _headline(results: dict[str, Any]) -> dict[str, Any]:
     """The top-level keys outside tools read (nested where the name is dotted)."""
     reminders, floor_run = results["reminders"], results["floor"]
@@ -483,6 +503,7 @@ def main() -> int:
             empty_sweep_read_units=sweep["empty_sweep_read_units"],
             webhook_read_units=round(webhook_log.read_units / max(args.webhooks, 1), 2),
             webhook_write_units=round(webhook_log.write_units / max(args.webhooks, 1), 2)))
+        results["units_source"] = _units_source(results)
         results["goals"] = _headline(results)
         results["run_seconds"] = round(time.perf_counter() - run_started)
     finally:
