@@ -17,8 +17,14 @@ def holiday_checker(country: str | None, region: str | None) -> Callable[[date],
     national calendar."""
     import holidays
 
-    supported = holidays.list_supported_countries()
-    if not country or country not in supported:
+    if not country:
         return _never
-    calendar = holidays.country_holidays(country, subdiv=region if region in supported[country] else None)
+    # Asking for the one country loads its module alone (list_supported_countries() would import all of them:
+    # about a tenth of a second of the worker's cold start).
+    try:
+        calendar = holidays.country_holidays(country)
+    except NotImplementedError:
+        return _never
+    if region and region in calendar.subdivisions:
+        calendar = holidays.country_holidays(country, subdiv=region)
     return lambda day: day in calendar

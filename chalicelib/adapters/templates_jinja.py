@@ -189,6 +189,9 @@ class JinjaRenderer:
             autoescape=select_autoescape(enabled_extensions=("html.j2",), default_for_string=False, default=False),
             trim_blocks=True,
             lstrip_blocks=True,
+            # Templates ship with the code: once compiled they stay, with no stat of their files per message.
+            auto_reload=False,
+            cache_size=1000,
         )
         self.env.filters.update(
             money=_money_filter, longdate=_longdate_filter, mediumdate=_mediumdate_filter, balance=_balance_filter,

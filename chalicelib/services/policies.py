@@ -13,9 +13,6 @@ from chalicelib.domain.errors import InvalidInput, NotFound
 from chalicelib.domain.policies import BUILT_IN, Caps, Policy, SendWindow, Step, validate_policy
 from chalicelib.domain.ports import Clock, PolicyRepository
 from chalicelib.domain.segments import PolicyApplied, choose_policy, in_order
-from chalicelib.inputs.fields import NAME_PATTERN
-from chalicelib.inputs.parsing import parse
-from chalicelib.inputs.policies import PolicyIn
 
 POLICY_CACHE_SECONDS = 30
 
@@ -38,6 +35,11 @@ class PolicyService:
 
     def build(self, name: str, body: str | bytes | dict[str, Any]) -> Policy:
         """The policy a body describes, checked as a PUT checks it, without storing it (the console's preview)."""
+        # Here, not at the top: the queue worker resolves policies and never parses one, so it never loads pydantic.
+        from chalicelib.inputs.fields import NAME_PATTERN
+        from chalicelib.inputs.parsing import parse
+        from chalicelib.inputs.policies import PolicyIn
+
         if not re.fullmatch(NAME_PATTERN, name):
             raise InvalidInput("a policy name is lowercase letters, digits, '-' and '_'", "name")
         data = parse(PolicyIn, body)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.domain.errors import NotFound, Unauthenticated
 from chalicelib.domain.ports import Clock, SenderIdentities, TenantRepository
 from chalicelib.domain.tenants import API_KEY_PREFIX, ApiKey, Tenant, hash_api_key, new_api_key, new_tenant_id
-from chalicelib.inputs.parsing import parse
-from chalicelib.inputs.tenants import ExcludedDaysIn, TenantIn
+
+if TYPE_CHECKING:  # the queue worker reads tenants and never parses one: it never loads pydantic
+    from chalicelib.inputs.tenants import TenantIn
 
 KEY_CACHE_SECONDS = 60
 
@@ -55,6 +56,9 @@ class TenantService:
 
     def set_excluded_days(self, tenant_id: str, body: str | bytes | dict[str, Any]) -> Tenant:
         """Replace the days the tenant is closed; reminders due on them wait for the next open day."""
+        from chalicelib.inputs.parsing import parse
+        from chalicelib.inputs.tenants import ExcludedDaysIn
+
         data = parse(ExcludedDaysIn, body)
         tenant = self._tenants.set_excluded_days(tenant_id, data.days)
         if tenant is None:

@@ -64,3 +64,31 @@ def test_an_account_with_nothing_pending_is_not_in_the_tenant_sweep(aws, tenant)
     paid = account(invoices=[{**account()["invoices"][0], "status": "paid"}])
     aws.accounts.upsert(tenant["tenant_id"], "settled", paid, "test")
     assert [i["account_id"] for i in aws.sweep.due_items(AT, tenant["tenant_id"])] == ["due"]
+
+
+def test_the_scheduled_sweep_takes_whole_accounts_from_the_index_without_reading_them(aws, tenant, dynamodb_reads):
+    load(aws, tenant, ["a-1", "a-2"])
+    dynamodb_reads.clear()
+
+    items = list(aws.sweep.due_items(AT))
+
+    stored = {i["account_id"]: aws.models.accounts.get(tenant["tenant_id"], i["account_id"]).serialize()
+              for i in items}
+    assert [i["snapshot"] for i in items] == [stored[i["account_id"]] for i in items]  # the whole item
+    assert sorted(dynamodb_reads) == [(tenant["tenant_id"], "a-1"), (tenant["tenant_id"], "a-2")]  # once each
+
+
+def test_a_due_index_made_when_it_projected_keys_only_still_gives_whole_snapshots(aws, tenant, monkeypatch):
+    from pynamodb.indexes import KeysOnlyProjection
+
+    model = aws.models.accounts
+    model.delete_table()
+    monkeypatch.setattr(type(model.due_index).Meta, "projection", KeysOnlyProjection())
+    model.create_table(billing_mode="PAY_PER_REQUEST", wait=True)
+    indexes = aws.client("dynamodb").describe_table(TableName=model.Meta.table_name)["Table"]["GlobalSecondaryIndexes"]
+    assert {i["IndexName"]: i["Projection"]["ProjectionType"] for i in indexes}["due-index"] == "KEYS_ONLY"
+    load(aws, tenant, ["a-1"])
+
+    [item] = list(aws.sweep.due_items(AT))
+
+    assert item["snapshot"] == model.get(tenant["tenant_id"], "a-1").serialize()

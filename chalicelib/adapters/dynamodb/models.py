@@ -16,7 +16,7 @@ from pynamodb.attributes import (
     UnicodeAttribute,
     VersionAttribute,
 )
-from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 
 from chalicelib.config import Settings
@@ -27,11 +27,16 @@ PHONE_INDEX = "phone-index"
 
 
 class DueIndex(GlobalSecondaryIndex["AccountModel"]):
-    """Sparse: only accounts with a pending action carry `due_shard`; the sweep queries, never scans."""
+    """Sparse: only accounts with a pending action carry `due_shard`; the sweep queries, never scans.
+
+    It projects the whole account: the worker's write is a whole-item put conditional on the version, so its
+    snapshot must be the whole item, and a Query bills the items' summed size (4 KB units) where a BatchGetItem of
+    the same accounts would bill a unit per item. A list of INCLUDEd attributes would have to name every one of
+    them and would silently drop one added later (the put would then erase it)."""
 
     class Meta:
         index_name = DUE_INDEX
-        projection = KeysOnlyProjection()
+        projection = AllProjection()
 
     due_shard = NumberAttribute(hash_key=True)
     due_at = UnicodeAttribute(range_key=True)

@@ -37,6 +37,11 @@ def _cancellation_codes(exc: TransactWriteError) -> list[str | None]:
     return [reason.code if reason else None for reason in reasons]
 
 
+def _fitting(snapshot: dict[str, Any]) -> dict[str, Any] | None:
+    """The snapshot, unless it is too big to ride in a queue message: the worker then reads the account itself."""
+    return snapshot if len(json.dumps(snapshot)) <= MAX_SNAPSHOT_CHARS else None
+
+
 class DynamoAccounts:
     def __init__(self, models: Models, shards: int) -> None:
         self._models = models
@@ -52,12 +57,17 @@ class DynamoAccounts:
         return mapping.item_to_account(item)
 
     def due(self, at: datetime, shard: int) -> Iterator[tuple[str, str, dict[str, Any] | None]]:
-        """Due accounts of one index shard, each with a snapshot of its item read in batches of 100, so
-        the worker needs no read of its own (its writes are conditional on the snapshot's version)."""
+        """Due accounts of one index shard, each with a snapshot of its item straight from the index (it projects
+        whole items), so the worker needs no read of its own (its writes are conditional on the snapshot's
+        version) and the sweep pays the items' summed size, not a read unit per account."""
         model = self._models.accounts
-        keys = [(item.tenant_id, item.account_id)
-                for item in model.due_index.query(shard, model.due_at <= mapping.due_key(at))]
-        return self._with_snapshots(keys)
+        keys_only: list[tuple[str, str]] = []
+        for item in model.due_index.query(shard, model.due_at <= mapping.due_key(at)):
+            if "created_at" in item.attribute_values:
+                yield item.tenant_id, item.account_id, _fitting(item.serialize())
+            else:  # a table created while the index projected keys only: read the accounts themselves
+                keys_only.append((item.tenant_id, item.account_id))
+        yield from self._with_snapshots(keys_only)
 
     def due_of_tenant(self, tenant_id: str, at: datetime) -> Iterator[tuple[str, str, dict[str, Any] | None]]:
         """The same for one tenant, from its own sparse index: no other tenant's account is read."""
@@ -73,9 +83,7 @@ class DynamoAccounts:
             found = {(item.tenant_id, item.account_id): item.serialize() for item in model.batch_get(chunk)}
             for key in chunk:
                 snapshot = found.get(key)
-                if snapshot is not None and len(json.dumps(snapshot)) > MAX_SNAPSHOT_CHARS:
-                    snapshot = None  # too big to ride in a queue message: the worker reads it instead
-                yield key[0], key[1], snapshot
+                yield key[0], key[1], _fitting(snapshot) if snapshot is not None else None
 
     def from_snapshot(self, snapshot: dict[str, Any]) -> Account:
         return mapping.item_to_account(self._models.accounts.from_raw_data(snapshot))
