@@ -34,10 +34,11 @@ def test_another_period_is_refused(text):
 def test_money_per_week_is_received_less_paid_back_in_the_week_it_happened(faked, container, accounts, tenant):
     put_account(accounts, tenant)
     account = stored(faked, tenant)
-    account.payments += [Payment("stripe", "pi_1", SUCCEEDED, 4900, "EUR", NOW - timedelta(days=1), "e1"),
-                         Payment("stripe", "pi_2", SUCCEEDED, 1000, "EUR", NOW - timedelta(days=8), "e2"),
-                         Payment("stripe", "pi_2", CHARGEBACK, 1000, "EUR", NOW - timedelta(days=7), "e3"),
-                         Payment("stripe", "pi_3", SUCCEEDED, 999, "EUR", NOW - timedelta(weeks=9), "e4")]
+    for line in [Payment("stripe", "pi_1", SUCCEEDED, 4900, "EUR", NOW - timedelta(days=1), "e1"),
+                 Payment("stripe", "pi_2", SUCCEEDED, 1000, "EUR", NOW - timedelta(days=8), "e2"),
+                 Payment("stripe", "pi_2", CHARGEBACK, 1000, "EUR", NOW - timedelta(days=7), "e3"),
+                 Payment("stripe", "pi_3", SUCCEEDED, 999, "EUR", NOW - timedelta(weeks=9), "e4")]:
+        account.add_line(line)
     faked.accounts.save(account)
 
     (eur,) = container.console_overview.recovered_by_week(tenant.tenant_id, 4)
