@@ -222,7 +222,7 @@ class Account:
         self.take_ledger_out()
         assert self.ledger is not None
         self.ledger = self.ledger.moved([was[p.key] for p in changed if p.key in was], changed)
-        self.new_line_keys |= {p.key for p in changed if p.key not in was}
+        self.new_line_keys = self.new_line_keys | {p.key for p in changed if p.key not in was}
         self.unsaved_lines = list(({p.key: p for p in self.unsaved_lines} | {p.key: p for p in changed}).values())
         self.payments = recent_window(list(({p.key: p for p in self.payments} | {p.key: p for p in changed}).values()))
 
