@@ -24,8 +24,8 @@ from chalicelib.domain.payments import (
     credited,
     credited_from,
     line_for,
-    record_payment,
     recent_window,
+    record_payment,
     shown_lines,
 )
 
