@@ -25,6 +25,7 @@ class Settings:
     links_table: str
     processor_refs_table: str
     parked_payments_table: str
+    payments_table: str
     sweeps_table: str
     inbound_sms_table: str
     console_table: str
@@ -54,6 +55,7 @@ class Settings:
             "links": self.links_table,
             "processor_refs": self.processor_refs_table,
             "parked_payments": self.parked_payments_table,
+            "payments": self.payments_table,
             "sweeps": self.sweeps_table,
             "inbound_sms": self.inbound_sms_table,
             "console": self.console_table,
@@ -81,6 +83,7 @@ def read_settings(environ: dict[str, str] | None = None) -> Settings:
         links_table=get("KINDLY_LINKS_TABLE", f"{prefix}-links"),
         processor_refs_table=get("KINDLY_PROCESSOR_REFS_TABLE", f"{prefix}-processor-refs"),
         parked_payments_table=get("KINDLY_PARKED_PAYMENTS_TABLE", f"{prefix}-parked-payments"),
+        payments_table=get("KINDLY_PAYMENTS_TABLE", f"{prefix}-payments"),
         sweeps_table=get("KINDLY_SWEEPS_TABLE", f"{prefix}-sweeps"),
         inbound_sms_table=get("KINDLY_INBOUND_SMS_TABLE", f"{prefix}-inbound-sms"),
         console_table=get("KINDLY_CONSOLE_TABLE", f"{prefix}-console"),

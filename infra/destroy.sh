@@ -43,7 +43,7 @@ fi
 app_stack="kindly-$stage-app"
 infra_stack="kindly-$stage-infra"
 # The tables the template creates (tests/aws/test_infra.py checks this list against it).
-tables=(tenants api-keys accounts audit messages policies links processor-refs parked-payments inbound-sms console sweeps figures)
+tables=(tenants api-keys accounts audit messages policies links processor-refs parked-payments payments inbound-sms console sweeps figures)
 
 # In a dry run every AWS call is printed, not made; reads answer with a placeholder.
 aws_do() {

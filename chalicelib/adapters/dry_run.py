@@ -10,6 +10,7 @@ from chalicelib.domain.accounts import Account
 from chalicelib.domain.audit import StoredEvent
 from chalicelib.domain.links import ShortLink
 from chalicelib.domain.messages import RenderedMessage
+from chalicelib.domain.payments import Payment
 from chalicelib.domain.ports import AccountRepository, DueEntry, SweepLedger
 from chalicelib.domain.sweep_holds import SweepHold, SweepLimits
 
@@ -28,6 +29,12 @@ class ReadOnlyAccounts:
 
     def events(self, tenant_id: str, account_id: str) -> list[StoredEvent]:
         return self._inner.events(tenant_id, account_id)
+
+    def payment_line(self, tenant_id: str, account_id: str, key: tuple[str, str, str]) -> Payment | None:
+        return self._inner.payment_line(tenant_id, account_id, key)
+
+    def recent_payments(self, tenant_id: str, account_id: str, limit: int) -> list[Payment]:
+        return self._inner.recent_payments(tenant_id, account_id, limit)
 
     def account_ids(self, tenant_id: str) -> Iterator[str]:
         return self._inner.account_ids(tenant_id)

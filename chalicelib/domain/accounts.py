@@ -11,14 +11,14 @@ from .engagement import Signal
 from .money import add_balances
 from .payments import (
     FAILED,
-    MONEY_BACK,
-    SUCCEEDED,
+    LedgerSums,
     Payment,
     PaymentEvent,
     account_ref_key,
-    credited,
+    credited_from,
     customer_ref_key,
     invoice_ref_key,
+    recent_window,
     superseded_failure,
 )
 from .tallies import add_tallies, tally_keys
@@ -135,7 +135,12 @@ class Account:
     last_step_key: str | None = None  # that step's key, so editing the policy cannot shift the progress
     state: str = ACTIVE
     hold_reason: str | None = None  # why the account is HELD (refund / chargeback)
-    payments: list[Payment] = field(default_factory=list)  # the processors' ledger, oldest first
+    # The ledger's recent lines, oldest first (payments.recent_window: bounded); every line lives in the payments
+    # collection, and `ledger` sums them all, so the item stays small however many payments the account sees.
+    # `ledger` None: every line is here (an item stored before the collection, or an account built so); the
+    # sums are taken from them, and the next save moves them out (take_ledger_out).
+    payments: list[Payment] = field(default_factory=list)
+    ledger: LedgerSums | None = None
     pending_thanks: PendingThanks | None = None
     plan: Plan | None = None  # the payment plan agreed (active, or how the last one ended)
     earlier_plans_paid: dict[str, int] = field(default_factory=dict)  # per currency, what replaced plans collected
@@ -155,6 +160,11 @@ class Account:
     updated_at: datetime | None = None
     version: int | None = None  # optimistic lock, owned by the repository
     pending_events: list[AuditEvent] = field(default_factory=list, repr=False)
+    # Ledger lines the repository writes to the payments collection with the account (one transaction), and which
+    # of them are believed new: written only if the collection has no such line (else the line is read, and
+    # the event applied again).
+    unsaved_lines: list[Payment] = field(default_factory=list, repr=False)
+    new_line_keys: set[tuple[str, str, str]] = field(default_factory=set, repr=False)
 
     # --- what the account owes -------------------------------------------------------------
     def open_invoices(self) -> list[Invoice]:
@@ -175,16 +185,55 @@ class Account:
                          if flag.active and invoice_id in known)
 
     def amounts_paid(self) -> dict[str, int]:
-        return credited([inv for inv in self.invoices if inv.status == OPEN], self.payments,
-                        last=self.disputed_invoice_ids()) | {
+        return credited_from([inv for inv in self.invoices if inv.status == OPEN], self.ledger_sums().credits,
+                             last=self.disputed_invoice_ids()) | {
             inv.invoice_id: 0 for inv in self.invoices if inv.status != OPEN}
 
     def payment_totals(self) -> tuple[dict[str, int], dict[str, int]]:
         """Per currency, the money received and the money that went back (refunds, chargebacks): what the
-        finance figures count as recovered. The one place figures read the ledger's money from."""
-        received = add_balances([(p.amount, p.currency) for p in self.payments if p.kind == SUCCEEDED])
-        returned = add_balances([(p.amount, p.currency) for p in self.payments if p.kind in MONEY_BACK])
-        return received, returned
+        finance figures count as recovered. The one place figures read the ledger's money from: running totals
+        kept on the account as lines are recorded (LedgerSums), not the lines."""
+        sums = self.ledger_sums()
+        return dict(sums.received), dict(sums.returned)
+
+    def has_older_lines(self) -> bool:
+        """Whether the ledger holds lines the account item does not carry (they are in the payments collection)."""
+        return self.ledger_sums().lines > len(self.payments)
+
+    def ledger_sums(self) -> LedgerSums:
+        return self.ledger if self.ledger is not None else LedgerSums.of(self.payments)
+
+    def take_ledger_out(self) -> None:
+        """Before a save: an account carrying its whole ledger keeps its sums from now on, and every line goes
+        to the payments collection with this save."""
+        if self.ledger is None:
+            self.ledger = LedgerSums.of(self.payments)
+            self.unsaved_lines = list(({p.key: p for p in self.payments}
+                                       | {p.key: p for p in self.unsaved_lines}).values())
+
+    def post_lines(self, before: list[Payment], after: list[Payment]) -> None:
+        """Take on what recording made of the lines it was given (`before`: the recent lines, and any read from the
+        collection; `after`: record_payment's ledger): the sums move by the changed lines, which are written with
+        the account, and the recent lines take them in."""
+        was = {p.key: p for p in before}
+        changed = [p for p in after if was.get(p.key) != p]
+        if not changed:
+            return
+        self.take_ledger_out()
+        assert self.ledger is not None
+        self.ledger = self.ledger.moved([was[p.key] for p in changed if p.key in was], changed)
+        self.new_line_keys = self.new_line_keys | {p.key for p in changed if p.key not in was}
+        self.unsaved_lines = list(({p.key: p for p in self.unsaved_lines} | {p.key: p for p in changed}).values())
+        self.payments = recent_window(list(({p.key: p for p in self.payments} | {p.key: p for p in changed}).values()))
+
+    def add_line(self, line: Payment) -> None:
+        """A line Kindly writes itself (what a settlement forgave)."""
+        self.post_lines([], [line])
+
+    def lines_saved(self) -> None:
+        """The repository wrote the unsaved lines: the item keeps only the recent ones from now on."""
+        self.unsaved_lines, self.new_line_keys = [], set()
+        self.payments = recent_window(self.payments)
 
     def pay_url(self, invoice: Invoice) -> str | None:
         """Where to pay this invoice: the processor's retry page after a failed charge (it lets the debtor
@@ -336,6 +385,9 @@ def with_profile(current: Account, incoming: Account) -> Account:
         state=current.state,
         hold_reason=current.hold_reason,
         payments=current.payments,
+        ledger=current.ledger,
+        unsaved_lines=current.unsaved_lines,
+        new_line_keys=current.new_line_keys,
         pending_thanks=current.pending_thanks,
         plan=current.plan,
         earlier_plans_paid=current.earlier_plans_paid,

@@ -79,8 +79,7 @@ def follow_money(account: Account, owed_before: Mapping[str, int], paid_on: date
         paid = offer.balance - owed_after.get(offer.currency, 0)
         if settlement_rules.settles(offer, paid, offer.currency, paid_on) and owed_after.get(offer.currency, 0) > 0:
             forgiven = settlement_rules.forgiven(offer, paid)
-            account.payments = sorted([*account.payments, _forgiven_line(offer, forgiven, at)],
-                                      key=lambda p: (p.at, p.key))
+            account.add_line(_forgiven_line(offer, forgiven, at))
             followed.settled = SettledForLess(paid, forgiven, offer.currency)
             followed.events.append(("settled_for_less", {
                 "amount_paid": paid, "forgiven": forgiven, "currency": offer.currency,

@@ -17,7 +17,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from .payments import credited
+from .payments import credited_from
 
 if TYPE_CHECKING:  # the schedule and decide() read this; it only reads what an account carries
     from .accounts import Account
@@ -40,15 +40,20 @@ class EarlyHeadsUp:
 
 
 def paid_on(account: Account, zone_name: str) -> dict[str, date]:
-    """The local day each invoice was paid in full, from the ledger (invoices paid elsewhere have none)."""
+    """The local day each invoice was paid in full, from the ledger's recent lines replayed on what the older
+    lines add up to (invoices paid elsewhere, or in full before the recent lines, have none)."""
     invoices = [inv for inv in account.invoices if inv.status != "void"]
     ledger = sorted(account.payments, key=lambda p: p.rank)
+    older = account.ledger_sums().moved(ledger, [])
     where = ZoneInfo(zone_name)
     days: dict[str, date] = {}
+    before_recent = credited_from(invoices, older.credits)
+    skip = {inv.invoice_id for inv in invoices if inv.amount > 0 and before_recent[inv.invoice_id] >= inv.amount}
     for n, line in enumerate(ledger, start=1):
-        paid = credited(invoices, ledger[:n])
+        paid = credited_from(invoices, older.moved([], ledger[:n]).credits)
         for inv in invoices:
-            if inv.invoice_id not in days and inv.amount > 0 and paid[inv.invoice_id] >= inv.amount:
+            if (inv.invoice_id not in days and inv.invoice_id not in skip and inv.amount > 0
+                    and paid[inv.invoice_id] >= inv.amount):
                 days[inv.invoice_id] = line.at.astimezone(where).date()
     return days
 

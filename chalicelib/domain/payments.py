@@ -1,9 +1,10 @@
-"""Payments reported by processors: one normalised event shape, a ledger kept on the account, and how the
-ledger's money is allocated to invoices. Pure: the processors' own formats live in adapters/processors."""
+"""Payments reported by processors: one normalised event shape, the ledger (every line in the payments
+collection; the account keeps its recent lines and running sums), and how the ledger's money is allocated to
+invoices. Pure: the processors' own formats live in adapters/processors."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -152,18 +153,24 @@ def superseded_failure(ledger: list[Payment], failure: Payment) -> bool:
 
 
 def credited(invoices: list[Invoice], ledger: list[Payment], last: frozenset[str] = frozenset()) -> dict[str, int]:
-    """How much of each invoice the ledger has paid. A line naming an invoice pays that invoice; the rest
-    pays the oldest invoices of the same currency first, those in `last` (held by a dispute) only after every
-    other. Never more than an invoice's amount."""
+    """How much of each invoice the ledger has paid (see credited_from)."""
+    return credited_from(invoices, LedgerSums.of(ledger).credits, last)
+
+
+def credited_from(invoices: list[Invoice], credits: dict[tuple[str | None, str], int],
+                  last: frozenset[str] = frozenset()) -> dict[str, int]:
+    """How much of each invoice the ledger's credits (per invoice named and currency) have paid. Money naming an
+    invoice pays that invoice; the rest pays the oldest invoices of the same currency first, those in `last`
+    (held by a dispute) only after every other. Never more than an invoice's amount."""
     paid: dict[str, int] = {inv.invoice_id: 0 for inv in invoices}
     by_id = {inv.invoice_id: inv for inv in invoices}
     loose: dict[str, int] = {}
-    for line in ledger:
-        target = by_id.get(line.invoice_id or "")
-        if target is not None and target.currency == line.currency:
-            paid[target.invoice_id] += line.credit()
+    for (invoice_id, currency), credit in credits.items():
+        target = by_id.get(invoice_id or "")
+        if target is not None and target.currency == currency:
+            paid[target.invoice_id] += credit
         else:
-            loose[line.currency] = loose.get(line.currency, 0) + line.credit()
+            loose[currency] = loose.get(currency, 0) + credit
     overflow: dict[str, int] = {}
     for inv in invoices:  # an invoice paid beyond its amount passes the rest on, like unassigned money
         extra = paid[inv.invoice_id] - inv.amount
@@ -182,6 +189,71 @@ def credited(invoices: list[Invoice], ledger: list[Payment], last: frozenset[str
     return {invoice_id: max(0, amount) for invoice_id, amount in paid.items()}
 
 
+# --- what the account keeps of its ledger -----------------------------------------------------------
+
+RECENT_LINES = 50  # the lines an account item carries: redeliveries, retry links and the decision read these
+KEPT_OLDER = 10  # at most this many older lines that still matter (see _still_matters) ride along
+
+
+@dataclass(frozen=True)
+class LedgerSums:
+    """What the whole ledger adds up to, kept on the account as each line is recorded: the balance needs the
+    credits per (invoice named, currency), the figures the money received and returned per currency, and
+    neither needs a line. Linear in the lines, so a changed line is its new version less its old one."""
+
+    credits: dict[tuple[str | None, str], int] = field(default_factory=dict)
+    received: dict[str, int] = field(default_factory=dict)
+    returned: dict[str, int] = field(default_factory=dict)
+    lines: int = 0  # how many lines the ledger holds, the recent ones and those only in the collection
+
+    @classmethod
+    def of(cls, ledger: list[Payment]) -> LedgerSums:
+        return cls().moved([], ledger)
+
+    def moved(self, before: list[Payment], after: list[Payment]) -> LedgerSums:
+        """The sums once the lines `before` are replaced by `after` (new lines have no `before`)."""
+        credits, received, returned = dict(self.credits), dict(self.received), dict(self.returned)
+        for sign, lines in ((-1, before), (1, after)):
+            for line in lines:
+                key = (line.invoice_id, line.currency)
+                credits[key] = credits.get(key, 0) + sign * line.credit()
+                if line.kind == SUCCEEDED:
+                    received[line.currency] = received.get(line.currency, 0) + sign * line.amount
+                elif line.kind in MONEY_BACK:
+                    returned[line.currency] = returned.get(line.currency, 0) + sign * line.amount
+        return LedgerSums({key: n for key, n in credits.items() if n}, dict(sorted(received.items())),
+                          dict(sorted(returned.items())), self.lines + len(after) - len(before))
+
+
+def recent_window(lines: list[Payment]) -> list[Payment]:
+    """The lines an account item keeps, oldest first: the latest RECENT_LINES, and the few older ones that still
+    matter. Bounded whatever the ledger's length; every line is in the payments collection besides."""
+    ordered = sorted(lines, key=lambda p: (p.at, p.key))
+    if len(ordered) <= RECENT_LINES:
+        return ordered
+    older = [p for p in ordered[:-RECENT_LINES] if _still_matters(p, ordered)][-KEPT_OLDER:]
+    return older + ordered[-RECENT_LINES:]
+
+
+SHOWN_LINES = 100  # the latest lines the API and the debtor's page show (API.md: `payments`)
+
+
+def shown_lines(recent: list[Payment], stored: list[Payment], limit: int = SHOWN_LINES) -> list[Payment]:
+    """The latest `limit` lines, oldest first: those read from the payments collection, with the account's own
+    recent versions over them (an item stored before the collection holds lines the collection has not yet)."""
+    merged = {p.key: p for p in stored} | {p.key: p for p in recent}
+    return sorted(merged.values(), key=lambda p: (p.at, p.key))[-limit:]
+
+
+def _still_matters(line: Payment, lines: list[Payment]) -> bool:
+    """A settlement's forgiven line (an offer settles once), and money sent back before its payment was seen
+    (recorded at 0 until the payment takes it back: record_payment must find it then)."""
+    if line.kind == FORGIVEN:
+        return True
+    return (line.kind in MONEY_BACK and line.amount == 0
+            and received_for(lines, line.provider, line.payment_ref) is None)
+
+
 # --- what an event means for an account's invoices --------------------------------------------------
 
 def invoice_of(account: Account, event: PaymentEvent) -> str | None:
@@ -193,7 +265,8 @@ def invoice_of(account: Account, event: PaymentEvent) -> str | None:
     return found.invoice_id if found else None
 
 
-def with_currency(account: Account, event: PaymentEvent, invoice_id: str | None) -> PaymentEvent:
+def with_currency(account: Account, event: PaymentEvent, invoice_id: str | None,
+                  ledger: list[Payment] | None = None) -> PaymentEvent:
     """A processor that names no currency (GoCardless) moves money in the currency of the payment it refers to,
     else of its invoice, else of the oldest open invoice; still None when the account has none of these."""
     if event.currency is not None:
@@ -201,13 +274,15 @@ def with_currency(account: Account, event: PaymentEvent, invoice_id: str | None)
     candidates = ([inv for inv in account.invoices if inv.invoice_id == invoice_id] or account.undisputed_invoices()
                   or account.open_invoices())
     oldest = min(candidates, key=lambda inv: (inv.due_on, inv.invoice_id), default=None)
-    received = received_for(account.payments, event.provider, event.payment_ref)
+    received = received_for(account.payments if ledger is None else ledger, event.provider, event.payment_ref)
     currency = received.currency if received else (oldest.currency if oldest else None)
     return replace(event, currency=currency)
 
 
-def terms(account: Account, event: PaymentEvent) -> tuple[PaymentEvent, str | None]:
-    """The event with its currency and amount filled in, and the invoice it pays. The rules, in order:
+def terms(account: Account, event: PaymentEvent, ledger: list[Payment] | None = None
+          ) -> tuple[PaymentEvent, str | None]:
+    """The event with its currency and amount filled in, and the invoice it pays, from the lines of `ledger`
+    (the account's recent lines, and those read from the payments collection for the event). The rules, in order:
 
     - A line the ledger already holds for the same (provider, payment, kind) keeps its amount and invoice: a
       processor that names no amount is not asked again what it meant, since the invoices open now are not
@@ -219,16 +294,17 @@ def terms(account: Account, event: PaymentEvent) -> tuple[PaymentEvent, str | No
     - A failure that names no amount moves nothing.
     The currency stays None only when the processor named none and the account gives none (see with_currency).
     """
-    recorded = line_for(account.payments, event)
+    lines = account.payments if ledger is None else ledger
+    recorded = line_for(lines, event)
     invoice_id = invoice_of(account, event) or (recorded.invoice_id if recorded else None)
     if recorded is not None:
         amount = recorded.amount if event.amount is None else event.amount
         return replace(event, currency=event.currency or recorded.currency, amount=amount), invoice_id
-    event = with_currency(account, event, invoice_id)
+    event = with_currency(account, event, invoice_id, lines)
     if event.amount is not None or event.currency is None:
         return event, invoice_id
     if event.kind in MONEY_BACK:
-        paid = received_for(account.payments, event.provider, event.payment_ref)
+        paid = received_for(lines, event.provider, event.payment_ref)
         return replace(event, amount=paid.amount if paid else 0), invoice_id or (paid.invoice_id if paid else None)
     if event.kind == SUCCEEDED:
         disputed = account.disputed_invoice_ids()

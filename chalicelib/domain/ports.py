@@ -13,7 +13,7 @@ from .console import ConsoleChange, ConsoleUser, Session, SignInLink
 from .deliverability import SenderDomain
 from .links import LinkClaims, ShortLink
 from .messages import MessageContext, RenderedMessage
-from .payments import PaymentEvent
+from .payments import Payment, PaymentEvent
 from .policies import Policy
 from .segments import PolicyApplied
 from .sweep_holds import Admission, SweepHold, SweepLimits
@@ -65,9 +65,20 @@ class OutboxReader(Protocol):
         answers)."""
 
 
-class AccountRepository(AuditTrail, OutboxReader, Protocol):
+class PaymentLines(Protocol):
+    """The payments collection: every line of an account's ledger, written with the account (save)."""
+
+    def payment_line(self, tenant_id: str, account_id: str, key: tuple[str, str, str]) -> Payment | None:
+        """The line for (provider, payment_ref, kind), if the collection holds it."""
+
+    def recent_payments(self, tenant_id: str, account_id: str, limit: int) -> list[Payment]:
+        """The account's latest `limit` lines by time, oldest first."""
+
+
+class AccountRepository(AuditTrail, OutboxReader, PaymentLines, Protocol):
     def save(self, account: Account) -> None:
-        """Write the account and its pending audit events atomically; Conflict if it changed meanwhile."""
+        """Write the account, its pending audit events and its unsaved ledger lines atomically; Conflict if it
+        changed meanwhile (field "payment_line" when a line believed new is already in the collection)."""
 
     def due(self, at: datetime, shard: int) -> Iterator[DueEntry]:
         """(tenant_id, account_id, snapshot) of accounts whose next action is at or before `at`, from the

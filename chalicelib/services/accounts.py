@@ -12,6 +12,7 @@ from chalicelib.domain.conflicts import retry_on_conflict
 from chalicelib.domain.disputes import OPENED, dispute_invoice
 from chalicelib.domain.errors import InvalidInput, NotFound
 from chalicelib.domain.finance_events import finance_event
+from chalicelib.domain.payments import SHOWN_LINES, shown_lines
 from chalicelib.domain.ports import AccountRepository, Clock, FinanceNotifier, PolicyBook, TenantLookup
 from chalicelib.domain.schedule import local_day, recipient_zones, refresh_schedule
 from chalicelib.inputs.accounts import AccountIn, account_from_input
@@ -71,8 +72,13 @@ class AccountService:
         return account, current is None
 
     def view(self, account: Account) -> dict[str, Any]:
-        """The account as the API shows it, with the policy that applies and why."""
-        return {**account.to_dict(), "policy_applied": self._policies.applied(account).to_dict()}
+        """The account as the API shows it, with the policy that applies and why, and its latest payments (from the
+        payments collection when the account item does not carry them all)."""
+        shown = {**account.to_dict(), "policy_applied": self._policies.applied(account).to_dict()}
+        if account.has_older_lines():
+            stored = self._accounts.recent_payments(account.tenant_id, account.account_id, SHOWN_LINES)
+            shown["payments"] = [line.to_dict() for line in shown_lines(account.payments, stored)]
+        return shown
 
     def get(self, tenant_id: str, account_id: str) -> Account:
         check_account_id(account_id)

@@ -1,8 +1,10 @@
 """Payments: processors' webhooks move money on the account's ledger; reminders follow from the balance.
 
 Per webhook event: one read to find the account by a processor ref (none when the event names the Kindly
-account), one read of the account, one transaction writing it with its audit event. An event for an account
-not known yet is parked (parking_keys) and applied when intake upserts the account (apply_waiting).
+account), one read of the account, one transaction writing it with its audit event and its ledger line (in
+the payments collection; the account item keeps the recent lines and the sums). A refund of a payment older
+than the recent lines reads that line too. An event for an account not known yet is parked (parking_keys) and
+applied when intake upserts the account (apply_waiting).
 """
 
 from __future__ import annotations
@@ -21,7 +23,9 @@ from chalicelib.domain.finance_events import finance_event
 from chalicelib.domain.payments import (
     APPLIED,
     MONEY_BACK,
+    SUCCEEDED,
     UNCHANGED,
+    Payment,
     PaymentEvent,
     brings_money,
     ledger_amount,
@@ -128,7 +132,34 @@ class PaymentService:
         account_id = self._find(tenant_id, event)
         if account_id is None:
             return EventResult(event.event_id, event.kind, NO_ACCOUNT)
-        return retry_on_conflict(lambda: self._apply_once(tenant_id, account_id, event))
+        return retry_on_conflict(lambda: self._apply_reading_lines(tenant_id, account_id, event))
+
+    def _apply_reading_lines(self, tenant_id: str, account_id: str, event: PaymentEvent) -> EventResult:
+        """The event's line is taken for new when it is not among the account's recent lines (no read): the save
+        then refuses it if the payments collection holds it after all, and the event is applied again with it."""
+        try:
+            return self._apply_once(tenant_id, account_id, event, read_own_line=False)
+        except Conflict as exc:
+            if exc.field != "payment_line":
+                raise
+            return self._apply_once(tenant_id, account_id, event, read_own_line=True)
+
+    def _known_lines(self, account: Account, event: PaymentEvent, read_own_line: bool) -> list[Payment]:
+        """The account's recent lines, with those of the collection the event needs: its own (when asked, and
+        always for money sent back, so a redelivered refund never tells finance twice) and, for money sent back,
+        the payment it takes back."""
+        lines = list(account.payments)
+        if account.ledger_sums().lines <= len(lines):
+            return lines  # every line is here
+        keys = [(event.provider, event.payment_ref, event.kind)] if read_own_line or event.kind in MONEY_BACK else []
+        if event.kind in MONEY_BACK:
+            keys.append((event.provider, event.payment_ref, SUCCEEDED))
+        have = {line.key for line in lines}
+        for key in keys:
+            found = None if key in have else self._accounts.payment_line(account.tenant_id, account.account_id, key)
+            if found is not None:
+                lines.append(found)
+        return lines
 
     def _find(self, tenant_id: str, event: PaymentEvent) -> str | None:
         if event.account_ref is not None:
@@ -139,23 +170,25 @@ class PaymentService:
                 return found[1]
         return None
 
-    def _apply_once(self, tenant_id: str, account_id: str, event: PaymentEvent) -> EventResult:
+    def _apply_once(self, tenant_id: str, account_id: str, event: PaymentEvent, read_own_line: bool
+                    ) -> EventResult:
         account = self._accounts.get(tenant_id, account_id)
         if account is None or not account.is_named_by(event):
             return EventResult(event.event_id, event.kind, NO_ACCOUNT)
-        event, invoice_id = terms(account, event)
+        known = self._known_lines(account, event, read_own_line)
+        event, invoice_id = terms(account, event, known)
         if event.currency is None:  # owes nothing and the processor named no currency: no invoice it could pay
             return EventResult(event.event_id, event.kind, NO_ACCOUNT, account_id)
-        recorded = line_for(account.payments, event)
-        ledger, outcome = record_payment(account.payments, event, invoice_id, event.amount or 0)
-        if outcome == UNCHANGED and ledger != account.payments:
-            account.payments = ledger  # the same money under another event id: remembered, so its replay is known
-            self._accounts.save(account)
+        recorded = line_for(known, event)
+        ledger, outcome = record_payment(known, event, invoice_id, event.amount or 0)
+        if outcome == UNCHANGED and ledger != known:
+            account.post_lines(known, ledger)  # the same money under another event id: remembered, so its replay
+            self._accounts.save(account)  # is known
         if outcome != APPLIED:
             return EventResult(event.event_id, event.kind, outcome, account_id)  # no money moved: nothing audited
         now = self._clock.now()
         before, owed_before = account.balance(), account.undisputed_balance()
-        account.payments = ledger
+        account.post_lines(known, ledger)
         if event.kind in MONEY_BACK:
             # SPEC: balance reopened, finance told, and no automatic reminder until a person decides. Told
             # first: if the save then fails, the processor's retry tells finance again (at least once).

@@ -18,6 +18,7 @@ from chalicelib.domain.errors import Conflict, InvalidInput, NotFound
 from chalicelib.domain.finance_events import finance_event
 from chalicelib.domain.links import PORTAL, linked_account
 from chalicelib.domain.page_arrangements import arrangements
+from chalicelib.domain.payments import SHOWN_LINES, Payment, shown_lines
 from chalicelib.domain.policies import Policy
 from chalicelib.domain.ports import AccountRepository, Clock, FinanceNotifier, Links, PolicyBook, TenantLookup
 from chalicelib.domain.schedule import local_day, recipient_zones, refresh_schedule
@@ -37,6 +38,7 @@ class PortalView:
     tenant: Tenant
     policy: Policy
     now: datetime
+    payments: list[Payment] | None = None  # the latest lines of the ledger; None: those the account carries
 
     @property
     def paused_by(self) -> list[Flag]:
@@ -83,7 +85,8 @@ class PortalView:
                           "disputed": inv.invoice_id in disputed} for inv in account.open_invoices()],
             "payments": [{"on": local_day(p.at, recipient_zones(account)), "amount": p.signed_amount(),
                           "currency": p.currency, "kind": p.kind}
-                         for p in account.payments if p.signed_amount() != 0],
+                         for p in (account.payments if self.payments is None else self.payments)
+                         if p.signed_amount() != 0],
             "paused": [{"flag": flag.name, "until": flag.until} for flag in self.paused_by],
             "can_pause": self.can_pause,
             "pause_days": self.policy.hardship_pause_days,
@@ -146,7 +149,11 @@ class PortalService:
         tenant = self._tenants.get(account.tenant_id)
         if tenant is None:
             raise NotFound("this link no longer points to an account")
-        return PortalView(account, tenant, self._policies.for_account(account), now)
+        shown = None
+        if account.has_older_lines():
+            shown = shown_lines(account.payments,
+                                self._accounts.recent_payments(account.tenant_id, account.account_id, SHOWN_LINES))
+        return PortalView(account, tenant, self._policies.for_account(account), now, shown)
 
     # --- the debtor's actions; each is idempotent and audited as the debtor's ---------------------------------
     def pause(self, token: str) -> None:

@@ -141,7 +141,7 @@ def with_history(aws: Any, tenant: dict[str, str], account_id: str) -> None:
     now = aws.clock.now()
     stored.record(now, "message_sent", "worker", {"channel": "email", "template": "gentle_reminder"})
     stored.record(now, "message_withheld", "worker", {"rule": "dispute_open"})
-    stored.payments.append(Payment("stripe", "pi_1", SUCCEEDED, 1500, "EUR", now, "evt_1"))
+    stored.add_line(Payment("stripe", "pi_1", SUCCEEDED, 1500, "EUR", now, "evt_1"))
     aws.account_repository.save(stored)
 
 

@@ -16,7 +16,7 @@ from chalicelib.domain.audit import ChainHead
 from chalicelib.domain.errors import Conflict
 from chalicelib.domain.links import PORTAL, ShortLink
 from chalicelib.domain.messages import FAILED, PENDING, RETRY, SENT
-from chalicelib.domain.payments import PaymentEvent
+from chalicelib.domain.payments import Payment, PaymentEvent
 from chalicelib.domain.plans import PlanLimits, PlanRequest, apply_payment, quote, start_plan
 from chalicelib.domain.policies import STANDARD
 from chalicelib.domain.promises import Promise
@@ -632,3 +632,39 @@ def test_daily_summary_addresses_are_per_tenant_and_a_day_is_claimed_once(consol
     assert console_store.claim_day(OTHER, day) is True and console_store.claim_day(TENANT, date(2026, 12, 8))
     console_store.release_day(TENANT, day)
     assert console_store.claim_day(TENANT, day) is True  # taken back: the next run may send it
+
+
+# --- the payments collection --------------------------------------------------------------------------------
+
+def a_line(ref: str, minutes: int, amount: int = 1000) -> Payment:
+    return Payment("stripe", ref, "payment_succeeded", amount, "EUR", T0 + timedelta(minutes=minutes), f"evt_{ref}",
+                   "INV-1", event_ids=(f"evt_{ref}",))
+
+
+def test_ledger_lines_are_written_with_their_account_and_read_back_latest_last(repos):
+    account = saved(repos, an_account())
+    for n, ref in enumerate(["ch_2", "ch_1", "ch_3"]):
+        account.add_line(a_line(ref, minutes=n))
+    stored = saved(repos, account)
+
+    assert stored.payment_totals() == ({"EUR": 3000}, {})
+    assert repos.accounts.payment_line(TENANT, "acct-1", ("stripe", "ch_1", "payment_succeeded")) == a_line("ch_1", 1)
+    assert repos.accounts.payment_line(TENANT, "acct-1", ("stripe", "ch_9", "payment_succeeded")) is None
+    assert [p.payment_ref for p in repos.accounts.recent_payments(TENANT, "acct-1", 2)] == ["ch_1", "ch_3"]
+    assert repos.accounts.recent_payments(OTHER, "acct-1", 5) == []
+
+
+def test_a_line_believed_new_that_is_already_stored_refuses_the_whole_save(repos):
+    account = saved(repos, an_account())
+    account.add_line(a_line("ch_1", minutes=0))
+    stored = saved(repos, account)
+    stored.payments = []  # as if the line had left the account's recent lines
+    stored.add_line(a_line("ch_1", minutes=5, amount=2000))
+    stored.record(T0, "payment_succeeded", "test", {})
+
+    with pytest.raises(Conflict) as refused:
+        repos.accounts.save(stored)
+
+    assert refused.value.field == "payment_line"
+    assert repos.accounts.payment_line(TENANT, "acct-1", ("stripe", "ch_1", "payment_succeeded")) == a_line("ch_1", 0)
+    assert repos.accounts.get(TENANT, "acct-1").payment_totals() == ({"EUR": 1000}, {})

@@ -99,7 +99,7 @@ def test_money_recorded_today_is_in_a_period_of_today_only(client, aws, tenant):
 
     put(client, tenant, "a-1")
     stored = aws.account_repository.get(tenant["tenant_id"], "a-1")
-    stored.payments.append(Payment("stripe", "pi_1", SUCCEEDED, 1500, "EUR", aws.clock.now(), "evt_1"))
+    stored.add_line(Payment("stripe", "pi_1", SUCCEEDED, 1500, "EUR", aws.clock.now(), "evt_1"))
     aws.account_repository.save(stored)
     flow_figures(aws)
     today = aws.clock.now().date().isoformat()

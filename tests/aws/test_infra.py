@@ -31,7 +31,7 @@ DEPLOY = ROOT / "infra" / "deploy.sh"
 EVENTS = ROOT / "events"
 STAGES = ("local", "dev", "prod")
 MODEL_FIELDS = ("tenants", "api_keys", "accounts", "audit", "messages", "policies", "links", "processor_refs",
-                "parked_payments", "inbound_sms", "console", "sweeps", "figures")
+                "parked_payments", "payments", "inbound_sms", "console", "sweeps", "figures")
 REGION = "us-east-1"
 ACCOUNT = "123456789012"  # moto's default account
 

@@ -26,7 +26,7 @@ from chalicelib.domain.audit import AuditEvent, StoredEvent
 from chalicelib.domain.errors import Conflict
 from chalicelib.domain.links import ShortLink
 from chalicelib.domain.messages import PENDING, RETRY
-from chalicelib.domain.payments import PaymentEvent, parked_key
+from chalicelib.domain.payments import Payment, PaymentEvent, parked_key
 from chalicelib.domain.policies import Policy
 from chalicelib.domain.sms_replies import DebtorReply
 from chalicelib.domain.sweep_holds import SweepHold, SweepLimits
@@ -70,6 +70,7 @@ class FakeAccounts:
         self.trails: dict[tuple[str, str], dict[int, StoredEvent]] = {}
         self.outbox: dict[tuple[str, str, str], OutboxEntry] = {}
         self.refs: dict[str, tuple[str, str]] = {}
+        self.lines: dict[tuple[str, str], dict[tuple[str, str, str], Payment]] = {}  # the payments collection
         self.writes = 0  # successful account writes, to tell a repeat that wrote nothing
         self._snapshots: dict[str, Account] = {}
         self._tickets = itertools.count(1)
@@ -150,6 +151,13 @@ class FakeAccounts:
     def account_for_ref(self, ref_key: str) -> tuple[str, str] | None:
         return self.refs.get(ref_key)
 
+    def payment_line(self, tenant_id: str, account_id: str, key: tuple[str, str, str]) -> Payment | None:
+        return self.lines.get((tenant_id, account_id), {}).get(key)
+
+    def recent_payments(self, tenant_id: str, account_id: str, limit: int) -> list[Payment]:
+        stored = sorted(self.lines.get((tenant_id, account_id), {}).values(), key=lambda p: (iso(p.at), p.key))
+        return stored[-limit:] if limit > 0 else []
+
     def sent_as(self, tenant_id: str, account_id: str, provider_message_id: str) -> bool:
         return any(entry.provider_message_id == provider_message_id for (tenant, account, _), entry
                    in self.outbox.items() if (tenant, account) == (tenant_id, account_id))
@@ -224,10 +232,20 @@ class FakeAccounts:
         if any(event.seq in trail for event in account.pending_events):
             raise Conflict("the audit trail moved on meanwhile; try again", "audit")
 
+    def _check_new_lines(self, account: Account) -> None:
+        account.take_ledger_out()
+        stored = self.lines.get((account.tenant_id, account.account_id), {})
+        if any(line.key in stored for line in account.unsaved_lines if line.key in account.new_line_keys):
+            raise Conflict("a payment line believed new is already stored", "payment_line")
+
     def _transact(self, account: Account) -> None:
         self._check_version(account)
         self._check_trail(account)
+        self._check_new_lines(account)
         account.version = (account.version or 0) + 1
+        self.lines.setdefault((account.tenant_id, account.account_id), {}).update(
+            {line.key: line for line in account.unsaved_lines})
+        account.lines_saved()
         stored = copy.deepcopy(account)
         stored.pending_events = []
         self.stream.append((copy.deepcopy(self.items.get((account.tenant_id, account.account_id))),
@@ -257,7 +275,7 @@ class FakeAccounts:
 
     def state(self) -> Any:
         """Everything stored, to assert that a refused operation changed nothing."""
-        return copy.deepcopy((self.items, self.trails, self.outbox, self.refs, self.short_links.links))
+        return copy.deepcopy((self.items, self.trails, self.outbox, self.refs, self.short_links.links, self.lines))
 
 
 class FakeDebtorReplies:

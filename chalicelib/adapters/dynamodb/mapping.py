@@ -12,7 +12,7 @@ from typing import Any
 from chalicelib.domain.accounts import DISPUTE, Account, Flag, Invoice, PendingThanks, SentRecord, SmsConsent
 from chalicelib.domain.audit import AuditEvent, ChainHead, StoredEvent, UnreadableEvent
 from chalicelib.domain.engagement import Signal
-from chalicelib.domain.payments import Payment, PaymentEvent
+from chalicelib.domain.payments import LedgerSums, Payment, PaymentEvent, recent_window
 from chalicelib.domain.plans import Plan
 from chalicelib.domain.policies import Caps, Policy, SendWindow, Step
 from chalicelib.domain.promises import Promise
@@ -68,7 +68,8 @@ def account_to_item(account: Account, model_cls: Any, shards: int) -> Any:
         last_step_key=account.last_step_key,
         state=account.state,
         hold_reason=account.hold_reason,
-        payments=[p.to_dict() | {"event_ids": list(p.event_ids)} for p in account.payments] or None,
+        payments=[payment_record(p) for p in recent_window(account.payments)] or None,
+        ledger=_ledger_record(account.ledger),
         tallies=account.tallies or None,
         thanks=({"payment": account.pending_thanks.payment, "not_before": iso(account.pending_thanks.not_before)}
                 if account.pending_thanks else None),
@@ -133,7 +134,8 @@ def item_to_account(item: Any) -> Account:
         last_step_key=item.last_step_key,
         state=item.state,
         hold_reason=item.hold_reason,
-        payments=[_payment(p) for p in item.payments or []],
+        payments=[payment_from_record(p) for p in item.payments or []],
+        ledger=_ledger_of(item.ledger),
         tallies={key: int(n) for key, n in (item.tallies or {}).items()},
         pending_thanks=(PendingThanks(item.thanks["payment"], parse_instant(item.thanks["not_before"]))
                         if item.thanks else None),
@@ -193,7 +195,27 @@ def _instant_or_none(text: str | None) -> datetime | None:
     return parse_instant(text) if text else None
 
 
-def _payment(line: dict[str, Any]) -> Payment:
+def payment_record(line: Payment) -> dict[str, Any]:
+    return line.to_dict() | {"event_ids": list(line.event_ids)}
+
+
+def _ledger_record(sums: LedgerSums | None) -> dict[str, Any] | None:
+    if sums is None:
+        return None
+    return {"credits": [[invoice_id, currency, amount] for (invoice_id, currency), amount in sums.credits.items()],
+            "received": sums.received, "returned": sums.returned, "lines": sums.lines}
+
+
+def _ledger_of(stored: dict[str, Any] | None) -> LedgerSums | None:
+    """None for an item stored before the payments table: its `payments` hold every line (Account.ledger)."""
+    if stored is None:
+        return None
+    return LedgerSums({(invoice_id, currency): int(amount) for invoice_id, currency, amount in stored["credits"]},
+                      {k: int(v) for k, v in stored["received"].items()},
+                      {k: int(v) for k, v in stored["returned"].items()}, int(stored["lines"]))
+
+
+def payment_from_record(line: dict[str, Any]) -> Payment:
     return Payment(line["provider"], line["payment_ref"], line["kind"], int(line["amount"]), line["currency"],
                    parse_instant(line["at"]), line["event_id"], line.get("invoice_id"), line.get("pay_url"),
                    tuple(line.get("event_ids") or (line["event_id"],)))

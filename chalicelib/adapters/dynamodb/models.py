@@ -16,7 +16,7 @@ from pynamodb.attributes import (
     UnicodeAttribute,
     VersionAttribute,
 )
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection, LocalSecondaryIndex
 from pynamodb.models import Model
 
 from chalicelib.config import Settings
@@ -24,6 +24,7 @@ from chalicelib.config import Settings
 DUE_INDEX = "due-index"
 TENANT_DUE_INDEX = "tenant-due-index"
 PHONE_INDEX = "phone-index"
+PAYMENTS_BY_TIME = "by-time"
 
 
 class DueIndex(GlobalSecondaryIndex["AccountModel"]):
@@ -113,7 +114,8 @@ class AccountModel(Model):
     last_step_key = UnicodeAttribute(null=True)
     state = UnicodeAttribute()
     hold_reason = UnicodeAttribute(null=True)
-    payments = JSONAttribute(null=True)
+    payments = JSONAttribute(null=True)  # the ledger's recent lines (every line is in the payments table)
+    ledger = JSONAttribute(null=True)  # the running sums of every line; absent on items stored before the table
     thanks = JSONAttribute(null=True)
     arrangements = JSONAttribute(null=True)  # plan, promise, settlement offer
     tallies = JSONAttribute(null=True)
@@ -223,6 +225,32 @@ class ParkedPaymentModel(Model):
     expires_at = TTLAttribute()
 
 
+class PaymentsByTime(LocalSecondaryIndex["PaymentLineModel"]):
+    """An account's lines by time, so the page and the API show the latest few with one query."""
+
+    class Meta:
+        index_name = PAYMENTS_BY_TIME
+        projection = AllProjection()
+
+    account_key = UnicodeAttribute(hash_key=True)
+    at_key = UnicodeAttribute(range_key=True)
+
+
+class PaymentLineModel(Model):
+    """One line of an account's ledger (domain.payments.Payment), under "<tenant>#<account>" and
+    "<provider>#<payment_ref>#<kind>": a webhook reads a line by its key. Written in the transaction that saves the
+    account, so the lines and the account's sums never disagree."""
+
+    class Meta:
+        table_name = "payments"
+
+    account_key = UnicodeAttribute(hash_key=True)
+    line_key = UnicodeAttribute(range_key=True)
+    at_key = UnicodeAttribute()  # "<at>#<provider>#<payment_ref>#<kind>"
+    line = JSONAttribute()
+    by_time = PaymentsByTime()
+
+
 class InboundSmsModel(Model):
     """Texts from debtors: a marker per inbound message id (so a repeated notification changes nothing), and the
     words of each reply under its account, for the tenant's people to read. Both expire by TTL."""
@@ -304,6 +332,7 @@ class Models:
     links: type[LinkModel]
     processor_refs: type[ProcessorRefModel]
     parked_payments: type[ParkedPaymentModel]
+    payments: type[PaymentLineModel]
     inbound_sms: type[InboundSmsModel]
     console: type[ConsoleItemModel]
     sweeps: type[SweepLedgerModel]
@@ -311,7 +340,8 @@ class Models:
 
     def all(self) -> list[type[Model]]:
         return [self.tenants, self.api_keys, self.accounts, self.audit, self.messages, self.policies, self.links,
-                self.processor_refs, self.parked_payments, self.inbound_sms, self.console, self.sweeps, self.figures]
+                self.processor_refs, self.parked_payments, self.payments, self.inbound_sms, self.console, self.sweeps,
+                self.figures]
 
 
 def _bind(base: type[Model], table_name: str, region: str, **meta_extra: str) -> Any:
@@ -333,6 +363,7 @@ def build_models(settings: Settings) -> Models:
         links=_bind(LinkModel, settings.links_table, region),
         processor_refs=_bind(ProcessorRefModel, settings.processor_refs_table, region),
         parked_payments=_bind(ParkedPaymentModel, settings.parked_payments_table, region),
+        payments=_bind(PaymentLineModel, settings.payments_table, region),
         sweeps=_bind(SweepLedgerModel, settings.sweeps_table, region),
         inbound_sms=_bind(InboundSmsModel, settings.inbound_sms_table, region),
         console=_bind(ConsoleItemModel, settings.console_table, region),

@@ -40,7 +40,7 @@ def test_money_per_week_is_received_less_paid_back_in_the_week_the_stream_record
                          (timedelta(days=1), Payment("stripe", "pi_1", SUCCEEDED, 4900, "EUR", NOW, "e1"))):
         faked.clock.set(NOW - ago)
         account = stored(faked, tenant)
-        account.payments.append(payment)
+        account.add_line(payment)
         faked.accounts.save(account)
         faked.flow_stream()
     faked.clock.set(NOW)
@@ -59,7 +59,7 @@ def test_the_overview_figures_are_those_of_the_weeks_shown(faked, container, acc
     put_account(accounts, tenant)
     faked.clock.set(NOW - timedelta(weeks=6))
     account = stored(faked, tenant)
-    account.payments.append(Payment("stripe", "pi_1", SUCCEEDED, 1000, "EUR", NOW, "e1"))
+    account.add_line(Payment("stripe", "pi_1", SUCCEEDED, 1000, "EUR", NOW, "e1"))
     faked.accounts.save(account)
     faked.flow_stream()
     faked.clock.set(NOW)
