@@ -176,6 +176,7 @@ class PaymentService:
         if account is None or not account.is_named_by(event):
             return EventResult(event.event_id, event.kind, NO_ACCOUNT)
         known = self._known_lines(account, event, read_own_line)
+        line_guessed_new = not read_own_line and account.has_older_lines()
         event, invoice_id = terms(account, event, known)
         if event.currency is None:  # owes nothing and the processor named no currency: no invoice it could pay
             return EventResult(event.event_id, event.kind, NO_ACCOUNT, account_id)
@@ -204,6 +205,8 @@ class PaymentService:
         followed = follow_money(account, owed_before, local_day(event.occurred_at, recipient_zones(account)),
                                 PlanLimits.of(policy).grace_days, now)
         if followed.settled is not None:
+            if line_guessed_new:  # finance is never told of a settlement a redelivery only seemed to make
+                raise Conflict("the payment's own line must be read before a settlement is told", "payment_line")
             settled = followed.settled
             self._notifier.publish(tenant_id, finance_event(
                 "settled_for_less", tenant_id, account_id, now, about=f"{event.provider}:{event.event_id}",

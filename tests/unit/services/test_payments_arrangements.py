@@ -3,13 +3,14 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
+from chalicelib.domain.payments import RECENT_LINES
 from chalicelib.domain.plans import PlanRequest
 from chalicelib.domain.settlement import SettlementOffer
-from tests.unit.services.conftest import ACCOUNT_ID, pay, put_account, stored
+from tests.unit.services.conftest import ACCOUNT_ID, PAID_AT, pay, put_account, stored
 
 MONTHLY = PlanRequest("monthly", 3, date(2026, 12, 15))  # 4900 EUR: 1634 + 1633 + 1633
 
@@ -135,3 +136,36 @@ def test_less_than_the_offer_or_after_its_date_does_not_settle(payments, account
     account = stored(faked, tenant)
     assert account.balance() == {"EUR": 490} and account.state != "settled"
     assert faked.notifier.events("settled_for_less") == []
+
+
+def _pay_earlier(payments, faked, tenant, event_id: str, amount: int, payment_id: str) -> list[str]:
+    """A payment dated a day before the others `pay` sends, so its line is the oldest of the ledger."""
+    from tests.support import webhooks as wh
+
+    faked.webhook_secrets.put(tenant.tenant_id, "standard", wh.STANDARD_SECRET)
+    body = wh.body({"type": "payment.succeeded", "timestamp": (PAID_AT - timedelta(days=1)).isoformat(),
+                    "data": {"account_id": ACCOUNT_ID, "payment_id": payment_id, "amount": amount,
+                             "currency": "EUR", "invoice_id": "INV-1001"}})
+    return [r.outcome for r in payments.receive(tenant.tenant_id, "standard", body,
+                                                 wh.standard_headers(body, event_id))]
+
+
+def test_a_redelivered_payment_long_gone_from_the_recent_lines_never_tells_finance_it_settled(
+        payments, accounts, faked, tenant):
+    put_account(accounts, tenant)
+    # the oldest line, then cents until it is only in the payments collection, no longer among the recent lines
+    # the account item carries
+    assert _pay_earlier(payments, faked, tenant, "evt_big", 500, "pay_big") == ["applied"]
+    for n in range(RECENT_LINES):
+        pay(payments, faked, tenant, f"evt_{n}", 1, payment_id=f"pay_{n}")
+    owed = 4900 - 500 - RECENT_LINES
+    account = stored(faked, tenant)
+    assert account.balance() == {"EUR": owed} and "pay_big" not in [p.payment_ref for p in account.payments]
+    account.settlement_offer = SettlementOffer(450, "EUR", date(2026, 12, 8), owed)  # 500 would meet it
+    faked.accounts.save(account)
+
+    # The processor delivers the big payment again: the same money, not a new payment meeting the offer
+    assert _pay_earlier(payments, faked, tenant, "evt_big", 500, "pay_big") == ["unchanged"]
+
+    assert faked.notifier.events("settled_for_less") == []
+    assert stored(faked, tenant).state != "settled" and stored(faked, tenant).balance() == {"EUR": owed}
