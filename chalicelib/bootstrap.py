@@ -442,7 +442,9 @@ class Container:
         from chalicelib.services.console_settings import ConsoleSettings
 
         return ConsoleSettings(self.tenants, self.webhook_secrets, self.payments.put_secret, self.console_changes,
-                               self.clock)
+                               self.clock, set_reply_to=self.tenants.set_reply_to,
+                               summary_address=self.daily_summary.address,
+                               set_summary_address=self.daily_summary.set_address)
 
     @cached_property
     def console_policies(self) -> ConsolePolicies:

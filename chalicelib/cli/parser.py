@@ -91,6 +91,8 @@ def build_parser() -> argparse.ArgumentParser:
                                  "reminders due then wait for the next open day")
     tenant_set.add_argument("--daily-summary-to", help="email the day's forecast to this address (finance), once a "
                             "day before the first send window opens ('' stops it)")
+    tenant_set.add_argument("--reply-to", help="where debtors' written replies go (the Reply-To of every email; "
+                            "'' clears it: replies then go to the support address)")
     tenant_set.set_defaults(func=cmd_tenant_set)
     check = tenant.add_parser("check", help="which of the sender domain's DNS records are in place; exit 1 if not all")
     check.add_argument("--tenant", required=True)

@@ -24,8 +24,9 @@ CHANGE_POLICIES = "change_policies"
 MANAGE_USERS = "manage_users"
 SET_WEBHOOK_SECRETS = "set_webhook_secrets"
 DECIDE_HELD_SWEEPS = "decide_held_sweeps"  # approve or discard a run the breaker holds: like changing a policy
+SET_SENDING = "set_sending"  # the reply-to debtors' emails carry, where the daily summary goes
 LEAST_ROLE = {READ: VIEWER, CHANGE_ACCOUNTS: EDITOR, CHANGE_POLICIES: EDITOR, MANAGE_USERS: ADMIN,
-              SET_WEBHOOK_SECRETS: ADMIN, DECIDE_HELD_SWEEPS: EDITOR}
+              SET_WEBHOOK_SECRETS: ADMIN, DECIDE_HELD_SWEEPS: EDITOR, SET_SENDING: ADMIN}
 
 SIGNIN_LINK_TTL = timedelta(minutes=15)
 SESSION_TTL = timedelta(hours=8)

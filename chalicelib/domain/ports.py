@@ -176,6 +176,9 @@ class TenantRepository(Protocol):
     def set_excluded_days(self, tenant_id: str, days: tuple[date, ...]) -> Tenant | None:
         """Replace the tenant's excluded days; the tenant as stored, or None if there is no such tenant."""
 
+    def set_reply_to(self, tenant_id: str, reply_to: str | None) -> Tenant | None:
+        """Set (None: clear) where debtors' written replies go; the tenant as stored, or None if there is none."""
+
 
 class SenderIdentities(Protocol):
     def verify_sender(self, address: str) -> None:

@@ -61,6 +61,19 @@ def _email(value: str) -> str:
         raise ValueError(f"is not a valid email address ({exc})") from exc
 
 
+def email_or_nothing(value: str, field: str) -> str | None:
+    """An address a person typed in a form or a command, as kept; '' (or spaces) for none. InvalidInput naming
+    `field` for one that is not an address."""
+    from chalicelib.domain.errors import InvalidInput
+
+    if not value.strip():
+        return None
+    try:
+        return _email(value.strip())
+    except ValueError as exc:
+        raise InvalidInput(f"{field} {exc}", field) from exc
+
+
 def _phone(value: str) -> str:
     import phonenumbers
 

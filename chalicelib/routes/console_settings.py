@@ -38,6 +38,17 @@ def set_webhook_secret() -> Response:
     return _post("set_webhook_secrets", set_secret, refused=_refused)
 
 
+@console_settings.route("/console/settings/sending", methods=["POST"], content_types=FORM)
+@_kind_errors
+def set_sending() -> Response:
+    def set_addresses(session: Session, form: dict[str, str]) -> Response:
+        container().console_settings.set_sending(session.tenant_id, session.actor, reply_to=form.get("reply_to"),
+                                                 summary_to=form.get("summary_to"))
+        return _redirect("console/settings?done=sending")
+
+    return _post("set_sending", set_addresses, refused=_refused)
+
+
 @console_settings.route("/console/settings/users", methods=["POST"], content_types=FORM)
 @_kind_errors
 def add_user() -> Response:
@@ -66,13 +77,15 @@ def _refused(session: Session, exc: KindlyError, status: int) -> Response:
 
 
 def _settings(session: Session, *, error: str | None = None, status: int = 200) -> Response:
-    from chalicelib.domain.console import MANAGE_USERS, SET_WEBHOOK_SECRETS, may
+    from chalicelib.domain.console import MANAGE_USERS, SET_SENDING, SET_WEBHOOK_SECRETS, may
 
     app = container()
     done = {"secret": "The webhook secret is set.", "user_added": "The person was added; they can sign in now.",
-            "user_removed": "The person was removed."}.get(_query().get("done", ""))
+            "user_removed": "The person was removed.", "sending": "The addresses are saved."}.get(
+        _query().get("done", ""))
     context = {**app.console_settings.view(session.tenant_id), "users": app.console_people.of_tenant(session.tenant_id),
                "can_manage_users": may(session.role, MANAGE_USERS),
-               "can_set_secrets": may(session.role, SET_WEBHOOK_SECRETS), "notice": done, "error": error}
+               "can_set_secrets": may(session.role, SET_WEBHOOK_SECRETS),
+               "can_set_sending": may(session.role, SET_SENDING), "notice": done, "error": error}
     return _page(session, "settings", "Settings", "settings", context, status=status)
 

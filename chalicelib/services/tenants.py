@@ -66,6 +66,17 @@ class TenantService:
         self._tenant_cache[tenant_id] = (time.monotonic() + KEY_CACHE_SECONDS, tenant)
         return tenant
 
+    def set_reply_to(self, tenant_id: str, address: str) -> Tenant:
+        """Where debtors' written replies go from now on ('' clears it: replies then go to the support address).
+        InvalidInput for an address that is not one, NotFound for an unknown tenant; nothing is written then."""
+        from chalicelib.inputs.fields import email_or_nothing
+
+        tenant = self._tenants.set_reply_to(tenant_id, email_or_nothing(address, "reply_to"))
+        if tenant is None:
+            raise NotFound(f"no tenant {tenant_id!r}", "tenant")
+        self._tenant_cache[tenant_id] = (time.monotonic() + KEY_CACHE_SECONDS, tenant)
+        return tenant
+
     def get(self, tenant_id: str) -> Tenant | None:
         cached = self._tenant_cache.get(tenant_id)
         if cached and cached[0] > time.monotonic():

@@ -194,15 +194,57 @@ def test_a_bad_secret_or_processor_is_said_on_the_page_and_stores_nothing(client
     assert console_changes(aws, tenant) == []
 
 
-def test_settings_show_the_sender_and_leave_reply_to_out_until_tenants_have_it(client, aws, tenant):
+def test_settings_show_the_sender_the_reply_to_and_the_summary_and_only_an_admin_changes_them(client, aws, tenant):
     viewer = signed_in(client, aws, tenant, "viewer")
+    editor = signed_in(client, aws, tenant, "editor")
 
     page = get(client, viewer, "/console/settings").body.decode()
 
     assert "billing@acme.example.com" in page
-    tenant_has_reply_to = hasattr(aws.tenants.get(tenant["tenant_id"]), "reply_to")
-    assert ("Reply-to" in page) is tenant_has_reply_to
+    assert "Reply-to" in page and "Daily summary to" in page
     assert "An admin sets webhook secrets." in page and "Add a person" not in page
+    assert 'console/settings/sending"' not in page  # nothing offered that the role cannot do
+    for session in (viewer, editor):
+        refused = post(client, session, "/console/settings/sending", "reply_to=ar%40acme.example.com")
+        assert refused.status_code == 403
+    assert aws.tenants.get(tenant["tenant_id"]).reply_to is None and console_changes(aws, tenant) == []
+
+
+def test_an_admin_sets_the_reply_to_every_email_carries_and_the_daily_summary_address(client, aws, tenant):
+    admin = signed_in(client, aws, tenant, "admin")
+    assert 'console/settings/sending"' in get(client, admin, "/console/settings").body.decode()
+
+    saved = post(client, admin, "/console/settings/sending",
+                 "reply_to=ar%40acme.example.com&summary_to=finance%40acme.example.com")
+
+    assert saved.status_code == 303
+    aws.tenants._tenant_cache.clear()  # as another Lambda would read it
+    assert aws.tenants.get(tenant["tenant_id"]).reply_to == "ar@acme.example.com"
+    assert aws.tenants.get(tenant["tenant_id"]).reply_address == "ar@acme.example.com"
+    assert aws.daily_summary.address(tenant["tenant_id"]) == "finance@acme.example.com"
+    page = get(client, admin, "/console/settings").body.decode()
+    assert "ar@acme.example.com" in page and "finance@acme.example.com" in page
+    assert [(c.type, c.details) for c in console_changes(aws, tenant)][:2] == [
+        ("daily_summary_set", {"to": "finance@acme.example.com"}),
+        ("reply_to_set", {"reply_to": "ar@acme.example.com"})]
+
+    # emptied, both are off again: replies go to the support address, no summary
+    assert post(client, admin, "/console/settings/sending", "reply_to=&summary_to=").status_code == 303
+    assert aws.tenants.get(tenant["tenant_id"]).reply_to is None
+    assert aws.daily_summary.address(tenant["tenant_id"]) is None
+
+
+def test_a_bad_address_is_said_on_the_settings_page_and_changes_neither(client, aws, tenant):
+    admin = signed_in(client, aws, tenant, "admin")
+
+    bad = post(client, admin, "/console/settings/sending", "reply_to=ar%40acme.example.com&summary_to=not-an-address")
+    no_csrf = post(client, admin, "/console/settings/sending", "reply_to=ar%40acme.example.com", csrf=False)
+
+    assert bad.status_code == 400 and "summary_to" in bad.body.decode()
+    assert no_csrf.status_code == 403
+    assert aws.tenants.get(tenant["tenant_id"]).reply_to is None
+    assert aws.daily_summary.address(tenant["tenant_id"]) is None
+    assert console_changes(aws, tenant) == []
 
 
 # --- the audit export ------------------------------------------------------------------------------------------

@@ -438,6 +438,20 @@ def test_a_tenants_excluded_days_are_replaced_and_read_back(repos):
     assert repos.tenants.get("t_days") == tenant
 
 
+def test_a_tenants_reply_to_is_set_and_cleared(repos):
+    tenant = Tenant("t_reply", "Acme", "billing@acme.example.com", "ES", "Europe/Madrid", "es-ES", FIRST_PARTY,
+                    "help@acme.example.com", None, T0)
+    assert repos.tenants.set_reply_to("t_reply", "ar@acme.example.com") is None  # no such tenant: nothing made
+    assert repos.tenants.get("t_reply") is None
+    repos.tenants.add(tenant, ApiKey("key_r", "hash_r", "t_reply", T0))
+
+    assert repos.tenants.set_reply_to("t_reply", "ar@acme.example.com") == replace(tenant,
+                                                                                   reply_to="ar@acme.example.com")
+    assert repos.tenants.get("t_reply").reply_address == "ar@acme.example.com"
+    assert repos.tenants.set_reply_to("t_reply", None) == tenant
+    assert repos.tenants.get("t_reply") == tenant
+
+
 def test_a_tenant_and_its_key_are_found_by_id_and_by_hash(repos):
     tenant = Tenant("t_new", "Acme", "billing@acme.example.com", "ES", "Europe/Madrid", "es-ES", FIRST_PARTY, None,
                     None, T0)

@@ -56,3 +56,33 @@ def test_a_bad_reply_to_creates_no_tenant(aws, capsys):
         create_tenant(capsys, "--reply-to", "not-an-address")
     assert refused.value.field == "reply_to"
     assert aws.client("dynamodb").scan(TableName=aws.settings.table_names["tenants"])["Items"] == []
+
+
+def tenant_set(*args: str) -> int:
+    from chalicelib.cli.parser import build_parser
+
+    parsed = build_parser().parse_args(["tenant", "set", *args])
+    return int(parsed.func(parsed))
+
+
+def test_tenant_set_changes_the_reply_to_the_next_email_carries_and_clears_it(aws, capsys):
+    tenant_id = create_tenant(capsys, "--support-email", "ayuda@acme.example.com")
+
+    assert tenant_set("--tenant", tenant_id, "--reply-to", "cobros@acme.example.com") == 0
+    assert json.loads(capsys.readouterr().out)["reply_to"] == "cobros@acme.example.com"
+    assert reply_to_of_sent(aws, tenant_id) == "cobros@acme.example.com"
+
+    assert tenant_set("--tenant", tenant_id, "--reply-to", "") == 0
+    assert json.loads(capsys.readouterr().out)["reply_to"] is None
+    assert aws.tenant_repository.get(tenant_id).reply_address == "ayuda@acme.example.com"
+
+
+def test_tenant_set_refuses_a_bad_reply_to_before_writing_anything(aws, capsys):
+    from chalicelib.cli.usage import UsageError
+
+    tenant_id = create_tenant(capsys, "--reply-to", "cobros@acme.example.com")
+
+    with pytest.raises(UsageError, match="--reply-to"):
+        tenant_set("--tenant", tenant_id, "--reply-to", "not-an-address", "--excluded-days", "2026-12-24")
+    stored = aws.tenant_repository.get(tenant_id)
+    assert stored.reply_to == "cobros@acme.example.com" and stored.excluded_days == ()

@@ -367,6 +367,14 @@ class FakeTenants:
         self.tenants[tenant_id] = replace(self.tenants[tenant_id], excluded_days=days)
         return self.tenants[tenant_id]
 
+    def set_reply_to(self, tenant_id: str, reply_to: str | None) -> Tenant | None:
+        from dataclasses import replace
+
+        if tenant_id not in self.tenants:
+            return None
+        self.tenants[tenant_id] = replace(self.tenants[tenant_id], reply_to=reply_to)
+        return self.tenants[tenant_id]
+
     def add(self, tenant: Tenant, key: ApiKey) -> None:
         if tenant.tenant_id in self.tenants or key.key_hash in self.keys:
             raise Conflict("this tenant or key exists already", "tenant_id")

@@ -48,6 +48,19 @@ class DynamoTenants:
             raise
         return self.get(tenant_id)
 
+    def set_reply_to(self, tenant_id: str, reply_to: str | None) -> Tenant | None:
+        tenants = self._models.tenants
+        try:
+            tenants(tenant_id).update(
+                actions=[tenants.reply_to.set(reply_to) if reply_to else tenants.reply_to.remove()],
+                condition=tenants.tenant_id.exists(),
+            )
+        except UpdateError as exc:
+            if exc.cause_response_code == "ConditionalCheckFailedException":
+                return None
+            raise
+        return self.get(tenant_id)
+
     def key_by_hash(self, key_hash: str) -> ApiKey | None:
         try:
             return mapping.item_to_api_key(self._models.api_keys.get(key_hash))

@@ -41,16 +41,24 @@ def cmd_tenant_create(args: argparse.Namespace) -> int:
 def cmd_tenant_set(args: argparse.Namespace) -> int:
     from chalicelib.domain.errors import InvalidInput
 
-    if args.excluded_days is None and args.daily_summary_to is None:
-        raise UsageError("say what to set: --excluded-days and/or --daily-summary-to")
+    if args.excluded_days is None and args.daily_summary_to is None and args.reply_to is None:
+        raise UsageError("say what to set: --excluded-days, --daily-summary-to and/or --reply-to")
     done: dict[str, object] = {"tenant_id": args.tenant}
-    if args.daily_summary_to is not None:  # checked before anything is written: a bad address changes nothing
+    # Addresses are checked before anything is written: a bad one changes nothing.
+    if args.daily_summary_to is not None:
         from chalicelib.services.daily_summary import summary_address
 
         try:
             summary_address(args.daily_summary_to)
         except InvalidInput as exc:
             raise UsageError(f"--daily-summary-to: {exc.message}") from exc
+    if args.reply_to is not None:
+        from chalicelib.inputs.fields import email_or_nothing
+
+        try:
+            email_or_nothing(args.reply_to, "reply_to")
+        except InvalidInput as exc:
+            raise UsageError(f"--reply-to: {exc.message}") from exc
     if args.excluded_days is not None:
         days = [day.strip() for day in args.excluded_days.split(",") if day.strip()]
         try:
@@ -60,6 +68,8 @@ def cmd_tenant_set(args: argparse.Namespace) -> int:
         done["excluded_days"] = tenant.to_dict()["excluded_days"]
     if args.daily_summary_to is not None:
         done["daily_summary_to"] = container().daily_summary.set_address(args.tenant, args.daily_summary_to)
+    if args.reply_to is not None:
+        done["reply_to"] = container().tenants.set_reply_to(args.tenant, args.reply_to).reply_to
     emit(done)
     return 0
 
