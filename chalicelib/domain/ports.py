@@ -7,23 +7,22 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
-from .accounts import Account
-from .audit import StoredEvent
-from .console import ConsoleChange, ConsoleUser, Session, SignInLink
-from .deliverability import SenderDomain
-from .links import LinkClaims, ShortLink
-from .messages import MessageContext, RenderedMessage
-from .payments import Payment, PaymentEvent
-from .policies import Policy
-from .segments import PolicyApplied
-from .sweep_holds import Admission, SweepHold, SweepLimits
-from .tenants import ApiKey, Tenant
-
-if TYPE_CHECKING:  # the decision and the message kinds read the ports; the ports only name them
+if TYPE_CHECKING:  # annotations only: a use case loads the domain modules it works with, not every port's
+    from .accounts import Account
+    from .audit import StoredEvent
+    from .console import ConsoleChange, ConsoleUser, Session, SignInLink
     from .decision import Defer, Notify, Withhold
+    from .deliverability import SenderDomain
+    from .links import LinkClaims, ShortLink
+    from .messages import MessageContext, RenderedMessage
     from .outcomes import Outcome
+    from .payments import Payment, PaymentEvent
+    from .policies import Policy
+    from .segments import PolicyApplied
     from .sending import Message
     from .sms_replies import DebtorReply
+    from .sweep_holds import Admission, SweepHold, SweepLimits
+    from .tenants import ApiKey, Tenant
 
 DueEntry = tuple[str, str, dict[str, Any] | None]  # (tenant_id, account_id, snapshot or None)
 
