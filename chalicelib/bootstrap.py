@@ -90,6 +90,11 @@ class Container:
 
         return client(service, self.settings.region)
 
+    def client_on_first_use(self, service: str) -> Any:
+        from chalicelib.adapters.aws import ClientOnFirstUse
+
+        return ClientOnFirstUse(service, self.settings.region)
+
     @cached_property
     def models(self) -> Models:
         from chalicelib.adapters.dynamodb.models import build_models
@@ -190,7 +195,7 @@ class Container:
             return NullSms()
         from chalicelib.adapters.sms_sns import SnsSms
 
-        return SnsSms(self.client("sns"))
+        return SnsSms(self.client_on_first_use("sns"))
 
     @cached_property
     def notifier(self) -> FinanceNotifier:
@@ -200,7 +205,7 @@ class Container:
             return NullNotifier()
         from chalicelib.adapters.sms_sns import SnsFinanceNotifier
 
-        return SnsFinanceNotifier(self.client("sns"), lambda: self.topic_arn(self.settings.finance_topic))
+        return SnsFinanceNotifier(self.client_on_first_use("sns"), lambda: self.topic_arn(self.settings.finance_topic))
 
     @cached_property
     def link_secret(self) -> LinkSecret:
