@@ -7,6 +7,7 @@ from typing import Any
 
 from chalicelib.domain.errors import NotFound
 from chalicelib.domain.ports import Clock, ConsoleChanges, TenantLookup, WebhookSecrets
+from chalicelib.domain.tenants import Tenant
 
 PROVIDERS = ("stripe", "paddle", "gocardless", "standard")  # adapters/processors: a webhook per processor
 RECENT_CHANGES = 20
@@ -15,7 +16,7 @@ RECENT_CHANGES = 20
 class ConsoleSettings:
     def __init__(self, tenants: TenantLookup, secrets: WebhookSecrets,
                  put_secret: Callable[[str, str, dict[str, Any]], None], changes: ConsoleChanges,
-                 clock: Clock, *, set_reply_to: Callable[[str, str], Any],
+                 clock: Clock, *, set_reply_to: Callable[[str, str], Tenant],
                  summary_address: Callable[[str], str | None],
                  set_summary_address: Callable[[str, str], str | None]) -> None:
         self._tenants = tenants
