@@ -66,7 +66,21 @@ def stored_lines(aws, tenant) -> list:
 
 
 @pytest.fixture
-def big_invoice(client, aws, tenant):
+def without_the_accounts_stream(aws):
+    """moto keeps every record of a table's stream in memory and deep-copies each table a transaction touches,
+    stream included: 2,000 account writes grew the test process past 20 GB. These tests are about the item, not
+    the figures (tests/aws/test_figures_stream.py), so the accounts table's stream is taken away here (moto's
+    UpdateTable cannot turn a stream off)."""
+    from moto.dynamodb.models import dynamodb_backends
+
+    from tests.aws.conftest import MOTO_ACCOUNT, REGION
+
+    table = dynamodb_backends[MOTO_ACCOUNT][REGION].tables[aws.settings.table_names["accounts"]]
+    table.stream_shard = None
+
+
+@pytest.fixture
+def big_invoice(client, aws, tenant, without_the_accounts_stream):
     body = account(invoices=[{"id": "INV-BIG", "amount": INVOICE, "currency": "EUR", "issued_on": "2026-08-01",
                               "due_on": "2026-08-15"}])
     assert client.http.put("/v1/accounts/acct-1", headers=auth(tenant), body=json.dumps(body)).status_code == 201
