@@ -138,13 +138,15 @@ def test_dynamodb_local_table_with_gsi_put_and_query(local_env: dict[str, str]) 
 # --------------------------------------------------------------------------------------- moto server
 
 
-def test_local_environment_points_everything_but_dynamodb_at_moto() -> None:
+def test_local_environment_points_everything_but_dynamodb_and_its_streams_at_moto() -> None:
     env = local_environment("http://127.0.0.1:1111")
     assert env["AWS_ENDPOINT_URL"] == env["AWS_ENDPOINT_URL_DYNAMODB"] == "http://127.0.0.1:1111"
+    assert env["AWS_ENDPOINT_URL_DYNAMODB_STREAMS"] == "http://127.0.0.1:1111"
     env = local_environment("http://127.0.0.1:1111", "http://127.0.0.1:2222")
     assert env == {
         "AWS_ENDPOINT_URL": "http://127.0.0.1:1111",
         "AWS_ENDPOINT_URL_DYNAMODB": "http://127.0.0.1:2222",
+        "AWS_ENDPOINT_URL_DYNAMODB_STREAMS": "http://127.0.0.1:2222",  # the accounts' stream is DynamoDB's
         "AWS_DEFAULT_REGION": "us-east-1",
         "AWS_REGION": "us-east-1",
         "AWS_ACCESS_KEY_ID": "testing",
