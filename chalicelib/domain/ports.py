@@ -466,3 +466,11 @@ class DailySummaries(Protocol):
 
     def release_day(self, tenant_id: str, day: date) -> None:
         """Take the day's mark back (the email could not be sent): the next run tries again."""
+
+
+class Figures(Protocol):
+    """A tenant's finance figures (services.figures), as the console's overview reads them."""
+
+    def figures(self, tenant_id: str, period: tuple[date, date] | None = None) -> dict[str, Any]: ...
+
+    def days(self, tenant_id: str, first: date, last: date) -> dict[str, dict[str, int]]: ...

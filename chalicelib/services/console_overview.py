@@ -13,8 +13,7 @@ from typing import Any
 
 from chalicelib.domain.errors import InvalidInput
 from chalicelib.domain.figures import recovered_per_day
-from chalicelib.domain.ports import Clock
-from chalicelib.services.figures import FinanceFigures
+from chalicelib.domain.ports import Clock, Figures
 
 PERIODS = (4, 8, 13, 26, 52)  # weeks the per-week chart can show
 DEFAULT_WEEKS = 8
@@ -56,7 +55,7 @@ def week_start(day: date) -> date:
 
 
 class ConsoleOverview:
-    def __init__(self, figures: FinanceFigures, clock: Clock) -> None:
+    def __init__(self, figures: Figures, clock: Clock) -> None:
         self._figures = figures
         self._clock = clock
 
