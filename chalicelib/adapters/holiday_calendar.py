@@ -23,7 +23,7 @@ def holiday_checker(country: str | None, region: str | None) -> Callable[[date],
     # about a tenth of a second of the worker's cold start).
     try:
         calendar = holidays.country_holidays(country)
-    except NotImplementedError:
+    except NotImplementedError:  # how the holidays package says it has no calendar for this country
         return _never
     if region and region in calendar.subdivisions:
         calendar = holidays.country_holidays(country, subdiv=region)
