@@ -1,6 +1,6 @@
 """The finance console's people and what each may do, its one-time sign-in links and its signed session cookie.
 
-Pure rules: the adapters store users, links and sessions (domain/ports.py); the services decide with these."""
+Pure rules: the adapters store users, links and sessions (domain/ports/console.py); the services decide with these."""
 
 from __future__ import annotations
 

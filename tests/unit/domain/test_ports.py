@@ -23,16 +23,21 @@ pytestmark = pytest.mark.unit
 BOOTSTRAP = Path(__file__).resolve().parents[3] / "chalicelib" / "bootstrap.py"
 
 
+def _is_port_module(name: str) -> bool:
+    """The ports live in the modules of the package chalicelib.domain.ports, one per subject."""
+    return name.startswith(f"{ports.__name__}.")
+
+
 def _protocols() -> dict[str, type]:
     return {name: value for name, value in vars(ports).items()
-            if inspect.isclass(value) and getattr(value, "_is_protocol", False) and value.__module__ == ports.__name__}
+            if inspect.isclass(value) and getattr(value, "_is_protocol", False) and _is_port_module(value.__module__)}
 
 
 def _members(protocol: type) -> dict[str, inspect.Signature]:
     """The protocol's methods (its own and its bases'), each with its signature."""
     found: dict[str, inspect.Signature] = {}
     for cls in reversed(protocol.__mro__):
-        if cls in (object, Protocol) or cls.__module__ != ports.__name__:
+        if cls in (object, Protocol) or not _is_port_module(cls.__module__):
             continue
         for name, value in vars(cls).items():
             if inspect.isfunction(value) and (name == "__call__" or not name.startswith("_")):
@@ -84,6 +89,19 @@ def _container_members() -> list[ast.FunctionDef]:
 def _adapter_imports(member: ast.FunctionDef) -> set[str]:
     return {alias.name for node in ast.walk(member) if isinstance(node, ast.ImportFrom)
             and (node.module or "").startswith("chalicelib.adapters") for alias in node.names}
+
+
+def test_the_package_exports_every_port_of_its_modules():
+    """`from chalicelib.domain.ports import X` works for every port, whichever subject's module defines it."""
+    defined = {}
+    for info in pkgutil.iter_modules(ports.__path__, f"{ports.__name__}."):
+        module = importlib.import_module(info.name)
+        defined |= {name: value for name, value in vars(module).items()
+                    if inspect.isclass(value) and getattr(value, "_is_protocol", False)
+                    and value.__module__ == module.__name__}
+    assert len(defined) > 40  # the walk found the modules
+    assert {name: getattr(ports, name, None) for name in defined} == defined
+    assert sorted(ports.__all__) == sorted([*defined, "DueEntry"])
 
 
 def test_every_port_has_an_implementation():

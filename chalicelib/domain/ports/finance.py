@@ -1,0 +1,64 @@
+"""What the finance team gets: the figures' aggregate items, the events published to its topic, and the daily
+summary email."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Protocol
+
+
+class FigureStore(Protocol):
+    """Per tenant, the finance figures' aggregate items (domain/figures.py): counters under an item key."""
+
+    def add(self, tenant_id: str, change_id: str, items: dict[str, dict[str, int]]) -> bool:
+        """Add the counters to the tenant's items, all at once, unless the change `change_id` (a stream record's
+        sequence number) was added already: then nothing, and False."""
+
+    def item(self, tenant_id: str, key: str) -> dict[str, int]:
+        """The counters of one item ({} when it does not exist)."""
+
+    def between(self, tenant_id: str, first: str, last: str) -> dict[str, dict[str, int]]:
+        """The items whose key is from `first` to `last` (inclusive), by key: one query."""
+
+    def replace(self, tenant_id: str, items: dict[str, dict[str, int]], prefixes: tuple[str, ...]) -> None:
+        """Put these items in place of every item of the tenant whose key starts with one of `prefixes`."""
+
+
+class FinanceNotifier(Protocol):
+    def publish(self, tenant_id: str, event: dict[str, Any]) -> None:
+        """Publish a personal-data-free event to the finance topic, tagged with its tenant."""
+
+
+class FinanceTopic(Protocol):
+    def subscribe(self, protocol: str, endpoint: str, filter_policy: dict[str, Any],
+                  raw_delivery: bool) -> dict[str, Any]:
+        """Subscribe an endpoint to the finance topic with this filter; what was set up (subscription arn...)."""
+
+
+class DailySummaries(Protocol):
+    """Which tenants' finance teams asked for the daily summary email (a tenant setting), and the local days it
+    was sent on: one marker a day, written only if absent, so it is never sent twice."""
+
+    def set_address(self, tenant_id: str, address: str | None) -> None:
+        """Where the tenant's summary goes; None stops it."""
+
+    def address(self, tenant_id: str) -> str | None: ...
+
+    def addresses(self) -> list[tuple[str, str]]:
+        """(tenant_id, address) of every tenant that asked for the summary."""
+
+    def claim_day(self, tenant_id: str, day: date) -> bool:
+        """Mark the tenant's summary of that (local) day as sent; False, writing nothing, if it already was."""
+
+    def release_day(self, tenant_id: str, day: date) -> None:
+        """Take the day's mark back (the email could not be sent): the next run tries again."""
+
+
+# --- what one use case offers the others (the container wires the service that implements each) ---------------
+
+class Figures(Protocol):
+    """A tenant's finance figures (services.figures), as the console's overview reads them."""
+
+    def figures(self, tenant_id: str, period: tuple[date, date] | None = None) -> dict[str, Any]: ...
+
+    def days(self, tenant_id: str, first: date, last: date) -> dict[str, dict[str, int]]: ...
