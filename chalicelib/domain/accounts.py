@@ -6,21 +6,10 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
+from . import ledger  # the module behind the balance and line methods (not the field Account.ledger, its sums)
 from .audit import AuditEvent, ChainHead, chain_event
 from .engagement import Signal
-from .money import add_balances
-from .payments import (
-    FAILED,
-    LedgerSums,
-    Payment,
-    PaymentEvent,
-    account_ref_key,
-    credited_from,
-    customer_ref_key,
-    invoice_ref_key,
-    recent_window,
-    superseded_failure,
-)
+from .payments import LedgerSums, Payment, PaymentEvent, account_ref_key, customer_ref_key, invoice_ref_key
 from .tallies import add_tallies, tally_keys
 from .times import iso
 
@@ -57,6 +46,11 @@ class Invoice:
     status: str = OPEN
     processor_invoice_id: str | None = None
     payment_url: str | None = None
+
+    @property
+    def is_open(self) -> bool:
+        """Owed, as the billing system says (payments on the ledger may cover it all the same)."""
+        return self.status == OPEN
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -166,12 +160,9 @@ class Account:
     unsaved_lines: list[Payment] = field(default_factory=list, repr=False)
     new_line_keys: set[tuple[str, str, str]] = field(default_factory=set, repr=False)
 
-    # --- what the account owes -------------------------------------------------------------
+    # --- what the account owes: its ledger (ledger.py) ---------------------------------------
     def open_invoices(self) -> list[Invoice]:
-        """Invoices still owed, each with what remains of it after the payments on the ledger (disputed or not)."""
-        paid = self.amounts_paid()
-        return [replace(inv, amount=inv.amount - paid[inv.invoice_id]) for inv in self.invoices
-                if inv.status == OPEN and inv.amount - paid[inv.invoice_id] > 0]
+        return ledger.open_invoices(self)
 
     def undisputed_invoices(self) -> list[Invoice]:
         """The open invoices the debtor is asked to pay: those no dispute of one invoice holds."""
@@ -185,80 +176,45 @@ class Account:
                          if flag.active and invoice_id in known)
 
     def amounts_paid(self) -> dict[str, int]:
-        return credited_from([inv for inv in self.invoices if inv.status == OPEN], self.ledger_sums().credits,
-                             last=self.disputed_invoice_ids()) | {
-            inv.invoice_id: 0 for inv in self.invoices if inv.status != OPEN}
+        return ledger.amounts_paid(self)
 
     def payment_totals(self) -> tuple[dict[str, int], dict[str, int]]:
-        """Per currency, the money received and the money that went back (refunds, chargebacks): what the
-        finance figures count as recovered. The one place figures read the ledger's money from: running totals
-        kept on the account as lines are recorded (LedgerSums), not the lines."""
-        sums = self.ledger_sums()
-        return dict(sums.received), dict(sums.returned)
+        return ledger.payment_totals(self)
 
     def has_older_lines(self) -> bool:
-        """Whether the ledger holds lines the account item does not carry (they are in the payments collection)."""
-        return self.ledger_sums().lines > len(self.payments)
+        return ledger.has_older_lines(self)
 
     def ledger_sums(self) -> LedgerSums:
-        return self.ledger if self.ledger is not None else LedgerSums.of(self.payments)
+        return ledger.ledger_sums(self)
 
     def take_ledger_out(self) -> None:
-        """Before a save: an account carrying its whole ledger keeps its sums from now on, and every line goes
-        to the payments collection with this save."""
-        if self.ledger is None:
-            self.ledger = LedgerSums.of(self.payments)
-            self.unsaved_lines = list(({p.key: p for p in self.payments}
-                                       | {p.key: p for p in self.unsaved_lines}).values())
+        ledger.take_ledger_out(self)
 
     def post_lines(self, before: list[Payment], after: list[Payment]) -> None:
-        """Take on what recording made of the lines it was given (`before`: the recent lines, and any read from the
-        collection; `after`: record_payment's ledger): the sums move by the changed lines, which are written with
-        the account, and the recent lines take them in."""
-        was = {p.key: p for p in before}
-        changed = [p for p in after if was.get(p.key) != p]
-        if not changed:
-            return
-        self.take_ledger_out()
-        assert self.ledger is not None
-        self.ledger = self.ledger.moved([was[p.key] for p in changed if p.key in was], changed)
-        self.new_line_keys = self.new_line_keys | {p.key for p in changed if p.key not in was}
-        self.unsaved_lines = list(({p.key: p for p in self.unsaved_lines} | {p.key: p for p in changed}).values())
-        self.payments = recent_window(list(({p.key: p for p in self.payments} | {p.key: p for p in changed}).values()))
+        ledger.post_lines(self, before, after)
 
     def add_line(self, line: Payment) -> None:
         """A line Kindly writes itself (what a settlement forgave)."""
-        self.post_lines([], [line])
+        ledger.post_lines(self, [], [line])
 
     def lines_saved(self) -> None:
-        """The repository wrote the unsaved lines: the item keeps only the recent ones from now on."""
-        self.unsaved_lines, self.new_line_keys = [], set()
-        self.payments = recent_window(self.payments)
+        ledger.lines_saved(self)
 
     def pay_url(self, invoice: Invoice) -> str | None:
-        """Where to pay this invoice: the processor's retry page after a failed charge (it lets the debtor
-        update their card), else the billing system's link."""
-        failures = [p for p in self.payments if p.kind == FAILED and p.invoice_id == invoice.invoice_id
-                    and p.pay_url and not superseded_failure(self.payments, p)]
-        return failures[-1].pay_url if failures else invoice.payment_url
+        return ledger.pay_url(self, invoice)
 
     def invoice_by_processor_id(self, processor_invoice_id: str | None) -> Invoice | None:
         return next((inv for inv in self.invoices
                      if processor_invoice_id and inv.processor_invoice_id == processor_invoice_id), None)
 
     def balance(self) -> dict[str, int]:
-        """Per currency of the open invoices, what is still owed (0 once payments cover it), disputed or not:
-        what the billing system says. What reminders, plans and offers ask for is `undisputed_balance`."""
-        paid = self.amounts_paid()
-        return add_balances([(inv.amount - paid[inv.invoice_id], inv.currency)
-                             for inv in self.invoices if inv.status == OPEN])
+        """Per currency of the open invoices, what is still owed, disputed or not: what the billing system says.
+        What reminders, plans and offers ask for is `undisputed_balance`."""
+        return ledger.balance(self)
 
     def undisputed_balance(self) -> dict[str, int]:
         """What the debtor is asked for, per currency: the balance without the invoices held by a dispute."""
-        disputed = self.disputed_invoice_ids()
-        paid = self.amounts_paid()
-        return add_balances([(inv.amount - paid[inv.invoice_id], inv.currency)
-                             for inv in self.invoices if inv.status == OPEN and inv.invoice_id not in disputed])
+        return ledger.balance(self, undisputed=True)
 
     def owes_anything(self) -> bool:
         return any(amount > 0 for amount in self.balance().values())
