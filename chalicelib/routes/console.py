@@ -55,6 +55,20 @@ def _kind_errors(view: Callable[..., Response]) -> Callable[..., Response]:
     return wrapper
 
 
+def _signed_in(view: Callable[..., Response]) -> Callable[..., Response]:
+    """A page for the signed-in: the view is given the session first; without one, the sign-in form answers (401)."""
+    import functools
+
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Response:
+        session = _session()
+        if session is None:
+            return _signin_page(status=401)
+        return view(session, *args, **kwargs)
+
+    return wrapper
+
+
 # --- the plumbing every page shares ------------------------------------------------------------------------
 
 def _post(action: str, act: Callable[[Session, dict[str, str]], Response], max_fields: int = 20,

@@ -9,17 +9,7 @@ from chalice import Blueprint, Response
 
 from chalicelib.bootstrap import container
 from chalicelib.domain.errors import InvalidInput, NotFound
-from chalicelib.routes.console import (
-    FORM,
-    _kind_errors,
-    _message,
-    _page,
-    _post,
-    _query,
-    _redirect,
-    _session,
-    _signin_page,
-)
+from chalicelib.routes.console import FORM, _kind_errors, _message, _page, _post, _query, _redirect, _signed_in
 
 if TYPE_CHECKING:
     from chalicelib.domain.console import Session
@@ -29,12 +19,10 @@ console_accounts = Blueprint(__name__)
 
 @console_accounts.route("/console/accounts", methods=["GET"])
 @_kind_errors
-def accounts_page() -> Response:
+@_signed_in
+def accounts_page(session: Session) -> Response:
     from chalicelib.services.console_accounts import search_asked
 
-    session = _session()
-    if session is None:
-        return _signin_page(status=401)
     try:
         asked = search_asked(_query())
     except InvalidInput as exc:
@@ -46,12 +34,10 @@ def accounts_page() -> Response:
 
 @console_accounts.route("/console/accounts/{account_id}", methods=["GET"])
 @_kind_errors
-def account_page(account_id: str) -> Response:
+@_signed_in
+def account_page(session: Session, account_id: str) -> Response:
     from chalicelib.domain.console import CHANGE_ACCOUNTS, may
 
-    session = _session()
-    if session is None:
-        return _signin_page(status=401)
     try:
         context = container().console_accounts.account_page(session.tenant_id, account_id)
     except (InvalidInput, NotFound):  # another tenant's account is as unknown as a missing one

@@ -3,23 +3,26 @@ as CSV or JSON lines."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from chalice import Blueprint, Response
 
 from chalicelib.bootstrap import container
 from chalicelib.domain.errors import InvalidInput, NotFound
-from chalicelib.routes.console import _kind_errors, _message, _page, _query, _session, _signin_page, _status_of
+from chalicelib.routes.console import _kind_errors, _message, _page, _query, _signed_in, _status_of
+
+if TYPE_CHECKING:
+    from chalicelib.domain.console import Session
 
 console_audit = Blueprint(__name__)
 
 
 @console_audit.route("/console/audit", methods=["GET"])
 @_kind_errors
-def audit_page() -> Response:
+@_signed_in
+def audit_page(session: Session) -> Response:
     from datetime import UTC, timedelta
 
-    session = _session()
-    if session is None:
-        return _signin_page(status=401)
     today = container().clock.now().astimezone(UTC).date()
     return _page(session, "audit", "Audit export", "audit",
                  {"since": (today - timedelta(days=30)).isoformat(), "until": today.isoformat()})
@@ -27,20 +30,19 @@ def audit_page() -> Response:
 
 @console_audit.route("/console/audit.csv", methods=["GET"])
 @_kind_errors
-def audit_csv() -> Response:
-    return _export("csv", "text/csv; charset=utf-8")
+@_signed_in
+def audit_csv(session: Session) -> Response:
+    return _export(session, "csv", "text/csv; charset=utf-8")
 
 
 @console_audit.route("/console/audit.jsonl", methods=["GET"])
 @_kind_errors
-def audit_jsonl() -> Response:
-    return _export("jsonl", "application/jsonl; charset=utf-8")
+@_signed_in
+def audit_jsonl(session: Session) -> Response:
+    return _export(session, "jsonl", "application/jsonl; charset=utf-8")
 
 
-def _export(kind: str, content_type: str) -> Response:
-    session = _session()
-    if session is None:
-        return _signin_page(status=401)
+def _export(session: Session, kind: str, content_type: str) -> Response:
     export = container().console_export
     try:
         asked = export.request(session.tenant_id, _query())

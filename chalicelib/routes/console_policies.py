@@ -11,7 +11,7 @@ from chalice import Blueprint, Response
 
 from chalicelib.bootstrap import container
 from chalicelib.domain.errors import InvalidInput, NotFound
-from chalicelib.routes.console import _kind_errors, _message, _page, _post, _query, _redirect, _session, _signin_page
+from chalicelib.routes.console import _kind_errors, _message, _page, _post, _query, _redirect, _signed_in
 
 if TYPE_CHECKING:
     from chalicelib.domain.console import Session
@@ -24,12 +24,10 @@ _NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
 
 @console_policies.route("/console/policies", methods=["GET"])
 @_kind_errors
-def policies_page() -> Response:
+@_signed_in
+def policies_page(session: Session) -> Response:
     from chalicelib.domain.console import CHANGE_POLICIES, may
 
-    session = _session()
-    if session is None:
-        return _signin_page(status=401)
     wanted = _query().get("new")
     if wanted is not None:  # the "new policy" form: its editor, under the name given
         if not _NAME.fullmatch(wanted):
@@ -43,13 +41,11 @@ def policies_page() -> Response:
 
 @console_policies.route("/console/policies/{name}", methods=["GET"])
 @_kind_errors
-def policy_page(name: str) -> Response:
+@_signed_in
+def policy_page(session: Session, name: str) -> Response:
     from chalicelib.domain.policies import STANDARD
     from chalicelib.inputs.policy_form import fields_of
 
-    session = _session()
-    if session is None:
-        return _signin_page(status=401)
     query = _query()
     service = container().console_policies
     try:
@@ -109,10 +105,8 @@ def edit_policy(name: str) -> Response:
 
 @console_policies.route("/console/policies/{name}/diff", methods=["GET"])
 @_kind_errors
-def policy_diff(name: str) -> Response:
-    session = _session()
-    if session is None:
-        return _signin_page(status=401)
+@_signed_in
+def policy_diff(session: Session, name: str) -> Response:
     query = _query()
     service = container().console_policies
     try:

@@ -9,7 +9,7 @@ from chalice import Blueprint, Response
 
 from chalicelib.bootstrap import container
 from chalicelib.domain.errors import InvalidInput, KindlyError
-from chalicelib.routes.console import FORM, _kind_errors, _page, _post, _query, _redirect, _session, _signin_page
+from chalicelib.routes.console import FORM, _kind_errors, _page, _post, _query, _redirect, _signed_in
 
 if TYPE_CHECKING:
     from chalicelib.domain.console import Session
@@ -19,10 +19,8 @@ console_settings = Blueprint(__name__)
 
 @console_settings.route("/console/settings", methods=["GET"])
 @_kind_errors
-def settings_page() -> Response:
-    session = _session()
-    if session is None:
-        return _signin_page(status=401)
+@_signed_in
+def settings_page(session: Session) -> Response:
     return _settings(session)
 
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from chalice import Blueprint, Response
 
 from chalicelib.bootstrap import container
-from chalicelib.routes.console import FORM, _kind_errors, _page, _post, _query, _redirect, _session, _signin_page
+from chalicelib.routes.console import FORM, _kind_errors, _page, _post, _query, _redirect, _signed_in
 
 if TYPE_CHECKING:
     from chalicelib.domain.console import Session
@@ -22,12 +22,10 @@ DONE = {"approved": "The held run is approved: the next sweep sends it.",
 
 @console_tomorrow.route("/console/tomorrow", methods=["GET"])
 @_kind_errors
-def tomorrow_page() -> Response:
+@_signed_in
+def tomorrow_page(session: Session) -> Response:
     from chalicelib.domain.console import DECIDE_HELD_SWEEPS, may
 
-    session = _session()
-    if session is None:
-        return _signin_page(status=401)
     context = container().console_tomorrow.page(session.tenant_id)
     return _page(session, "tomorrow", "Tomorrow's run", "tomorrow",
                  {**context, "can_decide": may(session.role, DECIDE_HELD_SWEEPS),
