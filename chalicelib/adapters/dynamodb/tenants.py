@@ -6,6 +6,7 @@ from datetime import date
 
 from pynamodb.connection import Connection
 from pynamodb.exceptions import DoesNotExist, UpdateError
+from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.adapters.dynamodb import mapping
@@ -35,26 +36,19 @@ class DynamoTenants:
             )
 
     def set_excluded_days(self, tenant_id: str, days: tuple[date, ...]) -> Tenant | None:
-        tenants = self._models.tenants
-        try:
-            tenants(tenant_id).update(
-                actions=[tenants.excluded_days.set([day.isoformat() for day in days]) if days
-                         else tenants.excluded_days.remove()],
-                condition=tenants.tenant_id.exists(),
-            )
-        except UpdateError as exc:
-            if exc.cause_response_code == "ConditionalCheckFailedException":
-                return None
-            raise
-        return self.get(tenant_id)
+        excluded = self._models.tenants.excluded_days
+        return self._update_existing(tenant_id, excluded.set([day.isoformat() for day in days]) if days
+                                     else excluded.remove())
 
     def set_reply_to(self, tenant_id: str, reply_to: str | None) -> Tenant | None:
+        attribute = self._models.tenants.reply_to
+        return self._update_existing(tenant_id, attribute.set(reply_to) if reply_to else attribute.remove())
+
+    def _update_existing(self, tenant_id: str, action: Action) -> Tenant | None:
+        """Update one attribute of the tenant only if it exists; the tenant as stored, or None if there is none."""
         tenants = self._models.tenants
         try:
-            tenants(tenant_id).update(
-                actions=[tenants.reply_to.set(reply_to) if reply_to else tenants.reply_to.remove()],
-                condition=tenants.tenant_id.exists(),
-            )
+            tenants(tenant_id).update(actions=[action], condition=tenants.tenant_id.exists())
         except UpdateError as exc:
             if exc.cause_response_code == "ConditionalCheckFailedException":
                 return None
