@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from . import ledger  # the module behind the balance and line methods (not the field Account.ledger, its sums)
 from .audit import AuditEvent, ChainHead, chain_event
 from .engagement import Signal
+from .errors import NotFound
 from .payments import LedgerSums, Payment, PaymentEvent, account_ref_key, customer_ref_key, invoice_ref_key
 from .tallies import add_tallies, tally_keys
 from .times import iso
@@ -360,6 +361,14 @@ def with_profile(current: Account, incoming: Account) -> Account:
         version=current.version,
         pending_events=[],
     )
+
+
+def found_account(account: Account | None, account_id: str) -> Account:
+    """The account a lookup found; NotFound naming `account_id` when it found none (another tenant's account is
+    as unknown as a missing one)."""
+    if account is None:
+        raise NotFound(f"no account {account_id!r}", "account_id")
+    return account
 
 
 # --- what the debtor may do on their own page ------------------------------------------------------

@@ -7,10 +7,10 @@ from datetime import datetime
 from typing import Any
 
 from chalicelib.domain import accounts as acc
-from chalicelib.domain.accounts import Account, Flag
+from chalicelib.domain.accounts import Account, Flag, found_account
 from chalicelib.domain.conflicts import retry_on_conflict
 from chalicelib.domain.disputes import OPENED, dispute_invoice
-from chalicelib.domain.errors import InvalidInput, NotFound
+from chalicelib.domain.errors import InvalidInput
 from chalicelib.domain.finance_events import finance_event
 from chalicelib.domain.payments import SHOWN_LINES, shown_lines
 from chalicelib.domain.ports import AccountRepository, Clock, FinanceNotifier, PolicyBook, TenantLookup
@@ -82,10 +82,7 @@ class AccountService:
 
     def get(self, tenant_id: str, account_id: str) -> Account:
         check_account_id(account_id)
-        account = self._accounts.get(tenant_id, account_id)
-        if account is None:
-            raise NotFound(f"no account {account_id!r}", "account_id")
-        return account
+        return found_account(self._accounts.get(tenant_id, account_id), account_id)
 
     def set_flag(self, tenant_id: str, account_id: str, data: FlagIn, actor: str) -> Account:
         check_account_id(account_id)

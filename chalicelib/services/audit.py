@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from chalicelib.domain.accounts import Account
+from chalicelib.domain.accounts import Account, found_account
 from chalicelib.domain.audit import StoredEvent, VerifyResult, verify_chain
-from chalicelib.domain.errors import NotFound
 from chalicelib.domain.ports import AuditTrail
 
 
@@ -22,7 +21,4 @@ class AuditService:
         return verify_chain(tenant_id, account_id, self._accounts.events(tenant_id, account_id), account.audit_head)
 
     def _require(self, tenant_id: str, account_id: str) -> Account:
-        account = self._accounts.get(tenant_id, account_id)
-        if account is None:
-            raise NotFound(f"no account {account_id!r}", "account_id")
-        return account
+        return found_account(self._accounts.get(tenant_id, account_id), account_id)

@@ -11,9 +11,9 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.domain import accounts as acc
-from chalicelib.domain.accounts import DISPUTE, FLAGS, Account
+from chalicelib.domain.accounts import DISPUTE, FLAGS, Account, found_account
 from chalicelib.domain.audit import verify_chain
-from chalicelib.domain.errors import InvalidInput, NotFound
+from chalicelib.domain.errors import InvalidInput
 from chalicelib.domain.plain_words import in_plain_words
 from chalicelib.domain.ports import AccountRepository, Clock, PolicyBook
 from chalicelib.domain.schedule import local_day, recipient_zones
@@ -102,9 +102,7 @@ class ConsoleAccounts:
     def account_page(self, tenant_id: str, account_id: str) -> dict[str, Any]:
         """Everything one account's page shows; NotFound for an id the tenant has no account under."""
         check_account_id(account_id)
-        account = self._accounts.get(tenant_id, account_id)
-        if account is None:
-            raise NotFound(f"no account {account_id!r}", "account_id")
+        account = found_account(self._accounts.get(tenant_id, account_id), account_id)
         view = {**account.to_dict(), "policy_applied": self._policies.applied(account).to_dict()}  # as the API shows it
         where = recipient_zones(account)[0]
         events = sorted(self._accounts.events(tenant_id, account_id), key=lambda event: event.seq)

@@ -15,10 +15,10 @@ from datetime import timedelta
 from typing import Any
 
 from chalicelib.domain import accounts as acc
-from chalicelib.domain.accounts import Account, PendingThanks
+from chalicelib.domain.accounts import Account, PendingThanks, found_account
 from chalicelib.domain.arrangements import follow_money
 from chalicelib.domain.conflicts import retry_on_conflict
-from chalicelib.domain.errors import Conflict, InvalidInput, NotFound, Unauthenticated
+from chalicelib.domain.errors import Conflict, InvalidInput, Unauthenticated
 from chalicelib.domain.finance_events import finance_event
 from chalicelib.domain.payments import (
     APPLIED,
@@ -231,9 +231,7 @@ class PaymentService:
         return retry_on_conflict(lambda: self._resume_once(tenant_id, account_id, actor))
 
     def _resume_once(self, tenant_id: str, account_id: str, actor: str) -> Account:
-        account = self._accounts.get(tenant_id, account_id)
-        if account is None:
-            raise NotFound(f"no account {account_id!r}", "account_id")
+        account = found_account(self._accounts.get(tenant_id, account_id), account_id)
         if account.state not in (acc.HELD, acc.ESCALATED):
             raise Conflict(f"the account is {account.state}, not held or escalated; nothing to resume", "state")
         now = self._clock.now()

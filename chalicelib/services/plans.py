@@ -16,7 +16,7 @@ from chalicelib.domain import accounts as acc
 from chalicelib.domain import plans as plan_rules
 from chalicelib.domain import promises as promise_rules
 from chalicelib.domain import settlement as settlement_rules
-from chalicelib.domain.accounts import Account
+from chalicelib.domain.accounts import Account, found_account
 from chalicelib.domain.conflicts import retry_on_conflict
 from chalicelib.domain.errors import Conflict, NotFound
 from chalicelib.domain.plans import PlanRequest, Quote
@@ -149,10 +149,7 @@ class PlanService:
     # --- helpers --------------------------------------------------------------------------------------
     def _account(self, tenant_id: str, account_id: str) -> Account:
         check_account_id(account_id)
-        account = self._accounts.get(tenant_id, account_id)
-        if account is None:
-            raise NotFound(f"no account {account_id!r}", "account_id")
-        return account
+        return found_account(self._accounts.get(tenant_id, account_id), account_id)
 
     def _policy(self, account: Account) -> Policy:
         return self._policies.for_account(account)

@@ -13,10 +13,10 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 
-from chalicelib.domain.accounts import Account
+from chalicelib.domain.accounts import Account, found_account
 from chalicelib.domain.audit import SYSTEM
 from chalicelib.domain.conflicts import retry_on_conflict
-from chalicelib.domain.errors import NotFound, PermanentSendError
+from chalicelib.domain.errors import PermanentSendError
 from chalicelib.domain.messages import FAILED, PENDING, SENT, SMS, MessageContext, MessageTooLong, account_tag
 from chalicelib.domain.ports import (
     AccountRepository,
@@ -102,8 +102,7 @@ class SmsReplies:
 
     def replies_to(self, tenant_id: str, account_id: str) -> list[DebtorReply]:
         """What the debtor wrote back, newest first, while it is kept (GET /v1/accounts/{id}/replies)."""
-        if self._accounts.get(tenant_id, account_id) is None:
-            raise NotFound(f"no account {account_id!r}", "account_id")
+        found_account(self._accounts.get(tenant_id, account_id), account_id)
         return self._replies.replies(tenant_id, account_id, self._clock.now())
 
     # --- which account -----------------------------------------------------------------------------------------
