@@ -3,9 +3,12 @@ attachments, such as a plan's calendar, travel in the same message)."""
 
 from __future__ import annotations
 
-from email.headerregistry import Address
+from email.generator import BytesGenerator
+from email.headerregistry import Address, HeaderRegistry
 from email.message import EmailMessage
+from email.policy import default
 from email.utils import formataddr, make_msgid
+from io import BytesIO
 from typing import Any
 
 from chalicelib.adapters.aws import error_code, is_throttle
@@ -27,6 +30,79 @@ def ascii_address(address: str) -> str:
         raise PermanentSendError("address_needs_smtputf8") from exc
 
 
+_PARSED_KEPT = 512  # header values kept parsed; the same few (Content-Type, From, Subject...) recur in every email
+
+
+class _ReusedHeaders(HeaderRegistry):
+    """The standard header registry, except that each header's class is built once (the stock registry builds a
+    new class for every header it parses, or counts) and a header value already parsed is not parsed again: a
+    parsed header is immutable, and the same Content-Type, From and Subject lines recur in every email. Together
+    they were over half of what writing an email cost."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._built: dict[str, type] = {}
+        self._parsed: dict[tuple[str, str], Any] = {}
+
+    def __call__(self, name: str, value: str) -> Any:
+        key = (name, value)
+        header = self._parsed.get(key)
+        if header is None:
+            if len(self._parsed) >= _PARSED_KEPT:
+                self._parsed.clear()
+            header = self._parsed[key] = super().__call__(name, value)
+        return header
+
+    def __getitem__(self, name: str) -> type:
+        key = name.lower()
+        built = self._built.get(key)
+        if built is None:
+            built = self._built[key] = super().__getitem__(key)
+        return built
+
+
+_POLICY = default.clone(header_factory=_ReusedHeaders())
+# Bodies are already encoded in 76-column lines; headers are written unfolded (up to RFC 5322's 998), so
+# List-Unsubscribe stays a plain <URL> instead of RFC 2047 encoded words mail providers do not recognise, and a
+# long ASCII subject does not fold before its first word.
+_WIRE = _POLICY.clone(max_line_length=998)
+
+
+class _WireGenerator(BytesGenerator):
+    """The standard generator for _WIRE, except that a (reused) header is folded once, and a boundary is checked
+    against the body with a substring test instead of a regular expression compiled for every boundary."""
+
+    _folded: dict[int, tuple[Any, bytes]] = {}
+
+    def _write_headers(self, msg: Any) -> None:
+        for name, value in msg.raw_items():
+            kept = self._folded.get(id(value))
+            if kept is None or kept[0] is not value:
+                if len(self._folded) >= _PARSED_KEPT:
+                    self._folded.clear()
+                kept = self._folded[id(value)] = (value, self.policy.fold_binary(name, value))
+            self._fp.write(kept[1])
+        self.write(self._NL)
+
+    @classmethod
+    def _make_boundary(cls, text: bytes | None = None) -> str:
+        boundary = super()._make_boundary()
+        if text is None:
+            return boundary
+        candidate, counter = boundary, 0
+        # Stricter than the stock check (a whole line that is the boundary), so never a boundary it would refuse.
+        while b"--" + candidate.encode("ascii") in text:
+            candidate, counter = f"{boundary}.{counter}", counter + 1
+        return candidate
+
+
+def _wire_bytes(mime: EmailMessage) -> bytes:
+    """mime.as_bytes(policy=_WIRE), written by _WireGenerator."""
+    out = BytesIO()
+    _WireGenerator(out, mangle_from_=False, policy=_WIRE).flatten(mime, unixfrom=False)
+    return out.getvalue()
+
+
 class SesEmail:
     def __init__(self, client: Any, configuration_set: str | None) -> None:
         self._client = client
@@ -35,7 +111,7 @@ class SesEmail:
     def send(self, *, sender: str, sender_name: str, recipient: str, message: RenderedMessage,
              tags: dict[str, str], reply_to: str | None = None) -> str:
         sender, recipient = ascii_address(sender), ascii_address(recipient)
-        mime = EmailMessage()
+        mime = EmailMessage(policy=_POLICY)
         mime["From"] = formataddr((sender_name, sender))
         mime["To"] = recipient
         if reply_to:  # a raw message travels as written, so the header itself is what the debtor's mail app reads
@@ -53,10 +129,7 @@ class SesEmail:
         request: dict[str, Any] = {
             "FromEmailAddress": sender,
             "Destination": {"ToAddresses": [recipient]},
-            # Bodies are already encoded in 76-column lines; headers are written unfolded (up to RFC 5322's
-            # 998), so List-Unsubscribe stays a plain <URL> instead of RFC 2047 encoded words mail providers
-            # do not recognise, and a long ASCII subject does not fold before its first word.
-            "Content": {"Raw": {"Data": mime.as_bytes(policy=mime.policy.clone(max_line_length=998))}},
+            "Content": {"Raw": {"Data": _wire_bytes(mime)}},
             "EmailTags": [{"Name": k, "Value": v} for k, v in tags.items()],
         }
         if self._configuration_set:

@@ -276,10 +276,17 @@ def is_vulnerable(account: Account, now: datetime) -> bool:
 
 
 def reachable_by(account: Account, policy: Policy, now: datetime, calendar: HolidayCalendar) -> Callable[[Step], bool]:
-    """Whether a step's channel can reach this debtor at all (address, consent, no opt-out); actions always can."""
+    """Whether a step's channel can reach this debtor at all (address, consent, no opt-out); actions always can.
+    Asked once per channel: every step that came due asks, and the account does not change while they do."""
+    answers: dict[str, bool] = {}
+
     def reachable(step: Step) -> bool:
-        return step.action is not None or channel_rule(guard_input(account, policy, step.channel or EMAIL, now,
-                                                                   calendar)) is None
+        if step.action is not None:
+            return True
+        channel = step.channel or EMAIL
+        if channel not in answers:
+            answers[channel] = channel_rule(guard_input(account, policy, channel, now, calendar)) is None
+        return answers[channel]
     return reachable
 
 

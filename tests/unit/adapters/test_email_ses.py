@@ -83,3 +83,31 @@ def test_a_reply_to_travels_in_the_raw_message_in_ascii_and_none_is_written_with
     with_reply, without = (request["Content"]["Raw"]["Data"] for request in ses.requests)
     assert header_line(with_reply, "Reply-To") == b"Reply-To: ayuda@xn--bcher-kva.de"
     assert email.message_from_bytes(without, policy=default)["Reply-To"] is None
+
+
+def test_headers_parsed_once_and_reused_never_leak_from_one_email_into_the_next():
+    ses = RecordingSes()
+    for recipient, subject in (("ana@example.com", "Su factura"), ("bo@example.com", "Ihre Rechnung über 49 €")):
+        SesEmail(ses, None).send(sender="billing@acme.example.com", sender_name="Acme", recipient=recipient,
+                                 message=RenderedMessage(text="Hola", subject=subject, html="<p>Hola</p>"), tags={})
+    first, second = (email.message_from_bytes(r["Content"]["Raw"]["Data"], policy=default) for r in ses.requests)
+    assert (first["To"], first["Subject"]) == ("ana@example.com", "Su factura")
+    assert (second["To"], second["Subject"]) == ("bo@example.com", "Ihre Rechnung über 49 €")
+    assert first["Message-ID"] != second["Message-ID"]
+    assert first.get_boundary() != second.get_boundary()
+    assert [part.get_content() for part in second.iter_parts()] == ["Hola\n", "<p>Hola</p>\n"]
+
+
+def test_a_body_holding_the_boundary_gets_another_boundary(monkeypatch):
+    import email.generator
+
+    monkeypatch.setattr(email.generator.random, "randrange", lambda _limit: 17)  # every boundary drawn is this one
+    taken = email.generator.Generator._make_boundary()
+    ses = RecordingSes()
+    SesEmail(ses, None).send(sender="billing@acme.example.com", sender_name="Acme", recipient="ana@example.com",
+                             message=RenderedMessage(text=f"--{taken}\nnot a part\n", subject="S", html="<p>x</p>"),
+                             tags={})
+    sent = email.message_from_bytes(ses.requests[0]["Content"]["Raw"]["Data"], policy=default)
+    assert sent.get_boundary() == taken + ".0"
+    assert [part.get_content_type() for part in sent.iter_parts()] == ["text/plain", "text/html"]
+    assert f"--{taken}\n" in next(sent.iter_parts()).get_content()
