@@ -341,7 +341,8 @@ class Container:
     def sweep(self) -> SweepService:
         from chalicelib.services.sweep import SweepService
 
-        return SweepService(self.account_repository, self.settings.due_index_shards, self.clock, self.breaker)
+        return SweepService(self.account_repository, self.settings.due_index_shards, self.clock, self.breaker,
+                            holidays=self.holidays)
 
     @cached_property
     def breaker(self) -> SweepBreaker:
