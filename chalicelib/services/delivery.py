@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.domain.accounts import Account
 from chalicelib.domain.audit import SYSTEM
@@ -36,12 +36,14 @@ from chalicelib.domain.messages import (
 from chalicelib.domain.offers import settlement_stands
 from chalicelib.domain.outcomes import Outcome
 from chalicelib.domain.plans import ACTIVE, CANCELLED
-from chalicelib.domain.ports import AccountRepository, EmailSender, FinanceNotifier, Links, Renderer, SmsSender
 from chalicelib.domain.schedule import local_day, recipient_zones
 from chalicelib.domain.sending import Attempt, Message
 from chalicelib.domain.sms_consent import opt_out_of_sms
 from chalicelib.domain.tenants import Tenant
 from chalicelib.domain.times import iso
+
+if TYPE_CHECKING:  # annotations only: the queue worker never loads every port
+    from chalicelib.domain.ports import AccountRepository, EmailSender, FinanceNotifier, Links, Renderer, SmsSender
 
 RETRIES_EXHAUSTED = "retries_exhausted"
 SNS = "sns"  # the actor and source of an opt-out found on SNS's own list
