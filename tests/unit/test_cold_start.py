@@ -4,6 +4,7 @@ sweep and the queue worker do not pay for input validation, a processor's SDK or
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -45,8 +46,8 @@ is_holiday = with_hint(built.holidays, hint)("GB", None)
 assert [is_holiday(date.fromisoformat(day)) for day in ASKED] == [day == "2026-12-25" for day in ASKED]
 print(json.dumps([m for m in WATCHED if m in sys.modules]))
 """
-ENV = {"PATH": "/usr/bin:/bin", "AWS_DEFAULT_REGION": "eu-west-1", "AWS_ACCESS_KEY_ID": "testing",
-       "AWS_SECRET_ACCESS_KEY": "testing"}
+ENV = {**os.environ, "AWS_DEFAULT_REGION": "eu-west-1", "AWS_ACCESS_KEY_ID": "testing",
+       "AWS_SECRET_ACCESS_KEY": "testing"}  # the caller's own, so PYTHONDONTWRITEBYTECODE holds in the probe too
 
 
 def loaded_by_the_worker(watched: tuple[str, ...], asked: tuple[str, ...]) -> list[str]:
