@@ -27,10 +27,12 @@ def test_importing_the_app_loads_none_of_the_heavy_libraries():
 # What the queue worker builds before its first reminder (the Lambda imports app.py, then the remind use case is
 # wired by the container) must not load what only other functions use: the holiday calendars (the sweep's hint
 # answers for the worker, domain/holiday_hints.py), boto3 beyond botocore, every port, the sweep's and the SMS
-# replies' modules. The bench measures the whole first reminder (bench/__main__.py, first_reminder_ratio_vs_boto3).
+# replies' modules, and the plan and promise rules (loaded for an account that has one). The bench measures the
+# whole first reminder (bench/__main__.py, first_reminder_ratio_vs_boto3).
 WORKER_LOADS_NOT = ("holidays", "boto3", "s3transfer", "chalicelib.domain.ports", "chalicelib.domain.sweep_holds",
                     "chalicelib.domain.sms_replies", "chalicelib.adapters.dynamodb.sweeps",
-                    "chalicelib.adapters.dynamodb.replies", "chalicelib.services.sweep", "chalicelib.services.breaker")
+                    "chalicelib.adapters.dynamodb.replies", "chalicelib.services.sweep", "chalicelib.services.breaker",
+                    "chalicelib.domain.plans", "chalicelib.domain.promises")
 WORKER_WIRING = """
 import json, sys
 from datetime import date
