@@ -69,7 +69,6 @@ class SweepService:
         """What the scheduled function does: every due account the breaker lets through becomes one queue message."""
         return queue.send_batch(self.plan(self._clock.now(), tenant_id).items)
 
-
     def _hints(self, at: datetime) -> Callable[[dict[str, Any]], dict[str, Any] | None]:
         """The holiday hint of a snapshot's debtor, made once per place and sweep."""
         made: dict[tuple[str | None, str | None], dict[str, Any] | None] = {}
