@@ -103,7 +103,7 @@ class Container:
 
     @cached_property
     def account_repository(self) -> AccountRepository:
-        from chalicelib.adapters.dynamodb.repositories import DynamoAccounts
+        from chalicelib.adapters.dynamodb.accounts import DynamoAccounts
 
         repository = DynamoAccounts(self.models, self.settings.due_index_shards)
         if self.dry_run:
@@ -114,25 +114,25 @@ class Container:
 
     @cached_property
     def tenant_repository(self) -> TenantRepository:
-        from chalicelib.adapters.dynamodb.repositories import DynamoTenants
+        from chalicelib.adapters.dynamodb.tenants import DynamoTenants
 
         return DynamoTenants(self.models)
 
     @cached_property
     def policy_repository(self) -> PolicyRepository:
-        from chalicelib.adapters.dynamodb.repositories import DynamoPolicies
+        from chalicelib.adapters.dynamodb.policies import DynamoPolicies
 
         return DynamoPolicies(self.models)
 
     @cached_property
     def short_links(self) -> ShortLinks:
-        from chalicelib.adapters.dynamodb.repositories import DynamoLinks
+        from chalicelib.adapters.dynamodb.links import DynamoLinks
 
         return DynamoLinks(self.models)
 
     @cached_property
     def sweep_ledger(self) -> SweepLedger:
-        from chalicelib.adapters.dynamodb.repositories import DynamoSweepLedger
+        from chalicelib.adapters.dynamodb.sweeps import DynamoSweepLedger
 
         ledger = DynamoSweepLedger(self.models)
         if self.dry_run:
@@ -155,13 +155,13 @@ class Container:
 
     @cached_property
     def parked_payments(self) -> ParkedPayments:
-        from chalicelib.adapters.dynamodb.repositories import DynamoParkedPayments
+        from chalicelib.adapters.dynamodb.payments import DynamoParkedPayments
 
         return DynamoParkedPayments(self.models)
 
     @cached_property
     def debtor_replies(self) -> DebtorReplies:
-        from chalicelib.adapters.dynamodb.repositories import DynamoDebtorReplies
+        from chalicelib.adapters.dynamodb.replies import DynamoDebtorReplies
 
         return DynamoDebtorReplies(self.models)
 
@@ -341,7 +341,8 @@ class Container:
     def sweep(self) -> SweepService:
         from chalicelib.services.sweep import SweepService
 
-        return SweepService(self.account_repository, self.settings.due_index_shards, self.clock, self.breaker)
+        return SweepService(self.account_repository, self.settings.due_index_shards, self.clock, self.breaker,
+                            holidays=self.holidays)
 
     @cached_property
     def breaker(self) -> SweepBreaker:

@@ -1,4 +1,6 @@
-"""boto3 clients. Endpoints come from the standard AWS_ENDPOINT_URL* variables, never from code."""
+"""AWS clients, made by botocore (what boto3's clients are: boto3 itself adds only resources and S3 transfers,
+which Kindly does not use, and costs the queue worker's cold start tens of milliseconds of imports, s3transfer
+and multiprocessing among them). Endpoints come from the standard AWS_ENDPOINT_URL* variables, never from code."""
 
 from __future__ import annotations
 
@@ -10,18 +12,18 @@ from typing import Any
 def client(service: str, region: str) -> Any:
     import logging
 
-    import boto3
     from botocore.config import Config
+    from botocore.session import get_session
 
     logging.getLogger("botocore.credentials").setLevel(logging.WARNING)  # "Found credentials in ..." per client
 
     # Standard retry mode backs off on throttling (SES/SNS/SQS/SSM) before we ever see an error.
     config = Config(retries={"mode": "standard", "max_attempts": 5}, connect_timeout=5, read_timeout=10)
-    return boto3.session.Session().client(service, region_name=region, config=config)
+    return get_session().create_client(service, region_name=region, config=config)  # a session of its own, as before
 
 
 class ClientOnFirstUse:
-    """A boto3 client built when first used. Building one reads its service's model (tens of milliseconds): the
+    """An AWS client built when first used. Building one reads its service's model (tens of milliseconds): the
     queue worker's email reminders need not pay for the SNS client that only texts and finance alerts use."""
 
     def __init__(self, service: str, region: str) -> None:

@@ -15,12 +15,13 @@ def _never(_day: date) -> bool:
 def holiday_checker(country: str | None, region: str | None) -> Callable[[date], bool]:
     """A country the package does not know has no holiday rule; an unknown region falls back to the
     national calendar."""
-    import holidays
-
     if not country:
         return _never
-    # Asking for the one country loads its module alone (list_supported_countries() would import all of them:
-    # about a tenth of a second of the worker's cold start).
+    # Only here: the package's first country imports every country module (holidays/countries/__init__.py), about
+    # a tenth of a second of a cold start. The queue worker answers from the sweep's hint instead where it can
+    # (domain/holiday_hints.py); a debtor without a country costs nothing.
+    import holidays
+
     try:
         calendar = holidays.country_holidays(country)
     except NotImplementedError:  # how the holidays package says it has no calendar for this country

@@ -31,7 +31,6 @@ from chalicelib.domain.messages import (
     MessageTooLong,
     RenderedMessage,
 )
-from chalicelib.domain.sms_replies import REPLY_TEMPLATES
 from chalicelib.domain.wording import gsm7_fold, sms_segments
 
 TEMPLATE_ROOT = Path(__file__).resolve().parent.parent / "templates"
@@ -94,6 +93,8 @@ def available_templates(channel: str, template_root: Path | None = None) -> set[
     """Template names a policy step may use on `channel` (those that exist in English). The plan and settlement
     messages are left out: they follow a plan or an offer, and are sent when one changes, not on a schedule; so are
     the answers to a debtor's text, sent when one comes."""
+    from chalicelib.domain.sms_replies import REPLY_TEMPLATES  # policy editing only: the worker renders without it
+
     return set(_available(channel, template_root or TEMPLATE_ROOT)) - set(_NEEDS) - REPLY_TEMPLATES
 
 

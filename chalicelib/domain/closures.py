@@ -7,9 +7,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 
 from .courtesy import TENANT_CLOSED
-from .ports import HolidayCalendar
+
+if TYPE_CHECKING:  # annotations only: the queue worker never loads every port
+    from .ports import HolidayCalendar
 
 MAX_EXCLUDED_DAYS = 366
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from . import accounts as acc
 from .accounts import Account, PendingThanks, SentRecord
@@ -39,7 +40,6 @@ from .messages import EMAIL
 from .notices import FINANCE, Notice, holds_steps, pending_notice
 from .payments import KINDLY, SUCCEEDED
 from .policies import ESCALATE, Policy, Step
-from .ports import HolidayCalendar
 from .schedule import (
     DueStep,
     due_step,
@@ -50,6 +50,9 @@ from .schedule import (
     refresh_schedule,
 )
 from .texting_hours import texting_hours_for
+
+if TYPE_CHECKING:  # annotations only: the queue worker never loads every port
+    from .ports import HolidayCalendar
 
 THANK_YOU = "thank_you"
 AWAITING_REPLY = "awaiting_reply"  # the debtor texted us (domain/sms_replies): a person answers first

@@ -18,16 +18,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from . import plans as pl
-from . import promises as pr
 from .accounts import ESCALATED, Account
 from .messages import EMAIL
 from .policies import DEFAULT_GRACE_DAYS, DEFAULT_HEADS_UP_DAYS, Policy
 from .schedule import due_step, local_day, mark_handled, opening_instant, recipient_zones
 from .settlement import SettlementTerms, lapsed, offer_for_account
 from .times import iso
+
+if TYPE_CHECKING:
+    from .plans import Instalment, Plan
+
+# The plan and promise rules (`from . import plans as pl`, `promises as pr`) are imported where an account has a
+# plan or a promise: most reminders have neither, and the queue worker's cold start skips those modules.
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 FINANCE = "finance"  # a notice for the finance team (a hand-over), not for the debtor
@@ -117,7 +121,9 @@ def advance(account: Account, policy: Policy, now: datetime) -> list[tuple[str, 
     today = local_day(now, recipient_zones(account))
     events: list[tuple[str, dict[str, Any]]] = []
     plan = account.plan
-    if plan is not None and plan.status == pl.ACTIVE:
+    if plan is not None and _plan_holds(account):
+        from . import plans as pl
+
         moved = pl.mark_missed(plan, today, grace_days(policy))
         for before, after in zip(plan.instalments, moved.instalments, strict=True):
             if before.status != pl.MISSED and after.status == pl.MISSED:
@@ -130,6 +136,8 @@ def advance(account: Account, policy: Policy, now: datetime) -> list[tuple[str, 
         account.plan = moved
     promise = account.promise
     if promise is not None:
+        from . import promises as pr
+
         lapsed_promise = pr.lapse(promise, today, grace_days(policy))
         if lapsed_promise.status != promise.status:
             events.append(("promise_broken", {"by": promise.by.isoformat(), "amount": promise.amount,
@@ -151,7 +159,11 @@ def advance(account: Account, policy: Policy, now: datetime) -> list[tuple[str, 
 
 
 def _plan_holds(account: Account) -> bool:
-    return account.plan is not None and account.plan.status == pl.ACTIVE
+    if account.plan is None:
+        return False
+    from . import plans as pl
+
+    return account.plan.status == pl.ACTIVE
 
 
 # --- what they ask to be sent ------------------------------------------------------------------------------
@@ -165,6 +177,8 @@ def _owed(account: Account, policy: Policy, today: date) -> list[Notice]:
     notices: list[Notice] = []
     plan = account.plan
     if plan is not None:
+        from . import plans as pl
+
         made = iso(plan.created_at)
         if plan.status == pl.BROKEN:
             notices += [Notice(PLAN_BROKEN, PLAN_BROKEN, made, FINANCE), Notice(PLAN_ENDED, PLAN_ENDED, made)]
@@ -176,8 +190,11 @@ def _owed(account: Account, policy: Policy, today: date) -> list[Notice]:
             if upcoming is not None:
                 notices.append(Notice(HEADS_UP, f"{HEADS_UP}:{upcoming.n}", made))
     promise = account.promise
-    if promise is not None and promise.status == pr.BROKEN and account.owes_anything():
-        notices.append(Notice(PROMISE_FOLLOW_UP, "promise_broken", iso(promise.created_at)))
+    if promise is not None:
+        from . import promises as pr
+
+        if promise.status == pr.BROKEN and account.owes_anything():
+            notices.append(Notice(PROMISE_FOLLOW_UP, "promise_broken", iso(promise.created_at)))
     offer = account.settlement_offer
     if offer is not None:
         if offer.accepted_at is not None:
@@ -187,10 +204,12 @@ def _owed(account: Account, policy: Policy, today: date) -> list[Notice]:
     return [n for n in notices if not _sent(account, n.key, n.about)]
 
 
-def heads_up_instalment(plan: pl.Plan, today: date, days: int) -> pl.Instalment | None:
+def heads_up_instalment(plan: Plan, today: date, days: int) -> Instalment | None:
     """The instalment whose heads-up is due on `today`: the next one unpaid and not yet missed, from `days`
     before its date to the date itself. An instalment due within `days` of the plan's making gets none: the
     confirmation named it."""
+    from . import plans as pl
+
     upcoming = next((i for i in plan.instalments if i.unpaid > 0 and i.status == pl.DUE), None)
     if upcoming is None:
         return None
@@ -218,8 +237,11 @@ def steps_paused(account: Account, policy: Policy) -> tuple[bool, datetime | Non
     if _plan_holds(account):
         return True, None
     promise = account.promise
-    if promise is not None and promise.status == pr.OPEN:
-        return True, _after(promise.paused_until(grace_days(policy)), account, policy)
+    if promise is not None:
+        from . import promises as pr
+
+        if promise.status == pr.OPEN:
+            return True, _after(promise.paused_until(grace_days(policy)), account, policy)
     return False, None
 
 
@@ -231,7 +253,9 @@ def wake_times(account: Account, policy: Policy) -> list[datetime]:
         times.append(account.updated_at or EPOCH)
     plan = account.plan
     days = grace_days(policy)
-    if plan is not None and plan.status == pl.ACTIVE:
+    if plan is not None and _plan_holds(account):
+        from . import plans as pl
+
         made = iso(plan.created_at)
         coming = [i for i in plan.instalments if i.unpaid > 0 and i.status == pl.DUE]
         ahead = timedelta(days=heads_up_days(policy))
@@ -239,8 +263,11 @@ def wake_times(account: Account, policy: Policy) -> list[datetime]:
                   if not _sent(account, f"{HEADS_UP}:{i.n}", made) and i.due_on - ahead > plan.created_at.date()]
         times += [_after(pl.missed_after(i, days), account, policy) for i in coming[:1]]
     promise = account.promise
-    if promise is not None and promise.status == pr.OPEN:
-        times.append(_after(promise.paused_until(days), account, policy))
+    if promise is not None:
+        from . import promises as pr
+
+        if promise.status == pr.OPEN:
+            times.append(_after(promise.paused_until(days), account, policy))
     offer = account.settlement_offer
     if offer is None and account.state != ESCALATED and SettlementTerms.of(policy) is not None \
             and (anchor := account.anchor()) is not None:

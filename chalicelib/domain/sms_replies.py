@@ -7,13 +7,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .accounts import Account
 from .finance_events import finance_event
-from .ports import HolidayCalendar
 from .schedule import recipient_zones, zone
 from .times import iso
+
+if TYPE_CHECKING:  # annotations only: the queue worker never loads every port
+    from .ports import HolidayCalendar
 
 STOP = "stop"
 START = "start"

@@ -25,7 +25,8 @@ def process_reminder_batch(event: dict[str, Any], app: Container) -> tuple[dict[
         item: dict[str, Any] = {}
         try:
             item = json.loads(record.body)
-            outcome = app.remind.process(item["tenant_id"], item["account_id"], item.get("snapshot"))
+            outcome = app.remind.process(item["tenant_id"], item["account_id"], item.get("snapshot"),
+                                         item.get("holidays"))
         except Exception as exc:
             # The record goes back to SQS; this line is the only trace of why. Ids and the error's type only.
             ids = item if isinstance(item, dict) else {}

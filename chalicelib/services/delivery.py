@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.domain.accounts import Account
 from chalicelib.domain.audit import SYSTEM
@@ -35,13 +35,14 @@ from chalicelib.domain.messages import (
 )
 from chalicelib.domain.offers import settlement_stands
 from chalicelib.domain.outcomes import Outcome
-from chalicelib.domain.plans import ACTIVE, CANCELLED
-from chalicelib.domain.ports import AccountRepository, EmailSender, FinanceNotifier, Links, Renderer, SmsSender
 from chalicelib.domain.schedule import local_day, recipient_zones
 from chalicelib.domain.sending import Attempt, Message
 from chalicelib.domain.sms_consent import opt_out_of_sms
 from chalicelib.domain.tenants import Tenant
 from chalicelib.domain.times import iso
+
+if TYPE_CHECKING:  # annotations only: the queue worker never loads every port
+    from chalicelib.domain.ports import AccountRepository, EmailSender, FinanceNotifier, Links, Renderer, SmsSender
 
 RETRIES_EXHAUSTED = "retries_exhausted"
 SNS = "sns"  # the actor and source of an opt-out found on SNS's own list
@@ -213,11 +214,14 @@ def _arrangement_context(account: Account, now: datetime) -> dict[str, Any]:
     message may name."""
     fields: dict[str, Any] = {}
     plan = account.plan
-    if plan is not None and plan.status != CANCELLED:
-        lines = instalment_lines(plan.instalments, plan.currency)
-        coming = [line for line in lines if line.status == "due"]  # a missed one has its own nudge
-        fields.update(instalments=lines, next_instalment=next_instalment(coming or lines),
-                      plan_active=plan.status == ACTIVE)
+    if plan is not None:
+        from chalicelib.domain.plans import ACTIVE, CANCELLED  # only with a plan: most reminders have none
+
+        if plan.status != CANCELLED:
+            lines = instalment_lines(plan.instalments, plan.currency)
+            coming = [line for line in lines if line.status == "due"]  # a missed one has its own nudge
+            fields.update(instalments=lines, next_instalment=next_instalment(coming or lines),
+                          plan_active=plan.status == ACTIVE)
     offer = account.settlement_offer
     today = local_day(now, recipient_zones(account))
     if offer is not None and (offer.accepted_at is not None or settlement_stands(offer, today)):

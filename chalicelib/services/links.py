@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from chalicelib.domain.errors import NotFound
 from chalicelib.domain.links import (
@@ -16,7 +17,9 @@ from chalicelib.domain.links import (
     read_link,
     sign_link,
 )
-from chalicelib.domain.ports import ShortLinks
+
+if TYPE_CHECKING:  # annotations only: the queue worker never loads every port
+    from chalicelib.domain.ports import ShortLinks
 
 # An unsubscribe link must keep working long after the email that carried it (RFC 8058 asks for it).
 UNSUBSCRIBE_TTL = timedelta(days=400)

@@ -5,7 +5,7 @@ to the finance topic as a hand-over, at most once like any message."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.domain.accounts import Account
 from chalicelib.domain.audit import SYSTEM
@@ -17,11 +17,13 @@ from chalicelib.domain.notices import FINANCE, PLAN_BROKEN, Notice, notice_spent
 from chalicelib.domain.offers import plan_possible
 from chalicelib.domain.outcomes import Outcome
 from chalicelib.domain.policies import Policy
-from chalicelib.domain.ports import AccountRepository, MessageDelivery
 from chalicelib.domain.schedule import refresh_schedule
 from chalicelib.domain.sending import ArrangementNotice, Message
 from chalicelib.domain.tenants import Tenant
 from chalicelib.domain.times import iso
+
+if TYPE_CHECKING:  # annotations only: the queue worker never loads every port
+    from chalicelib.domain.ports import AccountRepository, MessageDelivery
 
 
 class Notices:

@@ -6,13 +6,15 @@ import re
 import time as monotonic_time
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.domain.accounts import Account
 from chalicelib.domain.errors import InvalidInput, NotFound
 from chalicelib.domain.policies import BUILT_IN, Caps, Policy, SendWindow, Step, validate_policy
-from chalicelib.domain.ports import Clock, PolicyRepository
 from chalicelib.domain.segments import PolicyApplied, choose_policy, in_order
+
+if TYPE_CHECKING:  # annotations only: the queue worker never loads every port
+    from chalicelib.domain.ports import Clock, PolicyRepository
 
 POLICY_CACHE_SECONDS = 30
 

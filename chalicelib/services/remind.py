@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.domain.accounts import HELD, Account, PendingThanks
 from chalicelib.domain.audit import SYSTEM
@@ -27,24 +27,27 @@ from chalicelib.domain.decision import (
     skip_superseded,
 )
 from chalicelib.domain.finance_events import finance_event
+from chalicelib.domain.holiday_hints import with_hint
 from chalicelib.domain.messages import EMAIL, message_id
 from chalicelib.domain.notices import advance
 from chalicelib.domain.offers import plan_possible
 from chalicelib.domain.outcomes import Outcome
 from chalicelib.domain.policies import Policy
-from chalicelib.domain.ports import (
-    AccountRepository,
-    Clock,
-    HolidayCalendar,
-    MessageDelivery,
-    NoticeCarrier,
-    PolicyBook,
-    TenantLookup,
-)
 from chalicelib.domain.schedule import DueStep, next_wake, recipient_zones, refresh_schedule, zone
 from chalicelib.domain.sending import SEND_LEASE, Message, ReminderStep, ThankYou, step_details
 from chalicelib.domain.tenants import Tenant
 from chalicelib.domain.times import iso
+
+if TYPE_CHECKING:  # annotations only: the queue worker never loads every port
+    from chalicelib.domain.ports import (
+        AccountRepository,
+        Clock,
+        HolidayCalendar,
+        MessageDelivery,
+        NoticeCarrier,
+        PolicyBook,
+        TenantLookup,
+    )
 
 __all__ = ["SEND_LEASE", "Outcome", "RemindService"]  # what the worker and its tests name from here
 
@@ -60,20 +63,23 @@ class RemindService:
         self._clock = clock
         self._notices = notices
 
-    def process(self, tenant_id: str, account_id: str, snapshot: dict[str, Any] | None = None) -> Outcome:
+    def process(self, tenant_id: str, account_id: str, snapshot: dict[str, Any] | None = None,
+                holidays: dict[str, Any] | None = None) -> Outcome:
         """Evaluate one account. A snapshot from the sweep saves a read; every write is conditional on its
-        version, so a stale one only costs a retry from a fresh read."""
+        version, so a stale one only costs a retry from a fresh read. `holidays` is the sweep's holiday hint
+        (domain/holiday_hints.py): the calendar answers from it where it covers the debtor's place and day."""
         snapshots = iter([snapshot] if snapshot is not None else [])
+        calendar = with_hint(self._holidays, holidays)
 
         def once() -> Outcome:
             first = next(snapshots, None)
             if first is not None:
-                return self._process_once(self._accounts.from_snapshot(first))
-            return self._process_once(self._accounts.get(tenant_id, account_id))
+                return self._process_once(self._accounts.from_snapshot(first), calendar)
+            return self._process_once(self._accounts.get(tenant_id, account_id), calendar)
 
         return retry_on_conflict(once)
 
-    def _process_once(self, account: Account | None) -> Outcome:
+    def _process_once(self, account: Account | None, holidays: HolidayCalendar) -> Outcome:
         now = self._clock.now()
         if account is None:
             return Outcome("skipped", "not_found")
@@ -88,7 +94,7 @@ class RemindService:
             for event_type, details in advance(account, policy, now):  # an instalment missed, an offer made...
                 account.record(now, event_type, SYSTEM, details)
             refresh_schedule(account, policy)
-        calendar = with_excluded_days(self._holidays, tenant.excluded_days)
+        calendar = with_excluded_days(holidays, tenant.excluded_days)
         return self._carry_out(account, tenant, policy, decide(account, policy, now, calendar), now)
 
     def _carry_out(self, account: Account, tenant: Tenant, policy: Policy, decision: Decision, now: datetime

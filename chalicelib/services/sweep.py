@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from chalicelib.domain.ports import AccountRepository, Clock, DueEntry, SweepGate, WorkQueue
+from chalicelib.domain.holiday_hints import holiday_hint
+from chalicelib.domain.ports import AccountRepository, Clock, DueEntry, HolidayCalendar, SweepGate, WorkQueue
 from chalicelib.domain.times import iso
 
 if TYPE_CHECKING:  # the scheduled sweep never loads the worker
@@ -26,16 +27,18 @@ class SweepPlan:
 
 class SweepService:
     def __init__(self, accounts: AccountRepository, shards: int, clock: Clock,
-                 breaker: SweepGate | None = None) -> None:
+                 breaker: SweepGate | None = None, holidays: HolidayCalendar | None = None) -> None:
         self._accounts = accounts
         self._shards = shards
         self._clock = clock
         self._breaker = breaker
+        self._holidays = holidays  # to put the debtor's coming holidays on each item (domain/holiday_hints.py)
 
     def due_items(self, at: datetime, tenant_id: str | None = None) -> Iterator[dict[str, Any]]:
         """Every due account as a work item, unguarded (benchmarks, tests of the index): the sweep uses `plan`."""
+        hints = self._hints(at)
         for entry in self._due(at, tenant_id):
-            yield _item(entry, at)
+            yield _item(entry, at, hints)
 
     def plan(self, at: datetime, tenant_id: str | None = None) -> SweepPlan:
         """The due accounts, tenant by tenant through the circuit breaker: a tenant whose run it holds has none of
@@ -44,6 +47,7 @@ class SweepService:
         for entry in self._due(at, tenant_id):
             by_tenant.setdefault(entry[0], []).append(entry)
         plan = SweepPlan()
+        hints = self._hints(at)
         for found_tenant, entries in by_tenant.items():
             if self._breaker is not None:
                 admission = self._breaker.admit(found_tenant, entries, at)
@@ -51,7 +55,7 @@ class SweepService:
                     if admission.hold is not None:
                         plan.held.append(admission.hold)
                     continue
-            plan.items.extend(_item(entry, at) for entry in entries)
+            plan.items.extend(_item(entry, at, hints) for entry in entries)
         return plan
 
     def _due(self, at: datetime, tenant_id: str | None) -> Iterator[DueEntry]:
@@ -65,11 +69,32 @@ class SweepService:
         """What the scheduled function does: every due account the breaker lets through becomes one queue message."""
         return queue.send_batch(self.plan(self._clock.now(), tenant_id).items)
 
+    def _hints(self, at: datetime) -> Callable[[dict[str, Any]], dict[str, Any] | None]:
+        """The holiday hint of a snapshot's debtor, made once per place and sweep."""
+        made: dict[tuple[str | None, str | None], dict[str, Any] | None] = {}
 
-def _item(entry: DueEntry, at: datetime) -> dict[str, Any]:
+        def hint(snapshot: dict[str, Any]) -> dict[str, Any] | None:
+            if self._holidays is None:
+                return None
+            account = self._accounts.from_snapshot(snapshot)
+            place = (account.country, account.region)
+            if place not in made:
+                made[place] = holiday_hint(self._holidays, *place, at)
+            return made[place]
+
+        return hint
+
+
+def _item(entry: DueEntry, at: datetime, hint: Callable[[dict[str, Any]], dict[str, Any] | None]
+          ) -> dict[str, Any]:
+    """One queue message. Without a snapshot (an account too big to carry) the worker reads the account itself,
+    and asks the holiday calendar itself too."""
     found_tenant, account_id, snapshot = entry
-    item = {"tenant_id": found_tenant, "account_id": account_id, "due_by": iso(at)}
-    return {**item, "snapshot": snapshot} if snapshot else item
+    item: dict[str, Any] = {"tenant_id": found_tenant, "account_id": account_id, "due_by": iso(at)}
+    if not snapshot:
+        return item
+    holidays = hint(snapshot)
+    return {**item, "snapshot": snapshot, **({"holidays": holidays} if holidays else {})}
 
 
 def held_summary(held: list[SweepHold]) -> list[dict[str, Any]]:

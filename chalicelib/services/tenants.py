@@ -6,10 +6,10 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.domain.errors import NotFound, Unauthenticated
-from chalicelib.domain.ports import Clock, SenderIdentities, TenantRepository
 from chalicelib.domain.tenants import API_KEY_PREFIX, ApiKey, Tenant, hash_api_key, new_api_key, new_tenant_id
 
 if TYPE_CHECKING:  # the queue worker reads tenants and never parses one: it never loads pydantic
+    from chalicelib.domain.ports import Clock, SenderIdentities, TenantRepository
     from chalicelib.inputs.tenants import TenantIn
 
 KEY_CACHE_SECONDS = 60

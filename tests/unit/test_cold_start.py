@@ -4,6 +4,7 @@ sweep and the queue worker do not pay for input validation, a processor's SDK or
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -20,3 +21,48 @@ def test_importing_the_app_loads_none_of_the_heavy_libraries():
     probe = f"import json, sys, app; print(json.dumps([m for m in {LOADED_ONLY_WHEN_USED!r} if m in sys.modules]))"
     done = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True)
     assert json.loads(done.stdout.strip().splitlines()[-1]) == []
+
+
+
+# What the queue worker builds before its first reminder (the Lambda imports app.py, then the remind use case is
+# wired by the container) must not load what only other functions use: the holiday calendars (the sweep's hint
+# answers for the worker, domain/holiday_hints.py), boto3 beyond botocore, every port, the sweep's and the SMS
+# replies' modules, and the plan and promise rules (loaded for an account that has one). The bench measures the
+# whole first reminder (bench/__main__.py, first_reminder_ratio_vs_boto3).
+WORKER_LOADS_NOT = ("holidays", "boto3", "s3transfer", "chalicelib.domain.ports", "chalicelib.domain.sweep_holds",
+                    "chalicelib.domain.sms_replies", "chalicelib.adapters.dynamodb.sweeps",
+                    "chalicelib.adapters.dynamodb.replies", "chalicelib.services.sweep", "chalicelib.services.breaker",
+                    "chalicelib.domain.plans", "chalicelib.domain.promises")
+WORKER_WIRING = """
+import json, sys
+from datetime import date
+import app
+from chalicelib.bootstrap import Container
+from chalicelib.config import settings
+from chalicelib.domain.holiday_hints import with_hint
+from chalicelib.routes.queues import process_reminder_batch
+built = Container(settings())
+built.remind, built.renderer.render
+hint = {"country": "GB", "region": None, "from": "2026-12-23", "to": "2027-01-01", "holidays": ["2026-12-25"]}
+is_holiday = with_hint(built.holidays, hint)("GB", None)
+assert [is_holiday(date.fromisoformat(day)) for day in ASKED] == [day == "2026-12-25" for day in ASKED]
+print(json.dumps([m for m in WATCHED if m in sys.modules]))
+"""
+ENV = {**os.environ, "AWS_DEFAULT_REGION": "eu-west-1", "AWS_ACCESS_KEY_ID": "testing",
+       "AWS_SECRET_ACCESS_KEY": "testing"}  # the caller's own, so PYTHONDONTWRITEBYTECODE holds in the probe too
+
+
+def loaded_by_the_worker(watched: tuple[str, ...], asked: tuple[str, ...]) -> list[str]:
+    probe = f"WATCHED = {watched!r}\nASKED = {asked!r}\n{WORKER_WIRING}"
+    done = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, env=ENV)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return list(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+def test_the_queue_workers_wiring_loads_only_what_a_reminder_needs():
+    assert loaded_by_the_worker(WORKER_LOADS_NOT, ("2026-12-24", "2026-12-25")) == []
+
+
+def test_a_day_the_hint_does_not_cover_loads_the_holiday_calendars():
+    """The probe above can fail: the same wiring asked about a day past the hint loads the holidays package."""
+    assert loaded_by_the_worker(("holidays",), ("2026-12-25", "2027-01-04")) == ["holidays"]

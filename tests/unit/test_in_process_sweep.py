@@ -20,7 +20,7 @@ class DueTwo:
 
 
 class FailsFirst:
-    def process(self, tenant_id: str, account_id: str, snapshot: Any = None) -> Outcome:
+    def process(self, tenant_id: str, account_id: str, snapshot: Any = None, holidays: Any = None) -> Outcome:
         if account_id == "acct-1":
             raise RuntimeError("connection reset")
         return Outcome("sent", channel="email", template="gentle_reminder")

@@ -7,18 +7,20 @@ import zlib
 from dataclasses import asdict
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.domain.accounts import DISPUTE, Account, Flag, Invoice, PendingThanks, SentRecord, SmsConsent
 from chalicelib.domain.audit import AuditEvent, ChainHead, StoredEvent, UnreadableEvent
 from chalicelib.domain.engagement import Signal
 from chalicelib.domain.payments import LedgerSums, Payment, PaymentEvent, recent_window
-from chalicelib.domain.plans import Plan
 from chalicelib.domain.policies import Caps, Policy, SendWindow, Step
-from chalicelib.domain.promises import Promise
 from chalicelib.domain.settlement import SettlementOffer
 from chalicelib.domain.tenants import ApiKey, Tenant
 from chalicelib.domain.times import iso
+
+if TYPE_CHECKING:
+    from chalicelib.domain.plans import Plan
+    from chalicelib.domain.promises import Promise
 
 
 def parse_instant(text: str) -> datetime:
@@ -175,13 +177,26 @@ def _arrangements(account: Account) -> dict[str, Any] | None:
 
 def _arrangements_of(stored: dict[str, Any]) -> dict[str, Any]:
     return {
-        "plan": Plan.from_dict(stored["plan"]) if stored.get("plan") else None,
-        "promise": Promise.from_dict(stored["promise"]) if stored.get("promise") else None,
+        "plan": _plan(stored["plan"]) if stored.get("plan") else None,
+        "promise": _promise(stored["promise"]) if stored.get("promise") else None,
         "settlement_offer": (SettlementOffer.from_record(stored["settlement_offer"])
                              if stored.get("settlement_offer") else None),
         "plan_notices": {str(k): str(v) for k, v in (stored.get("notices") or {}).items()},
         "earlier_plans_paid": {str(k): int(v) for k, v in (stored.get("earlier_plans_paid") or {}).items()},
     }
+
+
+# The plan and promise rules load with the first account that has one (most reminders have neither).
+def _plan(stored: dict[str, Any]) -> Plan:
+    from chalicelib.domain.plans import Plan
+
+    return Plan.from_dict(stored)
+
+
+def _promise(stored: dict[str, Any]) -> Promise:
+    from chalicelib.domain.promises import Promise
+
+    return Promise.from_dict(stored)
 
 
 def _hours(pair: list[str] | None) -> tuple[time, time] | None:

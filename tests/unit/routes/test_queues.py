@@ -17,7 +17,7 @@ PHONE = "+34600123456"
 class FailsForOneAccount:
     """The remind use case, failing for `acct-bad` the way a provider error quoting its input would."""
 
-    def process(self, tenant_id, account_id, snapshot=None):
+    def process(self, tenant_id, account_id, snapshot=None, holidays=None):
         if account_id == "acct-bad":
             raise RuntimeError(f"could not deliver to {ADDRESS} / {PHONE}")
         return Outcome("sent", channel="email", template="gentle_reminder")
