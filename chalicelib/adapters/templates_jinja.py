@@ -124,7 +124,7 @@ def _money(locale: Locale, amount: int, currency: str) -> str:
     return format_currency(major, currency, locale=locale)
 
 
-def _date(value: date, form: str, locale: Locale) -> str:
+def _date(value: date | None, form: str, locale: Locale) -> str:
     if value is None:  # Babel's "today": never kept
         return format_date(value, format=form, locale=locale)
     return _formatted_date(value, form, locale)

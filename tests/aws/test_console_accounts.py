@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -139,9 +139,12 @@ def test_results_come_in_pages(client, aws, tenant):
 # --- one account -------------------------------------------------------------------------------------------
 
 def test_the_account_page_shows_balance_invoices_policy_preview_and_the_timeline_in_plain_words(client, aws,
-                                                                                                 tenant):
+                                                                                                 tenant, app_clock):
     put_account(client, tenant, "acct-1")
     sweep(aws, "2026-12-01T21:40:00Z")  # 22:40 in Madrid: the reminder waits for the morning
+    # The page's preview runs from the console's clock: stopped just after the sweep, it shows the same steps on
+    # any date the suite runs (by the real clock, the plan offer's day has passed and a later step replaces it)
+    app_clock(datetime(2026, 12, 1, 21, 45, tzinfo=UTC))
     viewer = signed_in(client, aws, tenant, "viewer")
 
     answer = get(client, viewer, "/console/accounts/acct-1")
