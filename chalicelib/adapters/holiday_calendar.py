@@ -22,10 +22,17 @@ def holiday_checker(country: str | None, region: str | None) -> Callable[[date],
     # (domain/holiday_hints.py); a debtor without a country costs nothing.
     import holidays
 
-    try:
-        calendar = holidays.country_holidays(country)
-    except NotImplementedError:  # how the holidays package says it has no calendar for this country
+    if country not in _countries_with_calendars():
         return _never
+    calendar = holidays.country_holidays(country)
     if region and region in calendar.subdivisions:
         calendar = holidays.country_holidays(country, subdiv=region)
     return lambda day: day in calendar
+
+
+@lru_cache(maxsize=1)
+def _countries_with_calendars() -> frozenset[str]:
+    """The codes (ES, ESP...) the package has a calendar for, read from its registry without loading any."""
+    from holidays.registry import EntityLoader
+
+    return frozenset(EntityLoader.get_country_codes())
