@@ -20,7 +20,9 @@ from chalicelib.domain import ports
 
 pytestmark = pytest.mark.unit
 
-BOOTSTRAP = Path(__file__).resolve().parents[3] / "chalicelib" / "bootstrap.py"
+CHALICELIB = Path(__file__).resolve().parents[3] / "chalicelib"
+# The container's two halves: the adapters (Adapters) and the use cases on top of them (Container)
+WIRING = ((CHALICELIB / "adapters_wiring.py", "Adapters"), (CHALICELIB / "bootstrap.py", "Container"))
 
 
 def _is_port_module(name: str) -> bool:
@@ -81,9 +83,12 @@ def _adapters(package: ModuleType = chalicelib.adapters) -> dict[str, object]:
 
 
 def _container_members() -> list[ast.FunctionDef]:
-    tree = ast.parse(BOOTSTRAP.read_text())
-    container = next(n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == "Container")
-    return [n for n in container.body if isinstance(n, ast.FunctionDef)]
+    members = []
+    for path, class_name in WIRING:
+        tree = ast.parse(path.read_text())
+        wiring = next(n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == class_name)
+        members += [n for n in wiring.body if isinstance(n, ast.FunctionDef)]
+    return members
 
 
 def _adapter_imports(member: ast.FunctionDef) -> set[str]:
