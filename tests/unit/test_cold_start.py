@@ -23,7 +23,6 @@ def test_importing_the_app_loads_none_of_the_heavy_libraries():
     assert json.loads(done.stdout.strip().splitlines()[-1]) == []
 
 
-
 # What the queue worker builds before its first reminder (the Lambda imports app.py, then the remind use case is
 # wired by the container) must not load what only other functions use: the holiday calendars (the sweep's hint
 # answers for the worker, domain/holiday_hints.py), boto3 beyond botocore, every port, the sweep's and the SMS
