@@ -5,15 +5,15 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+
+from msgspec import Struct
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
-@dataclass(frozen=True)
-class Settings:
+class Settings(Struct, frozen=True):
     stage: str
     region: str
     tenants_table: str
@@ -114,8 +114,7 @@ def settings() -> Settings:
 # --- the `kindly` command's own settings, and the stages it can load ------------------------------------
 
 
-@dataclass(frozen=True)
-class CliSettings:
+class CliSettings(Struct, frozen=True):
     stage: str  # when no --stage is given
     local_stack_file: Path  # where a running `kindly local up` says how to reach it
     log_level: str

@@ -7,7 +7,6 @@ full locale, even when its language falls back to English text.
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from collections.abc import Callable
 from datetime import date
@@ -21,6 +20,7 @@ from babel.dates import format_date
 from babel.lists import format_list
 from babel.numbers import format_currency, get_currency_precision
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context, select_autoescape
+from msgspec.structs import fields
 
 from chalicelib.domain.messages import (
     EMAIL,
@@ -247,7 +247,7 @@ class JinjaRenderer:
         lang = re.split(r"[-_]", ctx.locale, maxsplit=1)[0].lower()
         if lang not in self._languages[ctx.channel]:
             lang = FALLBACK_LANGUAGE
-        variables = {f.name: getattr(ctx, f.name) for f in dataclasses.fields(ctx)}
+        variables = {f.name: getattr(ctx, f.name) for f in fields(ctx)}
         variables.update(
             lang=lang, third_party=ctx.tenant_role == "third_party", babel_locale=_babel_locale(ctx.locale),
             missed_instalment=_last_missed(ctx),

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
+
+from msgspec import Struct, field
+from msgspec.structs import replace
 
 from . import ledger  # the module behind the balance and line methods (not the field Account.ledger, its sums)
 from .audit import AuditEvent, ChainHead, chain_event
@@ -37,8 +39,7 @@ COMPLETED = "completed"  # every step of the policy has run
 EMAIL_SUPPRESSIONS = ("bounced", "complained", "unsubscribed")
 
 
-@dataclass(frozen=True)
-class Invoice:
+class Invoice(Struct, frozen=True):
     invoice_id: str
     amount: int
     currency: str
@@ -66,8 +67,7 @@ class Invoice:
         }
 
 
-@dataclass(frozen=True)
-class Flag:
+class Flag(Struct, frozen=True):
     name: str
     active: bool
     since: datetime
@@ -79,14 +79,12 @@ class Flag:
         return self.active and (self.until is None or local_day < self.until)
 
 
-@dataclass(frozen=True)
-class SmsConsent:
+class SmsConsent(Struct, frozen=True):
     source: str
     at: datetime
 
 
-@dataclass(frozen=True)
-class SentRecord:
+class SentRecord(Struct, frozen=True):
     """A message recently sent, kept on the account so the caps need no extra read."""
 
     at: datetime
@@ -94,16 +92,14 @@ class SentRecord:
     message_id: str
 
 
-@dataclass(frozen=True)
-class PendingThanks:
+class PendingThanks(Struct, frozen=True):
     """A payment to thank the debtor for, not before `not_before` (quiet hours move it on)."""
 
     payment: str  # "<provider>:<payment_ref>:<event_id>" of the money that came, naming the thank-you once
     not_before: datetime
 
 
-@dataclass
-class Account:
+class Account(Struct):
     tenant_id: str
     account_id: str
     name: str
@@ -154,12 +150,12 @@ class Account:
     created_at: datetime | None = None
     updated_at: datetime | None = None
     version: int | None = None  # optimistic lock, owned by the repository
-    pending_events: list[AuditEvent] = field(default_factory=list, repr=False)
+    pending_events: list[AuditEvent] = field(default_factory=list)
     # Ledger lines the repository writes to the payments collection with the account (one transaction), and which
     # of them are believed new: written only if the collection has no such line (else the line is read, and
     # the event applied again).
-    unsaved_lines: list[Payment] = field(default_factory=list, repr=False)
-    new_line_keys: set[tuple[str, str, str]] = field(default_factory=set, repr=False)
+    unsaved_lines: list[Payment] = field(default_factory=list)
+    new_line_keys: set[tuple[str, str, str]] = field(default_factory=set)
 
     # --- what the account owes: its ledger (ledger.py) ---------------------------------------
     def open_invoices(self) -> list[Invoice]:

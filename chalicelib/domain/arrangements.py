@@ -10,9 +10,10 @@ moves nothing here either, and money that paid an invoice before the plan existe
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
+
+from msgspec import Struct, field
 
 from . import plans as plan_rules
 from . import promises as promise_rules
@@ -21,15 +22,13 @@ from .accounts import Account
 from .payments import FORGIVEN, KINDLY, Payment
 
 
-@dataclass(frozen=True)
-class SettledForLess:
+class SettledForLess(Struct, frozen=True):
     paid: int  # what the debtor paid since the offer was made
     forgiven: int
     currency: str
 
 
-@dataclass
-class Followed:
+class Followed(Struct):
     """The audit events the money caused (type, details), and the settlement it completed, if any."""
 
     events: list[tuple[str, dict[str, Any]]] = field(default_factory=list)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+
+from msgspec import Struct, field
 
 from .times import iso
 
@@ -15,8 +16,7 @@ GENESIS_HASH = "0" * 64
 SYSTEM = "system"
 
 
-@dataclass(frozen=True)
-class AuditEvent:
+class AuditEvent(Struct, frozen=True):
     seq: int
     at: datetime
     type: str
@@ -37,8 +37,7 @@ class AuditEvent:
         }
 
 
-@dataclass(frozen=True)
-class UnreadableEvent:
+class UnreadableEvent(Struct, frozen=True):
     """A stored event that no longer reads as one (corrupted or tampered with). It keeps its place in the
     timeline, with whatever could still be read, and breaks the chain there."""
 
@@ -54,18 +53,16 @@ class UnreadableEvent:
 StoredEvent = AuditEvent | UnreadableEvent
 
 
-@dataclass(frozen=True)
-class ChainHead:
+class ChainHead(Struct, frozen=True):
     seq: int = 0
     hash: str = GENESIS_HASH
 
 
-@dataclass(frozen=True)
-class VerifyResult:
+class VerifyResult(Struct, frozen=True):
     ok: bool
     first_broken_seq: int | None
     events: int
-    problem: str | None = field(default=None, compare=False)
+    problem: str | None = None  # why it broke, for people; compared too
 
     def to_dict(self) -> dict[str, Any]:
         return {"ok": self.ok, "first_broken_seq": self.first_broken_seq, "events": self.events}

@@ -5,9 +5,10 @@ decide(), so the decision stays pure and reads nothing more."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
+
+from msgspec import Struct
 
 from .courtesy import TENANT_CLOSED
 
@@ -17,8 +18,7 @@ if TYPE_CHECKING:  # annotations only: the queue worker never loads every port
 MAX_EXCLUDED_DAYS = 366
 
 
-@dataclass(frozen=True)
-class TenantCalendar:
+class TenantCalendar(Struct, frozen=True):
     """The debtor's public holidays (a HolidayCalendar) plus the days the tenant excludes."""
 
     holidays: HolidayCalendar

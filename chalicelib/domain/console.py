@@ -9,8 +9,9 @@ import hashlib
 import hmac
 import json
 import secrets
-from dataclasses import dataclass
 from datetime import datetime, timedelta
+
+from msgspec import Struct
 
 VIEWER = "viewer"
 EDITOR = "editor"
@@ -46,8 +47,7 @@ def actor_of(user_id: str) -> str:
     return f"user:{user_id}"
 
 
-@dataclass(frozen=True)
-class ConsoleUser:
+class ConsoleUser(Struct, frozen=True):
     tenant_id: str
     user_id: str
     email: str  # lower-cased: the same person whatever case they type
@@ -59,8 +59,7 @@ class ConsoleUser:
                 "created_at": self.created_at.isoformat()}
 
 
-@dataclass(frozen=True)
-class ConsoleChange:
+class ConsoleChange(Struct, frozen=True):
     """A change to the tenant itself made in the console (people, webhook secrets): accounts keep their own
     audit trail; these have no account to belong to. No secret and no address in `details`."""
 
@@ -80,8 +79,7 @@ def normal_email(address: str) -> str:
 
 # --- one-time sign-in links ---------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class SignInLink:
+class SignInLink(Struct, frozen=True):
     """What is stored for a link sent by email: the hash of its token, never the token itself."""
 
     token_hash: str
@@ -112,8 +110,7 @@ def window_of(now: datetime) -> tuple[str, datetime]:
 
 # --- the session cookie -------------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class Session:
+class Session(Struct, frozen=True):
     user_id: str
     tenant_id: str
     role: str

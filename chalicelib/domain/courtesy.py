@@ -7,8 +7,10 @@ a time or volume rule defers it to the next instant it would be allowed (never d
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
+
+from msgspec import Struct, field
+from msgspec.structs import replace
 
 from .accounts import SentRecord
 from .messages import EMAIL, SMS
@@ -25,20 +27,17 @@ TENANT_CLOSED = "tenant_closed"  # a day the tenant excludes (tenant setting exc
 STATE_TEXTING_HOURS = "state_texting_hours"
 
 
-@dataclass(frozen=True)
-class Allow:
+class Allow(Struct, frozen=True):
     pass
 
 
-@dataclass(frozen=True)
-class Withhold:
+class Withhold(Struct, frozen=True):
     rule: str
     resume_at: datetime | None = None  # when to look again; None: not until something changes
     holds_step: bool = True  # True: the step waits (e.g. a pause); False: the step is spent (e.g. no consent)
 
 
-@dataclass(frozen=True)
-class Defer:
+class Defer(Struct, frozen=True):
     rule: str
     until: datetime
 
@@ -46,8 +45,7 @@ class Defer:
 Decision = Allow | Withhold | Defer
 
 
-@dataclass(frozen=True)
-class GuardInput:
+class GuardInput(Struct, frozen=True):
     at: datetime  # aware
     channel: str
     zones: tuple[str, ...]  # the recipient's zone, or every zone of their country when unknown

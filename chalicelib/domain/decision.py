@@ -9,9 +9,11 @@ then saves it) and for the preview (which only keeps simulating).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
+
+from msgspec import Struct
+from msgspec.structs import replace
 
 from . import accounts as acc
 from .accounts import Account, PendingThanks, SentRecord
@@ -59,15 +61,13 @@ AWAITING_REPLY = "awaiting_reply"  # the debtor texted us (domain/sms_replies): 
 POLICY_ESCALATION = "policy_escalation"
 
 
-@dataclass(frozen=True)
-class Nothing:
+class Nothing(Struct, frozen=True):
     """Nothing to do now: `held` (a person decides), `not_yet` (no step has come due)."""
 
     reason: str
 
 
-@dataclass(frozen=True)
-class Send:
+class Send(Struct, frozen=True):
     due: DueStep
     channel: str
     template: str
@@ -75,8 +75,7 @@ class Send:
     timing: str | None = None  # why now: the debtor's reading hours (engagement.py), when they chose the moment
 
 
-@dataclass(frozen=True)
-class Escalate:
+class Escalate(Struct, frozen=True):
     """Hand the account to a person: the policy's last step, or a vulnerable debtor (`reason`)."""
 
     due: DueStep
@@ -84,14 +83,12 @@ class Escalate:
     at: datetime
 
 
-@dataclass(frozen=True)
-class Thank:
+class Thank(Struct, frozen=True):
     thanks: PendingThanks
     at: datetime
 
 
-@dataclass(frozen=True)
-class Notify:
+class Notify(Struct, frozen=True):
     """Send a plan, promise or settlement notice (notices.Notice); `rule` says why it is owed."""
 
     notice: Notice
@@ -99,16 +96,14 @@ class Notify:
     at: datetime
 
 
-@dataclass(frozen=True)
-class Paused:
+class Paused(Struct, frozen=True):
     """A plan or an open promise stops the policy's steps (`rule`), until `until` (None: until the plan ends)."""
 
     rule: str
     until: datetime | None
 
 
-@dataclass(frozen=True)
-class Defer:
+class Defer(Struct, frozen=True):
     """Wait until `until` (a time rule). `due` is None for a thank-you or a notice, whose field is then set."""
 
     rule: str
@@ -119,8 +114,7 @@ class Defer:
     timing: str | None = None  # for ENGAGEMENT_TIMING: what the debtor's reading hours are and what shows them
 
 
-@dataclass(frozen=True)
-class Withhold:
+class Withhold(Struct, frozen=True):
     """Not sent (a status rule). `holds_step`: the step waits until `resume_at`; otherwise it is spent.
     `due` and `thanks` are both None when nothing is owed any more (the balance rule)."""
 

@@ -7,7 +7,8 @@ module says which records to publish and which are in place."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+
+from msgspec import Struct
 
 MAIL_FROM_LABEL = "bounce"  # the MAIL FROM domain is bounce.<domain>
 SPF = "v=spf1 include:amazonses.com ~all"
@@ -22,8 +23,7 @@ _LABEL = r"(?!-)[a-z0-9-]{1,63}(?<!-)"
 _DOMAIN = re.compile(rf"{_LABEL}(\.{_LABEL})+")
 
 
-@dataclass(frozen=True)
-class SenderDomain:
+class SenderDomain(Struct, frozen=True):
     """What SES knows of a domain identity."""
 
     domain: str
@@ -33,8 +33,7 @@ class SenderDomain:
     mail_from_status: str | None  # SES's word, None while no MAIL FROM domain is set
 
 
-@dataclass(frozen=True)
-class DnsRecord:
+class DnsRecord(Struct, frozen=True):
     purpose: str  # dkim, mail_from_mx, spf, dmarc
     type: str
     name: str

@@ -12,10 +12,11 @@ read from its ledger against its invoices' due dates (`payer`):
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
+
+from msgspec import Struct
 
 from .payments import credited_from
 
@@ -28,8 +29,7 @@ PAYS_ON_TIME = "pays_on_time"  # the rule a good payer's heads-up is withheld by
 LATE, ON_TIME = "late", "on_time"
 
 
-@dataclass(frozen=True)
-class EarlyHeadsUp:
+class EarlyHeadsUp(Struct, frozen=True):
     days_before: int
     when_late_payments: int
 

@@ -23,9 +23,10 @@ The guard always wins: the chosen instant is one the courtesy guard allows, or n
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
+
+from msgspec import Struct
 
 KEEP = 10  # signals kept on the account
 MIN_SIGNALS = 3
@@ -39,16 +40,14 @@ OPENED, CLICKED, VISITED, PAID = "opened", "clicked", "visited", "paid"
 _PLURAL = {OPENED: "opens", CLICKED: "clicks", VISITED: "page visits", PAID: "payments"}
 
 
-@dataclass(frozen=True)
-class Signal:
+class Signal(Struct, frozen=True):
     """A moment the debtor read or acted: `kind` opened / clicked / visited / paid."""
 
     at: datetime
     kind: str
 
 
-@dataclass(frozen=True)
-class ReadingHours:
+class ReadingHours(Struct, frozen=True):
     """The local [start, end] of day the debtor reads and acts, and the sentence that says what shows it."""
 
     start: time
@@ -83,8 +82,7 @@ def reading_hours(signals: Iterable[Signal], zone_name: str, now: datetime) -> R
     return ReadingHours(first, end, f"the last {len(recent)} {named} were {span}")
 
 
-@dataclass(frozen=True)
-class Timing:
+class Timing(Struct, frozen=True):
     """What the reading hours change for a message allowed now: send now (`defer_to` None) or wait."""
 
     defer_to: datetime | None

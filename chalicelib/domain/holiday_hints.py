@@ -11,9 +11,10 @@ so the answers are the same either way."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
+
+from msgspec import Struct
 
 if TYPE_CHECKING:
     from .ports import HolidayCalendar
@@ -34,8 +35,7 @@ def holiday_hint(calendar: HolidayCalendar, country: str | None, region: str | N
             "holidays": [day.isoformat() for day in days if is_holiday(day)]}
 
 
-@dataclass(frozen=True)
-class HintedCalendar:
+class HintedCalendar(Struct, frozen=True):
     """A HolidayCalendar that answers from a hint for its place and days, and asks `calendar` for anything else
     (only when asked: the real calendar is not even built for the days the hint covers)."""
 

@@ -4,8 +4,9 @@ Account's methods of the same names call these; payments.py has the lines themse
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import TYPE_CHECKING
+
+from msgspec.structs import replace
 
 from .money import add_balances
 from .payments import FAILED, LedgerSums, credited_from, recent_window, superseded_failure

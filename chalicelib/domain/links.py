@@ -12,9 +12,10 @@ import hashlib
 import hmac
 import struct
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
+
+from msgspec import Struct
 
 from .errors import NotFound, Unauthenticated
 
@@ -32,8 +33,7 @@ SHORT_CODE_LENGTH = 10  # 62**10 is about 2**59: not guessable, and short enough
 _ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 
 
-@dataclass(frozen=True)
-class ShortLink:
+class ShortLink(Struct, frozen=True):
     """A short code standing for a signed link until it expires; stored, since a code cannot be verified."""
 
     code: str
@@ -53,8 +53,7 @@ def is_short_code(text: str) -> bool:
     return len(text) == SHORT_CODE_LENGTH and all(ch in _ALPHABET for ch in text)
 
 
-@dataclass(frozen=True)
-class LinkClaims:
+class LinkClaims(Struct, frozen=True):
     tenant_id: str
     account_id: str
     purpose: str

@@ -6,9 +6,10 @@ import base64
 import binascii
 import hashlib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
+
+from msgspec import Struct, field
 
 from .finance_events import finance_event
 from .offers import Offers
@@ -35,8 +36,7 @@ class MessageTooLong(ValueError):
     """The rendered SMS would take more than two segments (split, costly and often garbled on phones)."""
 
 
-@dataclass(frozen=True)
-class InvoiceLine:
+class InvoiceLine(Struct, frozen=True):
     invoice_id: str
     amount: int  # minor units
     currency: str  # ISO 4217
@@ -44,8 +44,7 @@ class InvoiceLine:
     payment_url: str | None = None
 
 
-@dataclass(frozen=True)
-class InstalmentLine:
+class InstalmentLine(Struct, frozen=True):
     """One row of the debtor's payment plan, as a message shows it."""
 
     n: int
@@ -56,8 +55,7 @@ class InstalmentLine:
     status: str = "due"  # "due" | "paid" | "missed"
 
 
-@dataclass(frozen=True)
-class SettlementTerms:
+class SettlementTerms(Struct, frozen=True):
     """A settlement offer, as a message shows it: pay `amount` by `valid_until` and the balance is settled."""
 
     amount: int  # minor units
@@ -66,8 +64,7 @@ class SettlementTerms:
     accepted_at: datetime | None = None
 
 
-@dataclass(frozen=True)
-class PromiseTerms:
+class PromiseTerms(Struct, frozen=True):
     """A promise to pay, as a message names it: `amount` by `by` (the debtor's own words, kept or not)."""
 
     amount: int  # minor units
@@ -116,8 +113,7 @@ def settlement_terms(offer: Any) -> SettlementTerms | None:
                            _as_date(_read(offer, "valid_until")), _read(offer, "accepted_at"))
 
 
-@dataclass(frozen=True)
-class MessageContext:
+class MessageContext(Struct, frozen=True):
     """Everything a template may use. No template reads anything else."""
 
     template: str  # e.g. "gentle_reminder"
@@ -149,8 +145,7 @@ class MessageContext:
         return Offers(plan=self.plan_possible or bool(self.instalments), settlement=self.settlement is not None)
 
 
-@dataclass(frozen=True)
-class Attachment:
+class Attachment(Struct, frozen=True):
     """A file sent with an email (the plan's calendar)."""
 
     filename: str
@@ -158,8 +153,7 @@ class Attachment:
     data: bytes
 
 
-@dataclass(frozen=True)
-class RenderedMessage:
+class RenderedMessage(Struct, frozen=True):
     text: str
     subject: str | None = None  # email only
     html: str | None = None  # email only

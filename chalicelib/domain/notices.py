@@ -16,9 +16,10 @@ is never skipped: a person takes the account.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
+
+from msgspec import Struct
 
 from .accounts import ESCALATED, Account
 from .messages import EMAIL
@@ -64,8 +65,7 @@ PLAN_ACTIVE = "plan_active"  # the policy's steps stop while a plan holds
 PROMISE_OPEN = "promise_open"  # ... and while an open promise holds, to its date plus the grace days
 
 
-@dataclass(frozen=True)
-class Notice:
+class Notice(Struct, frozen=True):
     """A one-off message (or finance hand-over) an arrangement calls for. `key` names it in `plan_notices`,
     `about` is the identity of what it is about; together they make it once-only."""
 

@@ -7,15 +7,15 @@ objects with the API.md field names), so plans.py and settlement.py plug in with
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
+
+from msgspec import Struct
 
 MIN_PLAN_INSTALMENTS = 2
 
 
-@dataclass(frozen=True)
-class Offers:
+class Offers(Struct, frozen=True):
     """What a message may offer the debtor. The default offers nothing."""
 
     plan: bool = False

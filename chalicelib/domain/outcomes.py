@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
+from msgspec import Struct
 
-@dataclass(frozen=True)
-class Outcome:
+
+class Outcome(Struct, frozen=True):
     kind: str  # sent | withheld | deferred | escalated | failed | skipped
     reason: str | None = None
     channel: str | None = None

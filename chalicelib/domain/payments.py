@@ -4,9 +4,11 @@ invoices. Pure: the processors' own formats live in adapters/processors."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
+
+from msgspec import Struct, field
+from msgspec.structs import replace
 
 from .times import iso
 
@@ -25,8 +27,7 @@ FORGIVEN = "forgiven"
 KINDLY = "kindly"  # the "provider" of the lines Kindly writes itself
 
 
-@dataclass(frozen=True)
-class PaymentEvent:
+class PaymentEvent(Struct, frozen=True):
     """What a processor told us, in Kindly's terms. Amounts are cumulative per (payment, kind): a second
     partial refund of one charge reports the total refunded so far, so the latest event by time wins."""
 
@@ -44,8 +45,7 @@ class PaymentEvent:
     pay_url: str | None = None  # where the debtor can retry a failed payment
 
 
-@dataclass(frozen=True)
-class Payment:
+class Payment(Struct, frozen=True):
     """One line of the account's ledger: the latest state of one (provider, payment, kind)."""
 
     provider: str
@@ -195,8 +195,7 @@ RECENT_LINES = 50  # the lines an account item carries: redeliveries, retry link
 KEPT_OLDER = 10  # at most this many older lines that still matter (see _still_matters) ride along
 
 
-@dataclass(frozen=True)
-class LedgerSums:
+class LedgerSums(Struct, frozen=True):
     """What the whole ledger adds up to, kept on the account as each line is recorded: the balance needs the
     credits per (invoice named, currency), the figures the money received and returned per currency, and
     neither needs a line. Linear in the lines, so a changed line is its new version less its old one."""

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import calendar
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
+
+from msgspec import Struct
+from msgspec.structs import replace
 
 from .accounts import Account
 from .errors import Conflict, InvalidInput
@@ -43,8 +45,7 @@ def _no_holidays(_day: date) -> bool:
 
 # --- the policy's limits ------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class PlanLimits:
+class PlanLimits(Struct, frozen=True):
     max_instalments: int = 6
     min_instalment: int = 1000  # minor units of the plan's currency
     frequencies: tuple[str, ...] = (WEEKLY, FORTNIGHTLY, MONTHLY)
@@ -132,16 +133,14 @@ def split(total: int, count: int) -> list[int]:
 
 # --- the request and its quote ------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class PlanRequest:
+class PlanRequest(Struct, frozen=True):
     frequency: str
     instalments: int
     first_on: date
     currency: str | None = None  # None: the one currency the account owes in
 
 
-@dataclass(frozen=True)
-class QuotedInstalment:
+class QuotedInstalment(Struct, frozen=True):
     n: int
     due_on: date
     amount: int
@@ -150,8 +149,7 @@ class QuotedInstalment:
         return {"n": self.n, "due_on": self.due_on.isoformat(), "amount": self.amount}
 
 
-@dataclass(frozen=True)
-class Quote:
+class Quote(Struct, frozen=True):
     currency: str
     total: int
     instalments: tuple[QuotedInstalment, ...]
@@ -214,8 +212,7 @@ def quote(request: PlanRequest, owed: Mapping[str, int], limits: PlanLimits, tod
 
 # --- the plan and its life -----------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class Instalment:
+class Instalment(Struct, frozen=True):
     n: int
     due_on: date
     amount: int
@@ -239,8 +236,7 @@ class Instalment:
                    status)
 
 
-@dataclass(frozen=True)
-class Plan:
+class Plan(Struct, frozen=True):
     status: str
     currency: str
     total: int

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import time
 from typing import Any
+
+from msgspec import Struct, field
 
 from .errors import InvalidInput
 from .messages import CHANNELS
@@ -39,8 +40,7 @@ DEFAULT_PROMISE_DAYS = 30  # how far ahead a promise to pay may fall
 MAX_PROMISE_DAYS = 90
 
 
-@dataclass(frozen=True)
-class Step:
+class Step(Struct, frozen=True):
     offset_days: int
     channel: str | None = None
     template: str | None = None
@@ -57,8 +57,7 @@ class Step:
         return {"offset_days": self.offset_days, "channel": self.channel, "template": self.template}
 
 
-@dataclass(frozen=True)
-class SendWindow:
+class SendWindow(Struct, frozen=True):
     start: time = time(9, 0)
     end: time = time(19, 0)
     weekdays: frozenset[int] = frozenset(range(6))  # 0 = Monday … 6 = Sunday
@@ -71,8 +70,7 @@ class SendWindow:
         }
 
 
-@dataclass(frozen=True)
-class Caps:
+class Caps(Struct, frozen=True):
     email_per_7d: int = DEFAULT_EMAIL_PER_7D
     sms_per_7d: int = DEFAULT_SMS_PER_7D
     per_day: int = DEFAULT_PER_DAY
@@ -84,8 +82,7 @@ class Caps:
         return {"email_per_7d": self.email_per_7d, "sms_per_7d": self.sms_per_7d, "per_day": self.per_day}
 
 
-@dataclass(frozen=True)
-class Policy:
+class Policy(Struct, frozen=True):
     name: str
     steps: tuple[Step, ...]
     send_window: SendWindow = SendWindow()

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import difflib
 import json
-from dataclasses import dataclass
 from typing import Any
+
+from msgspec import Struct
 
 from .policies import Policy, Step
 
@@ -18,22 +19,19 @@ CHANGED = "changed"
 NOT_SET = "(not set)"
 
 
-@dataclass(frozen=True)
-class SettingChange:
+class SettingChange(Struct, frozen=True):
     setting: str  # "caps.per_day"
     before: str
     after: str
 
 
-@dataclass(frozen=True)
-class StepRow:
+class StepRow(Struct, frozen=True):
     change: str  # SAME, ADDED, REMOVED, CHANGED
     before: str
     after: str
 
 
-@dataclass(frozen=True)
-class PolicyDiff:
+class PolicyDiff(Struct, frozen=True):
     before: int
     after: int
     settings: tuple[SettingChange, ...]

@@ -7,9 +7,11 @@ Pure: the caller passes the debtor's local day, what is owed, and the money paid
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
+
+from msgspec import Struct
+from msgspec.structs import replace
 
 from .errors import Conflict, InvalidInput
 from .policies import DEFAULT_GRACE_DAYS, DEFAULT_PROMISE_DAYS, Policy
@@ -19,8 +21,7 @@ OPEN, KEPT, BROKEN = "open", "kept", "broken"
 STATUSES = (OPEN, KEPT, BROKEN)
 
 
-@dataclass(frozen=True)
-class PromiseLimits:
+class PromiseLimits(Struct, frozen=True):
     max_days: int = DEFAULT_PROMISE_DAYS  # how far after today `by` may fall
     grace_days: int = DEFAULT_GRACE_DAYS  # the plans' grace: a promise is broken this many days after `by`
 
@@ -30,8 +31,7 @@ class PromiseLimits:
                    int(policy.plans.get("grace_days", DEFAULT_GRACE_DAYS)))
 
 
-@dataclass(frozen=True)
-class Promise:
+class Promise(Struct, frozen=True):
     amount: int
     currency: str
     by: date

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
+
+from msgspec import Struct
 
 from . import accounts as acc
 from .accounts import Account
@@ -16,8 +17,7 @@ from .policies import Policy, Step
 EARLIEST_LOCAL = time(8, 0)
 
 
-@dataclass(frozen=True)
-class DueStep:
+class DueStep(Struct, frozen=True):
     index: int
     step: Step
     cycle: str

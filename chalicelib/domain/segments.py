@@ -8,8 +8,9 @@ holds: the balance owed in some currency is in [min_balance, max_balance), the a
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from typing import Any
+
+from msgspec import Struct
 
 from .accounts import Account
 from .policies import Policy
@@ -17,8 +18,7 @@ from .policies import Policy
 DEFAULT_POLICY = "standard"
 
 
-@dataclass(frozen=True)
-class PolicyApplied:
+class PolicyApplied(Struct, frozen=True):
     name: str
     why: str
 

@@ -6,9 +6,10 @@ which audit event records it) or found already claimed (brought up to date; neve
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol
+
+from msgspec import Struct
 
 from .accounts import Account, PendingThanks
 from .audit import SYSTEM
@@ -24,8 +25,7 @@ SEND_LEASE = timedelta(minutes=10)
 EVENT_FOR = {SENT: "message_sent", RETRY: "message_delayed"}  # any other status: message_failed
 
 
-@dataclass(frozen=True)
-class Attempt:
+class Attempt(Struct, frozen=True):
     """How one try of a message ended: `status` sent | retry | failed; `error` names a passing error's type."""
 
     status: str
@@ -45,8 +45,7 @@ class MessageKind(Protocol):
         ...
 
 
-@dataclass(frozen=True)
-class ReminderStep:
+class ReminderStep(Struct, frozen=True):
     """A policy step: an email, an SMS, or the hand-over to a person (escalation)."""
 
     policy: Policy
@@ -81,8 +80,7 @@ class ReminderStep:
         })
 
 
-@dataclass(frozen=True)
-class ThankYou:
+class ThankYou(Struct, frozen=True):
     """The thank-you for a payment (or for the payments that came while one waited)."""
 
     policy: Policy
@@ -110,8 +108,7 @@ def step_details(due: DueStep) -> dict[str, Any]:
     return {"step": due.step.key, "channel": due.step.channel, "template": due.step.template, "cycle": due.cycle}
 
 
-@dataclass(frozen=True)
-class ArrangementNotice:
+class ArrangementNotice(Struct, frozen=True):
     """A plan, promise or settlement notice (notices.Notice): spent as it is claimed, so it goes out once;
     a passing failure gives it back to be tried again at `retry_at`."""
 
@@ -143,8 +140,7 @@ class ArrangementNotice:
         refresh_schedule(account, self.policy)
 
 
-@dataclass(frozen=True)
-class Message:
+class Message(Struct, frozen=True):
     """A message to send, as the worker describes it. `template` is rendered for `channel` (email or SMS) with the
     debtor's open invoices, anchored on `due_on`; a `hand_over` (a finance event) is published instead. `details`
     is what each of its audit events says about it (its channel and template among them); `kind` is what it does

@@ -8,9 +8,11 @@ favour: the amount to pay is rounded down to the minor unit.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
+
+from msgspec import Struct
+from msgspec.structs import replace
 
 from .accounts import Account
 from .errors import Conflict
@@ -19,8 +21,7 @@ from .schedule import local_day, recipient_zones
 from .times import iso
 
 
-@dataclass(frozen=True)
-class SettlementTerms:
+class SettlementTerms(Struct, frozen=True):
     discount_percent: int
     valid_days: int
     offer_after_days: int = DEFAULT_OFFER_AFTER_DAYS
@@ -35,8 +36,7 @@ class SettlementTerms:
                    int(terms.get("offer_after_days", DEFAULT_OFFER_AFTER_DAYS)))
 
 
-@dataclass(frozen=True)
-class SettlementOffer:
+class SettlementOffer(Struct, frozen=True):
     amount: int  # what settles the account, minor units
     currency: str
     valid_until: date  # the last local day a payment settles it

@@ -3,9 +3,10 @@ forecast, the sweep's breaker and the console's policy editor show. Pure: nothin
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
+
+from msgspec.structs import replace
 
 from .accounts import VULNERABLE, Account
 from .decision import (

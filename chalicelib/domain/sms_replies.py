@@ -5,9 +5,10 @@ buys, and what finance and the audit trail are told (never the text itself)."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
+
+from msgspec import Struct
 
 from .accounts import Account
 from .finance_events import finance_event
@@ -37,8 +38,7 @@ SEEN_KEPT_FOR = timedelta(days=7)  # how long an inbound message id is remembere
 _EDGES = re.compile(r"^[\W_]+|[\W_]+$")
 
 
-@dataclass(frozen=True)
-class InboundSms:
+class InboundSms(Struct, frozen=True):
     """One text from a debtor, as AWS End User Messaging publishes it."""
 
     inbound_id: str
@@ -53,8 +53,7 @@ class InboundSms:
         return keyword_of(self.body) or (keyword_of(self.keyword) if self.keyword else None)
 
 
-@dataclass(frozen=True)
-class DebtorReply:
+class DebtorReply(Struct, frozen=True):
     """The words of a reply, kept for the tenant's people to read until `expires_at`."""
 
     tenant_id: str

@@ -8,9 +8,11 @@ queueing them, tells finance once, and queues them only after a person approves.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
+
+from msgspec import Struct, field
+from msgspec.structs import replace
 
 from .finance_events import finance_event
 from .times import iso
@@ -32,8 +34,7 @@ VOLUME = "volume_above_usual"
 FIRST_RUN = "first_run_of_policy"  # the policy version asked for its first messages to be approved
 
 
-@dataclass(frozen=True)
-class SweepLimits:
+class SweepLimits(Struct, frozen=True):
     """A tenant's setting: how far above its usual day a sweep may go before a person must approve it."""
 
     multiple: float = DEFAULT_MULTIPLE
@@ -51,8 +52,7 @@ class SweepLimits:
         return {"multiple": self.multiple, "floor": self.floor}
 
 
-@dataclass(frozen=True)
-class Verdict:
+class Verdict(Struct, frozen=True):
     """What the breaker found for one tenant's sweep: whether it holds, and the figures that say why."""
 
     over: bool
@@ -86,8 +86,7 @@ def judge(would_send: int, counts: dict[date, int], today: date, limits: SweepLi
                    threshold)
 
 
-@dataclass(frozen=True)
-class SweepHold:
+class SweepHold(Struct, frozen=True):
     """One held run of a tenant's sweep, and what people did about it (its `history` is the tenant-level audit:
     counts, times and who acted; never an account's personal data)."""
 
@@ -157,8 +156,7 @@ def sweep_held_event(hold: SweepHold) -> dict[str, Any]:
     return {**event, "account_id": None}  # about the tenant's run, not one account
 
 
-@dataclass(frozen=True)
-class Admission:
+class Admission(Struct, frozen=True):
     """Whether a tenant's due accounts may be queued by this sweep, and the hold that decided it, if any."""
 
     queue: bool

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from dataclasses import dataclass
 from datetime import date, datetime
 from urllib.parse import urlsplit
+
+from msgspec import Struct
 
 FIRST_PARTY = "first_party"
 THIRD_PARTY = "third_party"
@@ -16,8 +17,7 @@ API_KEY_PREFIX = "kindly_"
 MIN_CONTRAST = 4.5  # WCAG 2.x AA for normal text: the accent carries white button text on the debtor's page
 
 
-@dataclass(frozen=True)
-class Tenant:
+class Tenant(Struct, frozen=True):
     tenant_id: str
     name: str
     sender_email: str
@@ -70,8 +70,7 @@ class Tenant:
         }
 
 
-@dataclass(frozen=True)
-class ApiKey:
+class ApiKey(Struct, frozen=True):
     key_id: str
     key_hash: str
     tenant_id: str

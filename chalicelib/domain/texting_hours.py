@@ -9,14 +9,14 @@ a debt is the cautious reading, not a ruling that they govern collection. Check 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime, time
+
+from msgspec import Struct
 
 SUNDAY = 6
 
 
-@dataclass(frozen=True)
-class TextingHours:
+class TextingHours(Struct, frozen=True):
     """One state's hours for a text, local time: from `start` (`sunday_start` on Sundays) until `end`."""
 
     region: str  # ISO 3166-2

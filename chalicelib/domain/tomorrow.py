@@ -5,9 +5,10 @@ summary email to finance both say it with these."""
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+
+from msgspec import Struct
 
 from .plain_words import NOT_SENT_FOR, WAITED_FOR
 
@@ -27,8 +28,7 @@ def reason_words(code: str) -> str:
     return NOT_SENT_FOR.get(code) or WAITED_FOR.get(code) or code.replace("_", " ")
 
 
-@dataclass(frozen=True)
-class RunSummary:
+class RunSummary(Struct, frozen=True):
     """A forecast counted: messages by channel, held back by reason, waiting by reason, handed to a person."""
 
     by_channel: tuple[tuple[str, int], ...]

@@ -6,8 +6,9 @@ the page words it in the debtor's language from `kind` and `on`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime
+
+from msgspec import Struct
 
 from . import accounts as acc
 from . import plans
@@ -25,8 +26,7 @@ NEXT_REMINDER = "next_reminder"  # the next reminder is planned for the local da
 QUIET = "quiet"  # nothing is planned
 
 
-@dataclass(frozen=True)
-class WhatNow:
+class WhatNow(Struct, frozen=True):
     kind: str
     on: date | None = None
     flag: str | None = None  # for PAUSED: which hold

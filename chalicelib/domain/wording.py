@@ -8,16 +8,16 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
 from functools import lru_cache
+
+from msgspec import Struct
 
 from .offers import NOTHING, Offers
 
 LANGUAGES = ("en", "es", "fr", "de")
 
 
-@dataclass(frozen=True)
-class _Rule:
+class _Rule(Struct, frozen=True):
     problem: str
     why: str
     patterns: dict[str, tuple[str, ...]]  # language -> regular expressions, matched as whole words

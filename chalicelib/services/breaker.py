@@ -6,9 +6,10 @@ through is counted per tenant and day here too: the usual day is made of these c
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
+
+from msgspec.structs import replace
 
 from chalicelib.domain.errors import NotFound
 from chalicelib.domain.ports import (

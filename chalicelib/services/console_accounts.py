@@ -6,9 +6,10 @@ today's sizes (a tenant's few thousand accounts); a tenant with far more would w
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
+
+from msgspec import Struct
 
 from chalicelib.domain import accounts as acc
 from chalicelib.domain.accounts import DISPUTE, FLAGS, Account, found_account
@@ -31,8 +32,7 @@ MAX_QUERY = 200
 PREVIEW_DAYS = 60
 
 
-@dataclass(frozen=True)
-class SearchAsked:
+class SearchAsked(Struct, frozen=True):
     text: str
     state: str | None
     page: int

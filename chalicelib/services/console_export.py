@@ -9,9 +9,10 @@ import csv
 import io
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
+
+from msgspec import Struct
 
 from chalicelib.domain.audit import AuditEvent
 from chalicelib.domain.errors import InvalidInput, NotFound
@@ -23,8 +24,7 @@ MAX_DAYS = 366 * 3
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # a spreadsheet would run these as formulas
 
 
-@dataclass(frozen=True)
-class ExportRequest:
+class ExportRequest(Struct, frozen=True):
     tenant_id: str
     account_id: str | None
     since: date  # inclusive, UTC days

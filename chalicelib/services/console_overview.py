@@ -7,9 +7,10 @@ back, by the UTC week the stream recorded it in) from the same items; how things
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, date, timedelta
 from typing import Any
+
+from msgspec import Struct
 
 from chalicelib.domain.errors import InvalidInput
 from chalicelib.domain.figures import recovered_per_day
@@ -19,15 +20,13 @@ PERIODS = (4, 8, 13, 26, 52)  # weeks the per-week chart can show
 DEFAULT_WEEKS = 8
 
 
-@dataclass(frozen=True)
-class Bar:
+class Bar(Struct, frozen=True):
     label: str
     value: int
     share: float  # of the chart's largest bar, 0..1: the template turns it into a length
 
 
-@dataclass(frozen=True)
-class Chart:
+class Chart(Struct, frozen=True):
     title: str
     bars: tuple[Bar, ...]
     unit: str = ""  # a currency code for money, else a count

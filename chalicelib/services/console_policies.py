@@ -4,9 +4,10 @@ change), and the differences between two versions."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+
+from msgspec import Struct
 
 from chalicelib.domain.accounts import Account
 from chalicelib.domain.closures import with_excluded_days
@@ -23,8 +24,7 @@ PREVIEW_DAYS = 60
 DUE_IN_DAYS = 5  # the samples' invoice falls due a few days ahead, so a heads-up shows as well as reminders
 
 
-@dataclass(frozen=True)
-class SampleDebtor:
+class SampleDebtor(Struct, frozen=True):
     """Someone a preview is run for: built in memory for each preview, never stored."""
 
     label: str
@@ -45,8 +45,7 @@ SAMPLES = (
 )
 
 
-@dataclass(frozen=True)
-class PolicyRow:
+class PolicyRow(Struct, frozen=True):
     """One line of the policies list."""
 
     policy: Policy

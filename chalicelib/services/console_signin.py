@@ -7,7 +7,7 @@ changing their role takes effect at once, and signing out closes the session on 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from msgspec import Struct
 
 from chalicelib.domain.console import (
     SESSION_TTL,
@@ -40,8 +40,7 @@ class TooManySignIns(Throttled):
     """The address asked for more links than the limit allows in the window (SES throttling is Throttled)."""
 
 
-@dataclass(frozen=True)
-class SignedIn:
+class SignedIn(Struct, frozen=True):
     session: Session
     cookie: str  # the cookie's value: the session, signed
 

@@ -6,9 +6,11 @@ schedule on a passing failure, finance told when it is given up)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
+
+from msgspec import Struct
+from msgspec.structs import replace
 
 from chalicelib.domain.accounts import Account
 from chalicelib.domain.audit import SYSTEM
@@ -50,8 +52,7 @@ MESSAGE_TOO_LONG = "message_too_long"  # an SMS over two segments is never sent 
 OUTCOME_OF = {SENT: "sent", RETRY: "deferred", FAILED: "failed"}
 
 
-@dataclass(frozen=True)
-class Failure:
+class Failure(Struct, frozen=True):
     """What a failed try comes to: tried again at `retry_at` (through the guard again), or given up for good."""
 
     reason: str

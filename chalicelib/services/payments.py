@@ -10,9 +10,11 @@ applied when intake upserts the account (apply_waiting).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
+
+from msgspec import Struct
+from msgspec.structs import replace
 
 from chalicelib.domain import accounts as acc
 from chalicelib.domain.accounts import Account, PendingThanks, found_account
@@ -58,8 +60,7 @@ HELD_FOR_ACCOUNT = "held_for_account"  # kept until intake brings the account it
 PARKED_FOR = timedelta(days=90)  # then DynamoDB's TTL forgets it: the billing system never sent the account
 
 
-@dataclass(frozen=True)
-class EventResult:
+class EventResult(Struct, frozen=True):
     event_id: str
     kind: str
     outcome: str  # applied | unchanged | stale | held_for_account | no_matching_account

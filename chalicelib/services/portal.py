@@ -4,9 +4,10 @@ how to pay it, and the debtor's own choices — a pause, a dispute, how and in w
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any
+
+from msgspec import Struct
 
 from chalicelib.domain import accounts as acc
 from chalicelib.domain.accounts import DEBTOR, DISPUTE, Account, Flag, self_pause_allowed
@@ -32,8 +33,7 @@ Change = Callable[[Account, Policy, datetime], dict[str, Any] | None]
 LANGUAGES = ("en", "es", "fr", "de")  # the languages Kindly's messages and pages are written in
 
 
-@dataclass(frozen=True)
-class PortalView:
+class PortalView(Struct, frozen=True):
     account: Account
     tenant: Tenant
     policy: Policy

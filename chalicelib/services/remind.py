@@ -3,9 +3,10 @@ through the one delivery path (services.delivery); this module only says what th
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
+
+from msgspec.structs import replace
 
 from chalicelib.domain.accounts import HELD, Account, PendingThanks
 from chalicelib.domain.audit import SYSTEM

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from dataclasses import replace
 from datetime import datetime
+
+from msgspec.structs import replace
 
 from chalicelib.domain.accounts import Account, found_account
 from chalicelib.domain.audit import SYSTEM

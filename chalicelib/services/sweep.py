@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
+
+from msgspec import Struct, field
 
 from chalicelib.domain.holiday_hints import holiday_hint
 from chalicelib.domain.ports import AccountRepository, Clock, DueEntry, HolidayCalendar, SweepGate, WorkQueue
@@ -17,8 +18,7 @@ if TYPE_CHECKING:  # the scheduled sweep never loads the worker
     from chalicelib.domain.sweep_holds import SweepHold
 
 
-@dataclass
-class SweepPlan:
+class SweepPlan(Struct):
     """What one sweep queues, and the tenants' runs the circuit breaker held instead."""
 
     items: list[dict[str, Any]] = field(default_factory=list)

@@ -57,7 +57,7 @@ def test_a_person_added_by_the_command_gets_a_link_by_email_and_signs_in(client,
 
 
 def test_the_cookie_is_secure_when_the_console_is_served_over_https(client, aws, tenant, monkeypatch):
-    from dataclasses import replace
+    from msgspec.structs import replace
 
     add_user(aws, tenant["tenant_id"])
     ask_for_link(client, "fin@acme.example.com")

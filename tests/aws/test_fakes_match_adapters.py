@@ -4,11 +4,12 @@ adapter it stands for fails here before it can make a unit test lie."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
+from msgspec.structs import replace
 
 from chalicelib.adapters.dynamodb.mapping import shard_of
 from chalicelib.domain.accounts import Account, Invoice

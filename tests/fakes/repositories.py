@@ -341,7 +341,7 @@ class FakePolicies:
         return list(self.stored.get((tenant_id, name), []))
 
     def add_version(self, tenant_id: str, policy: Policy, now: datetime) -> Policy:
-        from dataclasses import replace
+        from msgspec.structs import replace
 
         current = self.latest(tenant_id, policy.name)
         stored = replace(policy, version=(current.version if current else 0) + 1)
@@ -360,7 +360,7 @@ class FakeTenants:
         return self.tenants.get(tenant_id)
 
     def set_excluded_days(self, tenant_id: str, days: tuple[date, ...]) -> Tenant | None:
-        from dataclasses import replace
+        from msgspec.structs import replace
 
         if tenant_id not in self.tenants:
             return None
@@ -368,7 +368,7 @@ class FakeTenants:
         return self.tenants[tenant_id]
 
     def set_reply_to(self, tenant_id: str, reply_to: str | None) -> Tenant | None:
-        from dataclasses import replace
+        from msgspec.structs import replace
 
         if tenant_id not in self.tenants:
             return None

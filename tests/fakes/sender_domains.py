@@ -7,8 +7,9 @@ None for every name when built offline (no resolver)."""
 from __future__ import annotations
 
 import hashlib
-from dataclasses import replace
 from typing import TYPE_CHECKING
+
+from msgspec.structs import replace
 
 from chalicelib.domain.deliverability import SenderDomain
 

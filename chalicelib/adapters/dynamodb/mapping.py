@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 import zlib
-from dataclasses import asdict
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
+
+from msgspec.structs import asdict
 
 from chalicelib.domain.accounts import DISPUTE, Account, Flag, Invoice, PendingThanks, SentRecord, SmsConsent
 from chalicelib.domain.audit import AuditEvent, ChainHead, StoredEvent, UnreadableEvent

@@ -5,9 +5,9 @@ Table names come from settings, so the classes are built per configuration by `b
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
+from msgspec import Struct
 from pynamodb.attributes import (
     JSONAttribute,
     ListAttribute,
@@ -321,8 +321,7 @@ class FigureModel(Model):
     expires_at = TTLAttribute(null=True)  # the "seen" markers only
 
 
-@dataclass(frozen=True)
-class Models:
+class Models(Struct, frozen=True):
     tenants: type[TenantModel]
     api_keys: type[ApiKeyModel]
     accounts: type[AccountModel]

@@ -3,13 +3,13 @@ tenant's setting, and decide() reads them from the calendar it is given."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from msgspec.structs import replace
 
 from chalicelib.domain import decision as decisions
 from chalicelib.domain.accounts import Account, Invoice

@@ -3,11 +3,11 @@ instant every rule allows, in the recipient's own zone (or every zone of their c
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from msgspec.structs import replace
 
 from chalicelib.domain.accounts import EMAIL_SUPPRESSIONS, Account, SentRecord
 from chalicelib.domain.courtesy import (

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from msgspec.structs import replace
 
 from chalicelib.domain import accounts as acc
 from chalicelib.domain.accounts import Account, Flag, Invoice, PendingThanks

@@ -3,11 +3,11 @@ plan or a promise holds, and each notice the arrangement calls for is decided on
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from msgspec.structs import replace
 
 from chalicelib.domain import notices as arr
 from chalicelib.domain import plans as pl

@@ -4,11 +4,11 @@ offers, the page's answer to "what now?")."""
 from __future__ import annotations
 
 import copy
-from dataclasses import replace
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from msgspec.structs import replace
 
 from chalicelib.domain import accounts as acc
 from chalicelib.domain.accounts import Account, Invoice

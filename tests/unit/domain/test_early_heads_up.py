@@ -3,11 +3,11 @@ and an account without a paid invoice on record gets the policy's steps as writt
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from msgspec.structs import replace
 
 from chalicelib.domain.accounts import Account, Invoice
 from chalicelib.domain.decision import Send, Withhold, apply_withheld, decide

@@ -3,12 +3,12 @@ counters make."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from msgspec.structs import replace
 
 from chalicelib.domain.accounts import Account, Flag, Invoice
 from chalicelib.domain.figures import (

@@ -3,10 +3,10 @@ currency): which invoice it pays, in which currency, how much, and that a record
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import UTC, date, datetime
 
 import pytest
+from msgspec.structs import replace
 
 from chalicelib.domain.accounts import Account, Invoice
 from chalicelib.domain.payments import (

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import pytest
+from msgspec.structs import replace
 
 from chalicelib.domain.policies import STANDARD, Caps, Step
 from chalicelib.domain.policy_diff import ADDED, CHANGED, REMOVED, SAME, diff

@@ -4,13 +4,13 @@ never outside them, and leaves email alone."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from msgspec.structs import replace
 
 from chalicelib.domain.accounts import Account
 from chalicelib.domain.courtesy import (

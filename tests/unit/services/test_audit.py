@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import pytest
+from msgspec.structs import replace
 
 from chalicelib.domain.audit import UnreadableEvent
 from chalicelib.domain.errors import NotFound

@@ -86,7 +86,7 @@ def test_the_limit_counts_requests_per_address_in_a_window(faked, signin, person
 
 
 def test_a_session_follows_the_person_role_changes_and_removal(faked, container, signin, person, tenant):
-    from dataclasses import replace
+    from msgspec.structs import replace
 
     signin.request_link(person.email)
     cookie = signin.exchange(token_in(faked)).cookie

@@ -3,8 +3,9 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import datetime
+
+from msgspec.structs import replace
 
 from chalicelib.adapters.clock import FixedClock
 from chalicelib.adapters.processors import parser_for

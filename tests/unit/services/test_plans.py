@@ -3,10 +3,10 @@ that every refusal writes nothing."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import date, timedelta
 
 import pytest
+from msgspec.structs import replace
 
 from chalicelib.domain import accounts as acc
 from chalicelib.domain.accounts import Flag

@@ -3,10 +3,10 @@ local day, or what holds reminders (a plan, a promise, a pause, a dispute, a per
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import date, datetime, timedelta
 
 import pytest
+from msgspec.structs import replace
 
 from chalicelib.domain import what_now as w
 from chalicelib.domain.accounts import Flag

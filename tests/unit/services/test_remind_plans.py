@@ -3,10 +3,10 @@ the real templates: each notice is sent once, a break reaches finance and the po
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import UTC, date, datetime
 
 import pytest
+from msgspec.structs import replace
 
 from chalicelib.domain import plans as pl
 from chalicelib.domain.policies import STANDARD
