@@ -20,7 +20,6 @@ from babel.dates import format_date
 from babel.lists import format_list
 from babel.numbers import format_currency, get_currency_precision
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context, select_autoescape
-from msgspec.structs import fields
 
 from chalicelib.domain.messages import (
     EMAIL,
@@ -247,7 +246,7 @@ class JinjaRenderer:
         lang = re.split(r"[-_]", ctx.locale, maxsplit=1)[0].lower()
         if lang not in self._languages[ctx.channel]:
             lang = FALLBACK_LANGUAGE
-        variables = {f.name: getattr(ctx, f.name) for f in fields(ctx)}
+        variables = {name: getattr(ctx, name) for name in ctx.__struct_fields__}
         variables.update(
             lang=lang, third_party=ctx.tenant_role == "third_party", babel_locale=_babel_locale(ctx.locale),
             missed_instalment=_last_missed(ctx),
