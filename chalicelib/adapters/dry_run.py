@@ -57,6 +57,9 @@ class ReadOnlyAccounts:
     def from_snapshot(self, snapshot: dict[str, Any]) -> Account:
         return self._inner.from_snapshot(snapshot)
 
+    def place_in_snapshot(self, snapshot: dict[str, Any]) -> tuple[str | None, str | None]:
+        return self._inner.place_in_snapshot(snapshot)
+
     def all_of(self, tenant_id: str) -> Iterator[Account]:
         return self._inner.all_of(tenant_id)
 

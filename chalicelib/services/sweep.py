@@ -76,8 +76,7 @@ class SweepService:
         def hint(snapshot: dict[str, Any]) -> dict[str, Any] | None:
             if self._holidays is None:
                 return None
-            account = self._accounts.from_snapshot(snapshot)
-            place = (account.country, account.region)
+            place = self._accounts.place_in_snapshot(snapshot)
             if place not in made:
                 made[place] = holiday_hint(self._holidays, *place, at)
             return made[place]

@@ -163,13 +163,15 @@ def test_due_reads_each_shard_by_time_with_snapshots_and_skips_accounts_with_not
     for account_id, due in (("early", T0 - timedelta(hours=2)), ("edge", T0), ("later", T0 + timedelta(seconds=1)),
                             ("none", None)):
         repos.accounts.save(an_account(account_id, due=due))
-    repos.accounts.save(an_account("other", OTHER, due=T0 - timedelta(hours=1)))
+    repos.accounts.save(replace(an_account("other", OTHER, due=T0 - timedelta(hours=1)), region="CT"))
 
     found: dict[int, list[tuple[str, str]]] = {}
     for shard in range(repos.shards):
         for tenant_id, account_id, snapshot in repos.accounts.due(T0, shard):
             assert shard_of(tenant_id, account_id, repos.shards) == shard
             assert repos.accounts.from_snapshot(snapshot) == repos.accounts.get(tenant_id, account_id)
+            stored = repos.accounts.get(tenant_id, account_id)
+            assert repos.accounts.place_in_snapshot(snapshot) == (stored.country, stored.region)
             found.setdefault(shard, []).append((tenant_id, account_id))
 
     assert sorted(key for keys in found.values() for key in keys) == [

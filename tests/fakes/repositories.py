@@ -124,6 +124,10 @@ class FakeAccounts:
     def from_snapshot(self, snapshot: dict[str, Any]) -> Account:
         return copy.deepcopy(self._snapshots[snapshot[SNAPSHOT_KEY]])
 
+    def place_in_snapshot(self, snapshot: dict[str, Any]) -> tuple[str | None, str | None]:
+        account = self._snapshots[snapshot[SNAPSHOT_KEY]]
+        return account.country, account.region
+
     def all_of(self, tenant_id: str) -> Iterator[Account]:
         for key in sorted(k for k in self.items if k[0] == tenant_id):
             yield copy.deepcopy(self.items[key])

@@ -87,6 +87,11 @@ class DynamoAccounts:
     def from_snapshot(self, snapshot: dict[str, Any]) -> Account:
         return mapping.item_to_account(self._models.accounts.from_raw_data(snapshot))
 
+    def place_in_snapshot(self, snapshot: dict[str, Any]) -> tuple[str | None, str | None]:
+        profile_attribute = self._models.accounts.profile
+        profile = profile_attribute.deserialize(snapshot[profile_attribute.attr_name]["S"])
+        return profile.get("country"), profile.get("region")
+
     def all_of(self, tenant_id: str) -> Iterator[Account]:
         """Every account of one tenant: one paginated query on its partition (for reports, not hot paths)."""
         for item in self._models.accounts.query(tenant_id):

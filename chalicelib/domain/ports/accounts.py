@@ -67,6 +67,9 @@ class AccountRepository(AuditTrail, OutboxReader, PaymentLines, Protocol):
 
     def from_snapshot(self, snapshot: dict[str, Any]) -> Account: ...
 
+    def place_in_snapshot(self, snapshot: dict[str, Any]) -> tuple[str | None, str | None]:
+        """The debtor's (country, region) as a snapshot carries them, read without building the account."""
+
     def all_of(self, tenant_id: str) -> Iterator[Account]:
         """Every account of the tenant (reports only)."""
 
