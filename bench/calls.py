@@ -24,6 +24,7 @@ class CallLog:
     estimated_operations: Counter[str] = field(default_factory=Counter)
     requests: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)  # (service, operation, params)
     seconds_in_calls: float = 0.0  # wall time inside botocore, request to parsed response
+    seconds_by_call: Counter[str] = field(default_factory=Counter)  # the same, per service:operation
     pages: int = 0  # Query and Scan calls
     items_read: int = 0  # items those pages read (ScannedCount)
     budget_spent: bool = False  # a page past the budget was asked for (and refused)
@@ -74,7 +75,9 @@ def counting_aws_calls(keep: Callable[[str, str], bool] | None = None,
         try:
             response = original(self, operation, params)
         finally:
-            log.seconds_in_calls += time.perf_counter() - started
+            spent = time.perf_counter() - started
+            log.seconds_in_calls += spent
+            log.seconds_by_call[f"{service}:{operation}"] += spent
         if service != "dynamodb":
             return response
         log.items_read += int(response.get("ScannedCount", 0))

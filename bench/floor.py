@@ -1,5 +1,10 @@
 """The floor: the AWS calls a reminder cannot avoid (its transactions and its send), made bare with plain boto3
-and no Kindly code, with the same payloads as the worker's, against the same local services."""
+and no Kindly code, with the same payloads and conditions as the worker's, against the same local services.
+
+The timed replay writes to other keys (each table's hash key prefixed) that hold copies of the accounts as they
+were before the worker's run (`seed`): made once and in the worker's order, every condition holds as it did for
+the worker, each account item is replaced and each audit event and message is a first write, as the worker's
+were. `unconditional` is the untimed warm-up's variant, which may be replayed any number of times."""
 
 from __future__ import annotations
 
@@ -48,33 +53,64 @@ def unconditional(params: dict[str, Any], hash_keys: dict[str, str], prefix: str
     return replay
 
 
-def prepare(requests: list[tuple[str, str, dict[str, Any]]], region: str,
-            prefix: str = "floor-") -> list[tuple[Any, dict[str, Any]]]:
-    """Plain boto3 calls for the requests, ready to make in order (the tables' keys are looked up here, before
-    anything is timed)."""
-    import boto3
+def on_other_keys(params: dict[str, Any], hash_keys: dict[str, str], prefix: str) -> dict[str, Any]:
+    """The same transaction, conditions and all, on other keys (the hash key prefixed)."""
+    replay = copy.deepcopy(params)
+    replay.pop("ClientRequestToken", None)
+    for entry in replay["TransactItems"]:
+        (kind, action), = entry.items()
+        target = action["Item"] if kind == "Put" else action["Key"]
+        table_key = hash_keys[action["TableName"]]
+        target[table_key] = {"S": prefix + target[table_key]["S"]}
+    return replay
+
+
+class _Clients:
+    """Plain boto3 clients, and each table's hash key (looked up before anything is timed)."""
+
+    def __init__(self, region: str) -> None:
+        import boto3
+
+        self._session = boto3.session.Session()
+        self._region = region
+        self._clients: dict[str, Any] = {}
+        self.hash_keys: dict[str, str] = {}
+
+    def client(self, service: str) -> Any:
+        if service not in self._clients:
+            self._clients[service] = self._session.client(service, region_name=self._region)
+        return self._clients[service]
+
+    def learn_keys(self, table: str) -> None:
+        if table not in self.hash_keys:
+            schema = self.client("dynamodb").describe_table(TableName=table)["Table"]["KeySchema"]
+            self.hash_keys[table] = next(k["AttributeName"] for k in schema if k["KeyType"] == "HASH")
+
+
+def prepare(requests: list[tuple[str, str, dict[str, Any]]], region: str, prefix: str = "floor-", *,
+            conditions: bool = False) -> list[tuple[Any, dict[str, Any]]]:
+    """Plain boto3 calls for the requests, ready to make in order: with `conditions`, the transactions keep theirs
+    (replay once, on keys `seed` filled); without, they are `unconditional`."""
     from botocore import xform_name
 
-    session = boto3.session.Session()
-    clients: dict[str, Any] = {}
-    hash_keys: dict[str, str] = {}
-
-    def client(service: str) -> Any:
-        if service not in clients:
-            clients[service] = session.client(service, region_name=region)
-        return clients[service]
-
+    clients = _Clients(region)
     prepared = []
     for service, operation, params in requests:
         if operation == "TransactWriteItems":
             for entry in params["TransactItems"]:
-                table = next(iter(entry.values()))["TableName"]
-                if table not in hash_keys:
-                    schema = client("dynamodb").describe_table(TableName=table)["Table"]["KeySchema"]
-                    hash_keys[table] = next(k["AttributeName"] for k in schema if k["KeyType"] == "HASH")
-            params = unconditional(params, hash_keys, prefix)
-        prepared.append((getattr(client(service), xform_name(operation)), params))
+                clients.learn_keys(next(iter(entry.values()))["TableName"])
+            params = (on_other_keys if conditions else unconditional)(params, clients.hash_keys, prefix)
+        prepared.append((getattr(clients.client(service), xform_name(operation)), params))
     return prepared
+
+
+def seed(items: list[tuple[str, dict[str, Any]]], region: str, prefix: str = "floor-") -> None:
+    """Copies of (table, item) on the prefixed keys `prepare(..., conditions=True)` writes to."""
+    clients = _Clients(region)
+    for table, item in items:
+        clients.learn_keys(table)
+        key = clients.hash_keys[table]
+        clients.client("dynamodb").put_item(TableName=table, Item={**item, key: {"S": prefix + item[key]["S"]}})
 
 
 def run(prepared: list[tuple[Any, dict[str, Any]]]) -> None:

@@ -1,8 +1,9 @@
-"""The floor replays the worker's transactions on other keys without their conditions, payloads unchanged."""
+"""The floor replays the worker's transactions on other keys, payloads unchanged: timed with their conditions (on
+copies of the accounts as they were), and for the untimed warm-up without them."""
 
 from __future__ import annotations
 
-from bench.floor import is_floor_call, unconditional
+from bench.floor import is_floor_call, on_other_keys, unconditional
 
 KEYS = {"accounts": "tenant_id", "audit": "account_key"}
 
@@ -41,3 +42,19 @@ def test_an_update_keeps_only_the_names_its_update_uses_and_a_check_becomes_one_
 def test_only_the_unavoidable_calls_are_replayed() -> None:
     assert is_floor_call("dynamodb", "TransactWriteItems") and is_floor_call("sesv2", "SendEmail")
     assert not is_floor_call("dynamodb", "GetItem") and not is_floor_call("sqs", "SendMessageBatch")
+
+
+def test_the_timed_replay_keeps_every_condition_and_moves_only_the_hash_keys() -> None:
+    params = {"ClientRequestToken": "t", "TransactItems": [
+        {"Put": {"TableName": "accounts", "Item": {"tenant_id": {"S": "t1"}, "version": {"N": "4"}},
+                 "ConditionExpression": "#v = :v", "ExpressionAttributeNames": {"#v": "version"},
+                 "ExpressionAttributeValues": {":v": {"N": "3"}}}},
+        {"Update": {"TableName": "audit", "Key": {"account_key": {"S": "t1#a"}}, "UpdateExpression": "SET #s = :s",
+                    "ConditionExpression": "attribute_not_exists(#s)", "ExpressionAttributeNames": {"#s": "state"},
+                    "ExpressionAttributeValues": {":s": {"S": "sent"}}}},
+    ]}
+    put, update = on_other_keys(params, KEYS, "floor-")["TransactItems"]
+    assert put["Put"] == {**params["TransactItems"][0]["Put"],
+                          "Item": {"tenant_id": {"S": "floor-t1"}, "version": {"N": "4"}}}
+    assert update["Update"] == {**params["TransactItems"][1]["Update"], "Key": {"account_key": {"S": "floor-t1#a"}}}
+    assert params["TransactItems"][0]["Put"]["Item"]["tenant_id"] == {"S": "t1"}  # the original is untouched
