@@ -27,7 +27,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -189,63 +189,63 @@ def bench_metrics(app: Any, big: dict[str, str], small: dict[str, str], big_acco
 
 # --- reminders through the worker, and the floor ---------------------------------------------------------------
 
-def bench_reminders(app: Any, tenant_id: str, count: int
-                    ) -> tuple[dict[str, Any], CallLog, list[tuple[str, dict[str, Any]]]]:
-    """Send `count` reminders through the queue worker's own batch function; count calls and units. Also returns
-    the accounts as they were before (table, item), for the floor to replay the worker's calls on copies of."""
+def bench_reminders(app: Any, tenant_id: str, count: int) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Send `count` reminders through the queue worker's own batch function, counting calls and units; and the
+    floor: each batch's transactions (conditions and all) and sends made again bare, right after that batch, on
+    copies of its accounts as they were (bench/floor.py). Worker and floor alternate batch by batch, so a busy
+    moment of the machine or of DynamoDB Local (a JVM that has just taken 100,000 accounts) weighs on both alike.
+    Returns the worker's figures and the floor's."""
     from chalicelib.in_process_sweep import BATCH_SIZE, sqs_event
     from chalicelib.routes.queues import process_reminder_batch
 
+    accounts_table, bare = app.settings.accounts_table, floor.Floor(app.settings.region)
     items = list(app.sweep.due_items(AT, tenant_id))[:count + BATCH_SIZE]
+    if any(not item.get("snapshot") for item in items):
+        raise RuntimeError("every account the bench sends to must ride in its queue message whole (a snapshot)")
     # A warm Lambda has built its clients and the use case, read the tenant, its policy and its link settings,
     # and compiled its templates: one batch goes through untimed first.
     with counting_aws_calls(keep=floor.is_floor_call) as warm_up:
         process_reminder_batch(sqs_event(items[:BATCH_SIZE]), app)
-    # DynamoDB Local (a JVM) compiles its transaction path, conditions included, in the first few hundred
-    # transactions. So that the worker's timed run does not pay that alone, the batch's calls are replayed bare,
-    # untimed, with their conditions, about as many times as the timed run will make them (each on copies of its
-    # accounts as they were, so that every condition holds).
-    warmed = [(app.settings.accounts_table, item["snapshot"]) for item in items[:BATCH_SIZE] if item.get("snapshot")]
+    # DynamoDB Local compiles its transaction path, conditions included, in its first few hundred transactions:
+    # that batch's calls are replayed bare, untimed, about as many times as the timed run will make them (each
+    # time on fresh copies of its accounts, so that every condition holds), which warms the floor's clients too.
+    warmed = [(accounts_table, item["snapshot"]) for item in items[:BATCH_SIZE]]
     for round_ in range(max(count // BATCH_SIZE, 1)):
-        floor.seed(warmed, app.settings.region, prefix=f"warm-{round_}-")
-        floor.run(floor.prepare(warm_up.requests, app.settings.region, prefix=f"warm-{round_}-", conditions=True))
-    items = items[BATCH_SIZE:]
-    if any(not item.get("snapshot") for item in items):
-        raise RuntimeError("every account the bench sends to must ride in its queue message whole (a snapshot)")
-    before = [(app.settings.accounts_table, item["snapshot"]) for item in items]
-    events = [sqs_event(items[start:start + BATCH_SIZE]) for start in range(0, len(items), BATCH_SIZE)]
+        bare.seed(warmed, prefix=f"warm-{round_}-")
+        floor.run(bare.prepare(warm_up.requests, prefix=f"warm-{round_}-", conditions=True))
+    batches = [items[start:start + BATCH_SIZE] for start in range(BATCH_SIZE, len(items), BATCH_SIZE)]
+    events = [sqs_event(batch) for batch in batches]
+    worker, bare_calls = CallLog(), CallLog()
+    worker_seconds = floor_seconds = 0.0
     sent = 0
-    with counting_aws_calls(keep=floor.is_floor_call) as log, only_new_objects_collected():
-        started = time.perf_counter()
-        for event in events:
-            _response, outcomes = process_reminder_batch(event, app)
+    with only_new_objects_collected():
+        for batch, event in zip(batches, events, strict=True):
+            with counting_aws_calls(keep=floor.is_floor_call) as log:
+                started = time.perf_counter()
+                _response, outcomes = process_reminder_batch(event, app)
+                worker_seconds += time.perf_counter() - started
             sent += sum(1 for o in outcomes if o.kind == "sent")
-        elapsed = time.perf_counter() - started
+            worker.absorb(log)
+            bare.seed([(accounts_table, item["snapshot"]) for item in batch])
+            prepared = bare.prepare(log.requests, conditions=True)
+            with counting_aws_calls() as log:  # the same instrumentation as the worker had
+                started = time.perf_counter()
+                floor.run(prepared)
+                floor_seconds += time.perf_counter() - started
+            bare_calls.absorb(log)
     per = max(sent, 1)
-    return {"reminders_sent": sent, "aws_calls": dict(log.calls), "aws_calls_per_reminder": round(log.total / per, 2),
-            "units": log.units(), "read_units_per_reminder": round(log.read_units / per, 2),
-            "write_units_per_reminder": round(log.write_units / per, 2),
-            "seconds": round(elapsed, 2), "seconds_in_aws_calls": round(log.seconds_in_calls, 2),
-            "seconds_by_call": _rounded(log.seconds_by_call),
-            "reminders_per_second": round(sent / elapsed, 1) if elapsed else None}, log, before
+    return ({"reminders_sent": sent, "aws_calls": dict(worker.calls),
+             "aws_calls_per_reminder": round(worker.total / per, 2), "units": worker.units(),
+             "read_units_per_reminder": round(worker.read_units / per, 2),
+             "write_units_per_reminder": round(worker.write_units / per, 2), **_timing(worker, worker_seconds, sent)},
+            {"calls": dict(bare_calls.calls), "calls_made": bare_calls.total,
+             **_timing(bare_calls, floor_seconds, sent)})
 
 
-def bench_floor(app: Any, worker: CallLog, reminders: int, before: list[tuple[str, dict[str, Any]]]
-                ) -> dict[str, Any]:
-    """The worker's transactions, conditions and all, and its sends, replayed bare (plain boto3) once, in order, on
-    other keys holding copies of the accounts as they were before the worker's run (bench/floor.py)."""
-    region = app.settings.region
-    # Untimed and on keys of its own first, so that the timed run has warm connections as the worker had.
-    floor.run(floor.prepare(worker.requests, region, prefix="floor-warm-"))
-    floor.seed(before, region)
-    prepared = floor.prepare(worker.requests, region, conditions=True)
-    with counting_aws_calls() as log, only_new_objects_collected():  # the same instrumentation as the worker had
-        started = time.perf_counter()
-        floor.run(prepared)
-        elapsed = time.perf_counter() - started
-    return {"calls": dict(log.calls), "calls_made": log.total, "seconds": round(elapsed, 2),
-            "seconds_in_aws_calls": round(log.seconds_in_calls, 2), "seconds_by_call": _rounded(log.seconds_by_call),
-            "reminders_per_second": round(reminders / elapsed, 1) if elapsed else None}
+def _timing(log: CallLog, seconds: float, reminders: int) -> dict[str, Any]:
+    return {"seconds": round(seconds, 2), "seconds_in_aws_calls": round(log.seconds_in_calls, 2),
+            "seconds_by_call": {name: round(value, 2) for name, value in sorted(log.seconds_by_call.items())},
+            "reminders_per_second": round(reminders / seconds, 1) if seconds else None}
 
 
 @contextmanager
@@ -261,10 +261,6 @@ def only_new_objects_collected() -> Iterator[None]:
         yield
     finally:
         gc.unfreeze()
-
-
-def _rounded(seconds: Mapping[str, float]) -> dict[str, float]:
-    return {name: round(value, 2) for name, value in sorted(seconds.items())}
 
 
 # --- throughput: sweep -> SQS -> worker -------------------------------------------------------------------------
@@ -555,10 +551,9 @@ def main() -> int:
         say("/v1/metrics for both tenants")
         results["metrics"] = bench_metrics(app, big, small, args.accounts)
         say(f"{args.reminders} reminders through the queue worker")
-        results["reminders"], worker_log, accounts_before = bench_reminders(app, big["tenant_id"], args.reminders)
-        say(f"  {results['reminders']['reminders_per_second']}/s; the same calls bare (the floor)")
-        results["floor"] = bench_floor(app, worker_log, results["reminders"]["reminders_sent"], accounts_before)
-        say(f"  floor {results['floor']['reminders_per_second']}/s; payment webhooks")
+        results["reminders"], results["floor"] = bench_reminders(app, big["tenant_id"], args.reminders)
+        say(f"  {results['reminders']['reminders_per_second']}/s; the same calls bare (the floor) "
+            f"{results['floor']['reminders_per_second']}/s; payment webhooks")
         results["webhooks"], webhook_log = bench_webhooks(app, big["tenant_id"], args.webhooks)
         say("throughput: sweep -> SQS -> worker -> email for every account still due")
         results["throughput"] = bench_throughput(app, big["tenant_id"])

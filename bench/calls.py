@@ -36,6 +36,21 @@ class CallLog:
     def of(self, service: str) -> int:
         return sum(n for name, n in self.calls.items() if name.startswith(service + ":"))
 
+    def absorb(self, other: CallLog) -> None:
+        """Add the counts of `other`, a later part of the same run, to this log."""
+        self.calls.update(other.calls)
+        self.read_units += other.read_units
+        self.write_units += other.write_units
+        self.reported += other.reported
+        self.estimated += other.estimated
+        self.estimated_operations.update(other.estimated_operations)
+        self.requests.extend(other.requests)
+        self.seconds_in_calls += other.seconds_in_calls
+        self.seconds_by_call.update(other.seconds_by_call)
+        self.pages += other.pages
+        self.items_read += other.items_read
+        self.budget_spent = self.budget_spent or other.budget_spent
+
     def units(self) -> dict[str, Any]:
         return {"read": round(self.read_units, 1), "write": round(self.write_units, 1),
                 "reported_by_dynamodb": self.reported, "computed_from_item_sizes": self.estimated,

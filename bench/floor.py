@@ -65,8 +65,9 @@ def on_other_keys(params: dict[str, Any], hash_keys: dict[str, str], prefix: str
     return replay
 
 
-class _Clients:
-    """Plain boto3 clients, and each table's hash key (looked up before anything is timed)."""
+class Floor:
+    """Plain boto3 clients for the floor's calls, kept from one replay to the next (warm connections, as the
+    worker's), and each table's hash key, looked up before anything is timed."""
 
     def __init__(self, region: str) -> None:
         import boto3
@@ -74,43 +75,39 @@ class _Clients:
         self._session = boto3.session.Session()
         self._region = region
         self._clients: dict[str, Any] = {}
-        self.hash_keys: dict[str, str] = {}
+        self._hash_keys: dict[str, str] = {}
 
-    def client(self, service: str) -> Any:
+    def prepare(self, requests: list[tuple[str, str, dict[str, Any]]], prefix: str = "floor-", *,
+                conditions: bool = False) -> list[tuple[Any, dict[str, Any]]]:
+        """The requests as plain boto3 calls, ready to make in order: with `conditions`, the transactions keep
+        theirs (replay once, on keys `seed` filled); without, they are `unconditional`."""
+        from botocore import xform_name
+
+        prepared = []
+        for service, operation, params in requests:
+            if operation == "TransactWriteItems":
+                for entry in params["TransactItems"]:
+                    self._learn_key(next(iter(entry.values()))["TableName"])
+                params = (on_other_keys if conditions else unconditional)(params, self._hash_keys, prefix)
+            prepared.append((getattr(self._client(service), xform_name(operation)), params))
+        return prepared
+
+    def seed(self, items: list[tuple[str, dict[str, Any]]], prefix: str = "floor-") -> None:
+        """Copies of (table, item) on the prefixed keys that `prepare(..., conditions=True)` writes to."""
+        for table, item in items:
+            self._learn_key(table)
+            key = self._hash_keys[table]
+            self._client("dynamodb").put_item(TableName=table, Item={**item, key: {"S": prefix + item[key]["S"]}})
+
+    def _client(self, service: str) -> Any:
         if service not in self._clients:
             self._clients[service] = self._session.client(service, region_name=self._region)
         return self._clients[service]
 
-    def learn_keys(self, table: str) -> None:
-        if table not in self.hash_keys:
-            schema = self.client("dynamodb").describe_table(TableName=table)["Table"]["KeySchema"]
-            self.hash_keys[table] = next(k["AttributeName"] for k in schema if k["KeyType"] == "HASH")
-
-
-def prepare(requests: list[tuple[str, str, dict[str, Any]]], region: str, prefix: str = "floor-", *,
-            conditions: bool = False) -> list[tuple[Any, dict[str, Any]]]:
-    """Plain boto3 calls for the requests, ready to make in order: with `conditions`, the transactions keep theirs
-    (replay once, on keys `seed` filled); without, they are `unconditional`."""
-    from botocore import xform_name
-
-    clients = _Clients(region)
-    prepared = []
-    for service, operation, params in requests:
-        if operation == "TransactWriteItems":
-            for entry in params["TransactItems"]:
-                clients.learn_keys(next(iter(entry.values()))["TableName"])
-            params = (on_other_keys if conditions else unconditional)(params, clients.hash_keys, prefix)
-        prepared.append((getattr(clients.client(service), xform_name(operation)), params))
-    return prepared
-
-
-def seed(items: list[tuple[str, dict[str, Any]]], region: str, prefix: str = "floor-") -> None:
-    """Copies of (table, item) on the prefixed keys `prepare(..., conditions=True)` writes to."""
-    clients = _Clients(region)
-    for table, item in items:
-        clients.learn_keys(table)
-        key = clients.hash_keys[table]
-        clients.client("dynamodb").put_item(TableName=table, Item={**item, key: {"S": prefix + item[key]["S"]}})
+    def _learn_key(self, table: str) -> None:
+        if table not in self._hash_keys:
+            schema = self._client("dynamodb").describe_table(TableName=table)["Table"]["KeySchema"]
+            self._hash_keys[table] = next(k["AttributeName"] for k in schema if k["KeyType"] == "HASH")
 
 
 def run(prepared: list[tuple[Any, dict[str, Any]]]) -> None:
