@@ -212,7 +212,7 @@ def bench_reminders(app: Any, tenant_id: str, count: int) -> tuple[dict[str, Any
     warmed = [(accounts_table, item["snapshot"]) for item in items[:BATCH_SIZE]]
     for round_ in range(max(count // BATCH_SIZE, 1)):
         bare.seed(warmed, prefix=f"warm-{round_}-")
-        floor.run(bare.prepare(warm_up.requests, prefix=f"warm-{round_}-", conditions=True))
+        floor.run(bare.prepare(warm_up.requests, prefix=f"warm-{round_}-"))
     batches = [items[start:start + BATCH_SIZE] for start in range(BATCH_SIZE, len(items), BATCH_SIZE)]
     events = [sqs_event(batch) for batch in batches]
     worker, bare_calls = CallLog(), CallLog()
@@ -227,7 +227,7 @@ def bench_reminders(app: Any, tenant_id: str, count: int) -> tuple[dict[str, Any
             sent += sum(1 for o in outcomes if o.kind == "sent")
             worker.absorb(log)
             bare.seed([(accounts_table, item["snapshot"]) for item in batch])
-            prepared = bare.prepare(log.requests, conditions=True)
+            prepared = bare.prepare(log.requests)
             with counting_aws_calls() as log:  # the same instrumentation as the worker had
                 started = time.perf_counter()
                 floor.run(prepared)

@@ -4,53 +4,19 @@ and no Kindly code, with the same payloads and conditions as the worker's, again
 The timed replay writes to other keys (each table's hash key prefixed) that hold copies of the accounts as they
 were before the worker's run (`seed`): made once and in the worker's order, every condition holds as it did for
 the worker, each account item is replaced and each audit event and message is a first write, as the worker's
-were. `unconditional` is the untimed warm-up's variant, which may be replayed any number of times."""
+were."""
 
 from __future__ import annotations
 
 import copy
-import re
 from typing import Any
 
 FLOOR_OPERATIONS = frozenset({("dynamodb", "TransactWriteItems"), ("sesv2", "SendEmail"), ("ses", "SendEmail"),
                               ("ses", "SendRawEmail"), ("sns", "Publish")})
-_PLACEHOLDER = re.compile(r"[#:][A-Za-z0-9_]+")
 
 
 def is_floor_call(service: str, operation: str) -> bool:
     return (service, operation) in FLOOR_OPERATIONS
-
-
-def _only_used(entry: dict[str, Any], expressions: list[str]) -> None:
-    used = set(_PLACEHOLDER.findall(" ".join(expressions)))
-    for field in ("ExpressionAttributeNames", "ExpressionAttributeValues"):
-        kept = {k: v for k, v in entry.get(field, {}).items() if k in used}
-        if kept:
-            entry[field] = kept
-        else:
-            entry.pop(field, None)
-
-
-def unconditional(params: dict[str, Any], hash_keys: dict[str, str], prefix: str) -> dict[str, Any]:
-    """The same transaction on other keys (the hash key prefixed) with its conditions dropped, so it succeeds
-    however often it is replayed and writes items of the same size; a condition check becomes one that holds."""
-    replay = copy.deepcopy(params)
-    replay.pop("ClientRequestToken", None)
-    for entry in replay["TransactItems"]:
-        (kind, action), = entry.items()
-        table_key = hash_keys[action["TableName"]]
-        target = action["Item"] if kind == "Put" else action["Key"]
-        if kind == "ConditionCheck":
-            target[table_key] = {"S": "check-" + prefix + target[table_key]["S"]}
-            action.pop("ExpressionAttributeValues", None)
-            action["ConditionExpression"] = "attribute_not_exists(#floor_key)"
-            action["ExpressionAttributeNames"] = {"#floor_key": table_key}
-            continue
-        target[table_key] = {"S": prefix + target[table_key]["S"]}
-        action.pop("ConditionExpression", None)
-        action.pop("ReturnValuesOnConditionCheckFailure", None)
-        _only_used(action, [action.get("UpdateExpression", "")])
-    return replay
 
 
 def on_other_keys(params: dict[str, Any], hash_keys: dict[str, str], prefix: str) -> dict[str, Any]:
@@ -77,10 +43,9 @@ class Floor:
         self._clients: dict[str, Any] = {}
         self._hash_keys: dict[str, str] = {}
 
-    def prepare(self, requests: list[tuple[str, str, dict[str, Any]]], prefix: str = "floor-", *,
-                conditions: bool = False) -> list[tuple[Any, dict[str, Any]]]:
-        """The requests as plain boto3 calls, ready to make in order: with `conditions`, the transactions keep
-        theirs (replay once, on keys `seed` filled); without, they are `unconditional`."""
+    def prepare(self, requests: list[tuple[str, str, dict[str, Any]]], prefix: str = "floor-"
+                ) -> list[tuple[Any, dict[str, Any]]]:
+        """The requests as plain boto3 calls, ready to make once and in order on keys `seed` filled."""
         from botocore import xform_name
 
         prepared = []
@@ -88,12 +53,12 @@ class Floor:
             if operation == "TransactWriteItems":
                 for entry in params["TransactItems"]:
                     self._learn_key(next(iter(entry.values()))["TableName"])
-                params = (on_other_keys if conditions else unconditional)(params, self._hash_keys, prefix)
+                params = on_other_keys(params, self._hash_keys, prefix)
             prepared.append((getattr(self._client(service), xform_name(operation)), params))
         return prepared
 
     def seed(self, items: list[tuple[str, dict[str, Any]]], prefix: str = "floor-") -> None:
-        """Copies of (table, item) on the prefixed keys that `prepare(..., conditions=True)` writes to."""
+        """Copies of (table, item) on the prefixed keys that `prepare` writes to."""
         for table, item in items:
             self._learn_key(table)
             key = self._hash_keys[table]
