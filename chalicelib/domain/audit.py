@@ -62,7 +62,7 @@ class VerifyResult(Struct, frozen=True):
     ok: bool
     first_broken_seq: int | None
     events: int
-    problem: str | None = None  # why it broke, for people; compared too
+    problem: str | None = None  # why the chain broke, in words for a person
 
     def to_dict(self) -> dict[str, Any]:
         return {"ok": self.ok, "first_broken_seq": self.first_broken_seq, "events": self.events}
