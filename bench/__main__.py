@@ -252,9 +252,9 @@ def _timing(log: CallLog, seconds: float, reminders: int) -> dict[str, Any]:
 def only_new_objects_collected() -> Iterator[None]:
     """The bench process holds about a million objects a worker would not have (boto3 for the floor, what loading
     100,000 accounts left, the bench's own records). A collection of Python's oldest generation walks every one of
-    them: a few hundred milliseconds that fall at random in whichever run is being timed. Both runs that
-    efficiency_vs_floor compares start with everything made before them frozen (gc.freeze), so a collection during
-    either walks only what that run made."""
+    them: a few hundred milliseconds that fall at random in whichever run is being timed. The alternating worker
+    and floor batches that efficiency_vs_floor compares run with everything made before them frozen (gc.freeze),
+    so a collection during either walks only what the batches made."""
     gc.collect()
     gc.freeze()
     try:
