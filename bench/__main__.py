@@ -342,10 +342,22 @@ def bench_webhooks(app: Any, tenant_id: str, count: int) -> tuple[dict[str, Any]
 
 # --- cold start --------------------------------------------------------------------------------------------------
 
+# A deployed worker runs with X-Ray active (the dev and prod stages) and its metrics on. The X-Ray SDK checks
+# LAMBDA_TASK_ROOT when it is imported: outside Lambda it builds a sampling client of its own (over 100 ms), which a
+# deployed worker never does, so every cold case below runs with Lambda's variables.
+LAMBDA_LIKE = {
+    "LAMBDA_TASK_ROOT": str(ROOT), "AWS_LAMBDA_FUNCTION_NAME": "kindly-bench-remind_worker",
+    "_X_AMZN_TRACE_ID": "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1",
+    "POWERTOOLS_TRACE_DISABLED": "false", "POWERTOOLS_METRICS_DISABLED": "false",
+}
+
+
 def _worker_modules(app: Any, env: dict[str, str], tenant_id: str) -> list[str]:
     """The modules a fresh worker process has loaded once its first reminder is out, beyond a bare interpreter's,
-    found by running that reminder for real against the local stack: the Lambda's own steps (import the app,
-    build the container, hand an SQS event to the batch function) and nothing of the bench's."""
+    found by running that reminder for real against the local stack, as Lambda does: import the app, build the
+    container, and call the SQS function's handler (its tracer and metrics included) with one record. Nothing of
+    the bench's is loaded in that process. The modules come in the order they were loaded (sys.modules keeps it),
+    so the timed import replays that order: the tracer's libraries, loaded by the handler, come after the app's."""
     item = next(iter(app.sweep.due_items(AT, tenant_id)))
     record = {"messageId": "first", "receiptHandle": "first", "body": json.dumps(item),
               "attributes": {"ApproximateReceiveCount": "1"}, "messageAttributes": {}, "md5OfBody": "",
@@ -356,18 +368,22 @@ def _worker_modules(app: Any, env: dict[str, str], tenant_id: str) -> list[str]:
         "from datetime import datetime\n"
         "import app\n"
         "from chalicelib.adapters.clock import FixedClock\n"
-        "from chalicelib.bootstrap import Container, container, install\n"
+        "from chalicelib.bootstrap import Container, install\n"
         "from chalicelib.config import settings\n"
-        "from chalicelib.routes.queues import process_reminder_batch\n"
         f"install(Container(settings(), clock=FixedClock(datetime.fromisoformat({AT.isoformat()!r}))))\n"
-        f"response, outcomes = process_reminder_batch({{'Records': [{record!r}]}}, container())\n"
-        "assert [o.kind for o in outcomes] == ['sent'], (response, outcomes)\n"
-        "print(json.dumps(sorted(set(sys.modules) - before)))\n"
+        f"response = app.app.handler_map['remind_worker']({{'Records': [{record!r}]}}, None)\n"
+        "print(json.dumps({'response': response, 'modules': [m for m in sys.modules if m not in before]}))\n"
     )
     output = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True)
     if output.returncode != 0:
         raise RuntimeError(f"the worker's first reminder failed in a fresh process:\n{output.stderr[-2000:]}")
-    modules: list[str] = json.loads(output.stdout.strip().splitlines()[-1])
+    lines = output.stdout.strip().splitlines()
+    ran = json.loads(lines[-1])
+    # The handler's metrics (one EMF line on stdout, as CloudWatch reads it) say what became of the record.
+    sent = [line for line in lines[:-1] if '"RemindersSent"' in line]
+    if ran["response"] != {"batchItemFailures": []} or not sent:
+        raise RuntimeError(f"the worker's first reminder was not sent: {ran['response']} {lines[:-1]}")
+    modules: list[str] = ran["modules"]
     return [m for m in modules if not m.startswith("__") and "-" not in m]
 
 
@@ -375,7 +391,7 @@ def bench_cold_import(app: Any, env: dict[str, str], tenant_id: str, repeats: in
     """Import cost in fresh interpreters. Peak memory is VmHWM, which exec resets (ru_maxrss would carry
     the parent's high-water mark over)."""
     with tempfile.TemporaryDirectory(prefix="kindly-bench-pyc-") as bytecode:
-        return _cold_imports(app, _from_bytecode(env, bytecode), tenant_id, repeats)
+        return _cold_imports(app, _from_bytecode({**env, **LAMBDA_LIKE}, bytecode), tenant_id, repeats)
 
 
 def _from_bytecode(env: dict[str, str], cache: str) -> dict[str, str]:

@@ -65,3 +65,25 @@ def test_the_queue_workers_wiring_loads_only_what_a_reminder_needs():
 def test_a_day_the_hint_does_not_cover_loads_the_holiday_calendars():
     """The probe above can fail: the same wiring asked about a day past the hint loads the holidays package."""
     assert loaded_by_the_worker(("holidays",), ("2026-12-25", "2027-01-04")) == ["holidays"]
+
+
+# The worker's tracer, as a deployed worker builds it (X-Ray on, in Lambda): the X-Ray SDK patches botocore, through
+# which every AWS call of Kindly's goes (pynamodb's too), and no other library: patching all it supports loads
+# some 170 modules at the first batch for HTTP and database clients the worker never calls.
+TRACER_IN_LAMBDA = """
+import json, sys
+from chalicelib.observability import tracer
+built = tracer()
+from aws_xray_sdk.core.patcher import _PATCHED_MODULES
+print(json.dumps({"disabled": built.disabled, "patched": sorted(_PATCHED_MODULES),
+                  "requests": "aws_xray_sdk.ext.requests.patch" in sys.modules}))
+"""
+
+
+def test_the_worker_traces_its_aws_calls_and_patches_nothing_else(tmp_path):
+    env = {**ENV, "LAMBDA_TASK_ROOT": str(tmp_path), "AWS_LAMBDA_FUNCTION_NAME": "kindly-test-remind_worker",
+           "POWERTOOLS_TRACE_DISABLED": "false"}
+    done = subprocess.run([sys.executable, "-c", TRACER_IN_LAMBDA], cwd=ROOT, capture_output=True, text=True, env=env)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == {"disabled": False, "patched": ["botocore"],
+                                                                 "requests": False}
