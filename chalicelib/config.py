@@ -32,6 +32,7 @@ class Settings(Struct, frozen=True):
     figures_table: str
     accounts_stream_arn: str  # where figures_stream reads; infra/deploy.sh sets it from the infra stack
     reminders_queue: str
+    figures_dropped_queue: str  # where Lambda reports batches of the accounts stream it gave up on
     finance_topic: str
     email_events_topic: str
     sms_inbound_topic: str
@@ -93,6 +94,7 @@ def read_settings(environ: dict[str, str] | None = None) -> Settings:
                                 f":000000000000:table/{get('KINDLY_ACCOUNTS_TABLE', f'{prefix}-accounts')}"
                                 "/stream/unset"),
         reminders_queue=get("KINDLY_REMINDERS_QUEUE", f"{prefix}-reminders"),
+        figures_dropped_queue=get("KINDLY_FIGURES_DROPPED_QUEUE", f"{prefix}-figures-dropped"),
         finance_topic=get("KINDLY_FINANCE_TOPIC", f"{prefix}-finance"),
         email_events_topic=get("KINDLY_EMAIL_EVENTS_TOPIC", f"{prefix}-email-events"),
         sms_inbound_topic=get("KINDLY_SMS_INBOUND_TOPIC", f"{prefix}-sms-inbound"),

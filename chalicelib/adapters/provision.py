@@ -51,8 +51,12 @@ def _existing_queue(sqs: Any, name: str) -> str | None:
 
 
 def create_queues(app: Container) -> str:
-    """The reminders queue with its dead-letter queue; an existing queue (e.g. from infra/) is left alone."""
+    """The reminders queue with its dead-letter queue, and the queue Lambda reports the figures stream's dropped
+    batches to; an existing queue (e.g. from infra/) is left alone."""
     sqs = app.client("sqs")
+    if not _existing_queue(sqs, app.settings.figures_dropped_queue):
+        sqs.create_queue(QueueName=app.settings.figures_dropped_queue,
+                         Attributes={"MessageRetentionPeriod": "1209600"})
     name = app.settings.reminders_queue
     if existing := _existing_queue(sqs, name):
         return existing

@@ -10,7 +10,7 @@ from chalicelib.cli.commands.audit import cmd_audit_verify, cmd_timeline
 from chalicelib.cli.commands.console import cmd_console_rotate_key, cmd_user_add, cmd_user_list, cmd_user_remove
 from chalicelib.cli.commands.debtor_events import SES_TYPES, cmd_ses_event, cmd_sms_receive
 from chalicelib.cli.commands.local import cmd_local_up, cmd_outbox
-from chalicelib.cli.commands.metrics import cmd_metrics_rebuild
+from chalicelib.cli.commands.metrics import cmd_metrics_rebuild, cmd_metrics_replay
 from chalicelib.cli.commands.policies import cmd_policy_get, cmd_policy_preview, cmd_policy_put
 from chalicelib.cli.commands.sweep import (
     cmd_forecast,
@@ -163,6 +163,9 @@ def build_parser() -> argparse.ArgumentParser:
     rebuild = metrics.add_parser("rebuild", help="recompute a tenant's figures from its accounts (reads them all)")
     rebuild.add_argument("--tenant", required=True)
     rebuild.set_defaults(func=cmd_metrics_rebuild)
+    replay = metrics.add_parser("replay", help="apply again the batches of the accounts stream figures_stream "
+                                               "gave up on (within the stream's 24 hours)")
+    replay.set_defaults(func=cmd_metrics_replay)
 
     timeline = commands.add_parser("timeline", help="an account's audit trail")
     timeline.add_argument("account")

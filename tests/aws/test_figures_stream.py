@@ -134,3 +134,82 @@ def test_rebuild_recomputes_the_figures_from_the_accounts(client, aws, tenant, k
     rebuilt = json.loads(metrics(client, tenant).body)
     assert {k: v for k, v in rebuilt.items() if k != "as_of"} == {k: v for k, v in streamed.items() if k != "as_of"}
     assert kindly(["metrics", "rebuild", "--tenant", "t_nope"]) != 0
+
+
+def dropped(aws: Any, records: list[dict[str, Any]], body: Any = None) -> None:
+    """What Lambda sends to the figures-dropped queue when it gives up on a batch of `records` (its on-failure
+    destination's record: the batch's stream, shard and sequence numbers, not the records)."""
+    arn = records[0]["eventSourceARN"]
+    (shard,) = aws.client("dynamodbstreams").describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]
+    body = body or {
+        "requestContext": {"condition": "RetryAttemptsExhausted", "approximateInvokeCount": 11},
+        "responseContext": {"statusCode": 200, "functionError": "Unhandled"}, "version": "1.0",
+        "DDBStreamBatchInfo": {"shardId": shard["ShardId"], "streamArn": arn, "batchSize": len(records),
+                               "startSequenceNumber": records[0]["dynamodb"]["SequenceNumber"],
+                               "endSequenceNumber": records[-1]["dynamodb"]["SequenceNumber"]}}
+    sqs = aws.client("sqs")
+    url = sqs.get_queue_url(QueueName=aws.settings.figures_dropped_queue)["QueueUrl"]
+    sqs.send_message(QueueUrl=url, MessageBody=json.dumps(body))
+
+
+def waiting(aws: Any) -> int:
+    sqs = aws.client("sqs")
+    url = sqs.get_queue_url(QueueName=aws.settings.figures_dropped_queue)["QueueUrl"]
+    attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages",
+                                                                        "ApproximateNumberOfMessagesNotVisible"])
+    return sum(int(n) for n in attributes["Attributes"].values())
+
+
+def test_a_dropped_batch_is_read_again_from_the_stream_and_counted_once(client, aws, tenant, kindly, capsys):
+    # Given two changes the stream function gave up on: Lambda reported the batch to the figures-dropped queue
+    put(client, tenant, "a-1")
+    put(client, tenant, "a-2", email="two@example.com")
+    records = stream_records(aws)
+    dropped(aws, records)
+    assert json.loads(metrics(client, tenant).body)["accounts"]["total"] == 0
+
+    # When the operator replays the dropped batches
+    assert kindly(["metrics", "replay"]) == 0
+
+    # Then both changes are counted and the batch left the queue
+    assert json.loads(capsys.readouterr().out) == {"replayed": 1, "records": 2, "failed": 0, "expired": 0,
+                                                   "unreadable": 0, "left": 0}
+    figures = json.loads(metrics(client, tenant).body)
+    assert figures["accounts"] == {"total": 2, "by_state": {"active": 2}} and waiting(aws) == 0
+
+    # When the same batch is reported again, or its first record was counted before it was dropped
+    dropped(aws, records)
+    dropped(aws, records[:1])
+    assert kindly(["metrics", "replay"]) == 0
+
+    # Then nothing counts twice
+    assert json.loads(capsys.readouterr().out)["replayed"] == 2
+    again = json.loads(metrics(client, tenant).body)
+    assert {k: v for k, v in again.items() if k != "as_of"} == {k: v for k, v in figures.items() if k != "as_of"}
+
+
+def test_a_batch_that_cannot_be_replayed_stays_in_the_queue_and_changes_nothing(client, aws, tenant, kindly, capsys,
+                                                                                monkeypatch):
+    put(client, tenant, "a-1")
+    records = stream_records(aws)
+    # Given a batch past the stream's records (as after its 24 hours), a message that names no batch, and a batch
+    # whose record fails again
+    beyond = str(int(records[-1]["dynamodb"]["SequenceNumber"]) + 1_000_000)
+    gone = [{**records[0], "dynamodb": {**records[0]["dynamodb"], "SequenceNumber": beyond}}]
+    dropped(aws, gone)
+    dropped(aws, records, body={"DDBStreamBatchInfo": {"shardId": "x", "startSequenceNumber": "not a number"}})
+    dropped(aws, records)
+
+    def throttled(*args: Any) -> bool:
+        raise RuntimeError("throttled")
+
+    monkeypatch.setattr(type(aws.figure_store), "add", throttled)  # the command builds a container of its own
+
+    # When the operator replays
+    assert kindly(["metrics", "replay"]) == 1
+
+    # Then each is reported, all three stay for another try, and no figure moved
+    assert json.loads(capsys.readouterr().out) == {"replayed": 0, "records": 0, "failed": 1, "expired": 1,
+                                                   "unreadable": 1, "left": 3}
+    assert waiting(aws) == 3
+    assert json.loads(metrics(client, tenant).body)["accounts"]["total"] == 0

@@ -174,12 +174,14 @@ def test_template_wires_ses_events_and_alarms() -> None:
     assert resolve(config_set["Properties"]["Name"], {"Stage": "dev"}) == read_settings(
         {"KINDLY_STAGE": "dev"}).ses_configuration_set
 
-    alarms = {a["Properties"]["MetricName"]: a["Properties"]
-              for a in resources_of(template, "AWS::CloudWatch::Alarm").values()}
-    assert alarms["ApproximateNumberOfMessagesVisible"]["Dimensions"][0]["Value"] == {
+    alarms = {name: a["Properties"] for name, a in resources_of(template, "AWS::CloudWatch::Alarm").items()}
+    assert alarms["DeadLetterQueueAlarm"]["MetricName"] == "ApproximateNumberOfMessagesVisible"
+    assert alarms["DeadLetterQueueAlarm"]["Dimensions"][0]["Value"] == {
         "Fn::GetAtt": ["RemindersDeadLetterQueue", "QueueName"]}
-    assert alarms["ApproximateAgeOfOldestMessage"]["Threshold"] == 30 * 60
-    assert alarms["Errors"]["Namespace"] == "AWS/Lambda"
+    assert alarms["QueueAgeAlarm"]["MetricName"] == "ApproximateAgeOfOldestMessage"
+    assert alarms["QueueAgeAlarm"]["Threshold"] == 30 * 60
+    assert (alarms["WorkerErrorsAlarm"]["MetricName"], alarms["WorkerErrorsAlarm"]["Namespace"]) == (
+        "Errors", "AWS/Lambda")
 
 
 # --- (b) cfn-lint ---------------------------------------------------------------------------------------
@@ -333,6 +335,8 @@ def required_grants(stage: str) -> list[tuple[str, str]]:
     queue = f"arn:aws:sqs:{arn}:{settings.reminders_queue}"
     grants += [(f"sqs:{a}", queue) for a in ("SendMessage", "ReceiveMessage", "DeleteMessage",
                                              "GetQueueAttributes", "GetQueueUrl", "ChangeMessageVisibility")]
+    # Lambda sends the figures stream's dropped batches with the function's role (the on-failure destination)
+    grants.append(("sqs:SendMessage", f"arn:aws:sqs:{arn}:{settings.figures_dropped_queue}"))
     for action in ("ses:SendEmail", "ses:SendRawEmail"):
         grants.append((action, f"arn:aws:ses:{arn}:configuration-set/{settings.ses_configuration_set}"))
         grants.append((action, f"arn:aws:ses:{arn}:identity/billing.example.com"))
@@ -479,6 +483,23 @@ def test_sam_merge_turns_on_partial_batch_failures_for_the_figures_stream() -> N
     assert "kindly-${Stage}-figures_stream" in json.dumps(load_template()["Resources"]["OperationsDashboard"])
 
 
+def test_the_figures_streams_dropped_batches_go_to_the_queue_the_infra_stack_makes_and_watches() -> None:
+    merge = json.loads(SAM_MERGE.read_text())
+    events = merge["Resources"]["FiguresStream"]["Properties"]["Events"]
+    on_failure = events["FiguresStreamDynamodbEventSource"]["Properties"]["DestinationConfig"]["OnFailure"]
+    template = load_template()
+    queue = template["Resources"]["FiguresDroppedQueue"]["Properties"]
+    (alarm,) = [a["Properties"] for a in resources_of(template, "AWS::CloudWatch::Alarm").values()
+                if a["Properties"].get("Dimensions", [{}])[0].get("Value") == {
+                    "Fn::GetAtt": ["FiguresDroppedQueue", "QueueName"]}]
+    assert on_failure["Type"] == "SQS" and alarm["MetricName"] == "ApproximateNumberOfMessagesVisible"
+    for stage in STAGES:
+        name = read_settings({"KINDLY_STAGE": stage}).figures_dropped_queue
+        assert resolve(queue["QueueName"], {"Stage": stage}) == name == f"kindly-{stage}-figures-dropped"
+        assert resolve(on_failure["Destination"], {"Stage": stage}).endswith(f":sqs:${{AWS::Region}}:"
+                                                                             f"${{AWS::AccountId}}:{name}")
+
+
 def test_worker_errors_alarm_watches_the_function_sam_merge_names() -> None:
     merge = json.loads(SAM_MERGE.read_text())
     alarms = resources_of(load_template(), "AWS::CloudWatch::Alarm").values()
@@ -561,6 +582,7 @@ def test_dashboard_graphs_what_the_app_emits_and_shows_every_alarm() -> None:
     assert ("AWS/SQS", "ApproximateAgeOfOldestMessage", "QueueName", "<RemindersQueue.QueueName>") in metrics
     assert ("AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName",
             "<RemindersDeadLetterQueue.QueueName>") in metrics
+    assert ("AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", "<FiguresDroppedQueue.QueueName>") in metrics
     assert ("AWS/Lambda", "IteratorAge", "FunctionName", "kindly-dev-figures_stream") in metrics
     assert all(p["region"] == REGION for p in graphs.values())
 

@@ -1,5 +1,6 @@
 """`kindly metrics rebuild --tenant T`: recompute a tenant's finance figures from its accounts, in place of what
-the accounts table's stream kept (services/figure_stream.py)."""
+the accounts table's stream kept (services/figure_stream.py). `kindly metrics replay`: apply again the stream's
+batches that figures_stream gave up on (adapters/figures_dropped.py)."""
 
 from __future__ import annotations
 
@@ -15,3 +16,40 @@ def cmd_metrics_rebuild(args: argparse.Namespace) -> int:
     items = app.figure_stream.rebuild(args.tenant)
     emit({"tenant_id": args.tenant, "items_written": len(items), "figures": app.figures.figures(args.tenant)})
     return 0
+
+
+def cmd_metrics_replay(args: argparse.Namespace) -> int:
+    """Each batch figures_stream gave up on, read again from the stream and applied; those applied in full leave
+    the queue. Applying is idempotent (each record's sequence number is marked when its change is added), so the
+    records of a batch that were counted before count once. Exit 1 when a batch stays: it failed again, the stream
+    no longer holds it (past its 24 hours: `kindly metrics rebuild` the tenants), or the message names none."""
+    from collections import Counter
+
+    from chalicelib.adapters.aws import error_code
+    from chalicelib.adapters.figures_dropped import FiguresDropped
+    from chalicelib.routes.streams import process_figure_records
+
+    app = container()
+    sqs = app.client("sqs")
+    try:
+        url = sqs.get_queue_url(QueueName=app.settings.figures_dropped_queue)["QueueUrl"]
+    except Exception as exc:
+        if "NonExistentQueue" not in error_code(exc):
+            raise
+        raise UsageError(f"no queue {app.settings.figures_dropped_queue!r}: run `kindly init`") from None
+    dropped = FiguresDropped(sqs, app.client("dynamodbstreams"), url)
+    counts: Counter[str] = Counter()
+    for receipt, batch in dropped.waiting():
+        records = dropped.records(batch) if batch is not None else None
+        if batch is None or records is None:
+            counts["unreadable" if batch is None else "expired"] += 1
+            continue
+        if process_figure_records({"Records": records}, app).get("batchItemFailures"):
+            counts["failed"] += 1
+            continue
+        dropped.done(receipt)
+        counts["replayed"] += 1
+        counts["records"] += len(records)
+    left = counts["failed"] + counts["expired"] + counts["unreadable"]
+    emit({name: counts[name] for name in ("replayed", "records", "failed", "expired", "unreadable")} | {"left": left})
+    return 1 if left else 0
