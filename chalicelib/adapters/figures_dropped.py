@@ -16,7 +16,7 @@ from msgspec import Struct
 from chalicelib.adapters.aws import error_code
 
 RECEIVE_HIDES_FOR = 300  # seconds a message read by this run stays hidden, so the run reads each once
-MAX_PAGES = 1000  # GetRecords pages read for one batch: Lambda's largest batch is 10,000 records
+EMPTY_PAGES = 5  # empty GetRecords pages in a row before a batch's last record counts as gone
 
 
 class DroppedBatch(Struct, frozen=True):
@@ -54,7 +54,8 @@ class FiguresDropped:
                 yield message["ReceiptHandle"], dropped_batch(message["Body"])
 
     def records(self, batch: DroppedBatch) -> list[dict[str, Any]] | None:
-        """The batch's records, shaped as Lambda hands them over; None when the stream no longer holds them."""
+        """The batch's records, first to last, shaped as Lambda hands them over; None unless the stream still holds
+        the whole batch (a batch applied in part would leave the queue with the rest of it lost)."""
         try:
             iterator = self._streams.get_shard_iterator(
                 StreamArn=batch.stream_arn, ShardId=batch.shard_id, ShardIteratorType="AT_SEQUENCE_NUMBER",
@@ -64,16 +65,20 @@ class FiguresDropped:
                 return None
             raise
         found: list[dict[str, Any]] = []
-        for _ in range(MAX_PAGES):
+        empty_pages = 0
+        while iterator and empty_pages < EMPTY_PAGES:
             page = self._streams.get_records(ShardIterator=iterator)
-            for record in page.get("Records", []):
-                if int(record["dynamodb"]["SequenceNumber"]) > int(batch.last):
-                    return found
+            records = page.get("Records", [])
+            empty_pages = 0 if records else empty_pages + 1
+            for record in records:
+                number = int(record["dynamodb"]["SequenceNumber"])
+                if number > int(batch.last) or (not found and number != int(batch.first)):
+                    return None  # the batch's first or last record is no longer there
                 found.append({**record, "eventSourceARN": batch.stream_arn})
-            iterator = page.get("NextShardIterator")
-            if not iterator or not page.get("Records"):
-                break
-        return found or None
+                if number == int(batch.last):
+                    return found
+            iterator = page.get("NextShardIterator")  # None: the shard is closed and read to its end
+        return None
 
     def done(self, receipt: str) -> None:
         self._sqs.delete_message(QueueUrl=self._queue_url, ReceiptHandle=receipt)

@@ -40,9 +40,12 @@ def cmd_metrics_replay(args: argparse.Namespace) -> int:
     dropped = FiguresDropped(sqs, app.client("dynamodbstreams"), url)
     counts: Counter[str] = Counter()
     for receipt, batch in dropped.waiting():
-        records = dropped.records(batch) if batch is not None else None
-        if batch is None or records is None:
-            counts["unreadable" if batch is None else "expired"] += 1
+        if batch is None:
+            counts["unreadable"] += 1
+            continue
+        records = dropped.records(batch)
+        if records is None:
+            counts["expired"] += 1
             continue
         if process_figure_records({"Records": records}, app).get("batchItemFailures"):
             counts["failed"] += 1
