@@ -55,3 +55,60 @@ def test_accounts_written_flow_through_the_stream_into_the_metrics(local_env):  
     assert after["accounts"] == {"total": 3, "by_state": {"active": 3}}
     assert after["outstanding"] == {"EUR": 3 * 4900}
     bootstrap.reset()
+
+
+def test_a_batch_the_stream_gives_up_on_is_dropped_then_replayed(local_env, monkeypatch, capsys):  # noqa: F811
+    """As on AWS: after the event source's retries the batch goes to the figures-dropped queue (here the local
+    poller stands for Lambda), and `kindly metrics replay` reads it again from DynamoDB Local's stream."""
+    import argparse
+
+    from chalicelib import bootstrap
+    from chalicelib.adapters import aws
+    from chalicelib.adapters.dynamodb.figures import DynamoFigureStore
+    from chalicelib.adapters.provision import initialise
+    from chalicelib.cli.commands.metrics import cmd_metrics_replay
+    from chalicelib.config import apply_stage
+    from chalicelib.inputs.parsing import parse
+    from chalicelib.inputs.tenants import TenantIn
+    from chalicelib.local.figures_poller import MAX_RETRIES, FiguresPoller
+
+    apply_stage("local")
+    aws.client.cache_clear()
+    bootstrap.reset()
+    kindly = bootstrap.container()
+    initialise(kindly)
+    sqs = kindly.client("sqs")
+    queue = sqs.get_queue_url(QueueName=kindly.settings.figures_dropped_queue)["QueueUrl"]
+    sqs.purge_queue(QueueUrl=queue)
+    tenant, _key = kindly.tenants.create(parse(TenantIn, {"name": f"Acme {uuid.uuid4().hex[:6]}",
+                                                          "sender_email": "billing@acme.example.com"}))
+    poller = FiguresPoller(kindly)
+    poller.drain()  # what earlier tests of the session left in the stream
+
+    # Given two account changes whose figures cannot be written, attempt after attempt
+    for n in range(2):
+        kindly.accounts.upsert(tenant.tenant_id, f"acct-{n}", account(email=f"debtor{n}@example.com"), "test")
+
+    def throttled(*args: Any) -> bool:
+        raise RuntimeError("throttled")
+
+    with monkeypatch.context() as failing:
+        failing.setattr(DynamoFigureStore, "add", throttled)
+        for _ in range(MAX_RETRIES + 1):
+            poller.poll()
+
+    # Then the batch was given up on: a record of it is in the queue, the stream moved on, nothing was counted
+    attributes = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["ApproximateNumberOfMessages"])
+    assert attributes["Attributes"]["ApproximateNumberOfMessages"] == "1"
+    assert poller.poll() == 0
+    assert kindly.figures.figures(tenant.tenant_id)["accounts"]["total"] == 0
+
+    # When the operator replays it
+    capsys.readouterr()  # the failed attempts' log lines
+    assert cmd_metrics_replay(argparse.Namespace()) == 0
+
+    # Then both changes are counted, once
+    assert json.loads(capsys.readouterr().out)["replayed"] == 1
+    assert kindly.figures.figures(tenant.tenant_id)["accounts"] == {"total": 2, "by_state": {"active": 2}}
+    assert cmd_metrics_replay(argparse.Namespace()) == 0 and json.loads(capsys.readouterr().out)["replayed"] == 0
+    bootstrap.reset()
