@@ -41,7 +41,7 @@ def ensure_stream(app: Container, model: Any) -> bool:
     return True
 
 
-def _existing_queue(sqs: Any, name: str) -> str | None:
+def existing_queue(sqs: Any, name: str) -> str | None:
     try:
         return str(sqs.get_queue_url(QueueName=name)["QueueUrl"])
     except Exception as exc:
@@ -54,11 +54,11 @@ def create_queues(app: Container) -> str:
     """The reminders queue with its dead-letter queue, and the queue Lambda reports the figures stream's dropped
     batches to; an existing queue (e.g. from infra/) is left alone."""
     sqs = app.client("sqs")
-    if not _existing_queue(sqs, app.settings.figures_dropped_queue):
+    if not existing_queue(sqs, app.settings.figures_dropped_queue):
         sqs.create_queue(QueueName=app.settings.figures_dropped_queue,
                          Attributes={"MessageRetentionPeriod": "1209600"})
     name = app.settings.reminders_queue
-    if existing := _existing_queue(sqs, name):
+    if existing := existing_queue(sqs, name):
         return existing
     dlq_url = sqs.create_queue(QueueName=f"{name}-dlq", Attributes={"MessageRetentionPeriod": "1209600"})["QueueUrl"]
     dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]

@@ -25,18 +25,15 @@ def cmd_metrics_replay(args: argparse.Namespace) -> int:
     no longer holds it (past its 24 hours: `kindly metrics rebuild` the tenants), or the message names none."""
     from collections import Counter
 
-    from chalicelib.adapters.aws import error_code
     from chalicelib.adapters.figures_dropped import FiguresDropped
+    from chalicelib.adapters.provision import existing_queue
     from chalicelib.routes.streams import process_figure_records
 
     app = container()
     sqs = app.client("sqs")
-    try:
-        url = sqs.get_queue_url(QueueName=app.settings.figures_dropped_queue)["QueueUrl"]
-    except Exception as exc:
-        if "NonExistentQueue" not in error_code(exc):
-            raise
-        raise UsageError(f"no queue {app.settings.figures_dropped_queue!r}: run `kindly init`") from None
+    url = existing_queue(sqs, app.settings.figures_dropped_queue)
+    if url is None:
+        raise UsageError(f"no queue {app.settings.figures_dropped_queue!r}: run `kindly init`")
     dropped = FiguresDropped(sqs, app.client("dynamodbstreams"), url)
     counts: Counter[str] = Counter()
     for receipt, batch in dropped.waiting():
