@@ -113,6 +113,11 @@ def settings() -> Settings:
     return read_settings()
 
 
+def in_lambda() -> bool:
+    """Lambda sets both in every function's environment; chalice local, the CLI and the tests set neither."""
+    return "AWS_LAMBDA_FUNCTION_NAME" in os.environ and "LAMBDA_TASK_ROOT" in os.environ
+
+
 # --- the `kindly` command's own settings, and the stages it can load ------------------------------------
 
 
