@@ -1,11 +1,8 @@
 """Kindly's Chalice app: wiring only. Each blueprint parses its input and calls one use case."""
 
-from chalicelib.coldstart import hold_collector, resume_after_first_event
-
-hold_collector()  # before any other import: chalicelib/coldstart.py says why
-
 from chalice import Chalice
 
+from chalicelib.coldstart import resume_after_first_request
 from chalicelib.routes.api import api
 from chalicelib.routes.console import console
 from chalicelib.routes.console_accounts import console_accounts
@@ -27,7 +24,7 @@ from chalicelib.routes.webhooks import webhooks
 
 app = Chalice(app_name="kindly")
 app.register_middleware(error_shape_middleware, "http")
-app.register_middleware(resume_after_first_event, "all")
+app.register_middleware(resume_after_first_request, "http")
 app.register_blueprint(api)
 app.register_blueprint(portal)
 app.register_blueprint(links)

@@ -352,30 +352,41 @@ LAMBDA_LIKE = {
 }
 
 
+def _worker_entry() -> tuple[str, str]:
+    """The queue worker's entry as deployed: chalice's handler string for a blueprint's function names the function's
+    own module (chalicelib.routes.queues.remind_worker), so Lambda never imports app.py for it."""
+    import app as chalice_app
+
+    source = next(source for source in chalice_app.app.event_sources if source.name == "remind_worker")
+    module, name = source.handler_string.rsplit(".", 1)
+    return module, name
+
+
 def _worker_modules(app: Any, env: dict[str, str], tenant_id: str) -> list[str]:
     """The modules a fresh worker process has loaded once its first reminder is out, beyond a bare interpreter's,
-    found by running that reminder for real against the local stack, as Lambda does: import the app, build the
-    container, and call the SQS function's handler (its tracer and metrics included) with one record. Nothing of
-    the bench's is loaded in that process. The modules come in the order their imports began (Python's "import"
-    audit event), so the timed replay runs as the worker did: `import app` first, which pulls in what app.py
-    imports in app.py's own order (the collector's hold included), then what the handler loaded on first use."""
+    found by running that reminder for real against the local stack, as Lambda does: import the module the
+    handler string names, and call the handler (its tracer and metrics included) with one record. Only the clock is
+    the bench's: the container is installed with the bench's fixed time. The modules come in the order their
+    imports began (Python's "import" audit event), so the timed replay runs as the worker did: the handler's
+    module first, which pulls in what it imports in its own order, then what the handler loaded on first use."""
     item = next(iter(app.sweep.due_items(AT, tenant_id)))
     record = {"messageId": "first", "receiptHandle": "first", "body": json.dumps(item),
               "attributes": {"ApproximateReceiveCount": "1"}, "messageAttributes": {}, "md5OfBody": "",
               "eventSource": "aws:sqs", "eventSourceARN": "arn:aws:sqs:local:000000000000:bench",
               "awsRegion": app.settings.region}
+    module, name = _worker_entry()
     script = (
         "import sys, json; before = set(sys.modules); started = []\n"
         "sys.addaudithook(lambda event, args: started.append(args[0]) if event == 'import' else None)\n"
-        "import app\n"
+        f"from {module} import {name} as handler\n"
         "from datetime import datetime\n"
         "from chalicelib.adapters.clock import FixedClock\n"
         "from chalicelib.bootstrap import Container, install\n"
         "from chalicelib.config import settings\n"
         f"install(Container(settings(), clock=FixedClock(datetime.fromisoformat({AT.isoformat()!r}))))\n"
-        f"response = app.app.handler_map['remind_worker']({{'Records': [{record!r}]}}, None)\n"
+        f"response = handler({{'Records': [{record!r}]}}, None)\n"
         "loaded = [m for m in dict.fromkeys(started) if m in sys.modules and m not in before]\n"
-        "print(json.dumps({'response': response, 'modules': loaded}))\n"
+        "print(json.dumps({'response': response, 'modules': loaded, 'app_loaded': 'app' in sys.modules}))\n"
     )
     output = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True)
     if output.returncode != 0:
@@ -386,6 +397,8 @@ def _worker_modules(app: Any, env: dict[str, str], tenant_id: str) -> list[str]:
     sent = [line for line in lines[:-1] if '"RemindersSent"' in line]
     if ran["response"] != {"batchItemFailures": []} or not sent:
         raise RuntimeError(f"the worker's first reminder was not sent: {ran['response']} {lines[:-1]}")
+    if ran["app_loaded"]:
+        raise RuntimeError(f"{module} loaded app.py, which Lambda does not load for the queue worker")
     modules: list[str] = ran["modules"]
     return [m for m in modules if not m.startswith("__") and "-" not in m]
 
@@ -424,9 +437,9 @@ def _cold_imports(app: Any, env: dict[str, str], tenant_id: str, repeats: int) -
         # Everything the queue worker had loaded when its first reminder was out, measured above.
         "worker_first_reminder": worker_code,
         # The same without Kindly's own modules: the share the libraries it sends with take on their own. The
-        # collector is held as app.py holds it, so the two differ by Kindly's modules alone.
+        # collector is held as the worker holds it, so the two differ by Kindly's modules alone.
         "worker_libraries_only": HOLD + _importing([m for m in modules if m != "app" and not _own(m)]),
-        # The same as the worker, had app.py not held the collector (chalicelib/coldstart.py): what the hold saves.
+        # The same as the worker, had it not held the collector (chalicelib/coldstart.py): what the hold saves.
         "worker_collector_not_held": NO_HOLD + worker_code,
     }
     for code in cases.values():
@@ -448,8 +461,8 @@ def _own(module: str) -> bool:
     return module == "chalicelib" or module.startswith("chalicelib.")
 
 
-HOLD = "import chalicelib.coldstart as c; c.hold_collector(); "
-NO_HOLD = "import chalicelib.coldstart as c; c.hold_collector = lambda: None; "
+HOLD = "import chalicelib; "  # importing the package holds the collector, as it does in the worker
+NO_HOLD = "import chalicelib.coldstart as c; c.resume_collector(); c.gc.unfreeze(); "
 
 
 def _importing(modules: list[str]) -> str:

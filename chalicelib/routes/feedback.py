@@ -9,12 +9,14 @@ from typing import Any
 from chalice import Blueprint
 
 from chalicelib.bootstrap import container
+from chalicelib.coldstart import ends_cold_start
 from chalicelib.config import settings
 
 feedback = Blueprint(__name__)
 
 
 @feedback.on_sns_message(topic=settings().email_events_topic)
+@ends_cold_start
 def email_events(event: Any) -> dict[str, str]:
     from chalicelib.observability import logger
 

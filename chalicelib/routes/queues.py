@@ -8,6 +8,7 @@ from typing import Any
 from chalice import Blueprint
 
 from chalicelib.bootstrap import Container, container
+from chalicelib.coldstart import ends_cold_start
 from chalicelib.config import settings
 
 queues = Blueprint(__name__)
@@ -50,6 +51,7 @@ def process_reminder_batch(event: dict[str, Any], app: Container) -> tuple[dict[
 
 
 @queues.on_sqs_message(queue=settings().reminders_queue, batch_size=10)
+@ends_cold_start
 def remind_worker(event: Any) -> dict[str, Any]:
     from chalicelib.observability import metrics, record_outcomes, tracer
 

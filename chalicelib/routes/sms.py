@@ -9,12 +9,14 @@ from typing import Any
 from chalice import Blueprint
 
 from chalicelib.bootstrap import container
+from chalicelib.coldstart import ends_cold_start
 from chalicelib.config import settings
 
 sms = Blueprint(__name__)
 
 
 @sms.on_sns_message(topic=settings().sms_inbound_topic)
+@ends_cold_start
 def sms_inbound(event: Any) -> dict[str, str]:
     from chalicelib.domain.errors import InvalidInput
     from chalicelib.inputs.sms_inbound import inbound_sms

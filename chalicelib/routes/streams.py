@@ -9,6 +9,7 @@ from typing import Any
 from chalice import Blueprint
 
 from chalicelib.bootstrap import Container, container
+from chalicelib.coldstart import ends_cold_start
 from chalicelib.config import settings
 
 streams = Blueprint(__name__)
@@ -43,5 +44,6 @@ def process_figure_records(event: dict[str, Any], app: Container) -> dict[str, A
 
 @streams.on_dynamodb_record(stream_arn=settings().accounts_stream_arn, batch_size=100,
                             starting_position="TRIM_HORIZON")
+@ends_cold_start
 def figures_stream(event: Any) -> dict[str, Any]:
     return process_figure_records(event.to_dict(), container())

@@ -1,5 +1,6 @@
-"""Every Lambda imports app.py: the heavy libraries load only in the routes and functions that use them, so the
-sweep and the queue worker do not pay for input validation, a processor's SDK or email parsing at cold start."""
+"""The API's Lambda imports app.py, each event function's its own module: the heavy libraries load only in the
+routes and functions that use them, so the sweep and the queue worker do not pay for input validation, a
+processor's SDK or email parsing at cold start."""
 
 from __future__ import annotations
 
@@ -23,11 +24,11 @@ def test_importing_the_app_loads_none_of_the_heavy_libraries():
     assert json.loads(done.stdout.strip().splitlines()[-1]) == []
 
 
-# What the queue worker builds before its first reminder (the Lambda imports app.py, then the remind use case is
-# wired by the container) must not load what only other functions use: the holiday calendars (the sweep's hint
-# answers for the worker, domain/holiday_hints.py), boto3 beyond botocore, every port, the sweep's and the SMS
-# replies' modules, and the plan and promise rules (loaded for an account that has one). The bench measures the
-# whole first reminder (bench/__main__.py, first_reminder_ratio_vs_boto3).
+# What the queue worker builds before its first reminder (the Lambda imports its handler's module, then the remind
+# use case is wired by the container) must not load what only other functions use: the holiday calendars (the
+# sweep's hint answers for the worker, domain/holiday_hints.py), boto3 beyond botocore, every port, the sweep's
+# and the SMS replies' modules, and the plan and promise rules (loaded for an account that has one). The bench
+# measures the whole first reminder (bench/__main__.py, first_reminder_ratio_vs_boto3).
 WORKER_LOADS_NOT = ("holidays", "boto3", "s3transfer", "chalicelib.domain.ports", "chalicelib.domain.sweep_holds",
                     "chalicelib.domain.sms_replies", "chalicelib.adapters.dynamodb.sweeps",
                     "chalicelib.adapters.dynamodb.replies", "chalicelib.services.sweep", "chalicelib.services.breaker",
@@ -35,7 +36,7 @@ WORKER_LOADS_NOT = ("holidays", "boto3", "s3transfer", "chalicelib.domain.ports"
 WORKER_WIRING = """
 import json, sys
 from datetime import date
-import app
+import app  # more than the worker loads (Lambda enters it at chalicelib.routes.queues), so the check is stricter
 from chalicelib.bootstrap import Container
 from chalicelib.config import settings
 from chalicelib.domain.holiday_hints import with_hint
