@@ -438,7 +438,7 @@ def _cold_imports(app: Any, env: dict[str, str], tenant_id: str, repeats: int) -
         "worker_first_reminder": worker_code,
         # The same without Kindly's own modules: the share the libraries it sends with take on their own. The
         # collector is held as the worker holds it, so the two differ by Kindly's modules alone.
-        "worker_libraries_only": HOLD + _importing([m for m in modules if m != "app" and not _own(m)]),
+        "worker_libraries_only": HOLD + _importing([m for m in modules if not _own(m)]),
         # The same as the worker, had it not held the collector (chalicelib/coldstart.py): what the hold saves.
         "worker_collector_not_held": NO_HOLD + worker_code,
     }

@@ -3,9 +3,9 @@
 A cold queue worker loads some 580 modules before its first reminder is out. Each allocation counts towards the
 collector's next pass, and the oldest generation's passes walk every object loaded so far, so the cost grows
 faster than the heap: about 8 % of the worker's cold load (13 ms in the bench, README) went on passes that found
-next to nothing, since modules, classes and clients live as long as the process. The collector is held when the chalicelib package is
-first imported; once the first event has been served, what the load left is frozen (kept out of every later
-pass) and the collector resumes. Outside Lambda (chalice local, the CLI, tests) nothing changes.
+next to nothing, since modules, classes and clients live as long as the process. The collector is held when the
+chalicelib package is first imported; once the first event has been served, what the load left is frozen (kept
+out of every later pass) and the collector resumes. Outside Lambda (chalice local, the CLI, tests) nothing changes.
 
 Two ways out of the hold, because Lambda enters Kindly two ways: the API through app.py (a Chalice middleware),
 each event function through its own module (chalice's handler string for a blueprint's function names the
