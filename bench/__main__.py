@@ -37,6 +37,7 @@ from bench import floor
 from bench.calls import CallLog, PageBudgetSpent, counting_aws_calls
 from bench.costing import Measured, monthly_cost
 from bench.loading import load_accounts
+from bench.marginal import marginal_ms
 from bench.units import extrapolated, ratio, within
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -454,6 +455,7 @@ def _cold_imports(app: Any, env: dict[str, str], tenant_id: str, repeats: int) -
         results[f"{name}_seconds_median"] = round(statistics.median(r[0] for r in runs[name]), 3)
         results[f"{name}_peak_rss_mb"] = round(statistics.median(r[1] for r in runs[name]), 1)
     results["worker_first_reminder_heaviest_packages_ms"] = _heaviest(worker_code, env)
+    results["worker_marginal_ms"] = marginal_ms(modules, env, ROOT)
     return results
 
 
