@@ -37,7 +37,7 @@ from bench import floor
 from bench.calls import CallLog, PageBudgetSpent, counting_aws_calls
 from bench.costing import Measured, monthly_cost
 from bench.loading import load_accounts
-from bench.marginal import marginal_ms
+from bench.marginal import belongs, marginal_ms
 from bench.units import extrapolated, ratio, within
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -439,7 +439,7 @@ def _cold_imports(app: Any, env: dict[str, str], tenant_id: str, repeats: int) -
         "worker_first_reminder": worker_code,
         # The same without Kindly's own modules: the share the libraries it sends with take on their own. The
         # collector is held as the worker holds it, so the two differ by Kindly's modules alone.
-        "worker_libraries_only": HOLD + _importing([m for m in modules if not _own(m)]),
+        "worker_libraries_only": HOLD + _importing([m for m in modules if not belongs(m, ("chalicelib",))]),
         # The same as the worker, had it not held the collector (chalicelib/coldstart.py): what the hold saves.
         "worker_collector_not_held": NO_HOLD + worker_code,
     }
@@ -459,12 +459,8 @@ def _cold_imports(app: Any, env: dict[str, str], tenant_id: str, repeats: int) -
     return results
 
 
-def _own(module: str) -> bool:
-    return module == "chalicelib" or module.startswith("chalicelib.")
-
-
 HOLD = "import chalicelib; "  # importing the package holds the collector, as it does in the worker
-NO_HOLD = "import chalicelib.coldstart as c; c.resume_collector(); c.gc.unfreeze(); "
+NO_HOLD = "import chalicelib, gc; gc.enable(); "  # the package held it: let it run again at once
 
 
 def _importing(modules: list[str]) -> str:

@@ -52,11 +52,16 @@ print(time.perf_counter() - started)
 """
 
 
+def belongs(module: str, packages: tuple[str, ...]) -> bool:
+    """The module is one of the packages or inside one."""
+    return any(module == package or module.startswith(package + ".") for package in packages)
+
+
 def marginal_ms(modules: list[str], env: dict[str, str], root: Path, repeats: int = 7) -> dict[str, float]:
     """Each group's median marginal import time, in ms; groups the worker does not load are left out."""
     found: dict[str, float] = {}
     for name, prefixes in GROUPS.items():
-        group = [m for m in modules if any(m == p or m.startswith(p + ".") for p in prefixes)]
+        group = [m for m in modules if belongs(m, prefixes)]
         if not group:
             continue
         others = [m for m in modules if m not in group]
