@@ -1,8 +1,8 @@
 """A tenant's finance figures as counters: what one account adds to them, and the answer they make.
 
 The figures are kept by the accounts table's stream (services/figure_stream.py): each change of an account adds
-contribution(new) - contribution(old) to its tenant's counters, so GET /v1/metrics reads a few aggregate items
-instead of every account. Counters are named `<kind>:<detail>` and fall in three scopes:
+contribution(new) less what was counted for it (domain/counted.py) to its tenant's counters, so GET /v1/metrics
+reads a few aggregate items instead of every account. Counters are named `<kind>:<detail>` and fall in three scopes:
 
 - flows (`tally:`, `received:`, `returned:`, `plan_paid:`): things that happened; kept in total and per UTC day
   (the day the change was recorded), so a period's figures are the sum of its days;
@@ -65,7 +65,11 @@ def contribution(account: Account | None) -> Counters:
 
 def delta(old: Account | None, new: Account | None) -> Counters:
     """What a change of one account (a stream record's old and new image) adds to its tenant's counters."""
-    before, after = contribution(old), contribution(new)
+    return difference(contribution(new), contribution(old))
+
+
+def difference(after: Mapping[str, int], before: Mapping[str, int]) -> Counters:
+    """Counters `after` less counters `before`, without the zeros."""
     changed = {key: after.get(key, 0) - before.get(key, 0) for key in before.keys() | after.keys()}
     return {key: n for key, n in sorted(changed.items()) if n}
 
@@ -88,15 +92,6 @@ def placements(change: Mapping[str, int], day: date) -> dict[str, Counters]:
         if key.startswith(FLOW_PREFIXES):
             items.setdefault(day_item(day), {})[key] = n
     return items
-
-
-def rebuilt_items(accounts: Iterable[Account]) -> dict[str, Counters]:
-    """The total and ends items of a tenant, summed from its accounts (days are history: not rebuilt)."""
-    total: Counter[str] = Counter()
-    for account in accounts:
-        total.update(contribution(account))
-    items = placements({key: n for key, n in total.items() if n}, date.min)
-    return {key: counters for key, counters in items.items() if not key.startswith(DAY_ITEM)}
 
 
 def day_item(day: date) -> str:

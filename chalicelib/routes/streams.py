@@ -1,6 +1,6 @@
 """The accounts table's stream: each record's change of one account is added to its tenant's finance figures
 (services/figure_stream.py); a record that fails is reported, and Lambda retries from it (ReportBatchItemFailures,
-infra/sam-merge.json); records added already are recognised by their sequence number and count once."""
+infra/sam-merge.json); a change counted already is recognised by its account version and counts once."""
 
 from __future__ import annotations
 
@@ -26,8 +26,7 @@ def process_figure_records(event: dict[str, Any], app: Container) -> dict[str, A
         raw = record.raw_event
         change = raw["dynamodb"]
         try:
-            app.figure_stream.apply(change["SequenceNumber"], recorded_on(raw),
-                                    account_of(app.models, change.get("OldImage")),
+            app.figure_stream.apply(recorded_on(raw), account_of(app.models, change.get("OldImage")),
                                     account_of(app.models, change.get("NewImage")))
         except Exception as exc:
             keys = change.get("Keys") or {}

@@ -603,22 +603,59 @@ def figure_store(request: pytest.FixtureRequest) -> Any:
     return request.getfixturevalue("aws").figure_store
 
 
-def test_a_change_adds_its_counters_once_per_tenant(figure_store):
-    change = {"total": {"accounts": 1, "state:active": 1}, "day#2026-12-01": {"received:EUR": 4900}}
+def test_a_move_lands_once_and_only_from_what_is_counted(figure_store):
+    from chalicelib.domain.counted import WRITES, Counted, Move
 
-    assert figure_store.add(TENANT, "0001", change) is True
-    assert figure_store.add(TENANT, "0001", change) is False  # delivered again: nothing added
-    assert figure_store.add(TENANT, "0002", {"total": {"state:active": -1, "state:paused": 1}}) is True
-    assert figure_store.add(OTHER, "0001", {"total": {"accounts": 5}}) is True  # a marker is the tenant's own
+    first = Counted(1, 1, {"accounts": 1, "state:active": 1})
+    created = Move(None, first, {"total": {"accounts": 1, "state:active": 1, WRITES: 1},
+                                 "day#2026-12-01": {"received:EUR": 4900}})
+    paused = Move(first, Counted(2, 2, {"accounts": 1, "state:paused": 1}),
+                  {"total": {"state:active": -1, "state:paused": 1, WRITES: 1}})
 
-    assert figure_store.item(TENANT, "total") == {"accounts": 1, "state:active": 0, "state:paused": 1}
-    assert figure_store.item(OTHER, "total") == {"accounts": 5}
-    assert figure_store.item(TENANT, "nothing") == {}
+    assert figure_store.move(TENANT, "a-1", created) is True
+    assert figure_store.move(TENANT, "a-1", created) is False  # delivered again: something is counted already
+    assert figure_store.move(TENANT, "a-1", paused) is True
+    assert figure_store.move(TENANT, "a-1", paused) is False  # no longer what is counted
+    stale = Move(Counted(2, 2, {"accounts": 1, "state:held": 1}), Counted(3, 3, {}), {"total": {"accounts": -1}})
+    assert figure_store.move(TENANT, "a-1", stale) is False  # the same version, other counters
+    assert figure_store.move(OTHER, "a-1", created) is True  # what is counted is the tenant's own
+
+    assert figure_store.item(TENANT, "total") == {"accounts": 1, "state:active": 0, "state:paused": 1, WRITES: 2}
+    assert figure_store.item(OTHER, "total") == {"accounts": 1, "state:active": 1, WRITES: 1}
+    assert figure_store.counted(TENANT, "a-1") == Counted(2, 2, {"accounts": 1, "state:paused": 1})
+    assert figure_store.counted(TENANT, "a-2") is None and figure_store.item(TENANT, "nothing") == {}
+    assert list(figure_store.all_counted(OTHER)) == [("a-1", first)]
+
+    quiet = Move(Counted(2, 2, {"accounts": 1, "state:paused": 1}), Counted(3, 3, {"accounts": 1, "state:paused": 1}),
+                 {})
+    assert figure_store.move(TENANT, "a-1", quiet) is True  # a change that adds nothing still moves the version
+    gone = Move(quiet.end, None, {"total": {"accounts": -1, "state:paused": -1, WRITES: 1}})
+    assert figure_store.move(TENANT, "a-1", gone) is True
+    assert figure_store.counted(TENANT, "a-1") is None and list(figure_store.all_counted(TENANT)) == []
+
+
+def test_a_correction_lands_only_while_no_move_has(figure_store):
+    from chalicelib.domain.counted import WRITES, Counted, Move
+
+    fix = {"total": {"accounts": -3}, "ends#2026-12-20": {"ends:hardship@2026-12-20T0000Z": -1}}
+    assert figure_store.correct(TENANT, fix, None) is True
+    assert figure_store.correct(TENANT, fix, None) is False  # another correction landed first
+    assert figure_store.move(TENANT, "a-1", Move(None, Counted(1, 1, {"accounts": 1}),
+                                                 {"total": {"accounts": 1, WRITES: 1}}))
+    assert figure_store.correct(TENANT, {"total": {"accounts": 2}}, 1) is False  # a move landed since
+    assert figure_store.correct(TENANT, {"total": {"accounts": 2}}, 2) is True
+
+    assert figure_store.item(TENANT, "total") == {"accounts": 0, WRITES: 3}
+    assert figure_store.between(TENANT, "ends#", "ends#~") == {
+        "ends#2026-12-20": {"ends:hardship@2026-12-20T0000Z": -1}}
 
 
 def test_items_are_read_by_key_range_and_replaced_by_prefix(figure_store):
-    for day, amount in (("2026-11-30", 1), ("2026-12-01", 2), ("2026-12-02", 4)):
-        figure_store.add(TENANT, f"d{day}", {f"day#{day}": {"received:EUR": amount}, "ends#2026-12-20": {"x": 1}})
+    from chalicelib.domain.counted import Counted, Move
+
+    for n, (day, amount) in enumerate((("2026-11-30", 1), ("2026-12-01", 2), ("2026-12-02", 4))):
+        figure_store.move(TENANT, f"a-{n}", Move(None, Counted(1, 1, {}), {
+            f"day#{day}": {"received:EUR": amount}, "ends#2026-12-20": {"x": 1}}))
 
     assert figure_store.between(TENANT, "day#2026-12-01", "day#2026-12-02") == {
         "day#2026-12-01": {"received:EUR": 2}, "day#2026-12-02": {"received:EUR": 4}}
@@ -629,6 +666,7 @@ def test_items_are_read_by_key_range_and_replaced_by_prefix(figure_store):
     assert figure_store.between(TENANT, "ends#", "ends#~") == {"ends#2026-12-24": {"y": 1}}
     assert figure_store.item(TENANT, "total") == {"accounts": 2}
     assert figure_store.between(TENANT, "day#", "day#~")["day#2026-12-02"] == {"received:EUR": 4}  # kept
+    assert len(list(figure_store.all_counted(TENANT))) == 3  # what is counted is not among the items
 
 
 def test_daily_summary_addresses_are_per_tenant_and_a_day_is_claimed_once(console_store):

@@ -10,7 +10,7 @@ import pytest
 
 from tests.aws.test_first_reminder import auth
 from tests.support.figures import flow_figures
-from tests.support.samples import account
+from tests.support.samples import ACCOUNT, account
 
 pytestmark = pytest.mark.aws
 
@@ -60,15 +60,15 @@ def test_a_failed_record_is_reported_and_the_retried_batch_counts_each_change_on
     records = stream_records(aws)
     failing = records[1]["dynamodb"]["SequenceNumber"]
     store = aws.figure_store
-    add = store.add
+    move = store.move
 
-    def add_failing_once(tenant_id: str, change_id: str, items: dict[str, Any]) -> bool:
-        if change_id == failing:
-            monkeypatch.setattr(store, "add", add)
+    def move_failing_once(tenant_id: str, account_id: str, change: Any) -> bool:
+        if account_id == "a-2":
+            monkeypatch.setattr(store, "move", move)
             raise RuntimeError("throttled")
-        return add(tenant_id, change_id, items)
+        return move(tenant_id, account_id, change)
 
-    monkeypatch.setattr(store, "add", add_failing_once)
+    monkeypatch.setattr(store, "move", move_failing_once)
     answer = client.lambda_.invoke("figures_stream", {"Records": records}).payload
     assert answer == {"batchItemFailures": [{"itemIdentifier": failing}]}
     assert json.loads(metrics(client, tenant).body)["accounts"]["total"] == 2  # the others went through
@@ -118,21 +118,30 @@ def test_a_bad_period_is_400_naming_it(client, aws, tenant, query, field):
     assert json.loads(answer.body)["error"]["field"] == field
 
 
-def test_rebuild_recomputes_the_figures_from_the_accounts(client, aws, tenant, kindly, capsys):
+def test_rebuild_corrects_the_figures_from_the_accounts(client, aws, tenant, kindly, capsys):
     put(client, tenant, "a-1")
     put(client, tenant, "a-2")
     flow_figures(aws)
     streamed = json.loads(metrics(client, tenant).body)
-    # figures gone wrong: a change counted that never happened
-    aws.figure_store.add(tenant["tenant_id"], "lost-and-found", {"total": {"accounts": 7, "state:held": 7}})
+    store, tenant_id = aws.figure_store, tenant["tenant_id"]
+    # figures gone wrong: a change counted that never happened...
+    writes = store.item(tenant_id, "total")["writes"]
+    assert store.correct(tenant_id, {"total": {"accounts": 7, "state:held": 7}}, writes)
+    # ...and a change the figures have not counted yet: the stream lags behind
+    put(client, tenant, "a-2", invoices=[{**ACCOUNT["invoices"][0], "amount": 5900}])
     assert json.loads(metrics(client, tenant).body)["accounts"]["total"] == 9
 
-    assert kindly(["metrics", "rebuild", "--tenant", tenant["tenant_id"]]) == 0
+    assert kindly(["metrics", "rebuild", "--tenant", tenant_id]) == 0
 
     printed = json.loads(capsys.readouterr().out)
-    assert printed["figures"]["accounts"] == streamed["accounts"] == {"total": 2, "by_state": {"active": 2}}
+    assert printed["accounts_read"] == 2 and printed["accounts_corrected"] == 1
+    assert printed["standing_checked"] is True
+    assert printed["standing_corrected"] == {"total": {"accounts": -7, "state:held": -7}}
     rebuilt = json.loads(metrics(client, tenant).body)
-    assert {k: v for k, v in rebuilt.items() if k != "as_of"} == {k: v for k, v in streamed.items() if k != "as_of"}
+    assert rebuilt["accounts"] == streamed["accounts"] == {"total": 2, "by_state": {"active": 2}}
+    assert rebuilt["outstanding"] == {"EUR": 4900 + 5900}
+    flow_figures(aws)  # the stream catches up: what the rebuild counted is not counted again
+    assert json.loads(metrics(client, tenant).body)["outstanding"] == {"EUR": 4900 + 5900}
     assert kindly(["metrics", "rebuild", "--tenant", "t_nope"]) != 0
 
 
@@ -202,7 +211,7 @@ def test_a_batch_that_cannot_be_replayed_stays_in_the_queue_and_changes_nothing(
     def throttled(*args: Any) -> bool:
         raise RuntimeError("throttled")
 
-    monkeypatch.setattr(type(aws.figure_store), "add", throttled)  # the command builds a container of its own
+    monkeypatch.setattr(type(aws.figure_store), "move", throttled)  # the command builds a container of its own
 
     # When the operator replays
     assert kindly(["metrics", "replay"]) == 1

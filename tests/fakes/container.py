@@ -78,10 +78,10 @@ class Faked:
 
     def flow_stream(self) -> int:
         """Apply the account writes made since the last call to the figures, as figures_stream would (each
-        write is a record numbered by its place in the stream, dated by the fake clock): how many were new."""
+        write a record, dated by the fake clock): how many added to them."""
         applied = 0
-        for number, (old, new) in enumerate(self.accounts.stream[self.streamed:], start=self.streamed):
-            applied += self.container.figure_stream.apply(f"{number:020d}", self.clock.now().date(), old, new)
+        for old, new in self.accounts.stream[self.streamed:]:
+            applied += self.container.figure_stream.apply(self.clock.now().date(), old, new)
         self.streamed = len(self.accounts.stream)
         return applied
 

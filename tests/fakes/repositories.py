@@ -23,7 +23,9 @@ from typing import TYPE_CHECKING, Any
 from chalicelib.adapters.dynamodb.mapping import due_key, shard_of
 from chalicelib.domain.accounts import Account
 from chalicelib.domain.audit import AuditEvent, StoredEvent
+from chalicelib.domain.counted import WRITES, Counted, Move
 from chalicelib.domain.errors import Conflict
+from chalicelib.domain.figures import TOTAL_ITEM
 from chalicelib.domain.links import ShortLink
 from chalicelib.domain.messages import PENDING, RETRY
 from chalicelib.domain.payments import Payment, PaymentEvent, parked_key
@@ -439,22 +441,49 @@ class FakeSweepLedger:
 
 
 class FakeFigureStore:
-    """ports.FigureStore in memory: items of counters per tenant, and the changes already added."""
+    """ports.FigureStore in memory: items of counters per tenant, and what is counted for each account."""
 
     def __init__(self) -> None:
         self.items: dict[tuple[str, str], dict[str, int]] = {}
-        self.seen: set[tuple[str, str]] = set()
+        self.accounts: dict[tuple[str, str], Counted] = {}
         self.reads = 0
+        self._interference: list[Callable[[], None]] = []
 
-    def add(self, tenant_id: str, change_id: str, items: dict[str, dict[str, int]]) -> bool:
-        if (tenant_id, change_id) in self.seen:
+    def before_next_move(self, change: Callable[[], None]) -> None:
+        """Run `change` just before the next move is checked: the stream or a rebuild that got there first."""
+        self._interference.append(change)
+
+    def counted(self, tenant_id: str, account_id: str) -> Counted | None:
+        return self.accounts.get((tenant_id, account_id))
+
+    def all_counted(self, tenant_id: str) -> Iterator[tuple[str, Counted]]:
+        for (tenant, account_id), counted in sorted(self.accounts.items()):
+            if tenant == tenant_id:
+                yield account_id, counted
+
+    def move(self, tenant_id: str, account_id: str, move: Move) -> bool:
+        while self._interference:
+            self._interference.pop(0)()
+        if self.accounts.get((tenant_id, account_id)) != move.start:
             return False
-        self.seen.add((tenant_id, change_id))
+        if move.end is None:
+            self.accounts.pop((tenant_id, account_id), None)
+        else:
+            self.accounts[(tenant_id, account_id)] = move.end
+        self._add(tenant_id, move.added)
+        return True
+
+    def correct(self, tenant_id: str, items: dict[str, dict[str, int]], writes: int | None) -> bool:
+        if self.items.get((tenant_id, TOTAL_ITEM), {}).get(WRITES) != writes:
+            return False
+        self._add(tenant_id, {**items, TOTAL_ITEM: {**items.get(TOTAL_ITEM, {}), WRITES: 1}})
+        return True
+
+    def _add(self, tenant_id: str, items: dict[str, dict[str, int]]) -> None:
         for key, counters in items.items():
             stored = self.items.setdefault((tenant_id, key), {})
             for name, n in counters.items():
                 stored[name] = stored.get(name, 0) + n
-        return True
 
     def item(self, tenant_id: str, key: str) -> dict[str, int]:
         self.reads += 1

@@ -93,7 +93,7 @@ def test_a_batch_the_stream_gives_up_on_is_dropped_then_replayed(local_env, monk
         raise RuntimeError("throttled")
 
     with monkeypatch.context() as failing:
-        failing.setattr(DynamoFigureStore, "add", throttled)
+        failing.setattr(DynamoFigureStore, "move", throttled)
         for _ in range(MAX_RETRIES + 1):
             poller.poll()
 

@@ -1,21 +1,27 @@
-"""ports.FigureStore on the figures table: one partition per tenant (`tenant_id`), items by `key` ("total",
-"day#<date>", "ends#<date>", and "seen#<sequence number>" markers), each counter a top-level number attribute.
+"""ports.FigureStore on the figures table: one partition per tenant (`tenant_id`), items by `key`: the aggregate
+items ("total", "day#<date>", "ends#<date>"), each counter a top-level number attribute, and what is counted for
+each account ("counted#<account id>": `version`, `dated`, its contribution as the map `counters`, and the
+counters' `digest`, which the conditions compare).
 
-A change is one TransactWriteItems: the Put of its "seen" marker (attribute_not_exists, expiring after the
-stream's 24 hours of retention are long gone) and one ADD update per item it touches. A record delivered again
-finds its marker and the whole transaction is cancelled, so a retry never counts twice."""
+A move is one TransactWriteItems: the put (or delete) of the account's Counted, on the condition that it is
+still the move's start, and one ADD update per aggregate item the move adds to. When the Counted has moved on,
+the whole transaction is cancelled and nothing is counted; a move that adds nothing is the conditional put alone."""
 
 from __future__ import annotations
 
-import time
+import hashlib
+from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
-from chalicelib.adapters.aws import error_code
+import msgspec
 
-KEY_ATTRIBUTES = ("tenant_id", "key", "expires_at")
-SEEN = "seen#"
-SEEN_KEEP_SECONDS = 3 * 24 * 3600
+from chalicelib.adapters.aws import error_code
+from chalicelib.domain.counted import WRITES, Counted, Move
+from chalicelib.domain.figures import TOTAL_ITEM
+
+KEY_ATTRIBUTES = ("tenant_id", "key")
+COUNTED = "counted#"
 
 
 class DynamoFigureStore:
@@ -23,13 +29,65 @@ class DynamoFigureStore:
         self._client = client
         self._table = table
 
-    def add(self, tenant_id: str, change_id: str, items: dict[str, dict[str, int]]) -> bool:
-        marker = {"Put": {"TableName": self._table, "ConditionExpression": "attribute_not_exists(tenant_id)",
-                          "Item": {"tenant_id": {"S": tenant_id}, "key": {"S": SEEN + change_id},
-                                   "expires_at": {"N": str(int(time.time()) + SEEN_KEEP_SECONDS)}}}}
-        updates = [self._update(tenant_id, key, counters) for key, counters in sorted(items.items()) if counters]
+    def counted(self, tenant_id: str, account_id: str) -> Counted | None:
+        found = self._client.get_item(TableName=self._table, Key=self._key(tenant_id, COUNTED + account_id),
+                                      ConsistentRead=True).get("Item")
+        return _counted(found) if found else None
+
+    def all_counted(self, tenant_id: str) -> Iterator[tuple[str, Counted]]:
+        for raw in self._query(tenant_id, "begins_with(#k, :prefix)", {":prefix": {"S": COUNTED}}):
+            yield raw["key"]["S"].removeprefix(COUNTED), _counted(raw)
+
+    def move(self, tenant_id: str, account_id: str, move: Move) -> bool:
+        key = self._key(tenant_id, COUNTED + account_id)
+        if move.start is None:
+            condition: dict[str, Any] = {"ConditionExpression": "attribute_not_exists(tenant_id)"}
+        else:
+            start = move.start
+            condition = {"ConditionExpression": "#v = :v AND #d = :d AND #s = :s",
+                         "ExpressionAttributeNames": {"#v": "version", "#d": "dated", "#s": "digest"},
+                         "ExpressionAttributeValues": {":v": {"N": str(start.version)}, ":d": {"N": str(start.dated)},
+                                                       ":s": {"S": _digest(start.counters)}}}
+        if move.end is None:
+            counted: dict[str, Any] = {"Delete": {"TableName": self._table, "Key": key, **condition}}
+        else:
+            end = move.end
+            item = {**key, "version": {"N": str(end.version)}, "dated": {"N": str(end.dated)},
+                    "digest": {"S": _digest(end.counters)},
+                    "counters": {"M": {name: {"N": str(n)} for name, n in end.counters.items()}}}
+            counted = {"Put": {"TableName": self._table, "Item": item, **condition}}
+        updates = [self._update(tenant_id, item_key, counters)
+                   for item_key, counters in sorted(move.added.items()) if counters]
         try:
-            self._client.transact_write_items(TransactItems=[marker, *updates])
+            if updates:
+                self._client.transact_write_items(TransactItems=[counted, *updates])
+            elif move.end is None:
+                self._client.delete_item(**counted["Delete"])
+            else:
+                self._client.put_item(**counted["Put"])
+        except Exception as exc:
+            if error_code(exc) == "ConditionalCheckFailedException":
+                return False
+            reasons = getattr(exc, "response", {}).get("CancellationReasons") or []
+            if error_code(exc) == "TransactionCanceledException" and reasons and \
+                    reasons[0].get("Code") == "ConditionalCheckFailed":
+                return False
+            raise
+        return True
+
+    def correct(self, tenant_id: str, items: dict[str, dict[str, int]], writes: int | None) -> bool:
+        counted_writes = {**items.get(TOTAL_ITEM, {}), WRITES: 1}
+        total = self._update(tenant_id, TOTAL_ITEM, counted_writes)["Update"]
+        total["ExpressionAttributeNames"]["#w"] = WRITES
+        if writes is None:
+            total["ConditionExpression"] = "attribute_not_exists(#w)"
+        else:
+            total["ConditionExpression"] = "#w = :w"
+            total["ExpressionAttributeValues"][":w"] = {"N": str(writes)}
+        others = [self._update(tenant_id, key, counters) for key, counters in sorted(items.items())
+                  if key != TOTAL_ITEM and counters]
+        try:
+            self._client.transact_write_items(TransactItems=[{"Update": total}, *others])
         except Exception as exc:
             reasons = getattr(exc, "response", {}).get("CancellationReasons") or []
             if error_code(exc) == "TransactionCanceledException" and reasons and \
@@ -37,6 +95,9 @@ class DynamoFigureStore:
                 return False
             raise
         return True
+
+    def _key(self, tenant_id: str, key: str) -> dict[str, Any]:
+        return {"tenant_id": {"S": tenant_id}, "key": {"S": key}}
 
     def _update(self, tenant_id: str, key: str, counters: dict[str, int]) -> dict[str, Any]:
         names = {f"#c{n}": name for n, name in enumerate(counters)}
@@ -79,6 +140,16 @@ class DynamoFigureStore:
             if "LastEvaluatedKey" not in page:
                 return found
             asked["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+def _digest(counters: dict[str, int]) -> str:
+    """The counters in a few bytes, for a condition to compare (a map cannot be compared in one)."""
+    return hashlib.blake2b(msgspec.json.encode(sorted(counters.items())), digest_size=12).hexdigest()
+
+
+def _counted(raw: dict[str, Any]) -> Counted:
+    return Counted(int(raw["version"]["N"]), int(raw["dated"]["N"]),
+                   {name: int(Decimal(value["N"])) for name, value in raw["counters"]["M"].items()})
 
 
 def _counters(raw: dict[str, Any]) -> dict[str, int]:

@@ -317,8 +317,7 @@ class FigureModel(Model):
         table_name = "figures"
 
     tenant_id = UnicodeAttribute(hash_key=True)
-    key = UnicodeAttribute(range_key=True)  # "total", "day#<date>", "ends#<date>", "seen#<sequence number>"
-    expires_at = TTLAttribute(null=True)  # the "seen" markers only
+    key = UnicodeAttribute(range_key=True)  # "total", "day#<date>", "ends#<date>", "counted#<account id>"
 
 
 class Models(Struct, frozen=True):

@@ -1,10 +1,14 @@
-"""`kindly metrics rebuild --tenant T`: recompute a tenant's finance figures from its accounts, in place of what
-the accounts table's stream kept (services/figure_stream.py). `kindly metrics replay`: apply again the stream's
-batches that figures_stream gave up on (adapters/figures_dropped.py)."""
+"""`kindly metrics rebuild --tenant T`: correct a tenant's finance figures from its accounts, while the accounts
+table's stream goes on counting (services/figure_stream.py); exit 1 when the standing items could not be checked
+because changes kept landing (the accounts were corrected all the same: run it again at a quieter moment).
+`kindly metrics replay`: apply again the stream's batches that figures_stream gave up on
+(adapters/figures_dropped.py)."""
 
 from __future__ import annotations
 
 import argparse
+
+from msgspec import to_builtins
 
 from chalicelib.cli.usage import UsageError, container, emit
 
@@ -13,14 +17,14 @@ def cmd_metrics_rebuild(args: argparse.Namespace) -> int:
     app = container()
     if app.tenant_repository.get(args.tenant) is None:
         raise UsageError(f"no tenant {args.tenant!r}")
-    items = app.figure_stream.rebuild(args.tenant)
-    emit({"tenant_id": args.tenant, "items_written": len(items), "figures": app.figures.figures(args.tenant)})
-    return 0
+    rebuilt = app.figure_stream.rebuild(args.tenant)
+    emit({"tenant_id": args.tenant, **to_builtins(rebuilt), "figures": app.figures.figures(args.tenant)})
+    return 0 if rebuilt.standing_checked else 1
 
 
 def cmd_metrics_replay(args: argparse.Namespace) -> int:
     """Each batch figures_stream gave up on, read again from the stream and applied; those applied in full leave
-    the queue. Applying is idempotent (each record's sequence number is marked when its change is added), so the
+    the queue. Applying is idempotent (what is counted for each account carries its version), so the
     records of a batch that were counted before count once. Exit 1 when a batch stays: it failed again, the stream
     no longer holds it (past its 24 hours: `kindly metrics rebuild` the tenants), or the message names none."""
     from collections import Counter

@@ -3,16 +3,32 @@ summary email."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:  # annotations only: a use case loads the domain modules it works with, not every port's
+    from ..counted import Counted, Move
 
 
 class FigureStore(Protocol):
-    """Per tenant, the finance figures' aggregate items (domain/figures.py): counters under an item key."""
+    """Per tenant, the finance figures' aggregate items (domain/figures.py), counters under an item key, and what
+    they have counted for each account (domain/counted.py)."""
 
-    def add(self, tenant_id: str, change_id: str, items: dict[str, dict[str, int]]) -> bool:
-        """Add the counters to the tenant's items, all at once, unless the change `change_id` (a stream record's
-        sequence number) was added already: then nothing, and False."""
+    def counted(self, tenant_id: str, account_id: str) -> Counted | None:
+        """What is counted for one account (a strongly consistent read); None when nothing is."""
+
+    def all_counted(self, tenant_id: str) -> Iterator[tuple[str, Counted]]:
+        """What is counted for each account of the tenant, by account id: one paginated query."""
+
+    def move(self, tenant_id: str, account_id: str, move: Move) -> bool:
+        """Write the move at once: the account's Counted becomes `move.end` (removed when None) and the counters
+        are added to their items, only if what is counted is still `move.start` (nothing, when None). False, with
+        nothing written, when it is not."""
+
+    def correct(self, tenant_id: str, items: dict[str, dict[str, int]], writes: int | None) -> bool:
+        """Add counters to the tenant's items (a rebuild's correction of the standing items), and 1 to the total's
+        WRITES, all at once, only if WRITES is still `writes` (None: absent). False, with nothing written, if not."""
 
     def item(self, tenant_id: str, key: str) -> dict[str, int]:
         """The counters of one item ({} when it does not exist)."""
