@@ -632,6 +632,11 @@ def test_a_move_lands_once_and_only_from_what_is_counted(figure_store):
     gone = Move(quiet.end, None, {"total": {"accounts": -1, "state:paused": -1, WRITES: 1}})
     assert figure_store.move(TENANT, "a-1", gone) is True
     assert figure_store.counted(TENANT, "a-1") is None and list(figure_store.all_counted(TENANT)) == []
+    empty = Counted(1, 1, {})
+    assert figure_store.move(TENANT, "a-9", Move(None, empty, {})) is True  # alone, no transaction
+    assert figure_store.move(TENANT, "a-9", Move(Counted(2, 2, {}), None, {})) is False
+    assert figure_store.move(TENANT, "a-9", Move(empty, None, {})) is True
+    assert figure_store.counted(TENANT, "a-9") is None
 
 
 def test_a_correction_lands_only_while_no_move_has(figure_store):

@@ -128,17 +128,17 @@ class DynamoFigureStore:
             while batch:
                 batch = self._client.batch_write_item(RequestItems=batch).get("UnprocessedItems") or {}
 
-    def _query(self, tenant_id: str, condition: str, values: dict[str, Any]) -> list[dict[str, Any]]:
-        found: list[dict[str, Any]] = []
+    def _query(self, tenant_id: str, condition: str, values: dict[str, Any]) -> Iterator[dict[str, Any]]:
+        """The items, a page at a time (a tenant's counted items are as many as its accounts)."""
         asked: dict[str, Any] = {
             "TableName": self._table, "KeyConditionExpression": f"tenant_id = :tenant AND {condition}",
             "ExpressionAttributeNames": {"#k": "key"},
             "ExpressionAttributeValues": {":tenant": {"S": tenant_id}, **values}}
         while True:
             page = self._client.query(**asked)
-            found += page.get("Items", [])
+            yield from page.get("Items", [])
             if "LastEvaluatedKey" not in page:
-                return found
+                return
             asked["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 
