@@ -7,12 +7,14 @@ account version it came from, and the last version whose flows went to the day i
 repository's optimistic lock: every write of an account adds 1 to its version.
 
 Every change to the figures is a `Move` of one account's `Counted`, written at once with the counters it adds,
-and only if the account's `Counted` is still the one the move started from:
+and only if what is counted for the account is still the move's start:
 - a change of the account (a stream record) moves the contribution to its new version's, adding the difference,
   and adds its flows to the day it was recorded on. A version counted already (the record came again, or a
   rebuild read that version first) adds nothing to the total, and flows already dated add nothing to a day;
 - a rebuild that read the account moves the contribution to the version it read, unless the stream has counted a
   later one. Day items are history the accounts cannot tell again: a rebuild leaves them alone.
+A change that adds nothing (most writes of an account change no figure) is not written at all: what is counted
+stays at an earlier version with the same counters, which is as good a start for the next move as its own.
 So the stream and a rebuild, in any order and at the same time, count each version of each account once.
 
 Every move that adds to the standing items also adds 1 to the total's `WRITES`, so a rebuild can tell whether
@@ -42,11 +44,21 @@ class Counted(Struct, frozen=True):
 
 class Move(Struct, frozen=True):
     """One account's `Counted` moved from `start` (None when nothing is counted for it) to `end` (None: the
-    account is gone), with the counters it adds to each aggregate item."""
+    account is gone), with the counters it adds to each aggregate item. It lands only on `start`, or on an
+    earlier version of it with the same counters (see `lands_on`)."""
 
     start: Counted | None
     end: Counted | None
     added: dict[str, Counters]
+
+
+def lands_on(move: Move, counted: Counted | None) -> bool:
+    """Whether the move may land on what is counted: its start, or the same counters counted at an earlier version
+    (changes since then added nothing, so were not written)."""
+    start = move.start
+    if start is None or counted is None:
+        return start is None and counted is None
+    return counted.counters == start.counters and counted.version <= start.version and counted.dated <= start.dated
 
 
 def version_of(account: Account) -> int:
@@ -64,8 +76,8 @@ def assumed(old: Account | None) -> Counted | None:
 
 def on_change(counted: Counted | None, old: Account | None, new: Account | None, day: date) -> Move | None:
     """A change of an account from `old` to `new` (None: deleted), recorded on `day`, against what is counted for
-    it; None when it adds nothing that is not counted already. A deletion takes the account's contribution out of
-    the standing items; the days keep what happened."""
+    it; None when it adds nothing: counted already, or no figure changed. A deletion takes the account's
+    contribution out of the standing items; the days keep what happened."""
     if new is None:
         return None if counted is None else _move(counted, None, standing(difference({}, counted.counters)))
     version = version_of(new)
@@ -79,6 +91,8 @@ def on_change(counted: Counted | None, old: Account | None, new: Account | None,
         added.update(standing(difference(now, counted.counters if counted else {})))
     if to_day:
         added.update(dated(difference(flows_of(now), flows_of(contribution(old))), day))
+    if not added:
+        return None
     end = Counted(version if to_total else counted.version if counted else 0,
                   version if to_day else counted.dated if counted else 0,
                   now if to_total or counted is None else counted.counters)
@@ -87,12 +101,12 @@ def on_change(counted: Counted | None, old: Account | None, new: Account | None,
 
 def on_reading(counted: Counted | None, account: Account | None) -> Move | None:
     """A rebuild's reading of an account (None: it does not exist) against what is counted for it; None when
-    what is counted is right: the contribution of the version read, or of a later one (the stream is ahead)."""
+    what is counted is right: the contribution of the version read (counted at it or at an earlier version), or
+    of a later one (the stream is ahead)."""
     if account is None:
         return None if counted is None else _move(counted, None, standing(difference({}, counted.counters)))
     version, now = version_of(account), contribution(account)
-    if counted is not None and (counted.version > version or (counted.version == version and
-                                                               counted.counters == now)):
+    if counted is not None and (counted.version > version or counted.counters == now):
         return None
     end = Counted(version, counted.dated if counted else 0, now)
     return _move(counted, end, standing(difference(now, counted.counters if counted else {})))

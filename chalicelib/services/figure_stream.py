@@ -1,9 +1,10 @@
 """Keep a tenant's finance figures from the accounts table's stream, and rebuild them from the accounts.
 
 Each stream record is one change of one account. It moves what the figures count for that account to its new
-version, adding the difference to the tenant's aggregate items, at once and only if what was counted is still
-what the move started from (domain/counted.py). So the stream's at-least-once delivery, a retried batch and a
-rebuild running at the same time count each version of each account once.
+version, adding the difference to the tenant's aggregate items, at once and only if what is counted is still
+what the move started from (domain/counted.py); a change that moves no figure writes nothing. So the stream's
+at-least-once delivery, a retried batch and a rebuild running at the same time count each version of each
+account once.
 
 `rebuild` is for a tenant whose figures are in doubt (records the stream dropped for good, a new Kindly that counts
 something new, items written by hand). It reads every account (the one path that does) and moves what is counted
@@ -53,7 +54,7 @@ class FigureStream:
             if move is None:
                 return False
             if self._store.move(account.tenant_id, account.account_id, move):
-                return bool(move.added)
+                return True
             counted = self._store.counted(account.tenant_id, account.account_id)
         raise Conflict("the figures of this account kept changing; try again", "figures")
 

@@ -623,18 +623,22 @@ def test_a_move_lands_once_and_only_from_what_is_counted(figure_store):
     assert figure_store.item(TENANT, "total") == {"accounts": 1, "state:active": 0, "state:paused": 1, WRITES: 2}
     assert figure_store.item(OTHER, "total") == {"accounts": 1, "state:active": 1, WRITES: 1}
     assert figure_store.counted(TENANT, "a-1") == Counted(2, 2, {"accounts": 1, "state:paused": 1})
-    assert figure_store.counted(TENANT, "a-2") is None and figure_store.item(TENANT, "nothing") == {}
     assert list(figure_store.all_counted(OTHER)) == [("a-1", first)]
+    assert figure_store.counted(TENANT, "a-2") is None and figure_store.item(TENANT, "nothing") == {}
 
-    quiet = Move(Counted(2, 2, {"accounts": 1, "state:paused": 1}), Counted(3, 3, {"accounts": 1, "state:paused": 1}),
-                 {})
-    assert figure_store.move(TENANT, "a-1", quiet) is True  # a change that adds nothing still moves the version
-    gone = Move(quiet.end, None, {"total": {"accounts": -1, "state:paused": -1, WRITES: 1}})
+    # versions 3 and 4 changed no figure and were not written: a move from version 4 lands on version 2's Counted
+    fourth = Counted(4, 4, {"accounts": 1, "state:paused": 1})
+    assert figure_store.move(TENANT, "a-1", Move(replace(fourth, counters={"accounts": 1}), None, {})) is False
+    assert figure_store.move(TENANT, "a-1", Move(replace(fourth, version=1), None, {})) is False
+    back = Move(fourth, Counted(5, 5, {"accounts": 1, "state:active": 1}),
+                {"total": {"state:paused": -1, "state:active": 1, WRITES: 1}})
+    assert figure_store.move(TENANT, "a-1", back) is True
+    gone = Move(back.end, None, {"total": {"accounts": -1, "state:active": -1, WRITES: 1}})
     assert figure_store.move(TENANT, "a-1", gone) is True
     assert figure_store.counted(TENANT, "a-1") is None and list(figure_store.all_counted(TENANT)) == []
     empty = Counted(1, 1, {})
     assert figure_store.move(TENANT, "a-9", Move(None, empty, {})) is True  # alone, no transaction
-    assert figure_store.move(TENANT, "a-9", Move(Counted(2, 2, {}), None, {})) is False
+    assert figure_store.move(TENANT, "a-9", Move(Counted(0, 0, {}), None, {})) is False  # older than what is counted
     assert figure_store.move(TENANT, "a-9", Move(empty, None, {})) is True
     assert figure_store.counted(TENANT, "a-9") is None
 

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from chalicelib.adapters.dynamodb.mapping import due_key, shard_of
 from chalicelib.domain.accounts import Account
 from chalicelib.domain.audit import AuditEvent, StoredEvent
-from chalicelib.domain.counted import WRITES, Counted, Move
+from chalicelib.domain.counted import WRITES, Counted, Move, lands_on
 from chalicelib.domain.errors import Conflict
 from chalicelib.domain.figures import TOTAL_ITEM
 from chalicelib.domain.links import ShortLink
@@ -464,7 +464,7 @@ class FakeFigureStore:
     def move(self, tenant_id: str, account_id: str, move: Move) -> bool:
         while self._interference:
             self._interference.pop(0)()
-        if self.accounts.get((tenant_id, account_id)) != move.start:
+        if not lands_on(move, self.accounts.get((tenant_id, account_id))):
             return False
         if move.end is None:
             self.accounts.pop((tenant_id, account_id), None)

@@ -3,9 +3,9 @@ items ("total", "day#<date>", "ends#<date>"), each counter a top-level number at
 each account ("counted#<account id>": `version`, `dated`, its contribution as the map `counters`, and the
 counters' `digest`, which the conditions compare).
 
-A move is one TransactWriteItems: the put (or delete) of the account's Counted, on the condition that it is
-still the move's start, and one ADD update per aggregate item the move adds to. When the Counted has moved on,
-the whole transaction is cancelled and nothing is counted; a move that adds nothing is the conditional put alone."""
+A move is one TransactWriteItems: the put (or delete) of the account's Counted, on the condition that the move
+lands on it (domain/counted.lands_on), and one ADD update per aggregate item the move adds to. When the Counted has
+moved on, the whole transaction is cancelled and nothing is counted."""
 
 from __future__ import annotations
 
@@ -44,7 +44,7 @@ class DynamoFigureStore:
             condition: dict[str, Any] = {"ConditionExpression": "attribute_not_exists(tenant_id)"}
         else:
             start = move.start
-            condition = {"ConditionExpression": "#v = :v AND #d = :d AND #s = :s",
+            condition = {"ConditionExpression": "#v <= :v AND #d <= :d AND #s = :s",  # domain/counted.lands_on
                          "ExpressionAttributeNames": {"#v": "version", "#d": "dated", "#s": "digest"},
                          "ExpressionAttributeValues": {":v": {"N": str(start.version)}, ":d": {"N": str(start.dated)},
                                                        ":s": {"S": _digest(start.counters)}}}

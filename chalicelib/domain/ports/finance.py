@@ -23,8 +23,8 @@ class FigureStore(Protocol):
 
     def move(self, tenant_id: str, account_id: str, move: Move) -> bool:
         """Write the move at once: the account's Counted becomes `move.end` (removed when None) and the counters
-        are added to their items, only if what is counted is still `move.start` (nothing, when None). False, with
-        nothing written, when it is not."""
+        are added to their items, only if the move lands on what is counted (domain/counted.lands_on). False, with
+        nothing written, when it does not."""
 
     def correct(self, tenant_id: str, items: dict[str, dict[str, int]], writes: int | None) -> bool:
         """Add counters to the tenant's items (a rebuild's correction of the standing items), and 1 to the total's
