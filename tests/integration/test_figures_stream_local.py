@@ -112,3 +112,68 @@ def test_a_batch_the_stream_gives_up_on_is_dropped_then_replayed(local_env, monk
     assert kindly.figures.figures(tenant.tenant_id)["accounts"] == {"total": 2, "by_state": {"active": 2}}
     assert cmd_metrics_replay(argparse.Namespace()) == 0 and json.loads(capsys.readouterr().out)["replayed"] == 0
     bootstrap.reset()
+
+
+def test_a_rebuild_while_accounts_change_and_the_stream_flows_counts_every_change_once(local_env):  # noqa: F811
+    """`kindly metrics rebuild` on DynamoDB Local, with another thread changing accounts and polling the stream the
+    whole time, as on a busy day: when the writes stop and the stream catches up, the figures are the sum over
+    every account, each change counted once whether the stream or the rebuild got to it first."""
+    import threading
+
+    from chalicelib import bootstrap
+    from chalicelib.adapters import aws
+    from chalicelib.adapters.provision import initialise
+    from chalicelib.config import apply_stage
+    from chalicelib.domain.counted import WRITES, standing
+    from chalicelib.domain.figures import TOTAL_ITEM, contribution, sum_counters
+    from chalicelib.inputs.parsing import parse
+    from chalicelib.inputs.tenants import TenantIn
+    from chalicelib.local.figures_poller import FiguresPoller
+    from tests.support.samples import ACCOUNT
+
+    apply_stage("local")
+    aws.client.cache_clear()
+    bootstrap.reset()
+    kindly = bootstrap.container()
+    initialise(kindly)
+    tenant, _key = kindly.tenants.create(parse(TenantIn, {"name": f"Acme {uuid.uuid4().hex[:6]}",
+                                                          "sender_email": "billing@acme.example.com"}))
+    poller = FiguresPoller(kindly)
+    poller.drain()  # what earlier tests of the session left in the stream
+
+    def write(n: int, amount: int) -> None:
+        invoices = [{**ACCOUNT["invoices"][0], "amount": amount}]
+        kindly.accounts.upsert(tenant.tenant_id, f"acct-{n % 30:02d}",
+                               account(email=f"debtor{n % 30}@example.com", invoices=invoices), "test")
+
+    for n in range(30):
+        write(n, 4900)
+    # none of it streamed yet: the rebuild finds every account uncounted, while the stream counts them too
+    stop, written = threading.Event(), []
+
+    def busy_day() -> None:
+        n = 0
+        while not stop.is_set() or n < 60:
+            write(n, 5000 + n)
+            written.append(n)
+            if n % 4 == 0:
+                poller.poll()
+            n += 1
+
+    other = threading.Thread(target=busy_day)
+    other.start()
+    try:
+        rebuilt = kindly.figure_stream.rebuild(tenant.tenant_id)
+    finally:
+        stop.set()
+        other.join()
+    poller.drain()
+
+    every_account = list(kindly.account_repository.all_of(tenant.tenant_id))
+    expected = standing(sum_counters(contribution(one) for one in every_account))[TOTAL_ITEM]
+    total = {name: n for name, n in kindly.figure_store.item(tenant.tenant_id, TOTAL_ITEM).items()
+             if n and name != WRITES}
+    assert len(every_account) == 30 and len(written) >= 60
+    assert rebuilt.accounts_read == 30 and rebuilt.accounts_corrected > 0
+    assert total == expected
+    assert total["outstanding:EUR"] == sum(one.invoices[0].amount for one in every_account)
