@@ -132,6 +132,9 @@ class Account(Struct):
     # sums are taken from them, and the next save moves them out (take_ledger_out).
     payments: list[Payment] = field(default_factory=list)
     ledger: LedgerSums | None = None
+    # When each invoice was paid in full, kept as its line is recorded (ledger.paid_in_full_at): the line may
+    # leave the recent ones, and the early heads-up reads how the last invoices were paid.
+    paid_in_full: dict[str, datetime] = field(default_factory=dict)
     pending_thanks: PendingThanks | None = None
     plan: Plan | None = None  # the payment plan agreed (active, or how the last one ended)
     earlier_plans_paid: dict[str, int] = field(default_factory=dict)  # per currency, what replaced plans collected
@@ -339,6 +342,7 @@ def with_profile(current: Account, incoming: Account) -> Account:
         hold_reason=current.hold_reason,
         payments=current.payments,
         ledger=current.ledger,
+        paid_in_full=current.paid_in_full,
         unsaved_lines=current.unsaved_lines,
         new_line_keys=current.new_line_keys,
         pending_thanks=current.pending_thanks,

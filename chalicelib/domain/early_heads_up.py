@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 from msgspec import Struct
 
-from .payments import credited_from
+from .ledger import paid_in_full_at
 
 if TYPE_CHECKING:  # the schedule and decide() read this; it only reads what an account carries
     from .accounts import Account
@@ -40,22 +40,10 @@ class EarlyHeadsUp(Struct, frozen=True):
 
 
 def paid_on(account: Account, zone_name: str) -> dict[str, date]:
-    """The local day each invoice was paid in full, from the ledger's recent lines replayed on what the older
-    lines add up to (invoices paid elsewhere, or in full before the recent lines, have none)."""
-    invoices = [inv for inv in account.invoices if inv.status != "void"]
-    ledger = sorted(account.payments, key=lambda p: p.rank)
-    older = account.ledger_sums().moved(ledger, [])
+    """The local day each invoice was paid in full (ledger.paid_in_full_at: invoices paid elsewhere, or in full
+    before Kindly kept the instant, have none)."""
     where = ZoneInfo(zone_name)
-    days: dict[str, date] = {}
-    before_recent = credited_from(invoices, older.credits)
-    skip = {inv.invoice_id for inv in invoices if inv.amount > 0 and before_recent[inv.invoice_id] >= inv.amount}
-    for n, line in enumerate(ledger, start=1):
-        paid = credited_from(invoices, older.moved([], ledger[:n]).credits)
-        for inv in invoices:
-            if (inv.invoice_id not in days and inv.invoice_id not in skip and inv.amount > 0
-                    and paid[inv.invoice_id] >= inv.amount):
-                days[inv.invoice_id] = line.at.astimezone(where).date()
-    return days
+    return {invoice_id: at.astimezone(where).date() for invoice_id, at in paid_in_full_at(account).items()}
 
 
 def payer(account: Account, setting: EarlyHeadsUp, zone_name: str) -> str | None:

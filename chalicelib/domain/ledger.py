@@ -4,6 +4,7 @@ Account's methods of the same names call these; payments.py has the lines themse
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from msgspec.structs import replace
@@ -57,8 +58,10 @@ def post_lines(account: Account, before: list[Payment], after: list[Payment]) ->
     account.ledger = account.ledger.moved([was[p.key] for p in changed if p.key in was], changed)
     account.new_line_keys = account.new_line_keys | {p.key for p in changed if p.key not in was}
     account.unsaved_lines = list(({p.key: p for p in account.unsaved_lines} | {p.key: p for p in changed}).values())
-    account.payments = recent_window(list(({p.key: p for p in account.payments}
-                                           | {p.key: p for p in changed}).values()))
+    account.payments = list(({p.key: p for p in account.payments} | {p.key: p for p in changed}).values())
+    # Before the window drops a line that paid an invoice in full, the instant it did so is kept.
+    account.paid_in_full = paid_in_full_at(account)
+    account.payments = recent_window(account.payments)
 
 
 def lines_saved(account: Account) -> None:
@@ -68,6 +71,26 @@ def lines_saved(account: Account) -> None:
 
 
 # --- what the money has paid ------------------------------------------------------------------------
+
+def paid_in_full_at(account: Account) -> dict[str, datetime]:
+    """When each invoice was paid in full: the line that did it, found by replaying the recent lines on what the
+    older lines add up to; for an invoice already paid in full before the recent lines, the instant kept when
+    that line was recorded (account.paid_in_full), none when it was recorded before Kindly kept them. Void
+    invoices have none."""
+    invoices = [inv for inv in account.invoices if inv.status != "void" and inv.amount > 0]
+    lines = sorted(account.payments, key=lambda p: p.rank)
+    older = ledger_sums(account).moved(lines, [])
+    before_recent = credited_from(invoices, older.credits)
+    done = {inv.invoice_id: account.paid_in_full[inv.invoice_id] for inv in invoices
+            if before_recent[inv.invoice_id] >= inv.amount and inv.invoice_id in account.paid_in_full}
+    earlier = {inv.invoice_id for inv in invoices if before_recent[inv.invoice_id] >= inv.amount}
+    for n, line in enumerate(lines, start=1):
+        paid = credited_from(invoices, older.moved([], lines[:n]).credits)
+        for inv in invoices:
+            if inv.invoice_id not in done and inv.invoice_id not in earlier and paid[inv.invoice_id] >= inv.amount:
+                done[inv.invoice_id] = line.at
+    return done
+
 
 def amounts_paid(account: Account) -> dict[str, int]:
     """Per invoice, what the ledger's money has paid of it (0 for an invoice no longer open)."""

@@ -110,6 +110,18 @@ def test_a_plan_a_promise_and_a_settlement_offer_read_back_as_saved(repos):
                                                           "paid": 1634, "status": "paid"}
 
 
+def test_when_each_invoice_was_paid_in_full_reads_back_as_saved(repos):
+    from chalicelib.domain.ledger import post_lines
+    from chalicelib.domain.payments import SUCCEEDED
+
+    account = an_account(due=T0)
+    post_lines(account, [], [Payment("stripe", "ch_1", SUCCEEDED, 4900, "EUR", T0, "evt_1", invoice_id="INV-1")])
+
+    stored = saved(repos, account)
+
+    assert stored.paid_in_full == account.paid_in_full == {"INV-1": T0}
+
+
 def test_a_read_is_a_copy_the_caller_may_change_freely(repos):
     stored = saved(repos, an_account())
     stored.name = "changed"

@@ -72,7 +72,7 @@ def account_to_item(account: Account, model_cls: Any, shards: int) -> Any:
         state=account.state,
         hold_reason=account.hold_reason,
         payments=[payment_record(p) for p in recent_window(account.payments)] or None,
-        ledger=_ledger_record(account.ledger),
+        ledger=_ledger_record(account.ledger, account.paid_in_full),
         tallies=account.tallies or None,
         thanks=({"payment": account.pending_thanks.payment, "not_before": iso(account.pending_thanks.not_before)}
                 if account.pending_thanks else None),
@@ -139,6 +139,7 @@ def item_to_account(item: Any) -> Account:
         hold_reason=item.hold_reason,
         payments=[payment_from_record(p) for p in item.payments or []],
         ledger=_ledger_of(item.ledger),
+        paid_in_full=_paid_in_full_of(item.ledger),
         tallies={key: int(n) for key, n in (item.tallies or {}).items()},
         pending_thanks=(PendingThanks(item.thanks["payment"], parse_instant(item.thanks["not_before"]))
                         if item.thanks else None),
@@ -215,11 +216,16 @@ def payment_record(line: Payment) -> dict[str, Any]:
     return line.to_dict() | {"event_ids": list(line.event_ids)}
 
 
-def _ledger_record(sums: LedgerSums | None) -> dict[str, Any] | None:
+def _ledger_record(sums: LedgerSums | None, paid_in_full: dict[str, datetime]) -> dict[str, Any] | None:
     if sums is None:
         return None
     return {"credits": [[invoice_id, currency, amount] for (invoice_id, currency), amount in sums.credits.items()],
-            "received": sums.received, "returned": sums.returned, "lines": sums.lines}
+            "received": sums.received, "returned": sums.returned, "lines": sums.lines,
+            "paid_in_full": {invoice_id: iso(at) for invoice_id, at in paid_in_full.items()}}
+
+
+def _paid_in_full_of(stored: dict[str, Any] | None) -> dict[str, datetime]:
+    return {str(invoice_id): parse_instant(at) for invoice_id, at in ((stored or {}).get("paid_in_full") or {}).items()}
 
 
 def _ledger_of(stored: dict[str, Any] | None) -> LedgerSums | None:

@@ -12,7 +12,8 @@ from msgspec.structs import replace
 from chalicelib.domain.accounts import Account, Invoice
 from chalicelib.domain.decision import Send, Withhold, apply_withheld, decide
 from chalicelib.domain.early_heads_up import LATE, ON_TIME, PAYS_ON_TIME, EarlyHeadsUp, payer
-from chalicelib.domain.payments import SUCCEEDED, Payment
+from chalicelib.domain.ledger import post_lines
+from chalicelib.domain.payments import RECENT_LINES, SUCCEEDED, Payment
 from chalicelib.domain.policies import STANDARD
 from chalicelib.domain.schedule import refresh_schedule
 
@@ -66,6 +67,23 @@ def test_only_the_last_three_paid_invoices_count():
     assert SETTING is not None and payer(old_late, SETTING, "Europe/Madrid") == LATE
     recent_on_time = ana(9, 0, 0)
     assert payer(recent_on_time, SETTING, "Europe/Madrid") is None
+
+
+def test_the_history_outlives_the_lines_the_account_item_keeps():
+    """A debtor paying the open invoice in many small amounts: the lines that paid the earlier invoices leave the
+    account item (the payments collection keeps them), and the instants they paid in full stay on the account."""
+    account = ana(5, 0, 3)
+    paying, account.payments = account.payments, []
+    for line in paying:  # each recorded as its webhook came
+        post_lines(account, list(account.payments), [*account.payments, line])
+    for n in range(RECENT_LINES + 5):
+        line = Payment("stripe", f"ch_small_{n}", SUCCEEDED, 10, "EUR", local(date(2026, 10, 20)) + timedelta(hours=n),
+                       f"evt_small_{n}", invoice_id="INV-9")
+        post_lines(account, list(account.payments), [*account.payments, line])
+
+    assert not {"INV-0", "INV-1", "INV-2"} & {p.invoice_id for p in account.payments}  # those lines left the item
+    assert SETTING is not None and payer(account, SETTING, "Europe/Madrid") == LATE
+    assert set(account.paid_in_full) == {"INV-0", "INV-1", "INV-2"}  # INV-9 is not paid in full yet
 
 
 def test_a_late_payer_gets_the_heads_up_five_days_before_the_due_date():
