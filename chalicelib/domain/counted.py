@@ -93,9 +93,10 @@ def on_change(counted: Counted | None, old: Account | None, new: Account | None,
         added.update(dated(difference(flows_of(now), flows_of(contribution(old))), day))
     if not added:
         return None
-    end = Counted(version if to_total else counted.version if counted else 0,
-                  version if to_day else counted.dated if counted else 0,
-                  now if to_total or counted is None else counted.counters)
+    if counted is None:
+        return _move(None, Counted(version, version, now), added)
+    end = Counted(version if to_total else counted.version, version if to_day else counted.dated,
+                  now if to_total else counted.counters)
     return _move(counted, end, added)
 
 

@@ -100,7 +100,7 @@ def a_series_of_changes(container: Any, faked: Any, tenant: Any) -> None:
 
 
 def figures_now(container: Any, faked: Any, tenant: Any) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The figures in total, and today's; and the reference, from every account."""
+    """The figures in total (checked against the sum over every account), and today's."""
     figures = container.figures.figures(tenant.tenant_id)
     assert figures == figures_from_every_account(list(faked.accounts.all_of(tenant.tenant_id)), faked.clock.now())
     return figures, container.figures.figures(tenant.tenant_id, (NOW.date(), NOW.date()))
