@@ -66,11 +66,7 @@ class DynamoFigureStore:
             else:
                 self._client.put_item(**counted["Put"])
         except Exception as exc:
-            if error_code(exc) == "ConditionalCheckFailedException":
-                return False
-            reasons = getattr(exc, "response", {}).get("CancellationReasons") or []
-            if error_code(exc) == "TransactionCanceledException" and reasons and \
-                    reasons[0].get("Code") == "ConditionalCheckFailed":
+            if _refused(exc):
                 return False
             raise
         return True
@@ -89,9 +85,7 @@ class DynamoFigureStore:
         try:
             self._client.transact_write_items(TransactItems=[{"Update": total}, *others])
         except Exception as exc:
-            reasons = getattr(exc, "response", {}).get("CancellationReasons") or []
-            if error_code(exc) == "TransactionCanceledException" and reasons and \
-                    reasons[0].get("Code") == "ConditionalCheckFailed":
+            if _refused(exc):
                 return False
             raise
         return True
@@ -140,6 +134,15 @@ class DynamoFigureStore:
             if "LastEvaluatedKey" not in page:
                 return
             asked["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+def _refused(exc: Exception) -> bool:
+    """The write's condition failed (for a transaction: its first item's, the one carrying the condition)."""
+    if error_code(exc) == "ConditionalCheckFailedException":
+        return True
+    reasons = getattr(exc, "response", {}).get("CancellationReasons") or []
+    return error_code(exc) == "TransactionCanceledException" and bool(reasons) and \
+        reasons[0].get("Code") == "ConditionalCheckFailed"
 
 
 def _digest(counters: dict[str, int]) -> str:
