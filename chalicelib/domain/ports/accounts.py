@@ -71,7 +71,7 @@ class AccountRepository(AuditTrail, OutboxReader, PaymentLines, Protocol):
         """The debtor's (country, region) as a snapshot carries them, read without building the account."""
 
     def all_of(self, tenant_id: str) -> Iterator[Account]:
-        """Every account of the tenant (reports only)."""
+        """Every account of the tenant, in account id order (reports and the figures' rebuild only)."""
 
     def account_for_ref(self, ref_key: str) -> tuple[str, str] | None:
         """(tenant_id, account_id) that a processor's customer or invoice id points at."""

@@ -19,7 +19,7 @@ class FigureStore(Protocol):
         """What is counted for one account (a strongly consistent read); None when nothing is."""
 
     def all_counted(self, tenant_id: str) -> Iterator[tuple[str, Counted]]:
-        """What is counted for each account of the tenant, by account id: one paginated query."""
+        """What is counted for each account of the tenant, in account id order: one paginated query."""
 
     def move(self, tenant_id: str, account_id: str, move: Move) -> bool:
         """Write the move at once: the account's Counted becomes `move.end` (removed when None) and the counters
