@@ -79,7 +79,7 @@ def on_change(counted: Counted | None, old: Account | None, new: Account | None,
     it; None when it adds nothing: counted already, or no figure changed. A deletion takes the account's
     contribution out of the standing items; the days keep what happened."""
     if new is None:
-        return None if counted is None else _move(counted, None, standing(difference({}, counted.counters)))
+        return None if counted is None else _gone(counted)
     version = version_of(new)
     to_total = counted is None or counted.version < version
     to_day = counted is None or counted.dated < version
@@ -105,7 +105,7 @@ def on_reading(counted: Counted | None, account: Account | None) -> Move | None:
     what is counted is right: the contribution of the version read (counted at it or at an earlier version), or
     of a later one (the stream is ahead)."""
     if account is None:
-        return None if counted is None else _move(counted, None, standing(difference({}, counted.counters)))
+        return None if counted is None else _gone(counted)
     version, now = version_of(account), contribution(account)
     if counted is not None and (counted.version > version or counted.counters == now):
         return None
@@ -137,6 +137,11 @@ def standing(change: Mapping[str, int]) -> dict[str, Counters]:
 def dated(flows: Mapping[str, int], day: date) -> dict[str, Counters]:
     """Flows placed on the day item of `day`."""
     return {key: counters for key, counters in placements(flows, day).items() if key.startswith(DAY_ITEM)}
+
+
+def _gone(counted: Counted) -> Move:
+    """The account no longer exists: what is counted for it leaves the standing items."""
+    return _move(counted, None, standing(difference({}, counted.counters)))
 
 
 def _move(counted: Counted | None, end: Counted | None, added: dict[str, Counters]) -> Move:

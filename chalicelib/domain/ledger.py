@@ -81,9 +81,9 @@ def paid_in_full_at(account: Account) -> dict[str, datetime]:
     lines = sorted(account.payments, key=lambda p: p.rank)
     older = ledger_sums(account).moved(lines, [])
     before_recent = credited_from(invoices, older.credits)
-    done = {inv.invoice_id: account.paid_in_full[inv.invoice_id] for inv in invoices
-            if before_recent[inv.invoice_id] >= inv.amount and inv.invoice_id in account.paid_in_full}
     earlier = {inv.invoice_id for inv in invoices if before_recent[inv.invoice_id] >= inv.amount}
+    done = {invoice_id: account.paid_in_full[invoice_id] for invoice_id in earlier
+            if invoice_id in account.paid_in_full}
     for n, line in enumerate(lines, start=1):
         paid = credited_from(invoices, older.moved([], lines[:n]).credits)
         for inv in invoices:
