@@ -17,8 +17,6 @@ from pathlib import Path
 # and any AWS call need) and Kindly's own modules (the libraries-only case measures those).
 GROUPS: dict[str, tuple[str, ...]] = {
     "jinja2": ("jinja2", "markupsafe"),
-    "powertools_batch_and_event_classes": ("aws_lambda_powertools.utilities.batch",
-                                           "aws_lambda_powertools.utilities.data_classes"),
     "pynamodb": ("pynamodb", "blinker"),
     "xray_sdk_and_wrapt": ("aws_xray_sdk", "wrapt"),
     "babel": ("babel",),

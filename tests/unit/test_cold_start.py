@@ -27,12 +27,14 @@ def test_importing_the_app_loads_none_of_the_heavy_libraries():
 # What the queue worker builds before its first reminder (the Lambda imports its handler's module, then the remind
 # use case is wired by the container) must not load what only other functions use: the holiday calendars (the
 # sweep's hint answers for the worker, domain/holiday_hints.py), boto3 beyond botocore, every port, the sweep's
-# and the SMS replies' modules, and the plan and promise rules (loaded for an account that has one). The bench
+# and the SMS replies' modules, the plan and promise rules (loaded for an account that has one), and powertools'
+# batch utility with asyncio (the worker reports its partial batch failures itself, routes/queues.py). The bench
 # measures the whole first reminder (bench/__main__.py, first_reminder_ratio_vs_boto3).
 WORKER_LOADS_NOT = ("holidays", "boto3", "s3transfer", "chalicelib.domain.ports", "chalicelib.domain.sweep_holds",
                     "chalicelib.domain.sms_replies", "chalicelib.adapters.dynamodb.sweeps",
                     "chalicelib.adapters.dynamodb.replies", "chalicelib.services.sweep", "chalicelib.services.breaker",
-                    "chalicelib.domain.plans", "chalicelib.domain.promises")
+                    "chalicelib.domain.plans", "chalicelib.domain.promises",
+                    "aws_lambda_powertools.utilities.batch", "asyncio")
 WORKER_WIRING = """
 import json, sys
 from datetime import date
@@ -43,6 +45,8 @@ from chalicelib.domain.holiday_hints import with_hint
 from chalicelib.routes.queues import process_reminder_batch
 built = Container(settings())
 built.remind, built.renderer.render
+assert process_reminder_batch({"Records": [{"messageId": "m-0", "body": "{not json"}]}, built)[0] == {
+    "batchItemFailures": [{"itemIdentifier": "m-0"}]}
 hint = {"country": "GB", "region": None, "from": "2026-12-23", "to": "2027-01-01", "holidays": ["2026-12-25"]}
 is_holiday = with_hint(built.holidays, hint)("GB", None)
 assert [is_holiday(date.fromisoformat(day)) for day in ASKED] == [day == "2026-12-25" for day in ASKED]
