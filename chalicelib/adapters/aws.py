@@ -19,7 +19,20 @@ def client(service: str, region: str) -> Any:
 
     # Standard retry mode backs off on throttling (SES/SNS/SQS/SSM) before we ever see an error.
     config = Config(retries={"mode": "standard", "max_attempts": 5}, connect_timeout=5, read_timeout=10)
-    return get_session().create_client(service, region_name=region, config=config)  # a session of its own, as before
+    session = share_data_loader(get_session())  # a session of its own (sessions are not thread-safe)
+    return session.create_client(service, region_name=region, config=config)
+
+
+_SHARED: dict[str, Any] = {}
+
+
+def share_data_loader(session: Any) -> Any:
+    """Give a botocore session the process's one data loader, which caches what it reads: a session of its own
+    would read botocore's endpoint data (about 20 ms of JSON) and its service's model again (botocore issue
+    3078). The first session's loader becomes the shared one, so the data path is the one botocore configures."""
+    loader = _SHARED.setdefault("data_loader", session.get_component("data_loader"))
+    session.register_component("data_loader", loader)
+    return session
 
 
 class ClientOnFirstUse:

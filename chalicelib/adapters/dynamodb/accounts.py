@@ -8,7 +8,6 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
-from pynamodb.connection import Connection
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.pagination import ResultIterator
 from pynamodb.transactions import TransactWrite
@@ -44,7 +43,7 @@ class DynamoAccounts:
     def __init__(self, models: Models, shards: int) -> None:
         self._models = models
         self._shards = shards
-        self._connection = Connection(region=models.accounts.Meta.region)
+        self._connection = models.connection
         self._lines = DynamoPaymentLines(models)
 
     # --- reads -------------------------------------------------------------------------------

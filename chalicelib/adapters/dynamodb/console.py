@@ -7,7 +7,6 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from pynamodb.connection import Connection
 from pynamodb.exceptions import DeleteError, DoesNotExist, PutError, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
@@ -46,7 +45,7 @@ class DynamoConsole:
 
     def __init__(self, models: Models) -> None:
         self._model = models.console
-        self._connection = Connection(region=models.console.Meta.region)
+        self._connection = models.connection
 
     # --- people -------------------------------------------------------------------------------------------
     def add(self, user: ConsoleUser) -> None:

@@ -16,6 +16,7 @@ from pynamodb.attributes import (
     UnicodeAttribute,
     VersionAttribute,
 )
+from pynamodb.connection import Connection
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection, LocalSecondaryIndex
 from pynamodb.models import Model
 
@@ -321,6 +322,7 @@ class FigureModel(Model):
 
 
 class Models(Struct, frozen=True):
+    connection: Connection  # every table's, and the transactions' (dynamodb/connection.py)
     tenants: type[TenantModel]
     api_keys: type[ApiKeyModel]
     accounts: type[AccountModel]
@@ -342,28 +344,33 @@ class Models(Struct, frozen=True):
                 self.figures]
 
 
-def _bind(base: type[Model], table_name: str, region: str, **meta_extra: str) -> Any:
-    meta = type("Meta", (), {"table_name": table_name, "region": region, "billing_mode": "PAY_PER_REQUEST",
-                             **meta_extra})
-    return type(base.__name__, (base,), {"Meta": meta, "__module__": base.__module__})
-
-
 def build_models(settings: Settings) -> Models:
+    from chalicelib.adapters.dynamodb.connection import OnSharedConnection, SharedConnection
+
     region = settings.region
+    connection = SharedConnection(region=region)
+
+    def _bind(base: type[Model], table_name: str, **meta_extra: str) -> Any:
+        meta = type("Meta", (), {"table_name": table_name, "region": region, "billing_mode": "PAY_PER_REQUEST",
+                                 **meta_extra})
+        return type(base.__name__, (OnSharedConnection, base),
+                    {"Meta": meta, "__module__": base.__module__, "shared_connection": connection})
+
     return Models(
-        tenants=_bind(TenantModel, settings.tenants_table, region),
-        api_keys=_bind(ApiKeyModel, settings.api_keys_table, region),
+        connection=connection,
+        tenants=_bind(TenantModel, settings.tenants_table),
+        api_keys=_bind(ApiKeyModel, settings.api_keys_table),
         # The stream keeps the finance figures (services/figure_stream.py); infra/template.yaml enables it too.
-        accounts=_bind(AccountModel, settings.accounts_table, region, stream_view_type="NEW_AND_OLD_IMAGES"),
-        audit=_bind(AuditEventModel, settings.audit_table, region),
-        messages=_bind(MessageModel, settings.messages_table, region),
-        policies=_bind(PolicyModel, settings.policies_table, region),
-        links=_bind(LinkModel, settings.links_table, region),
-        processor_refs=_bind(ProcessorRefModel, settings.processor_refs_table, region),
-        parked_payments=_bind(ParkedPaymentModel, settings.parked_payments_table, region),
-        payments=_bind(PaymentLineModel, settings.payments_table, region),
-        sweeps=_bind(SweepLedgerModel, settings.sweeps_table, region),
-        inbound_sms=_bind(InboundSmsModel, settings.inbound_sms_table, region),
-        console=_bind(ConsoleItemModel, settings.console_table, region),
-        figures=_bind(FigureModel, settings.figures_table, region),
+        accounts=_bind(AccountModel, settings.accounts_table, stream_view_type="NEW_AND_OLD_IMAGES"),
+        audit=_bind(AuditEventModel, settings.audit_table),
+        messages=_bind(MessageModel, settings.messages_table),
+        policies=_bind(PolicyModel, settings.policies_table),
+        links=_bind(LinkModel, settings.links_table),
+        processor_refs=_bind(ProcessorRefModel, settings.processor_refs_table),
+        parked_payments=_bind(ParkedPaymentModel, settings.parked_payments_table),
+        payments=_bind(PaymentLineModel, settings.payments_table),
+        sweeps=_bind(SweepLedgerModel, settings.sweeps_table),
+        inbound_sms=_bind(InboundSmsModel, settings.inbound_sms_table),
+        console=_bind(ConsoleItemModel, settings.console_table),
+        figures=_bind(FigureModel, settings.figures_table),
     )

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date
 
-from pynamodb.connection import Connection
 from pynamodb.exceptions import DoesNotExist, UpdateError
 from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
@@ -18,7 +17,7 @@ from chalicelib.domain.times import iso
 class DynamoTenants:
     def __init__(self, models: Models) -> None:
         self._models = models
-        self._connection = Connection(region=models.tenants.Meta.region)
+        self._connection = models.connection
 
     def get(self, tenant_id: str) -> Tenant | None:
         try:
