@@ -23,15 +23,16 @@ def client(service: str, region: str) -> Any:
     return session.create_client(service, region_name=region, config=config)
 
 
-_SHARED: dict[str, Any] = {}
+_LOADER: list[Any] = []  # the process's one botocore data loader, once a session has made it
 
 
 def share_data_loader(session: Any) -> Any:
     """Give a botocore session the process's one data loader, which caches what it reads: a session of its own
     would read botocore's endpoint data (about 20 ms of JSON) and its service's model again (botocore issue
     3078). The first session's loader becomes the shared one, so the data path is the one botocore configures."""
-    loader = _SHARED.setdefault("data_loader", session.get_component("data_loader"))
-    session.register_component("data_loader", loader)
+    if not _LOADER:
+        _LOADER.append(session.get_component("data_loader"))
+    session.register_component("data_loader", _LOADER[0])
     return session
 
 

@@ -20,6 +20,7 @@ from pynamodb.connection import Connection
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection, LocalSecondaryIndex
 from pynamodb.models import Model
 
+from chalicelib.adapters.dynamodb.connection import OnSharedConnection, SharedConnection
 from chalicelib.config import Settings
 
 DUE_INDEX = "due-index"
@@ -345,8 +346,6 @@ class Models(Struct, frozen=True):
 
 
 def build_models(settings: Settings) -> Models:
-    from chalicelib.adapters.dynamodb.connection import OnSharedConnection, SharedConnection
-
     region = settings.region
     connection = SharedConnection(region=region)
 
